@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// Coroner: the black box and the coroner of a dead Linux kernel.
+// The library targets are the architecture of docs/design.md: evidence flows
+// bytes -> records -> reports -> store.
+import PackageDescription
+
+let package = Package(
+  name: "coroner",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "coroner", targets: ["coroner"]),
+    .library(name: "KernelLog", targets: ["KernelLog"]),
+    .library(name: "Dump", targets: ["Dump"]),
+    .library(name: "Lab", targets: ["Lab"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Console text -> LogRecord -> CrashReport. Depends on nothing.
+    .target(name: "KernelLog"),
+    // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
+    .target(name: "Dump", dependencies: ["KernelLog"]),
+    // QEMU, kernels, initramfs, detonators, scenarios.
+    .target(name: "Lab", resources: [.copy("Detonators")]),
+    .executableTarget(
+      name: "coroner",
+      dependencies: [
+        "KernelLog", "Dump", "Lab",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
+    .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

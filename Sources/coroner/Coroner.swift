@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The `coroner` command: thin commands over the libraries. Only this target talks
+/// to the terminal; the libraries return values or throw typed errors.
+@main
+struct Coroner: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "coroner",
+    abstract: "Find the cause of death of a Linux kernel.",
+    discussion: """
+      Coroner captures a crash scene (kdump vmcore, pstore, netconsole, serial console) \
+      and turns any of that evidence into a crash report: the kind of crash, a stable \
+      title, the guilty function and the trace.
+      """,
+    version: CoronerVersion.string,
+    subcommands: []
+  )
+}
+
+enum CoronerVersion {
+  static let string = "0.1.0"
+}
