@@ -21,17 +21,26 @@ let package = Package(
     .target(name: "KernelLog"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
     .target(name: "Dump", dependencies: ["KernelLog"]),
+    // Addresses -> names and source lines.
+    .target(name: "Symbols", dependencies: ["Dump"]),
+    // The live host: doctor, arm, capture writer, pstore.
+    .target(name: "Capture", dependencies: ["Dump", "KernelLog"]),
+    // Netconsole receiver, ingest, buckets.
+    .target(name: "Collector", dependencies: ["KernelLog"]),
     // QEMU, kernels, initramfs, detonators, scenarios.
     .target(name: "Lab", resources: [.copy("Detonators")]),
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Lab",
+        "KernelLog", "Dump", "Symbols", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
     .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
+    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
+    .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
   ],
   swiftLanguageModes: [.v5]
