@@ -24,7 +24,11 @@ let package = Package(
     // Addresses -> names and source lines.
     .target(name: "Symbols", dependencies: ["Dump"]),
     // The live host: doctor, arm, capture writer, pstore.
-    .target(name: "Capture", dependencies: ["Dump", "KernelLog"]),
+    .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
+    // The system zlib (zlib1g-dev): compressed pstore records and /proc/config.gz.
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
+    .target(name: "CKexec"),
     // Netconsole receiver, ingest, buckets.
     .target(name: "Collector", dependencies: ["KernelLog"]),
     // QEMU, kernels, initramfs, detonators, scenarios.
@@ -39,7 +43,7 @@ let package = Package(
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
     .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
+    .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
   ],

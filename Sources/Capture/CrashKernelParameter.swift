@@ -28,6 +28,8 @@ public struct CrashKernelParameter: Sendable, Equatable {
   public var amount: Amount
   public var offset: UInt64?
   public var region: Region
+  /// The text after `crashkernel=`, as written.
+  public var source: String
 
   public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var value: String
@@ -37,6 +39,7 @@ public struct CrashKernelParameter: Sendable, Equatable {
 
   /// Parses one value (the text after `crashkernel=`).
   public init(parsing value: String) throws {
+    source = value
     var body = Substring(value)
     region = .any
     for suffix in [Region.high, .low, .cma] where body.hasSuffix("," + suffix.rawValue) {
@@ -109,5 +112,28 @@ public struct CrashKernelParameter: Sendable, Equatable {
       throw ParseError(value: value, expected: "a memory size like 256M in '\(text)'")
     }
     return number << shift
+  }
+}
+
+/// What the kernel reserves from all the `crashkernel=` values of one command line.
+/// `parse_crashkernel()` (kernel/crash_reserve.c) takes the last plain value; only when
+/// there is none does it look for `,high`, then `,low` beside it. `,cma` is extra.
+public struct CrashKernelReservation: Sendable, Equatable {
+  /// The value that sizes the main region (`crashk_res`, /sys/kernel/kexec_crash_size).
+  public var main: CrashKernelParameter?
+  /// The `,low` companion of a `,high` value.
+  public var low: CrashKernelParameter?
+  public var cma: CrashKernelParameter?
+
+  public init(_ values: [CrashKernelParameter]) {
+    let plain = values.last { $0.region == .any }
+    main = plain ?? values.last { $0.region == .high }
+    low = plain == nil ? values.last { $0.region == .low } : nil
+    cma = values.last { $0.region == .cma }
+  }
+
+  /// The size of the main region on a machine with `systemRAM` bytes.
+  public func mainSize(forSystemRAM systemRAM: UInt64) -> UInt64 {
+    main?.size(forSystemRAM: systemRAM) ?? 0
   }
 }

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Capture
+import Foundation
+
+/// `coroner doctor`: is this machine ready to capture its next crash?
+struct Doctor: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check that this machine would capture its next crash.",
+    discussion: """
+      Reads the effective state (procfs, sysfs, /proc/cmdline, /proc/iomem, the kernel \
+      config) and reports every problem of the readiness checklist with what was read and \
+      the exact fix. Exits 0 when a crash would be captured, 1 when not.
+      """)
+
+  @Option(help: "Read a captured tree instead of /.")
+  var root: String = "/"
+
+  @Option(help: "The panic policy to check against: production or lab.")
+  var profile: PanicProfile = .production
+
+  @Option(name: .customLong("dump-dir"), help: "Where dumps are written.")
+  var dumpDirectory: String = "/var/crash"
+
+  @Flag(help: "List the checks that passed too.")
+  var verbose = false
+
+  @Flag(help: "Print the findings as JSON.")
+  var json = false
+
+  func run() throws {
+    guard FileManager.default.fileExists(atPath: root) else {
+      throw ValidationError("no such directory: \(root)")
+    }
+    let state = SystemState(root: SystemRoot(root), dumpDirectory: dumpDirectory)
+    let report = Readiness.check(state, profile: profile)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+      let document = ReadinessDocument(
+        ready: report.ready, profile: profile.rawValue, findings: report.findings)
+      print(String(decoding: try encoder.encode(document), as: UTF8.self))
+    } else {
+      print(ReadinessText.render(report, verbose: verbose), terminator: "")
+    }
+    if !report.ready { throw ExitCode(1) }
+  }
+}
+
+extension PanicProfile: ExpressibleByArgument {}
+
+struct ReadinessDocument: Encodable {
+  var ready: Bool
+  var profile: String
+  var findings: [Finding]
+}
+
+/// Findings as compiler diagnostics: severity and check, what was read, why, the fix.
+enum ReadinessText {
+  static func label(_ severity: Severity?) -> String {
+    switch severity {
+    case .impossible: return "error"
+    case .degraded: return "warning"
+    case .advice: return "note"
+    case nil: return "ok"
+    }
+  }
+
+  static func render(_ report: ReadinessReport, verbose: Bool) -> String {
+    var out = ""
+    for finding in report.findings where !finding.passed || verbose {
+      out += "\(label(finding.severity))[\(finding.check)]: \(finding.summary)\n"
+      for reading in finding.readings {
+        out += "  --> \(reading.path): \(reading.value.map { "\"\($0)\"" } ?? "(absent)")\n"
+      }
+      if let reason = finding.reason { out += "   = why: \(reason)\n" }
+      for fix in finding.fixes { out += "   = fix (\(fix.kind.rawValue)): \(fix.text)\n" }
+      if !finding.passed || verbose { out += "\n" }
+    }
+    let verdict =
+      report.ready ? "ready: a crash now would be captured" : "not ready: a crash now would be lost"
+    out += "\(verdict) (\(report.count(.impossible)) errors, \(report.count(.degraded)) warnings, "
+    out += "\(report.count(.advice)) notes, \(report.count(nil)) checks passed)\n"
+    return out
+  }
+}

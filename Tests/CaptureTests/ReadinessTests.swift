@@ -1,0 +1,154 @@
+import XCTest
+
+@testable import Capture
+
+final class ReadinessTests: XCTestCase {
+  func report(_ failure: String?, profile: PanicProfile = .production) throws -> ReadinessReport {
+    let root = try FixtureTree.machine(failure)
+    defer { FixtureTree.remove(root) }
+    return Readiness.check(SystemState(root: root), profile: profile)
+  }
+
+  func failed(_ report: ReadinessReport) -> [String: Severity] {
+    Dictionary(report.findings.compactMap { f in f.severity.map { (f.check, $0) } }, uniquingKeysWith: min)
+  }
+
+  func testReadyMachinePassesEveryCheck() throws {
+    let report = try report(nil)
+    XCTAssertTrue(report.ready)
+    XCTAssertEqual(failed(report), [:], "\(report.findings.filter { !$0.passed })")
+    let items = Set(report.findings.map(\.item))
+    for item in [1, 2, 3, 4, 6, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25] {
+      XCTAssertTrue(items.contains(item), "checklist item \(item) has a check")
+    }
+    let reserved = report.findings.first { $0.check == "crashkernel.parameter" }
+    XCTAssertEqual(reserved?.summary.contains("asks for 512 MiB"), true, reserved?.summary ?? "")
+  }
+
+  func testKernelWithoutKdump() throws {
+    let failures = failed(try report("no-kdump-kernel"))
+    XCTAssertEqual(failures["kernel.kdump"], .impossible)
+    XCTAssertEqual(failures["kernel.config.CRASH_DUMP"], .impossible)
+    XCTAssertEqual(failures["capture.loaded"], .impossible)
+  }
+
+  func testNoCrashKernelParameter() throws {
+    let report = try report("no-crashkernel")
+    XCTAssertFalse(report.ready)
+    let finding = try XCTUnwrap(report.findings.first { $0.check == "crashkernel.parameter" })
+    XCTAssertEqual(finding.severity, .impossible)
+    XCTAssertEqual(finding.readings.first?.path, "/proc/cmdline")
+    XCTAssertTrue(finding.fixes.contains(Fix(.kernelParameter, "crashkernel=2G-64G:256M,64G-:512M")))
+    XCTAssertNil(report.findings.first { $0.check == "crashkernel.reserved" }, "one cause, one error")
+  }
+
+  func testReservationFailedAtBoot() throws {
+    let report = try report("reservation-failed")
+    let finding = try XCTUnwrap(report.findings.first { $0.check == "crashkernel.reserved" })
+    XCTAssertEqual(finding.severity, .impossible)
+    XCTAssertEqual(finding.readings.map(\.value), ["0", "no \"Crash kernel\" line"])
+    XCTAssertTrue(report.findings.contains { $0.check == "crashkernel.parameter" && $0.passed })
+  }
+
+  func testRangeThatSelectsNothingForThisRAM() throws {
+    let finding = try XCTUnwrap(
+      try report("range-selects-nothing").findings.first { $0.check == "crashkernel.parameter" })
+    XCTAssertEqual(finding.severity, .impossible)
+    XCTAssertTrue(finding.summary.contains("reserves nothing on this machine's 8 GiB"), finding.summary)
+  }
+
+  func testReservationTooSmallIsDegraded() throws {
+    let report = try report("reservation-too-small")
+    XCTAssertTrue(report.ready)
+    XCTAssertEqual(failed(report)["crashkernel.size"], .degraded)
+  }
+
+  func testCaptureKernelNotLoaded() throws {
+    let report = try report("capture-kernel-not-loaded")
+    XCTAssertFalse(report.ready)
+    let finding = try XCTUnwrap(report.findings.first { $0.check == "capture.loaded" })
+    XCTAssertEqual(finding.fixes, [Fix(.command, "coroner arm")])
+  }
+
+  func testKexecLoadDisabledUntilReboot() throws {
+    let failures = failed(try report("kexec-load-disabled"))
+    XCTAssertEqual(failures["kexec.load_disabled"], .impossible)
+    XCTAssertEqual(failures["capture.loaded"], .impossible)
+  }
+
+  func testDumpDiskSmallerThanRAM() throws {
+    let report = try report("dump-disk-too-small")
+    XCTAssertFalse(report.ready)
+    let finding = try XCTUnwrap(report.findings.first { $0.check == "dump.space" })
+    XCTAssertEqual(finding.severity, .impossible)
+    XCTAssertEqual(finding.readings.first?.value, "1 GiB free of 20 GiB")
+  }
+
+  func testReadOnlyDumpTarget() throws {
+    XCTAssertEqual(failed(try report("dump-target-read-only"))["dump.target"], .impossible)
+  }
+
+  func testHungTaskWarningsExhausted() throws {
+    let report = try report("hung-task-warnings-exhausted")
+    XCTAssertTrue(report.ready, "a crash would still be captured; hangs would not")
+    let finding = try XCTUnwrap(report.findings.first { $0.check == "kernel.hung_task_warnings" })
+    XCTAssertEqual(finding.severity, .degraded)
+    XCTAssertTrue(finding.summary.contains("used up"), finding.summary)
+    XCTAssertEqual(finding.fixes.first, Fix(.sysctl, "sysctl -w kernel.hung_task_warnings=-1"))
+    XCTAssertEqual(failed(report)["kernel.hung_task_panic"], .degraded)
+  }
+
+  func testDetectorsThatOnlyWarn() throws {
+    let failures = failed(try report("detectors-warn-only"))
+    for knob in [
+      "kernel.panic_on_oops", "kernel.softlockup_panic", "kernel.nmi_watchdog",
+      "rcupdate.rcu_cpu_stall_suppress",
+    ] {
+      XCTAssertEqual(failures[knob], .degraded, knob)
+    }
+  }
+
+  func testKnobFixesNameTheSysctlAndTheBootParameter() throws {
+    let finding = try XCTUnwrap(
+      try report("detectors-warn-only").findings.first { $0.check == "kernel.panic_on_oops" })
+    XCTAssertEqual(
+      finding.fixes, [Fix(.sysctl, "sysctl -w kernel.panic_on_oops=1"), Fix(.kernelParameter, "oops=panic")])
+    let stall = try XCTUnwrap(
+      try report("detectors-warn-only").findings.first { $0.check == "rcupdate.rcu_cpu_stall_suppress" })
+    XCTAssertEqual(
+      stall.fixes.first, Fix(.command, "echo 0 > /sys/module/rcupdate/parameters/rcu_cpu_stall_suppress"))
+  }
+
+  func testLabProfileWantsPanicOnWarn() throws {
+    XCTAssertNil(failed(try report(nil, profile: .production))["kernel.panic_on_warn"])
+    XCTAssertEqual(failed(try report(nil, profile: .lab))["kernel.panic_on_warn"], .advice)
+  }
+
+  func testPstoreFullAndNoPostNotifiers() throws {
+    let failures = failed(try report("pstore-full-no-post-notifiers"))
+    XCTAssertEqual(failures["pstore.records"], .degraded)
+    XCTAssertEqual(failures["pstore.post_notifiers"], .degraded)
+  }
+
+  func testNetconsoleDrift() throws {
+    let failures = failed(try report("netconsole-drift"))
+    XCTAssertEqual(failures["netconsole.collector.remote_mac"], .degraded)
+    XCTAssertEqual(failures["netconsole.collector.enslaved"], .degraded)
+    XCTAssertEqual(failures["netconsole.collector.extended"], .advice)
+  }
+
+  func testStaleCaptureKernelAndCommandLine() throws {
+    let failures = failed(try report("stale-capture-cmdline"))
+    XCTAssertEqual(failures["capture.stale"], .degraded)
+    XCTAssertEqual(failures["capture.cmdline"], .degraded)
+  }
+
+  func testLockdownAdvisesSignedImages() throws {
+    XCTAssertEqual(failed(try report("locked-down"))["kexec.lockdown"], .advice)
+  }
+
+  func testFindingsComeInChecklistOrder() throws {
+    let items = try report("no-crashkernel").findings.map(\.item)
+    XCTAssertEqual(items, items.sorted())
+  }
+}
