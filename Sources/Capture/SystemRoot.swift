@@ -129,6 +129,30 @@ public struct SystemRoot: Sendable, Equatable {
   }
 }
 
+extension SystemRoot {
+  /// Creates or replaces a regular file, making its directories.
+  public func createFile(_ path: String, contents: String) throws(SystemWriteError) {
+    var directory = ""
+    for part in path.split(separator: "/").dropLast() {
+      directory += "/" + part
+      if mkdir(resolve(directory), 0o755) != 0 && errno != EEXIST {
+        throw SystemWriteError(path: directory, value: "(directory)", errno: errno)
+      }
+    }
+    let fd = open(resolve(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw SystemWriteError(path: path, value: contents, errno: errno) }
+    defer { close(fd) }
+    let bytes = Array(contents.utf8)
+    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else { throw SystemWriteError(path: path, value: contents, errno: errno) }
+  }
+
+  /// Removes a file if it is there.
+  public func remove(_ path: String) {
+    unlink(resolve(path))
+  }
+}
+
 /// What a check read: a path on the machine and its value, nil when absent or unreadable.
 public struct Reading: Sendable, Equatable, Codable {
   public var path: String

@@ -51,7 +51,34 @@ extension PanicProfile: ExpressibleByArgument {}
 struct ReadinessDocument: Encodable {
   var ready: Bool
   var profile: String
-  var findings: [Finding]
+  var findings: [FindingDocument]
+
+  init(ready: Bool, profile: String, findings: [Finding]) {
+    self.ready = ready
+    self.profile = profile
+    self.findings = findings.map(FindingDocument.init)
+  }
+}
+
+/// A finding for machines: `status` is `ok` or the severity, never missing.
+struct FindingDocument: Encodable {
+  var check: String
+  var item: Int
+  var status: String
+  var summary: String
+  var reason: String?
+  var readings: [Reading]
+  var fixes: [Fix]
+
+  init(_ finding: Finding) {
+    check = finding.check
+    item = finding.item
+    status = finding.severity?.rawValue ?? "ok"
+    summary = finding.summary
+    reason = finding.reason
+    readings = finding.readings
+    fixes = finding.fixes
+  }
 }
 
 /// Findings as compiler diagnostics: severity and check, what was read, why, the fix.
