@@ -132,19 +132,35 @@ public struct SystemRoot: Sendable, Equatable {
 extension SystemRoot {
   /// Creates or replaces a regular file, making its directories.
   public func createFile(_ path: String, contents: String) throws(SystemWriteError) {
-    var directory = ""
-    for part in path.split(separator: "/").dropLast() {
+    try createFile(path, bytes: Array(contents.utf8))
+  }
+
+  /// Creates or replaces a regular file, making its directories.
+  public func createFile(_ path: String, bytes: [UInt8]) throws(SystemWriteError) {
+    try Self.makeDirectories(resolve(String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])))
+    let fd = open(resolve(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw SystemWriteError(path: path, value: "(\(bytes.count) bytes)", errno: errno) }
+    defer { close(fd) }
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if written < 0 && errno == EINTR { continue }
+      guard written > 0 else {
+        throw SystemWriteError(path: path, value: "(\(bytes.count) bytes)", errno: written < 0 ? errno : EIO)
+      }
+      offset += written
+    }
+  }
+
+  /// `mkdir -p` of a real path (not one under a root).
+  public static func makeDirectories(_ path: String) throws(SystemWriteError) {
+    var directory = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
       directory += "/" + part
-      if mkdir(resolve(directory), 0o755) != 0 && errno != EEXIST {
+      if mkdir(directory, 0o755) != 0 && errno != EEXIST {
         throw SystemWriteError(path: directory, value: "(directory)", errno: errno)
       }
     }
-    let fd = open(resolve(path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw SystemWriteError(path: path, value: contents, errno: errno) }
-    defer { close(fd) }
-    let bytes = Array(contents.utf8)
-    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-    guard written == bytes.count else { throw SystemWriteError(path: path, value: contents, errno: errno) }
   }
 
   /// Removes a file if it is there.

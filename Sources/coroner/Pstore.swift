@@ -1,0 +1,60 @@
+import ArgumentParser
+import Capture
+
+/// `coroner pstore`: move pstore records into crash record folders.
+struct Pstore: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Move pstore records into one crash record folder per boot.",
+    discussion: """
+      Joins the parts of each kmsg dump in log order, inflates compressed records, keeps \
+      console, ftrace and pmsg records, and writes a manifest.txt per folder. Then removes \
+      the records from pstore so the backend has room for the next crash (unless --keep). \
+      `coroner examine` reads the folders.
+      """)
+
+  @Option(help: "The pstore file system.")
+  var from: String = "/sys/fs/pstore"
+
+  @Option(help: "Where to write the crash record folders.")
+  var to: String
+
+  @Flag(help: "Leave the records in pstore.")
+  var keep = false
+
+  func run() throws {
+    let harvest: PstoreHarvest
+    do {
+      harvest = try PstoreHarvest(from: from)
+    } catch {
+      CaptureTerminal.error("error: \(error)")
+      throw ExitCode(66)
+    }
+    guard !harvest.records.isEmpty else {
+      print("\(from) holds no records")
+      return
+    }
+    let folders: [String]
+    do {
+      folders = try harvest.write(to: to)
+      if !keep { try harvest.removeRecords(from: from) }
+    } catch {
+      CaptureTerminal.error("error: \(error)")
+      throw ExitCode(74)
+    }
+    for (folder, boot) in zip(folders, harvest.boots) {
+      print("\(folder)")
+      for output in boot.outputs {
+        print(
+          "  \(output.name) <- \(output.sources.joined(separator: " "))\(output.note.map { "  (\($0))" } ?? "")"
+        )
+      }
+    }
+    if !harvest.unrecognized.isEmpty {
+      print("left in \(from): \(harvest.unrecognized.joined(separator: " ")) (not pstore records)")
+    }
+    print(
+      keep
+        ? "kept \(harvest.records.count) records in \(from)"
+        : "removed \(harvest.records.count) records from \(from)")
+  }
+}
