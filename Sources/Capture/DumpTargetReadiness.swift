@@ -72,7 +72,12 @@ enum DumpTargetReadiness {
         reason: "a dump that runs out of space is truncated; keep at least as much free disk as RAM",
         readings: [reading, ramReading],
         fixes: [
-          Fix(.command, "coroner doctor --dump-dir DIR  (a file system with \(formatBytes(ram.bytes)) free)")
+          Fix(
+            .command,
+            "du -xsh \(directory)/* | sort -h  (to free \(formatBytes(ram.bytes - space.freeBytes)) more)"),
+          Fix(
+            .command,
+            "coroner doctor --dump-dir DIR  (to check a file system with \(formatBytes(ram.bytes)) free)"),
         ])
     ]
   }

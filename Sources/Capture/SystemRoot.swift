@@ -8,9 +8,16 @@ import Glibc
 public struct SystemRoot: Sendable, Equatable {
   /// The directory that stands for `/`.
   public var directory: String
+  /// When set, every read is noted so the tree can be saved (`doctor --save-tree`).
+  public var recorder: SystemTreeRecorder?
 
-  public init(_ directory: String = "/") {
+  public init(_ directory: String = "/", recorder: SystemTreeRecorder? = nil) {
     self.directory = directory
+    self.recorder = recorder
+  }
+
+  public static func == (lhs: SystemRoot, rhs: SystemRoot) -> Bool {
+    lhs.directory == rhs.directory && lhs.recorder === rhs.recorder
   }
 
   /// The real path of `path` (an absolute path on the machine) under this root.
@@ -37,6 +44,7 @@ public struct SystemRoot: Sendable, Equatable {
       if count == 0 { break }
       result.append(contentsOf: chunk[0..<count])
     }
+    recorder?.note(.file(path, result))
     return result
   }
 
@@ -56,18 +64,23 @@ public struct SystemRoot: Sendable, Equatable {
   }
 
   public func exists(_ path: String) -> Bool {
-    access(resolve(path), F_OK) == 0
+    let found = access(resolve(path), F_OK) == 0
+    if found { recorder?.note(.exists(path, directory: isDirectory(path))) }
+    return found
   }
 
   public func isDirectory(_ path: String) -> Bool {
     var info = stat()
-    return stat(resolve(path), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    let found = stat(resolve(path), &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    if found { recorder?.note(.exists(path, directory: true)) }
+    return found
   }
 
   /// The size of a regular file in bytes, or nil.
   public func fileSize(_ path: String) -> UInt64? {
     var info = stat()
     guard stat(resolve(path), &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    recorder?.note(.size(path, UInt64(info.st_size), modified: Int(info.st_mtim.tv_sec)))
     return UInt64(info.st_size)
   }
 
@@ -75,6 +88,9 @@ public struct SystemRoot: Sendable, Equatable {
   public func modificationTime(_ path: String) -> Int? {
     var info = stat()
     guard stat(resolve(path), &info) == 0 else { return nil }
+    if (info.st_mode & S_IFMT) == S_IFREG {
+      recorder?.note(.size(path, UInt64(info.st_size), modified: Int(info.st_mtim.tv_sec)))
+    }
     return Int(info.st_mtim.tv_sec)
   }
 
@@ -89,6 +105,7 @@ public struct SystemRoot: Sendable, Equatable {
       }
       if name != "." && name != ".." { names.append(name) }
     }
+    recorder?.note(.list(path, names.sorted()))
     return names.sorted()
   }
 
@@ -112,8 +129,10 @@ public struct SystemRoot: Sendable, Equatable {
     var info = statvfs()
     guard statvfs(resolve(path), &info) == 0 else { return nil }
     let unit = UInt64(info.f_frsize)
-    return FileSystemSpace(
+    let space = FileSystemSpace(
       freeBytes: UInt64(info.f_bavail) * unit, totalBytes: UInt64(info.f_blocks) * unit)
+    recorder?.note(.space(path, space))
+    return space
   }
 
   /// Writes a value to a sysctl or sysfs file, as `echo VALUE > PATH` does.

@@ -21,6 +21,11 @@ struct Doctor: ParsableCommand {
   @Option(name: .customLong("dump-dir"), help: "Where dumps are written.")
   var dumpDirectory: String = "/var/crash"
 
+  @Option(
+    name: .customLong("save-tree"),
+    help: "Also save every file the checks read into this directory, for `--root` later.")
+  var saveTree: String?
+
   @Flag(help: "List the checks that passed too.")
   var verbose = false
 
@@ -31,8 +36,18 @@ struct Doctor: ParsableCommand {
     guard FileManager.default.fileExists(atPath: root) else {
       throw ValidationError("no such directory: \(root)")
     }
-    let state = SystemState(root: SystemRoot(root), dumpDirectory: dumpDirectory)
+    let recorder = saveTree.map { _ in SystemTreeRecorder() }
+    let systemRoot = SystemRoot(root, recorder: recorder)
+    let state = SystemState(root: systemRoot, dumpDirectory: dumpDirectory)
     let report = Readiness.check(state, profile: profile)
+    if let saveTree, let recorder {
+      do {
+        try recorder.save(from: systemRoot, to: saveTree)
+      } catch {
+        CaptureTerminal.error("error: \(error)")
+        throw ExitCode(74)
+      }
+    }
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -92,6 +107,10 @@ enum ReadinessText {
     }
   }
 
+  static func plural(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
+  }
+
   static func render(_ report: ReadinessReport, verbose: Bool) -> String {
     var out = ""
     for finding in report.findings where !finding.passed || verbose {
@@ -105,8 +124,11 @@ enum ReadinessText {
     }
     let verdict =
       report.ready ? "ready: a crash now would be captured" : "not ready: a crash now would be lost"
-    out += "\(verdict) (\(report.count(.impossible)) errors, \(report.count(.degraded)) warnings, "
-    out += "\(report.count(.advice)) notes, \(report.count(nil)) checks passed)\n"
+    let counts = [
+      plural(report.count(.impossible), "error"), plural(report.count(.degraded), "warning"),
+      plural(report.count(.advice), "note"), plural(report.count(nil), "check") + " passed",
+    ]
+    out += "\(verdict) (\(counts.joined(separator: ", ")))\n"
     return out
   }
 }

@@ -152,3 +152,37 @@ final class ReadinessTests: XCTestCase {
     XCTAssertEqual(items, items.sorted())
   }
 }
+
+final class SystemTreeRecorderTests: XCTestCase {
+  /// A saved tree must answer every check as the machine did.
+  func assertSavedTreeReadsTheSame(
+    _ root: SystemRoot, file: StaticString = #filePath, line: UInt = #line
+  ) throws {
+    let recorder = SystemTreeRecorder()
+    var recorded = root
+    recorded.recorder = recorder
+    let live = Readiness.check(SystemState(root: recorded))
+    let saved = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "coroner-tree-\(UUID().uuidString)"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: saved) }
+    try recorder.save(from: recorded, to: saved)
+    let replayed = Readiness.check(SystemState(root: SystemRoot(saved)))
+    XCTAssertEqual(replayed.findings.count, live.findings.count, file: file, line: line)
+    for (a, b) in zip(live.findings, replayed.findings) {
+      XCTAssertEqual(a, b, file: file, line: line)
+    }
+  }
+
+  func testSavedFixtureTreeReadsTheSame() throws {
+    for failure in [nil, "netconsole-drift", "pstore-full-no-post-notifiers", "dump-disk-too-small"] {
+      let root = try FixtureTree.machine(failure)
+      defer { FixtureTree.remove(root) }
+      try assertSavedTreeReadsTheSame(root)
+    }
+  }
+
+  func testSavedTreeOfThisMachineReadsTheSame() throws {
+    try assertSavedTreeReadsTheSame(SystemRoot("/"))
+  }
+}
