@@ -145,25 +145,28 @@ public struct Arming {
   }
 
   public enum ArmError: Error, CustomStringConvertible {
-    case write(SystemWriteError)
     case load(KexecLoadError)
     case record(SystemWriteError)
 
     public var description: String {
       switch self {
-      case .write(let error): return "\(error)"
       case .load(let error): return "\(error)"
       case .record(let error): return "loaded, but \(error)"
       }
     }
   }
 
-  /// Applies every write, loads the capture kernel and records what was loaded.
-  public func apply(_ plan: ArmPlan) throws(ArmError) {
+  /// Applies every write, loads the capture kernel and records what was loaded. A write
+  /// the kernel refuses does not stop the load: a machine without a hard lockup detector
+  /// refuses nmi_watchdog=1 (ENOTSUPP, kernel/watchdog.c) but can still be dumped. The
+  /// refused writes are returned.
+  @discardableResult
+  public func apply(_ plan: ArmPlan) throws(ArmError) -> [SystemWriteError] {
+    var refused: [SystemWriteError] = []
     for write in plan.writes {
-      do { try root.write(write.to, to: write.path) } catch { throw .write(error) }
+      do { try root.write(write.to, to: write.path) } catch { refused.append(error) }
     }
-    guard let load = plan.load else { return }
+    guard let load = plan.load else { return refused }
     do {
       try loader.loadCrashKernel(
         kernel: root.resolve(load.kernel), initrd: load.initrd.map(root.resolve),
@@ -176,6 +179,7 @@ public struct Arming {
       kernelSize: root.fileSize(load.kernel),
       kernelModified: root.modificationTime(load.kernel), bootID: root.value(ArmRecord.bootIDPath))
     do { try root.createFile(ArmRecord.path, contents: record.text) } catch { throw .record(error) }
+    return refused
   }
 
   /// Unloads the capture kernel and forgets the record.

@@ -272,10 +272,27 @@ enum KdumpReadiness {
     return findings
   }
 
-  // Item 10: under lockdown only kexec_file_load with a signed image works.
+  /// The UEFI `SecureBoot` variable: 4 bytes of attributes, then the value byte.
+  static let secureBootPath = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+  // Item 10: under lockdown or Secure Boot only kexec_file_load with a signed image works.
   static func lockdown(_ state: SystemState) -> [Finding] {
     let reading = state.root.reading("/sys/kernel/security/lockdown")
-    guard let value = reading.value, let mode = bracketed(value), mode != "none" else { return [] }
+    guard let value = reading.value, let mode = bracketed(value), mode != "none" else {
+      guard let secureBoot = state.root.bytes(secureBootPath), secureBoot.count == 5, secureBoot[4] == 1
+      else {
+        return []
+      }
+      return [
+        Finding(
+          check: "kexec.secure_boot", item: 10, severity: .advice,
+          summary: "Secure Boot is on: expect only a signed capture kernel to load",
+          reason: "distribution kernels lock down under Secure Boot, and kexec_file_load(2), which "
+            + "`coroner arm` uses, then checks the image's signature",
+          readings: [Reading(path: secureBootPath, value: "1")],
+          fixes: [Fix(.command, "coroner arm --kernel /boot/vmlinuz-$(uname -r)")])
+      ]
+    }
     return [
       Finding(
         check: "kexec.lockdown", item: 10, severity: .advice,

@@ -78,18 +78,18 @@ public struct KexecLoadError: Error, Sendable, Equatable, CustomStringConvertibl
     var copy = self
     if case .open = operation { return copy }
     let reserved = root.value(KdumpReadiness.sizePath).flatMap { UInt64($0) }
-    let lockdown = root.value("/sys/kernel/security/lockdown").flatMap(KdumpReadiness.bracketed)
-    let lockedDown = lockdown != nil && lockdown != "none"
+    let lockdown = root.value("/sys/kernel/security/lockdown").flatMap(KdumpReadiness.bracketed) ?? "none"
+    let lockedDown = lockdown != "none"
     switch errno {
     case EKEYREJECTED, ENOKEY, EBADMSG:
       copy.cause =
-        "the image's signature was rejected" + (lockedDown ? " (lockdown: \(lockdown!))" : "")
+        "the image's signature was rejected" + (lockedDown ? " (lockdown: \(lockdown))" : "")
         + "; load a kernel signed with a key the kernel trusts"
     case EPERM:
       if root.value("/proc/sys/kernel/kexec_load_disabled") == "1" {
         copy.cause = "kernel.kexec_load_disabled is 1: loading is off until reboot"
       } else if lockedDown {
-        copy.cause = "the kernel is locked down (\(lockdown!)): it needs a signed image"
+        copy.cause = "the kernel is locked down (\(lockdown)): it needs a signed image"
       } else {
         copy.cause = "loading a kernel needs CAP_SYS_BOOT (run as root)"
       }

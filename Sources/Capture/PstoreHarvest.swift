@@ -75,6 +75,13 @@ public struct PstoreHarvest: Sendable {
     var header: KmsgDumpHeader?
     var parts: [(header: KmsgDumpHeader?, record: PstoreRecord, bytes: [UInt8], note: String?)]
     var time: Int? { parts.compactMap(\.record.time).max() }
+
+    /// Whether a part with `next` belongs to this dump: same reason and count, and a
+    /// higher part number than the last one.
+    func continues(with next: KmsgDumpHeader) -> Bool {
+      guard let header, let last = parts.last?.header else { return false }
+      return header.reason == next.reason && header.count == next.count && last.part < next.part
+    }
   }
 
   static func boots(_ records: [(record: PstoreRecord, bytes: [UInt8], note: String?)]) -> [Boot] {
@@ -98,7 +105,7 @@ public struct PstoreHarvest: Sendable {
     let others = records.filter { $0.record.type != "dmesg" }.sorted { $0.record.name < $1.record.name }
     if !others.isEmpty {
       if result.isEmpty { result.append(Boot(time: nil, outputs: [])) }
-      let newest = result.indices.max { (result[$0].time ?? 0) < (result[$1].time ?? 0) }!
+      let newest = result.indices.max { (result[$0].time ?? 0) < (result[$1].time ?? 0) } ?? 0
       for other in others {
         let base = other.record.compressed ? String(other.record.name.dropLast(6)) : other.record.name
         let keepsCompression = other.note != nil
@@ -126,13 +133,8 @@ public struct PstoreHarvest: Sendable {
     for entry in records.sorted(by: { order($0.record) < order($1.record) }) {
       let header =
         entry.note == nil ? KmsgDumpHeader.split(String(decoding: entry.bytes, as: UTF8.self))?.header : nil
-      let continues =
-        lastBackend == entry.record.backend && header != nil
-        && dumps.last.map { dump in
-          dump.header?.reason == header?.reason && dump.header?.count == header?.count
-            && (dump.parts.last?.header?.part ?? .max) < header!.part
-        } ?? false
-      if continues {
+      if lastBackend == entry.record.backend, let header, let dump = dumps.last, dump.continues(with: header)
+      {
         dumps[dumps.count - 1].parts.append((header, entry.record, entry.bytes, entry.note))
       } else {
         dumps.append(Dump(header: header, parts: [(header, entry.record, entry.bytes, entry.note)]))

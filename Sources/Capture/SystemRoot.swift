@@ -211,7 +211,10 @@ public struct SystemWriteError: Error, Sendable, Equatable, CustomStringConverti
   public var errno: Int32
 
   public var description: String {
-    "cannot write '\(value)' to \(path): \(String(cString: strerror(errno)))"
+    // 524 is the kernel's internal ENOTSUPP, which some sysctls return as is.
+    let reason =
+      errno == 524 ? "not supported by this kernel or machine (ENOTSUPP)" : String(cString: strerror(errno))
+    return "cannot write '\(value)' to \(path): \(reason)"
   }
 }
 

@@ -71,7 +71,9 @@ struct Arm: ParsableCommand {
     print(ArmText.render(plan, dryRun: dryRun), terminator: "")
     guard !dryRun else { return }
     do {
-      try Arming(root: systemRoot).apply(plan)
+      for refused in try Arming(root: systemRoot).apply(plan) {
+        CaptureTerminal.error("warning: \(refused)")
+      }
     } catch {
       CaptureTerminal.error("error: \(error)")
       throw ExitCode(74)

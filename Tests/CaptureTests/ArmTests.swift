@@ -170,3 +170,24 @@ final class ArmTests: XCTestCase {
     }
   }
 }
+
+final class ArmRefusedWriteTests: XCTestCase {
+  func testARefusedWriteDoesNotStopTheLoad() throws {
+    let root = try FixtureTree.machine("capture-kernel-not-loaded")
+    defer { FixtureTree.remove(root) }
+    try root.write("0", to: "/proc/sys/kernel/nmi_watchdog")
+    let plan = try ArmPlan(ArmPlan.Request(profile: .production), state: SystemState(root: root))
+    XCTAssertEqual(plan.writes.map(\.name), ["kernel.nmi_watchdog"])
+    // A directory where the sysctl file was: open(2) for writing fails as the kernel would.
+    root.remove("/proc/sys/kernel/nmi_watchdog")
+    XCTAssertEqual(mkdir(root.resolve("/proc/sys/kernel/nmi_watchdog"), 0o755), 0)
+    let loader = FakeLoader(root: root)
+    let refused = try Arming(root: root, loader: loader).apply(plan)
+    XCTAssertEqual(refused.map(\.path), ["/proc/sys/kernel/nmi_watchdog"])
+    XCTAssertEqual(refused.first?.errno, EISDIR)
+    XCTAssertEqual(loader.loads.count, 1)
+    XCTAssertTrue(
+      SystemWriteError(path: "/proc/sys/kernel/nmi_watchdog", value: "1", errno: 524).description.contains(
+        "ENOTSUPP"))
+  }
+}

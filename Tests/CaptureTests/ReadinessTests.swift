@@ -147,6 +147,12 @@ final class ReadinessTests: XCTestCase {
     XCTAssertEqual(failed(try report("locked-down"))["kexec.lockdown"], .advice)
   }
 
+  func testSecureBootAdvisesSignedImages() throws {
+    let report = try report("secure-boot")
+    XCTAssertTrue(report.ready)
+    XCTAssertEqual(failed(report), ["kexec.secure_boot": .advice])
+  }
+
   func testFindingsComeInChecklistOrder() throws {
     let items = try report("no-crashkernel").findings.map(\.item)
     XCTAssertEqual(items, items.sorted())
