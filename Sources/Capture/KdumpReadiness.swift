@@ -146,7 +146,11 @@ enum KdumpReadiness {
           check: "crashkernel.parameter", item: 3, severity: .impossible,
           summary: "\(text) reserves nothing on this machine's \(ramText) of RAM",
           reason: "no range of the expression contains this RAM size (ranges are start-end, end exclusive)",
-          readings: [state.commandLine, Reading(path: "/proc/meminfo", value: ramText)], fixes: rebootFix))
+          readings: [
+            state.commandLine,
+            Reading(
+              path: ram.map { String($0.source.prefix { $0 != " " }) } ?? "/proc/meminfo", value: ramText),
+          ], fixes: rebootFix))
     } else {
       let what =
         asked.map { "asks for \(formatBytes($0)) on \(ramText) of RAM" } ?? "parses (RAM size unknown)"
