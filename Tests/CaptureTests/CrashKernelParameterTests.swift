@@ -48,4 +48,19 @@ final class CrashKernelParameterTests: XCTestCase {
       }
     }
   }
+
+  func testReservationTakesTheLastPlainValueElseHighWithLow() throws {
+    let plain = CrashKernelReservation(
+      try CrashKernelParameter.all(inCommandLine: "crashkernel=128M crashkernel=256M,high crashkernel=512M"))
+    XCTAssertEqual(plain.main?.source, "512M")
+    XCTAssertNil(plain.low, "a plain value ignores ,low")
+    let high = CrashKernelReservation(
+      try CrashKernelParameter.all(
+        inCommandLine: "crashkernel=1G,high crashkernel=128M,low crashkernel=64M,cma"))
+    XCTAssertEqual(high.main?.source, "1G,high")
+    XCTAssertEqual(high.low?.source, "128M,low")
+    XCTAssertEqual(high.cma?.source, "64M,cma")
+    XCTAssertEqual(high.mainSize(forSystemRAM: 16 * gib), gib)
+    XCTAssertNil(CrashKernelReservation([]).main)
+  }
 }
