@@ -22,7 +22,7 @@ let package = Package(
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
     .target(name: "Dump", dependencies: ["KernelLog"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump"]),
+    .target(name: "Symbols", dependencies: ["Dump", "CZlib"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
     // The system zlib (zlib1g-dev): compressed pstore records and /proc/config.gz.
