@@ -54,7 +54,8 @@ struct ByteCursor {
     case 4: return UInt64(try u32())
     case 8: return try u64()
     default:
-      throw SymbolsError(.malformed, path: view.name, offset: UInt64(offset), expected: "a size of 1, 2, 4 or 8")
+      throw SymbolsError(
+        .malformed, path: view.name, offset: UInt64(offset), expected: "a size of 1, 2, 4 or 8")
     }
   }
 

@@ -38,7 +38,9 @@ struct DwarfAbbreviationTable {
       }
       let abbreviation = DwarfAbbreviation(tag: tag, hasChildren: hasChildren, specs: specs)
       if code < 100_000 {
-        if dense.count <= Int(code) { dense.append(contentsOf: repeatElement(nil, count: Int(code) + 1 - dense.count)) }
+        if dense.count <= Int(code) {
+          dense.append(contentsOf: repeatElement(nil, count: Int(code) + 1 - dense.count))
+        }
         dense[Int(code)] = abbreviation
       } else {
         sparse[code] = abbreviation

@@ -112,7 +112,8 @@ public final class DwarfContext: @unchecked Sendable {
     unit.tag = abbreviation.tag
     var values: [(UInt64, DwarfFormValue)] = []
     for spec in abbreviation.specs {
-      values.append((spec.attribute, try cursor.formValue(spec.form, unit: unit, implicitConst: spec.implicitConst)))
+      values.append(
+        (spec.attribute, try cursor.formValue(spec.form, unit: unit, implicitConst: spec.implicitConst)))
     }
     for (attribute, value) in values {
       switch attribute {
@@ -191,7 +192,9 @@ public final class DwarfContext: @unchecked Sendable {
 
   /// `.debug_aranges` sets (DWARF 5 section 6.1.2): header, then (address, length)
   /// tuples aligned to twice the address size, ending with (0, 0).
-  private func readAranges(into entries: inout [(range: AddressRange, unit: Int)], covered: inout Set<Int>) throws {
+  private func readAranges(
+    into entries: inout [(range: AddressRange, unit: Int)], covered: inout Set<Int>
+  ) throws {
     var cursor = ByteCursor(sections.aranges)
     while !cursor.isAtEnd {
       let setStart = cursor.offset
@@ -201,7 +204,9 @@ public final class DwarfContext: @unchecked Sendable {
         length = try cursor.u64()
         offsetSize = 8
       }
-      guard length <= UInt64(cursor.remaining) else { throw cursor.error("an aranges set of \(length) bytes", .truncated) }
+      guard length <= UInt64(cursor.remaining) else {
+        throw cursor.error("an aranges set of \(length) bytes", .truncated)
+      }
       let setEnd = cursor.offset + Int(length)
       _ = try cursor.u16()
       let unitOffset = Int(clamping: try cursor.unsigned(size: offsetSize))

@@ -40,12 +40,15 @@ struct DwarfLineTable {
       offsetSize = 8
     }
     guard length <= UInt64(cursor.remaining) else {
-      throw SymbolsError(.truncated, path: view.name, offset: offset, expected: "a line program of \(length) bytes")
+      throw SymbolsError(
+        .truncated, path: view.name, offset: offset, expected: "a line program of \(length) bytes")
     }
     let end = cursor.offset + Int(length)
     version = try cursor.u16()
     guard (2...5).contains(version) else {
-      throw SymbolsError(.unsupported, path: view.name, offset: offset, expected: "line table version 2 to 5, found \(version)")
+      throw SymbolsError(
+        .unsupported, path: view.name, offset: offset, expected: "line table version 2 to 5, found \(version)"
+      )
     }
     var addressSize = unit.addressSize
     if version >= 5 {
@@ -68,7 +71,9 @@ struct DwarfLineTable {
       directories = try DwarfLineTable.entries(&cursor, sections, subUnit).map(\.name)
       files = try DwarfLineTable.entries(&cursor, sections, subUnit)
     } else {
-      while try cursor.view.load(cursor.offset, as: UInt8.self) != 0 { directories.append(try cursor.cString()) }
+      while try cursor.view.load(cursor.offset, as: UInt8.self) != 0 {
+        directories.append(try cursor.cString())
+      }
       _ = try cursor.u8()
       while try cursor.view.load(cursor.offset, as: UInt8.self) != 0 {
         let name = try cursor.cString()
@@ -93,14 +98,18 @@ struct DwarfLineTable {
   }
 
   /// DWARF 5 directory or file entries: a format (content type, form pairs) then the entries.
-  private static func entries(_ cursor: inout ByteCursor, _ sections: DwarfSections, _ unit: DwarfLineSubUnit)
+  private static func entries(
+    _ cursor: inout ByteCursor, _ sections: DwarfSections, _ unit: DwarfLineSubUnit
+  )
     throws -> [FileEntry]
   {
     let formatCount = Int(try cursor.u8())
     var format: [(UInt64, UInt64)] = []
     for _ in 0..<formatCount { format.append((try cursor.uleb(), try cursor.uleb())) }
     let count = try cursor.uleb()
-    guard count <= UInt64(cursor.remaining) else { throw cursor.error("a plausible entry count, found \(count)") }
+    guard count <= UInt64(cursor.remaining) else {
+      throw cursor.error("a plausible entry count, found \(count)")
+    }
     var entries: [FileEntry] = []
     for _ in 0..<count {
       var entry = FileEntry(name: "", directory: 0)

@@ -36,7 +36,8 @@ struct DwarfSections {
       let base = unit.strOffsetsBase ?? UInt64(unit.offsetSize == 8 ? 16 : 8)
       let entry = base &+ value.value &* UInt64(unit.offsetSize)
       guard entry < UInt64(strOffsets.count) else {
-        throw SymbolsError(.truncated, path: strOffsets.name, offset: entry, expected: "string index \(value.value)")
+        throw SymbolsError(
+          .truncated, path: strOffsets.name, offset: entry, expected: "string index \(value.value)")
       }
       var cursor = ByteCursor(strOffsets, at: Int(entry))
       return try str.cString(at: Int(clamping: try cursor.unsigned(size: unit.offsetSize)))

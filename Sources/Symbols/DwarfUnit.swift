@@ -43,14 +43,17 @@ struct DwarfUnit {
       throw cursor.error("a unit length below 0xfffffff0 (reserved value \(length))")
     }
     guard length <= UInt64(cursor.remaining) else {
-      throw SymbolsError(.truncated, path: view.name, offset: UInt64(offset), expected: "a unit of \(length) bytes")
+      throw SymbolsError(
+        .truncated, path: view.name, offset: UInt64(offset), expected: "a unit of \(length) bytes")
     }
     self.offset = UInt64(offset)
     end = cursor.offset + Int(length)
     self.offsetSize = offsetSize
     version = try cursor.u16()
     guard (2...5).contains(version) else {
-      throw SymbolsError(.unsupported, path: view.name, offset: UInt64(offset), expected: "DWARF version 2 to 5, found \(version)")
+      throw SymbolsError(
+        .unsupported, path: view.name, offset: UInt64(offset),
+        expected: "DWARF version 2 to 5, found \(version)")
     }
     if version >= 5 {
       unitType = try cursor.u8()
@@ -67,7 +70,9 @@ struct DwarfUnit {
       addressSize = Int(try cursor.u8())
     }
     guard addressSize == 4 || addressSize == 8 else {
-      throw SymbolsError(.unsupported, path: view.name, offset: UInt64(offset), expected: "address size 4 or 8, found \(addressSize)")
+      throw SymbolsError(
+        .unsupported, path: view.name, offset: UInt64(offset),
+        expected: "address size 4 or 8, found \(addressSize)")
     }
     firstEntry = cursor.offset
   }
@@ -100,7 +105,8 @@ struct DwarfFormValue {
 
   var isReference: Bool {
     switch form {
-    case DW.Form.ref1, DW.Form.ref2, DW.Form.ref4, DW.Form.ref8, DW.Form.refUdata, DW.Form.refAddr: return true
+    case DW.Form.ref1, DW.Form.ref2, DW.Form.ref4, DW.Form.ref8, DW.Form.refUdata, DW.Form.refAddr:
+      return true
     default: return false
     }
   }
@@ -134,8 +140,10 @@ extension ByteCursor {
       return DwarfFormValue(form: form, value: try uleb())
     case DW.Form.refUdata: return DwarfFormValue(form: form, value: unit.offset &+ (try uleb()))
     case DW.Form.refAddr:
-      return DwarfFormValue(form: form, value: try unsigned(size: unit.version <= 2 ? unit.addressSize : unit.offsetSize))
-    case DW.Form.strp, DW.Form.lineStrp, DW.Form.secOffset, DW.Form.strpSup, DW.Form.gnuRefAlt, DW.Form.gnuStrpAlt:
+      return DwarfFormValue(
+        form: form, value: try unsigned(size: unit.version <= 2 ? unit.addressSize : unit.offsetSize))
+    case DW.Form.strp, DW.Form.lineStrp, DW.Form.secOffset, DW.Form.strpSup, DW.Form.gnuRefAlt,
+      DW.Form.gnuStrpAlt:
       return DwarfFormValue(form: form, value: try unsigned(size: unit.offsetSize))
     case DW.Form.string: return DwarfFormValue(form: form, value: UInt64(try skipCString()))
     case DW.Form.block1:

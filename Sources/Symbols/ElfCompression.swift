@@ -27,13 +27,15 @@ enum ElfCompression {
     case zlibType: return try inflate(payload, size: size)
     case zstdType: return try Zstd.decompress(payload, size: size)
     default:
-      throw SymbolsError(.unsupported, path: view.name, offset: 0, expected: "ch_type 1 (zlib) or 2 (zstd), found \(type)")
+      throw SymbolsError(
+        .unsupported, path: view.name, offset: 0, expected: "ch_type 1 (zlib) or 2 (zstd), found \(type)")
     }
   }
 
   static func decompressLegacy(_ view: ByteView) throws -> ByteView {
     guard view.count >= 12, try view.bytes(0, 4) == Array("ZLIB".utf8) else {
-      throw SymbolsError(.malformed, path: view.name, offset: 0, expected: "a .zdebug section starting with ZLIB")
+      throw SymbolsError(
+        .malformed, path: view.name, offset: 0, expected: "a .zdebug section starting with ZLIB")
     }
     let size = try view.bytes(4, 8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     return try inflate(view.slice(12, UInt64(view.count - 12)), size: size)
@@ -41,25 +43,31 @@ enum ElfCompression {
 
   static func inflate(_ view: ByteView, size: UInt64) throws -> ByteView {
     guard size <= sizeLimit else {
-      throw SymbolsError(.malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
+      throw SymbolsError(
+        .malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
     }
     let output = UnsafeMutableRawPointer.allocate(byteCount: max(Int(size), 1), alignment: 16)
     let status: Int32 = view.withUnsafeBytes { input in
       var stream = z_stream()
-      guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return Z_MEM_ERROR }
+      guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        return Z_MEM_ERROR
+      }
       defer { inflateEnd(&stream) }
       stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
       stream.avail_in = UInt32(clamping: input.count)
       stream.next_out = output.assumingMemoryBound(to: UInt8.self)
       stream.avail_out = UInt32(clamping: size)
       let result = CZlib.inflate(&stream, Z_FINISH)
-      return result == Z_STREAM_END && stream.total_out == size ? Z_OK : (result == Z_STREAM_END ? Z_DATA_ERROR : result)
+      return result == Z_STREAM_END && stream.total_out == size
+        ? Z_OK : (result == Z_STREAM_END ? Z_DATA_ERROR : result)
     }
     guard status == Z_OK else {
       output.deallocate()
-      throw SymbolsError(.malformed, path: view.name, expected: "a zlib stream inflating to \(size) bytes (zlib \(status))")
+      throw SymbolsError(
+        .malformed, path: view.name, expected: "a zlib stream inflating to \(size) bytes (zlib \(status))")
     }
-    let storage = ByteStorage(base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
+    let storage = ByteStorage(
+      base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
     return ByteView(storage: storage, name: view.name)
   }
 }
@@ -77,7 +85,8 @@ enum Zstd {
   private static let library: Library? = {
     for name in ["libzstd.so.1", "libzstd.so"] {
       guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
-      guard let decompress = dlsym(handle, "ZSTD_decompress"), let isError = dlsym(handle, "ZSTD_isError") else {
+      guard let decompress = dlsym(handle, "ZSTD_decompress"), let isError = dlsym(handle, "ZSTD_isError")
+      else {
         continue
       }
       return Library(
@@ -91,10 +100,12 @@ enum Zstd {
 
   static func decompress(_ view: ByteView, size: UInt64) throws -> ByteView {
     guard let library else {
-      throw SymbolsError(.unsupported, path: view.name, expected: "zstd-compressed section needs libzstd.so.1")
+      throw SymbolsError(
+        .unsupported, path: view.name, expected: "zstd-compressed section needs libzstd.so.1")
     }
     guard size <= ElfCompression.sizeLimit else {
-      throw SymbolsError(.malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
+      throw SymbolsError(
+        .malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
     }
     let output = UnsafeMutableRawPointer.allocate(byteCount: max(Int(size), 1), alignment: 16)
     let written = view.withUnsafeBytes { input in
@@ -104,7 +115,8 @@ enum Zstd {
       output.deallocate()
       throw SymbolsError(.malformed, path: view.name, expected: "a zstd frame decompressing to \(size) bytes")
     }
-    let storage = ByteStorage(base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
+    let storage = ByteStorage(
+      base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
     return ByteView(storage: storage, name: view.name)
   }
 }

@@ -29,12 +29,17 @@ enum ElfRelocations {
     return ByteView(bytes: bytes, name: view.name)
   }
 
-  private static func store(_ value: UInt64, size: Int, at offset: UInt64, in bytes: inout [UInt8], _ view: ByteView)
+  private static func store(
+    _ value: UInt64, size: Int, at offset: UInt64, in bytes: inout [UInt8], _ view: ByteView
+  )
     throws
   {
     guard offset <= UInt64(bytes.count), UInt64(size) <= UInt64(bytes.count) - offset else {
-      throw SymbolsError(.malformed, path: view.name, offset: offset, expected: "a relocation inside the section")
+      throw SymbolsError(
+        .malformed, path: view.name, offset: offset, expected: "a relocation inside the section")
     }
-    for index in 0..<size { bytes[Int(offset) + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+    for index in 0..<size {
+      bytes[Int(offset) + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index)))
+    }
   }
 }

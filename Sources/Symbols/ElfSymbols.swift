@@ -41,66 +41,103 @@ extension ElfFile {
       symbols: try contents(of: table), strings: try contents(of: sections[Int(table.link)]))
   }
 
-  /// The text symbols (those in executable sections), sorted by address.
-  public func textSymbols() throws -> [ElfSymbol] {
-    guard let table = sections.first(where: { $0.type == ElfSection.symbolTable }) else { return [] }
+  /// The text symbols (those in executable sections), sorted by address, with their
+  /// kallsyms sizes; and the function and object symbols as llvm-symbolizer's symbol
+  /// table keeps them, sorted by address and size.
+  func readSymbols() throws -> (text: [ElfSymbolEntry], sized: [ElfSymbolEntry], strings: ByteView) {
+    guard let table = sections.first(where: { $0.type == ElfSection.symbolTable }) else {
+      return ([], [], ByteView.empty(path))
+    }
     let view = try symbolTableView(index: table.index)
-    var symbols: [ElfSymbol] = []
+    var text: [ElfSymbolEntry] = []
+    var sized: [ElfSymbolEntry] = []
     for index in 1..<max(view.count, 1) {
       let offset = index * ElfSymbolTableView.entrySize
       let info = try view.symbols.load(offset + 4, as: UInt8.self)
       let kind = info & 0xf
-      // STT_SECTION 3 and STT_FILE 4 are not code.
+      // STT_SECTION 3 and STT_FILE 4 name no code.
       guard kind != 3, kind != 4 else { continue }
       let sectionIndex = Int(try view.symbols.load(offset + 6, as: UInt16.self))
-      guard sectionIndex > 0, sectionIndex < sections.count, sections[sectionIndex].isExecutable else { continue }
-      let nameOffset = Int(try view.symbols.load(offset, as: UInt32.self))
-      let name = try view.strings.cString(at: nameOffset)
+      guard sectionIndex > 0, sectionIndex < sections.count else { continue }
+      let nameOffset = try view.symbols.load(offset, as: UInt32.self)
+      let entry = ElfSymbolEntry(
+        address: try view.value(ofSymbol: index, in: self),
+        elfSize: try view.symbols.load(offset + 16, as: UInt64.self), kallsymsSize: 0, nameOffset: nameOffset,
+        sectionIndex: UInt32(sectionIndex), isGlobal: info >> 4 != 0)
+      // STT_OBJECT 1, STT_FUNC 2.
+      if kind == 1 || kind == 2 { sized.append(entry) }
+      guard sections[sectionIndex].isExecutable else { continue }
       // Local labels and mapping symbols are not functions (scripts/faddr2line skips them).
-      if name.isEmpty || name.hasPrefix(".L") || name.hasPrefix("$") || name.hasPrefix("L0") { continue }
-      symbols.append(
-        ElfSymbol(
-          name: name, address: try view.value(ofSymbol: index, in: self),
-          elfSize: try view.symbols.load(offset + 16, as: UInt64.self), kallsymsSize: 0,
-          sectionIndex: sectionIndex, isGlobal: info >> 4 != 0))
+      guard let first = try? view.strings.load(Int(nameOffset), as: UInt8.self), first != 0, first != 0x24
+      else {
+        continue
+      }
+      if first == 0x2e, (try? view.strings.load(Int(nameOffset) + 1, as: UInt8.self)) == 0x4c { continue }
+      text.append(entry)
     }
-    symbols.sort { ($0.address, $0.isGlobal ? 0 : 1) < ($1.address, $1.isGlobal ? 0 : 1) }
+    text.sort { ($0.address, $0.isGlobal ? 0 : 1) < ($1.address, $1.isGlobal ? 0 : 1) }
+    sized.sort { ($0.address, $0.elfSize) < ($1.address, $1.elfSize) }
     var probe = 0
-    for index in symbols.indices {
-      let symbol = symbols[index]
-      let sectionEnd = address(ofSection: symbol.sectionIndex) &+ sections[symbol.sectionIndex].size
+    for index in text.indices {
+      let symbol = text[index]
+      let section = Int(symbol.sectionIndex)
+      let sectionEnd = address(ofSection: section) &+ sections[section].size
       // The first symbol at a greater address ends this one (aliases share the end).
       probe = max(probe, index + 1)
-      while probe < symbols.count, symbols[probe].address == symbol.address { probe += 1 }
+      while probe < text.count, text[probe].address == symbol.address { probe += 1 }
       let end =
-        probe < symbols.count && symbols[probe].sectionIndex == symbol.sectionIndex
-        ? symbols[probe].address : max(sectionEnd, symbol.address)
-      symbols[index].kallsymsSize = end - symbol.address
+        probe < text.count && text[probe].sectionIndex == symbol.sectionIndex
+        ? text[probe].address : max(sectionEnd, symbol.address)
+      text[index].kallsymsSize = end - symbol.address
     }
-    return symbols
+    return (text, sized, view.strings)
   }
 }
 
-/// Name and address lookups over a file's text symbols.
-public struct ElfSymbolIndex: Sendable {
-  public let symbols: [ElfSymbol]
-  private let byName: [String: [Int]]
+struct ElfSymbolEntry {
+  var address: UInt64
+  var elfSize: UInt64
+  var kallsymsSize: UInt64
+  var nameOffset: UInt32
+  var sectionIndex: UInt32
+  var isGlobal: Bool
+}
+
+/// Name and address lookups over a file's symbols. Names are read from the string
+/// table only when needed; the name index is built on the first lookup by name.
+public final class ElfSymbolIndex: @unchecked Sendable {
+  private let text: [ElfSymbolEntry]
+  private let sized: [ElfSymbolEntry]
+  private let strings: ByteView
+  private let lock = Lock()
+  private var byName: [String: [Int]]?
 
   public init(_ file: ElfFile) throws {
-    self.init(symbols: try file.textSymbols())
+    (text, sized, strings) = try file.readSymbols()
   }
 
-  init(symbols: [ElfSymbol]) {
-    self.symbols = symbols
-    var byName: [String: [Int]] = [:]
-    byName.reserveCapacity(symbols.count)
-    for (index, symbol) in symbols.enumerated() { byName[symbol.name, default: []].append(index) }
-    self.byName = byName
+  public var count: Int { text.count }
+
+  private func symbol(_ entry: ElfSymbolEntry) -> ElfSymbol {
+    ElfSymbol(
+      name: (try? strings.cString(at: Int(entry.nameOffset))) ?? "", address: entry.address,
+      elfSize: entry.elfSize, kallsymsSize: entry.kallsymsSize, sectionIndex: Int(entry.sectionIndex),
+      isGlobal: entry.isGlobal)
   }
 
   /// Every text symbol of that name: static functions of different files share names.
   public func symbols(named name: String) -> [ElfSymbol] {
-    byName[name, default: []].map { symbols[$0] }
+    let index = lock.withLock {
+      if let byName { return byName }
+      var built: [String: [Int]] = [:]
+      built.reserveCapacity(text.count)
+      for (position, entry) in text.enumerated() {
+        built[(try? strings.cString(at: Int(entry.nameOffset))) ?? "", default: []].append(position)
+      }
+      byName = built
+      return built
+    }
+    return index[name, default: []].map { symbol(text[$0]) }
   }
 
   /// Resolves `name+offset/size` as the kernel printed it: among symbols of that name,
@@ -110,26 +147,40 @@ public struct ElfSymbolIndex: Sendable {
   public func resolve(name: String, offset: UInt64, size: UInt64?) -> ElfSymbol? {
     var candidates = symbols(named: name)
     if candidates.isEmpty {
-      candidates = symbols.filter { $0.name.hasPrefix(name + ".llvm.") }
+      candidates = text.map(symbol).filter { $0.name.hasPrefix(name + ".llvm.") }
     }
     let fitting = candidates.filter { offset < max($0.kallsymsSize, 1) || offset == 0 }
     if let size, let exact = fitting.first(where: { $0.kallsymsSize == size }) { return exact }
     return fitting.first ?? candidates.first
   }
 
-  /// The symbol containing `address`, preferring a global name among aliases.
+  /// The text symbol containing `address` by kallsyms sizes (what an oops would
+  /// print), preferring a global name among aliases.
   public func locate(_ address: UInt64) -> (symbol: ElfSymbol, offset: UInt64)? {
+    guard let index = lastIndex(in: text, atOrBefore: address) else { return nil }
+    var first = index
+    while first > 0, text[first - 1].address == text[first].address { first -= 1 }
+    let entry = text[first]
+    guard address - entry.address < max(entry.kallsymsSize, 1) else { return nil }
+    return (symbol(entry), address - entry.address)
+  }
+
+  /// The function or object symbol covering `address` by its ELF size (a size of 0
+  /// reaches to the next symbol), as llvm-symbolizer's symbol table answers.
+  public func symbolTableName(at address: UInt64) -> String? {
+    guard let index = lastIndex(in: sized, atOrBefore: address) else { return nil }
+    let entry = sized[index]
+    if entry.elfSize != 0, address - entry.address >= entry.elfSize { return nil }
+    return try? strings.cString(at: Int(entry.nameOffset))
+  }
+
+  private func lastIndex(in entries: [ElfSymbolEntry], atOrBefore address: UInt64) -> Int? {
     var low = 0
-    var high = symbols.count
+    var high = entries.count
     while low < high {
       let middle = (low + high) / 2
-      if symbols[middle].address <= address { low = middle + 1 } else { high = middle }
+      if entries[middle].address <= address { low = middle + 1 } else { high = middle }
     }
-    guard low > 0 else { return nil }
-    var index = low - 1
-    while index > 0, symbols[index - 1].address == symbols[index].address { index -= 1 }
-    let symbol = symbols[index]
-    guard address - symbol.address < max(symbol.kallsymsSize, 1) else { return nil }
-    return (symbol, address - symbol.address)
+    return low > 0 ? low - 1 : nil
   }
 }

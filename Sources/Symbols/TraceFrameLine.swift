@@ -1,0 +1,113 @@
+/// A console line that names code as `func+0xOFF/0xSIZE` (`%pS`/`%pB`, lib/vsprintf.c),
+/// in any of the shapes traces print it (arch/x86/kernel/dumpstack.c and others):
+///
+///     [   12.345678]  ? ext4_readdir+0x1a/0x40 [ext4]
+///     RIP: 0010:det_oops_init+0x12/0x340 [det_oops]
+///     WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 foo+0x5/0x20
+///     [<ffffffff8102a4f1>] (panic+0x10/0x1f0)
+public struct TraceFrameLine: Sendable, Hashable {
+  public var symbol: String
+  public var offset: UInt64
+  public var size: UInt64?
+  public var module: String?
+  public var moduleBuildID: String?
+  /// False for `? ` entries: stack words the unwinder did not vouch for.
+  public var reliable: Bool
+  /// True when the frame is a return address of a call trace, false for an instruction
+  /// pointer (`RIP:`, `pc :`, the `at`/`in` of a warning or report title).
+  public var isReturnAddress: Bool
+  /// Where the symbol token ends in the line (UTF-8 offset), for annotating after it
+  /// and its module.
+  public var end: Int
+
+  public static func parse(_ line: String) -> TraceFrameLine? {
+    let bytes = Array(line.utf8)
+    var tokens: [(start: Int, end: Int)] = []
+    var index = 0
+    while index < bytes.count {
+      while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+      let start = index
+      while index < bytes.count, bytes[index] != 0x20, bytes[index] != 0x09 { index += 1 }
+      if index > start { tokens.append((start, index)) }
+    }
+    for (position, token) in tokens.enumerated() {
+      guard var frame = symbolToken(Array(bytes[token.start..<token.end])) else { continue }
+      frame.end = token.end
+      let before = tokens[..<position].map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+      frame.reliable = before.last != "?"
+      frame.isReturnAddress = before.allSatisfy { isTimestampOrMarker($0) }
+      if position + 1 < tokens.count {
+        let next = tokens[position + 1]
+        let text = String(decoding: bytes[next.start..<next.end], as: UTF8.self)
+        if text.hasPrefix("[") {
+          if text.hasSuffix("]") || text.hasSuffix("])") {
+            frame.module = String(text.dropFirst().prefix { $0 != "]" })
+            frame.end = next.end
+          } else if position + 2 < tokens.count {
+            let third = tokens[position + 2]
+            let buildID = String(decoding: bytes[third.start..<third.end], as: UTF8.self)
+            if buildID.hasSuffix("]") || buildID.hasSuffix("])") {
+              frame.module = String(text.dropFirst())
+              frame.moduleBuildID = String(buildID.prefix { $0 != "]" })
+              frame.end = third.end
+            }
+          }
+        }
+      }
+      return frame
+    }
+    return nil
+  }
+
+  /// Tokens that may stand before a call-trace entry: a timestamp, `?`, a raw `[<addr>]`,
+  /// a log level `<4>`, a caller id `[T123]`/`[C1]`.
+  private static func isTimestampOrMarker(_ token: String) -> Bool {
+    if token == "?" { return true }
+    if token.hasPrefix("[") || token.hasSuffix("]") || token.hasPrefix("<") { return true }
+    return token.allSatisfy { $0.isNumber || $0 == "." }
+  }
+
+  /// `[(]SEG:]name+0xOFF[/0xSIZE][)]`.
+  private static func symbolToken(_ raw: [UInt8]) -> TraceFrameLine? {
+    var token = raw[...]
+    while let first = token.first, first == UInt8(ascii: "(") { token = token.dropFirst() }
+    while let last = token.last, last == UInt8(ascii: ")") || last == UInt8(ascii: ",") {
+      token = token.dropLast()
+    }
+    guard let plus = token.lastIndex(of: UInt8(ascii: "+")) else { return nil }
+    var name = token[..<plus]
+    if let colon = name.lastIndex(of: UInt8(ascii: ":")) {
+      let segment = name[..<colon]
+      guard !segment.isEmpty, segment.allSatisfy({ isHexDigit($0) }) else { return nil }
+      name = name[(colon + 1)...]
+    }
+    guard !name.isEmpty, name.allSatisfy({ isSymbolCharacter($0) }) else { return nil }
+    let numbers = token[(plus + 1)...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+    guard numbers.count == 1 || numbers.count == 2, let offset = hexNumber(numbers[0]) else { return nil }
+    var size: UInt64?
+    if numbers.count == 2 {
+      guard let value = hexNumber(numbers[1]) else { return nil }
+      size = value
+    }
+    return TraceFrameLine(
+      symbol: String(decoding: name, as: UTF8.self), offset: offset, size: size, module: nil,
+      moduleBuildID: nil,
+      reliable: true, isReturnAddress: true, end: 0)
+  }
+
+  private static func hexNumber(_ text: ArraySlice<UInt8>) -> UInt64? {
+    guard text.count > 2, text.first == UInt8(ascii: "0"), text.dropFirst().first == UInt8(ascii: "x") else {
+      return nil
+    }
+    return UInt64(String(decoding: text.dropFirst(2), as: UTF8.self), radix: 16)
+  }
+
+  private static func isHexDigit(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
+  }
+
+  private static func isSymbolCharacter(_ byte: UInt8) -> Bool {
+    (0x30...0x39).contains(byte) || (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte)
+      || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "$")
+  }
+}

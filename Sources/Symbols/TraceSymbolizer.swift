@@ -1,0 +1,72 @@
+/// Annotates a console trace: every `func+off` frame line resolved against vmlinux or
+/// its module's debug file, the rest passed through. Objects are opened once and
+/// shared by all frames.
+public final class TraceSymbolizer: @unchecked Sendable {
+  public struct Line: Sendable {
+    public var text: String
+    public var frame: TraceFrameLine?
+    public var resolved: ResolvedFrame?
+    /// Why a frame line was left unresolved (no module file, unknown symbol...).
+    public var problem: String?
+  }
+
+  public let vmlinux: DebugObject?
+  public let modulesDirectory: String?
+  private var modules: [String: DebugObject?] = [:]
+  private var moduleProblems: [String: String] = [:]
+
+  public init(vmlinux: DebugObject?, modulesDirectory: String?) {
+    self.vmlinux = vmlinux
+    self.modulesDirectory = modulesDirectory
+  }
+
+  public func symbolize(_ text: String) -> Line {
+    guard let frame = TraceFrameLine.parse(text) else { return Line(text: text) }
+    var line = Line(text: text, frame: frame)
+    let object: DebugObject?
+    if let module = frame.module {
+      object = self.module(module)
+      if object == nil { line.problem = moduleProblems[module] }
+    } else {
+      object = vmlinux
+      if object == nil { line.problem = "no vmlinux" }
+    }
+    guard let object else { return line }
+    do {
+      line.resolved = try object.resolve(
+        name: frame.symbol, offset: frame.offset, size: frame.size, isReturnAddress: frame.isReturnAddress)
+      if line.resolved == nil { line.problem = "\(frame.symbol) is not in \(object.path)" }
+    } catch {
+      line.problem = "\(error)"
+    }
+    return line
+  }
+
+  private func module(_ name: String) -> DebugObject? {
+    if let cached = modules[name] { return cached }
+    var object: DebugObject?
+    if let modulesDirectory {
+      if let path = DebugFileLocator.findModule(named: name, under: modulesDirectory) {
+        do { object = try DebugObject(path: path) } catch { moduleProblems[name] = "\(error)" }
+      } else {
+        moduleProblems[name] = "no \(name).ko under \(modulesDirectory)"
+      }
+    } else {
+      moduleProblems[name] = "no modules directory for [\(name)]"
+    }
+    modules[name] = object
+    return object
+  }
+
+  /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`
+  /// line (lib/dump_stack.c dump_stack_print_info()).
+  public static func release(inTrace lines: [String]) -> String? {
+    for line in lines where line.contains(" PID: ") && line.contains(" Comm: ") {
+      let tokens = line.split(separator: " ")
+      if let hash = tokens.firstIndex(where: { $0.hasPrefix("#") }), hash > 0 {
+        return String(tokens[hash - 1])
+      }
+    }
+    return nil
+  }
+}
