@@ -42,7 +42,7 @@ let package = Package(
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
     .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
-    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"]),
+    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
