@@ -138,7 +138,7 @@ public final class DwarfContext: @unchecked Sendable {
     }
   }
 
-  private func scopes(for unit: DwarfUnit) throws -> DwarfUnitScopes {
+  fileprivate func scopes(for unit: DwarfUnit) throws -> DwarfUnitScopes {
     let key = Int(unit.offset)
     if let cached = scopes[key] { return cached }
     let built = try DwarfUnitScopes(sections, unit: unit, abbreviations: try abbreviations(for: unit))
@@ -156,7 +156,7 @@ public final class DwarfContext: @unchecked Sendable {
 
   // MARK: Address index
 
-  private func unitCovering(_ address: UInt64) throws -> Int? {
+  fileprivate func unitCovering(_ address: UInt64) throws -> Int? {
     let index = try buildAddressIndex()
     var low = 0
     var high = index.count
@@ -305,5 +305,19 @@ public final class DwarfContext: @unchecked Sendable {
     let result = linkageName ?? shortName
     names[entry] = result
     return result
+  }
+}
+
+extension DwarfContext {
+  /// The ranges of the inlined subroutines of the unit covering `address` (for tests
+  /// and benchmarks that want addresses inside inline chains).
+  func inlinedRanges(inUnitCovering address: UInt64) throws -> [AddressRange] {
+    try lock.withLock {
+      guard let offset = try unitCovering(address) else { return [] }
+      let scopes = try scopes(for: try unit(at: offset))
+      return scopes.scopes.filter(\.isInlined).flatMap { scope in
+        scopes.ranges[Int(scope.rangeStart)..<Int(scope.rangeStart + scope.rangeCount)]
+      }
+    }
   }
 }

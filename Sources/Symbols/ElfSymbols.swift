@@ -118,6 +118,9 @@ public final class ElfSymbolIndex: @unchecked Sendable {
 
   public var count: Int { text.count }
 
+  /// The text symbols in address order.
+  public var textSymbols: [ElfSymbol] { text.map(symbol) }
+
   private func symbol(_ entry: ElfSymbolEntry) -> ElfSymbol {
     ElfSymbol(
       name: (try? strings.cString(at: Int(entry.nameOffset))) ?? "", address: entry.address,

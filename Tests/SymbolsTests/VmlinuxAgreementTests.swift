@@ -1,0 +1,205 @@
+import Foundation
+import XCTest
+
+@testable import Symbols
+
+/// The issue's agreement test: Debian's vmlinux with debug info (fetched once into a
+/// cache by scripts/fetch-debug-kernel), at least 1,000 addresses — function starts,
+/// middles, inlined sites, cold parts — symbolized by Coroner, llvm-symbolizer and
+/// `addr2line -i -f`; function, file, line and inline chain compared; every difference
+/// printed.
+final class VmlinuxAgreementTests: XCTestCase {
+  struct Frame: Equatable, CustomStringConvertible {
+    var function: String
+    var location: String
+    var description: String { "\(function) \(location)" }
+  }
+
+  func testAgreementWithLlvmSymbolizerAndAddr2line() throws {
+    let vmlinux = try fetchVmlinux()
+    let object = try DebugObject(path: vmlinux)
+    let addresses = try sampleAddresses(object)
+    XCTAssertGreaterThanOrEqual(addresses.count, 1000)
+    let input = addresses.map { "0x" + String($0, radix: 16) }.joined(separator: "\n") + "\n"
+
+    let started = Date()
+    let ours = try addresses.map { try object.frames(at: $0) }
+    let ourTime = Date().timeIntervalSince(started)
+    let llvmStarted = Date()
+    let llvm = SymbolizerAnswer.parse(
+      try runTool(Fixtures.llvmSymbolizer, ["--inlining", "--obj=" + vmlinux], input: input))
+    let llvmTime = Date().timeIntervalSince(llvmStarted)
+    let addr2lineStarted = Date()
+    let addr2line = parseAddr2line(
+      try runTool("/usr/bin/addr2line", ["-a", "-i", "-f", "-e", vmlinux], input: input))
+    let addr2lineTime = Date().timeIntervalSince(addr2lineStarted)
+    XCTAssertEqual(llvm.count, addresses.count)
+    XCTAssertEqual(addr2line.count, addresses.count)
+    guard llvm.count == addresses.count, addr2line.count == addresses.count else { return }
+
+    var llvmSame = 0
+    var columnsSame = 0
+    var addr2lineSame = 0
+    var referencesAgree = 0
+    var sameWhereReferencesAgree = 0
+    var differences: [String] = []
+    for (index, address) in addresses.enumerated() {
+      let hex = "0x" + String(address, radix: 16)
+      let mine = ours[index].map { Frame(function: $0.function ?? "??", location: location($0)) }
+      let theirs = llvm[index].frames.map(llvmFrame)
+      if (mine.isEmpty ? [Frame(function: "??", location: "??:0")] : mine) == theirs {
+        llvmSame += 1
+        if SymbolizerAnswer(frames: ours[index]) == llvm[index] { columnsSame += 1 }
+      } else {
+        differences.append("\(hex) llvm-symbolizer: ours \(mine) / theirs \(theirs)")
+      }
+      // addr2line names functions by DWARF only: compare our chain with clone
+      // suffixes (.cold, .constprop.0) taken off the outermost name.
+      let mineBare = mine.map { Frame(function: bareName($0.function), location: $0.location) }
+      let a2l = addr2line[index]
+      let llvmBare = theirs.map { Frame(function: bareName($0.function), location: $0.location) }
+      if mineBare == a2l { addr2lineSame += 1 }
+      if llvmBare == a2l {
+        referencesAgree += 1
+        if mineBare == a2l { sameWhereReferencesAgree += 1 }
+      }
+      if mineBare != a2l {
+        let note = llvmBare == a2l ? "" : " (llvm-symbolizer differs from addr2line too)"
+        differences.append("\(hex) addr2line\(note): ours \(mineBare) / theirs \(a2l)")
+      }
+    }
+    let total = Double(addresses.count)
+    print(
+      """
+      vmlinux agreement on \(addresses.count) addresses of \(vmlinux):
+        same function, file, line and chain as llvm-symbolizer: \(llvmSame) (\(percent(llvmSame, total))), \
+      columns too: \(columnsSame)
+        same as addr2line -i -f: \(addr2lineSame) (\(percent(addr2lineSame, total))); \
+      llvm-symbolizer and addr2line agree on \(referencesAgree), \
+      of which ours agrees on \(sameWhereReferencesAgree) (\(percent(sameWhereReferencesAgree, Double(referencesAgree))))
+        time: coroner \(String(format: "%.2f", ourTime)) s (in process), \
+      llvm-symbolizer \(String(format: "%.2f", llvmTime)) s, addr2line \(String(format: "%.2f", addr2lineTime)) s
+      differences (\(differences.count)):
+      """)
+    for difference in differences { print("  " + difference) }
+    XCTAssertGreaterThanOrEqual(Double(llvmSame) / total, 0.99, "agreement with llvm-symbolizer")
+    XCTAssertGreaterThanOrEqual(
+      Double(sameWhereReferencesAgree) / Double(max(referencesAgree, 1)), 0.99,
+      "agreement with addr2line where it and llvm-symbolizer agree")
+  }
+
+  // MARK: Inputs
+
+  private func fetchVmlinux() throws -> String {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scripts/fetch-debug-kernel").path
+    let folder = try runTool("/bin/bash", [script], input: "").trimmingCharacters(in: .whitespacesAndNewlines)
+    let boot = folder + "/usr/lib/debug/boot"
+    let name = (try? FileManager.default.contentsOfDirectory(atPath: boot))?.first {
+      $0.hasPrefix("vmlinux-")
+    }
+    guard let name else {
+      if ProcessInfo.processInfo.environment["CI"] == "true" {
+        XCTFail("scripts/fetch-debug-kernel gave no vmlinux (\(folder))")
+      }
+      throw XCTSkip("no Debian debug kernel could be fetched")
+    }
+    return boot + "/" + name
+  }
+
+  /// A fixed sample (seeded): function starts, middles, inlined sites and cold parts.
+  private func sampleAddresses(_ object: DebugObject) throws -> [UInt64] {
+    var random = SplitMix64(seed: 0x636f_726f_6e65_72)
+    let functions = try object.symbols().textSymbols.filter { $0.elfSize > 0 }
+    let cold = functions.filter { $0.name.hasSuffix(".cold") }
+    var addresses: [UInt64] = []
+    var seen = Set<UInt64>()
+    func add(_ address: UInt64) { if seen.insert(address).inserted { addresses.append(address) } }
+    for _ in 0..<300 { add(functions[random.next(below: functions.count)].address) }
+    for _ in 0..<350 {
+      let function = functions[random.next(below: functions.count)]
+      add(function.address + UInt64(random.next(below: Int(function.elfSize))))
+    }
+    for _ in 0..<150 {
+      let function = cold[random.next(below: cold.count)]
+      add(function.address)
+      add(function.address + UInt64(random.next(below: Int(function.elfSize))))
+    }
+    var inlined = 0
+    while inlined < 300 {
+      let function = functions[random.next(below: functions.count)]
+      let ranges = try object.dwarf.inlinedRanges(inUnitCovering: function.address)
+      guard !ranges.isEmpty else { continue }
+      for _ in 0..<3 {
+        let range = ranges[random.next(below: ranges.count)]
+        add(range.low + UInt64(random.next(below: Int(min(range.high - range.low, 1 << 20)))))
+        inlined += 1
+      }
+    }
+    return addresses
+  }
+
+  // MARK: Reference outputs
+
+  private func llvmFrame(_ text: String) -> Frame {
+    // "function file:line:column"
+    let space = text.firstIndex(of: " ") ?? text.endIndex
+    var place = String(text[space...].dropFirst())
+    if let colon = place.lastIndex(of: ":") { place = String(place[..<colon]) }
+    return Frame(function: String(text[..<space]), location: place)
+  }
+
+  /// `addr2line -a -i -f`: an address line, then function and `file:line` per frame.
+  private func parseAddr2line(_ output: String) -> [[Frame]] {
+    var answers: [[Frame]] = []
+    var pending: String?
+    for line in output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      if line.hasPrefix("0x"), line.count == 18 {
+        answers.append([])
+        pending = nil
+      } else if let function = pending {
+        var place = line
+        if let range = place.range(of: " (discriminator") { place = String(place[..<range.lowerBound]) }
+        if place.hasSuffix(":?") { place = String(place.dropLast()) + "0" }
+        if !answers.isEmpty { answers[answers.count - 1].append(Frame(function: function, location: place)) }
+        pending = nil
+      } else if !line.isEmpty {
+        pending = line
+      }
+    }
+    return answers
+  }
+
+  private func location(_ frame: SourceFrame) -> String {
+    "\(frame.file ?? "??"):\(frame.line)"
+  }
+
+  private func bareName(_ name: String) -> String {
+    for marker in [".cold", ".constprop.", ".isra.", ".part."] {
+      if let range = name.range(of: marker) { return String(name[..<range.lowerBound]) }
+    }
+    return name
+  }
+
+  private func percent(_ count: Int, _ total: Double) -> String {
+    String(format: "%.2f%%", total > 0 ? Double(count) / total * 100 : 0)
+  }
+}
+
+/// A small seeded generator, so the sample is the same on every run.
+struct SplitMix64 {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9e37_79b9_7f4a_7c15
+    var value = state
+    value = (value ^ (value >> 30)) &* 0xbf58_476d_1ce4_e5b9
+    value = (value ^ (value >> 27)) &* 0x94d0_49bb_1331_11eb
+    return value ^ (value >> 31)
+  }
+
+  mutating func next(below bound: Int) -> Int {
+    bound <= 1 ? 0 : Int(next() % UInt64(bound))
+  }
+}
