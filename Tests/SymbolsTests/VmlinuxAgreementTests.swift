@@ -53,9 +53,9 @@ final class VmlinuxAgreementTests: XCTestCase {
       } else {
         differences.append("\(hex) llvm-symbolizer: ours \(mine) / theirs \(theirs)")
       }
-      // addr2line names functions by DWARF only: compare our chain with clone
-      // suffixes (.cold, .constprop.0) taken off the outermost name.
-      let mineBare = mine.map { Frame(function: bareName($0.function), location: $0.location) }
+      // addr2line names functions by DWARF only (no .cold, .constprop.0 from the
+      // symbol table): compare our DWARF-named chain.
+      let mineBare = try dwarfNamed(object, address)
       let a2l = addr2line[index]
       let llvmBare = theirs.map { Frame(function: bareName($0.function), location: $0.location) }
       if mineBare == a2l { addr2lineSame += 1 }
@@ -86,6 +86,73 @@ final class VmlinuxAgreementTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(
       Double(sameWhereReferencesAgree) / Double(max(referencesAgree, 1)), 0.99,
       "agreement with addr2line where it and llvm-symbolizer agree")
+  }
+
+  /// Modules are ET_REL: llvm-symbolizer cannot place their section-relative addresses;
+  /// elfutils' and binutils' addr2line can with `-j SECTION`. Sampled function+offset
+  /// addresses of ext4.ko and loop.ko are compared with both at their section offsets.
+  func testModulesAgreeWithAddr2lineBySection() throws {
+    let vmlinux = try fetchVmlinux()
+    let elfutils = "/usr/bin/eu-addr2line"
+    guard FileManager.default.isExecutableFile(atPath: elfutils) else {
+      throw XCTSkip("no eu-addr2line (elfutils)")
+    }
+    let root = URL(fileURLWithPath: vmlinux).deletingLastPathComponent().deletingLastPathComponent().path
+    let release = String(URL(fileURLWithPath: vmlinux).lastPathComponent.dropFirst("vmlinux-".count))
+    var random = SplitMix64(seed: 0x6d6f_6475_6c65)
+    var compared = 0
+    var sameAsElfutils = 0
+    var sameAsBinutils = 0
+    var differences: [String] = []
+    for module in ["fs/ext4/ext4.ko", "drivers/block/loop.ko"] {
+      let path = "\(root)/lib/modules/\(release)/kernel/\(module)"
+      let object = try DebugObject(path: path)
+      let functions = try object.symbols().textSymbols.filter { $0.elfSize > 0 }
+      var bySection: [Int: [(address: UInt64, sectionOffset: UInt64)]] = [:]
+      for _ in 0..<(module.hasPrefix("fs") ? 400 : 150) {
+        let function = functions[random.next(below: functions.count)]
+        let offset = UInt64(random.next(below: Int(function.elfSize)))
+        let base = object.file.address(ofSection: function.sectionIndex)
+        bySection[function.sectionIndex, default: []].append(
+          (function.address + offset, function.address + offset - base))
+      }
+      for (section, samples) in bySection.sorted(by: { $0.key < $1.key }) {
+        let name = object.file.sections[section].name
+        let input = samples.map { "0x" + String($0.sectionOffset, radix: 16) }.joined(separator: "\n") + "\n"
+        let arguments = ["-a", "-i", "-f", "-j", name, "-e", path]
+        let elfutilsAnswers = parseAddr2line(try runTool(elfutils, arguments, input: input))
+        let binutilsAnswers = parseAddr2line(try runTool("/usr/bin/addr2line", arguments, input: input))
+        XCTAssertEqual(elfutilsAnswers.count, samples.count, "\(module) \(name)")
+        XCTAssertEqual(binutilsAnswers.count, samples.count, "\(module) \(name)")
+        for (index, sample) in samples.enumerated()
+        where index < elfutilsAnswers.count && index < binutilsAnswers.count {
+          let mine = try dwarfNamed(object, sample.address)
+          let place = "\(module) \(name)+0x\(String(sample.sectionOffset, radix: 16))"
+          compared += 1
+          if mine == elfutilsAnswers[index] {
+            sameAsElfutils += 1
+          } else {
+            differences.append("\(place) eu-addr2line: ours \(mine) / theirs \(elfutilsAnswers[index])")
+          }
+          if mine == binutilsAnswers[index] {
+            sameAsBinutils += 1
+          } else {
+            let note =
+              elfutilsAnswers[index] == binutilsAnswers[index] ? "" : " (eu-addr2line differs from it too)"
+            differences.append("\(place) addr2line\(note): ours \(mine) / theirs \(binutilsAnswers[index])")
+          }
+        }
+      }
+    }
+    print(
+      """
+      modules: \(compared) addresses; same as eu-addr2line -j: \(sameAsElfutils) \
+      (\(percent(sameAsElfutils, Double(compared)))); same as addr2line -j: \(sameAsBinutils) \
+      (\(percent(sameAsBinutils, Double(compared))))
+      differences (\(differences.count)):
+      """)
+    for difference in differences { print("  " + difference) }
+    XCTAssertGreaterThanOrEqual(Double(sameAsElfutils) / Double(max(compared, 1)), 0.99)
   }
 
   // MARK: Inputs
@@ -149,7 +216,8 @@ final class VmlinuxAgreementTests: XCTestCase {
     return Frame(function: String(text[..<space]), location: place)
   }
 
-  /// `addr2line -a -i -f`: an address line, then function and `file:line` per frame.
+  /// `addr2line -a -i -f` (binutils or elfutils): an address line, then a function line
+  /// (elfutils: `inner inlined at FILE:LINE:COL in outer`) and `file:line[:column]` per frame.
   private func parseAddr2line(_ output: String) -> [[Frame]] {
     var answers: [[Frame]] = []
     var pending: String?
@@ -161,13 +229,28 @@ final class VmlinuxAgreementTests: XCTestCase {
         var place = line
         if let range = place.range(of: " (discriminator") { place = String(place[..<range.lowerBound]) }
         if place.hasSuffix(":?") { place = String(place.dropLast()) + "0" }
-        if !answers.isEmpty { answers[answers.count - 1].append(Frame(function: function, location: place)) }
+        let parts = place.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count >= 3, parts.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
+          place = parts.dropLast().joined(separator: ":")
+        }
+        let name = function.components(separatedBy: " inlined at ").first ?? function
+        if !answers.isEmpty { answers[answers.count - 1].append(Frame(function: name, location: place)) }
         pending = nil
       } else if !line.isEmpty {
         pending = line
       }
     }
     return answers
+  }
+
+  /// Our chain with every function named by DWARF, as the addr2line tools name them;
+  /// the symbol table only where DWARF has no subprogram.
+  private func dwarfNamed(_ object: DebugObject, _ address: UInt64) throws -> [Frame] {
+    var frames = try object.dwarf.frames(at: address)
+    if frames.isEmpty || frames[frames.count - 1].function == nil {
+      frames = try object.frames(at: address)
+    }
+    return frames.map { Frame(function: $0.function ?? "??", location: location($0)) }
   }
 
   private func location(_ frame: SourceFrame) -> String {
