@@ -16,8 +16,9 @@ public struct TraceFrameLine: Sendable, Hashable {
   /// True when the frame is a return address of a call trace, false for an instruction
   /// pointer (`RIP:`, `pc :`, the `at`/`in` of a warning or report title).
   public var isReturnAddress: Bool
-  /// Where the symbol token ends in the line (UTF-8 offset), for annotating after it
-  /// and its module.
+  /// Where the symbol token starts and where it (with its module) ends in the line,
+  /// as UTF-8 offsets, for annotating after it and indenting under it.
+  public var start: Int
   public var end: Int
 
   public static func parse(_ line: String) -> TraceFrameLine? {
@@ -25,13 +26,14 @@ public struct TraceFrameLine: Sendable, Hashable {
     var tokens: [(start: Int, end: Int)] = []
     var index = 0
     while index < bytes.count {
-      while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+      while index < bytes.count, isSpace(bytes[index]) { index += 1 }
       let start = index
-      while index < bytes.count, bytes[index] != 0x20, bytes[index] != 0x09 { index += 1 }
+      while index < bytes.count, !isSpace(bytes[index]) { index += 1 }
       if index > start { tokens.append((start, index)) }
     }
     for (position, token) in tokens.enumerated() {
       guard var frame = symbolToken(Array(bytes[token.start..<token.end])) else { continue }
+      frame.start = token.start
       frame.end = token.end
       let before = tokens[..<position].map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
       frame.reliable = before.last != "?"
@@ -92,7 +94,12 @@ public struct TraceFrameLine: Sendable, Hashable {
     return TraceFrameLine(
       symbol: String(decoding: name, as: UTF8.self), offset: offset, size: size, module: nil,
       moduleBuildID: nil,
-      reliable: true, isReturnAddress: true, end: 0)
+      reliable: true, isReturnAddress: true, start: 0, end: 0)
+  }
+
+  /// Space, tab and the carriage return of serial consoles.
+  private static func isSpace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0d
   }
 
   private static func hexNumber(_ text: ArraySlice<UInt8>) -> UInt64? {

@@ -58,6 +58,16 @@ public final class TraceSymbolizer: @unchecked Sendable {
     return object
   }
 
+  /// The build directory prefix of vmlinux's source paths, found as
+  /// decode_stacktrace.sh's `auto` base path is: what precedes `init/main.c` in the
+  /// location of `start_kernel`.
+  public func buildDirectory() -> String? {
+    guard let vmlinux, let symbol = try? vmlinux.symbols().symbols(named: "start_kernel").first,
+      let file = try? vmlinux.frames(at: symbol.address).last?.file, file.hasSuffix("init/main.c")
+    else { return nil }
+    return String(file.dropLast("init/main.c".count))
+  }
+
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`
   /// line (lib/dump_stack.c dump_stack_print_info()).
   public static func release(inTrace lines: [String]) -> String? {

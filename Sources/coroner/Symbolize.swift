@@ -32,6 +32,9 @@ struct Symbolize: ParsableCommand {
   @Flag(help: "Read one vmlinux address per line (hex) and print its inline chain, as llvm-symbolizer does.")
   var addresses = false
 
+  @Flag(help: "Keep the build directory in source paths (stripped by default, as decode_stacktrace.sh does).")
+  var fullPaths = false
+
   @Flag(help: "Print JSON.")
   var json = false
 
@@ -69,7 +72,7 @@ struct Symbolize: ParsableCommand {
     if json {
       try SymbolizeOutput.json(results)
     } else {
-      SymbolizeOutput.text(results)
+      SymbolizeOutput.text(results, stripping: fullPaths ? nil : symbolizer.buildDirectory())
     }
     if object == nil, results.contains(where: { $0.frame != nil && $0.frame?.module == nil }) {
       SymbolizeTerminal.error(
@@ -101,8 +104,10 @@ enum SymbolizeInput {
       }
       data = contents
     }
-    var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-      .map(String.init)
+    // Split on bytes: Swift reads "\r\n" (serial consoles) as one Character.
+    var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+      String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+    }
     if lines.last == "" { lines.removeLast() }
     return lines
   }

@@ -7,7 +7,12 @@ import Symbols
 enum SymbolizeOutput {
   /// decode_stacktrace.sh's layout: the frame line, then the innermost location; each
   /// level of inlining on its own line below, indented under the frame.
-  static func text(_ lines: [TraceSymbolizer.Line]) {
+  static func text(_ lines: [TraceSymbolizer.Line], stripping prefix: String?) {
+    func location(_ frame: SourceFrame) -> String {
+      var file = frame.file ?? "??"
+      if let prefix, file.hasPrefix(prefix) { file.removeFirst(prefix.count) }
+      return "\(file):\(frame.line == 0 ? "?" : String(frame.line))"
+    }
     var output = ""
     for line in lines {
       guard let frame = line.frame, let resolved = line.resolved, let innermost = resolved.source.first else {
@@ -28,14 +33,9 @@ enum SymbolizeOutput {
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 
-  private static func location(_ frame: SourceFrame) -> String {
-    "\(frame.file ?? "??"):\(frame.line == 0 ? "?" : String(frame.line))"
-  }
-
-  /// Indent inlined lines to the column where the frame's symbol starts.
+  /// Indent inlined lines two columns past where the frame's symbol starts.
   private static func indentWidth(_ text: String, _ frame: TraceFrameLine) -> Int {
-    let symbolStart = text.utf8.prefix(frame.end).count - frame.symbol.utf8.count
-    return max(symbolStart, 0) + 2
+    String(decoding: text.utf8.prefix(frame.start), as: UTF8.self).count + 2
   }
 
   struct JSONLine: Encodable {
