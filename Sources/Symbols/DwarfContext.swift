@@ -309,6 +309,14 @@ public final class DwarfContext: @unchecked Sendable {
 }
 
 extension DwarfContext {
+  /// DW_AT_comp_dir of the unit covering `address`.
+  public func compilationDirectory(containing address: UInt64) throws -> String? {
+    try lock.withLock {
+      guard let offset = try unitCovering(address) else { return nil }
+      return try unit(at: offset).compDir
+    }
+  }
+
   /// The ranges of the inlined subroutines of the unit covering `address` (for tests
   /// and benchmarks that want addresses inside inline chains).
   func inlinedRanges(inUnitCovering address: UInt64) throws -> [AddressRange] {

@@ -58,14 +58,30 @@ public final class TraceSymbolizer: @unchecked Sendable {
     return object
   }
 
-  /// The build directory prefix of vmlinux's source paths, found as
-  /// decode_stacktrace.sh's `auto` base path is: what precedes `init/main.c` in the
-  /// location of `start_kernel`.
-  public func buildDirectory() -> String? {
-    guard let vmlinux, let symbol = try? vmlinux.symbols().symbols(named: "start_kernel").first,
-      let file = try? vmlinux.frames(at: symbol.address).last?.file, file.hasSuffix("init/main.c")
-    else { return nil }
-    return String(file.dropLast("init/main.c".count))
+  /// The build directory prefixes of vmlinux's source paths: what precedes
+  /// `init/main.c` in the location of `start_kernel` (decode_stacktrace.sh's `auto`
+  /// base path), and the source tree that assembler units name absolutely: their
+  /// DW_AT_comp_dir less that prefix (Debian builds in `SOURCE/debian/build/build_amd64_none_amd64`,
+  /// maps that to a relative path for C units, and not for assembler ones).
+  public func buildDirectories() -> [String] {
+    guard let vmlinux, let symbols = try? vmlinux.symbols(),
+      let start = symbols.symbols(named: "start_kernel").first,
+      let file = try? vmlinux.frames(at: start.address).last?.file, file.hasSuffix("init/main.c")
+    else { return [] }
+    var prefixes = [String(file.dropLast("init/main.c".count))]
+    for name in ["startup_64", "entry_SYSCALL_64"] {
+      guard let symbol = symbols.symbols(named: name).first,
+        let directory = try? vmlinux.dwarf.compilationDirectory(containing: symbol.address),
+        directory.hasPrefix("/")
+      else { continue }
+      let build = directory.hasSuffix("/") ? directory : directory + "/"
+      if let relative = prefixes.first, !relative.isEmpty, build.hasSuffix("/" + relative) {
+        prefixes.append(String(build.dropLast(relative.count)))
+      }
+      prefixes.append(build)
+      break
+    }
+    return prefixes.filter { !$0.isEmpty }
   }
 
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`

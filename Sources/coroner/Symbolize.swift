@@ -72,7 +72,7 @@ struct Symbolize: ParsableCommand {
     if json {
       try SymbolizeOutput.json(results)
     } else {
-      SymbolizeOutput.text(results, stripping: fullPaths ? nil : symbolizer.buildDirectory())
+      SymbolizeOutput.text(results, stripping: fullPaths ? [] : symbolizer.buildDirectories())
     }
     if object == nil, results.contains(where: { $0.frame != nil && $0.frame?.module == nil }) {
       SymbolizeTerminal.error(

@@ -7,10 +7,10 @@ import Symbols
 enum SymbolizeOutput {
   /// decode_stacktrace.sh's layout: the frame line, then the innermost location; each
   /// level of inlining on its own line below, indented under the frame.
-  static func text(_ lines: [TraceSymbolizer.Line], stripping prefix: String?) {
+  static func text(_ lines: [TraceSymbolizer.Line], stripping prefixes: [String]) {
     func location(_ frame: SourceFrame) -> String {
       var file = frame.file ?? "??"
-      if let prefix, file.hasPrefix(prefix) { file.removeFirst(prefix.count) }
+      if let prefix = prefixes.first(where: { file.hasPrefix($0) }) { file.removeFirst(prefix.count) }
       return "\(file):\(frame.line == 0 ? "?" : String(frame.line))"
     }
     var output = ""
