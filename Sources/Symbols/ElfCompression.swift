@@ -42,7 +42,8 @@ enum ElfCompression {
   }
 
   static func inflate(_ view: ByteView, size: UInt64) throws -> ByteView {
-    guard size <= sizeLimit else {
+    // Deflate expands at most about 1032:1; a header claiming more is lying.
+    guard size <= sizeLimit, size <= UInt64(view.count) * 1040 + 4096 else {
       throw SymbolsError(
         .malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
     }

@@ -1,0 +1,104 @@
+import XCTest
+
+@testable import Symbols
+
+/// Truncated and corrupted objects must give errors or empty answers, never a trap.
+final class HostileInputTests: XCTestCase {
+  private func bytes(_ name: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(name))))
+  }
+
+  /// Everything a symbolization reads, on an object made from `data`.
+  private func exercise(_ data: [UInt8], addresses: [UInt64]) {
+    guard let file = try? ElfFile(bytes: ByteView(bytes: data, name: "hostile"), path: "hostile") else {
+      return
+    }
+    _ = try? file.buildID()
+    guard let dwarf = try? DwarfContext(file) else { return }
+    for address in addresses { _ = try? dwarf.frames(at: address) }
+    if let symbols = try? ElfSymbolIndex(file) {
+      for address in addresses { _ = symbols.symbolTableName(at: address) }
+      _ = symbols.resolve(name: "det_walk", offset: 4, size: nil)
+    }
+  }
+
+  func testTruncatedDebugSectionsThrowOrAnswerNothing() throws {
+    // Section headers stay valid; each debug section is cut short in turn.
+    for name in ["gcc-dwarf5", "clang-dwarf5", "clang-dwarf4", "gcc-dwarf5-zlib", "gcc-dwarf5.o"] {
+      let data = try bytes(name)
+      let file = try ElfFile(bytes: ByteView(bytes: data, name: name), path: name)
+      let headers = Int(
+        data[40..<48].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+      let addresses = try Fixtures.addresses("gcc-dwarf5.addresses").enumerated().filter {
+        $0.offset % 8 == 0
+      }
+      .map(\.element)
+      var variants = 0
+      for section in file.sections
+      where section.name.hasPrefix(".debug_") || section.name.hasPrefix(".rela.debug_") {
+        for fraction in [0, 1, 2, 3, 5, 7, 9] {
+          var cut = data
+          let size = section.size * UInt64(fraction) / 10
+          for byte in 0..<8 {
+            cut[headers + section.index * 64 + 32 + byte] = UInt8(
+              truncatingIfNeeded: size >> (8 * UInt64(byte)))
+          }
+          exercise(cut, addresses: addresses)
+          variants += 1
+        }
+      }
+      XCTAssertGreaterThan(variants, 30, name)
+    }
+  }
+
+  func testTruncatedFilesThrowOrAnswerNothing() throws {
+    for name in ["gcc-dwarf5", "clang-dwarf5", "gcc-dwarf5-zlib", "gcc-dwarf5.o"] {
+      let data = try bytes(name)
+      let addresses = try Fixtures.addresses("gcc-dwarf5.addresses").enumerated().filter {
+        $0.offset % 16 == 0
+      }
+      .map(\.element)
+      for length in stride(from: 0, to: data.count, by: max(data.count / 97, 1)) {
+        exercise(Array(data[..<length]), addresses: addresses)
+      }
+    }
+  }
+
+  func testCorruptedBytesDoNotTrap() throws {
+    var random = SplitMix64(seed: 0xbad)
+    for name in ["gcc-dwarf5", "clang-dwarf5", "gcc-dwarf4"] {
+      let original = try bytes(name)
+      let addresses = try Fixtures.addresses("\(name).addresses").enumerated().filter { $0.offset % 8 == 0 }
+        .map(\.element)
+      for _ in 0..<60 {
+        var data = original
+        // Corrupt the debug sections' region (the end of the file holds them and the
+        // section headers) more often than the code.
+        for _ in 0..<32 {
+          let index = data.count / 3 + random.next(below: data.count - data.count / 3)
+          data[index] = UInt8(truncatingIfNeeded: random.next())
+        }
+        exercise(data, addresses: addresses)
+      }
+    }
+  }
+
+  func testErrorsNameTheFileAndWhatWasExpected() {
+    XCTAssertThrowsError(
+      try ElfFile(bytes: ByteView(bytes: [0x7f, 0x45, 0x4c], name: "short"), path: "short")
+    ) {
+      let error = $0 as? SymbolsError
+      XCTAssertEqual(error?.kind, .truncated)
+      XCTAssertEqual(error?.path, "short")
+    }
+    XCTAssertThrowsError(
+      try ElfFile(bytes: ByteView(bytes: Array(repeating: 0, count: 64), name: "zeros"), path: "zeros")
+    ) {
+      XCTAssertEqual(
+        ($0 as? SymbolsError)?.description, "zeros at offset 0x0: expected the ELF magic 7f 45 4c 46")
+    }
+    XCTAssertThrowsError(try ElfFile(path: "/nonexistent/vmlinux")) {
+      XCTAssertEqual(($0 as? SymbolsError)?.kind, .io)
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import XCTest
+
+@testable import Symbols
+
+/// A trace in console format over the gcc fixture program (standing in for vmlinux),
+/// resolved end to end.
+final class TraceSymbolizerTests: XCTestCase {
+  func testFramesResolveWithCallerRuleAndPassThroughOtherLines() throws {
+    let object = try DebugObject(path: Fixtures.path("gcc-dwarf5"))
+    let walk = try XCTUnwrap(object.symbols().symbols(named: "det_walk").first)
+    let symbolizer = TraceSymbolizer(vmlinux: object, modulesDirectory: nil)
+    let size = "0x" + String(walk.kallsymsSize, radix: 16)
+
+    let plain = symbolizer.symbolize("[    1.000000] Call Trace:")
+    XCTAssertNil(plain.frame)
+    XCTAssertNil(plain.resolved)
+
+    let frame = symbolizer.symbolize("[    1.000001]  det_walk+0x20/\(size)")
+    let resolved = try XCTUnwrap(frame.resolved)
+    XCTAssertEqual(resolved.address, walk.address + 0x20)
+    XCTAssertEqual(resolved.lookupAddress, walk.address + 0x1f)
+    XCTAssertEqual(resolved.source, try object.frames(at: walk.address + 0x1f))
+    XCTAssertEqual(resolved.source.last?.function, "det_walk")
+
+    let rip = symbolizer.symbolize("[    1.000002] RIP: 0010:det_walk+0x20/\(size)")
+    XCTAssertEqual(rip.resolved?.lookupAddress, walk.address + 0x20)
+
+    let unknown = symbolizer.symbolize("[    1.000003]  no_such_function+0x1/0x10")
+    XCTAssertNil(unknown.resolved)
+    XCTAssertNotNil(unknown.problem)
+
+    let module = symbolizer.symbolize("[    1.000004]  det_walk+0x1/0x10 [det_missing]")
+    XCTAssertNil(module.resolved)
+    XCTAssertEqual(module.problem, "no modules directory for [det_missing]")
+  }
+
+  func testModulesAreFoundByNameUnderTheModulesDirectory() throws {
+    // The relocatable fixture plays a module: `gcc-dwarf5.o` is not a `.ko`, so copy it.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "coroner-modules-\(getpid())")
+    let nested = directory.appendingPathComponent("kernel/drivers")
+    try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.copyItem(
+      atPath: Fixtures.path("gcc-dwarf5.o"), toPath: nested.appendingPathComponent("det-chain.ko").path)
+    let symbolizer = TraceSymbolizer(vmlinux: nil, modulesDirectory: directory.path)
+    let line = symbolizer.symbolize(" ? det_walk+0x10/0x80 [det_chain]")
+    let resolved = try XCTUnwrap(line.resolved, line.problem ?? "")
+    XCTAssertEqual(resolved.source.last?.function, "det_walk")
+    XCTAssertEqual(resolved.source.first?.file, "/coroner/fixtures/src/det_chain.c")
+  }
+}
