@@ -28,11 +28,12 @@ public final class DebugObject: @unchecked Sendable {
   /// prints), as llvm-symbolizer does; DWARF names the inlined frames.
   public func frames(at address: UInt64) throws -> [SourceFrame] {
     var frames = try dwarf.frames(at: address)
-    guard let name = try symbols().symbolTableName(at: address) else { return frames }
+    guard let (name, file) = try symbols().symbolTableEntry(at: address) else { return frames }
     if frames.isEmpty {
-      frames.append(SourceFrame(function: name, file: nil, line: 0, column: 0, inlined: false))
+      frames.append(SourceFrame(function: name, file: file, line: 0, column: 0, inlined: false))
     } else {
       frames[frames.count - 1].function = name
+      if frames[frames.count - 1].file == nil { frames[frames.count - 1].file = file }
     }
     return frames
   }

@@ -51,10 +51,14 @@ extension ElfFile {
     let view = try symbolTableView(index: table.index)
     var text: [ElfSymbolEntry] = []
     var sized: [ElfSymbolEntry] = []
+    var order: [UInt32] = []
+    // Local symbols follow the STT_FILE symbol of their source file.
+    var fileName: UInt32 = 0
     for index in 1..<max(view.count, 1) {
       let offset = index * ElfSymbolTableView.entrySize
       let info = try view.symbols.load(offset + 4, as: UInt8.self)
       let kind = info & 0xf
+      if kind == 4 { fileName = try view.symbols.load(offset, as: UInt32.self) }
       // STT_SECTION 3 and STT_FILE 4 name no code.
       guard kind != 3, kind != 4 else { continue }
       let sectionIndex = Int(try view.symbols.load(offset + 6, as: UInt16.self))
@@ -63,10 +67,15 @@ extension ElfFile {
       let entry = ElfSymbolEntry(
         address: try view.value(ofSymbol: index, in: self),
         elfSize: try view.symbols.load(offset + 16, as: UInt64.self), kallsymsSize: 0, nameOffset: nameOffset,
-        sectionIndex: UInt32(sectionIndex), isGlobal: info >> 4 != 0)
-      // STT_OBJECT 1, STT_FUNC 2.
-      if kind == 1 || kind == 2 { sized.append(entry) }
-      guard sections[sectionIndex].isExecutable else { continue }
+        sectionIndex: UInt32(sectionIndex), isGlobal: info >> 4 != 0, fileName: info >> 4 == 0 ? fileName : 0)
+      // STT_OBJECT 1 and STT_FUNC 2; STT_NOTYPE 0 in code too: assembler entry points
+      // (`SYM_CODE_START`, inner labels like entry_SYSCALL_64_after_hwframe) are untyped.
+      let isCode = sections[sectionIndex].isExecutable
+      if kind == 1 || kind == 2 || (kind == 0 && isCode) {
+        sized.append(entry)
+        order.append(UInt32(index))
+      }
+      guard isCode else { continue }
       // Local labels and mapping symbols are not functions (scripts/faddr2line skips them).
       guard let first = try? view.strings.load(Int(nameOffset), as: UInt8.self), first != 0, first != 0x24
       else {
@@ -76,7 +85,11 @@ extension ElfFile {
       text.append(entry)
     }
     text.sort { ($0.address, $0.isGlobal ? 0 : 1) < ($1.address, $1.isGlobal ? 0 : 1) }
-    sized.sort { ($0.address, $0.elfSize) < ($1.address, $1.elfSize) }
+    // By address and size, ties in table order, as llvm-symbolizer's symbol table.
+    let ranked = zip(sized, order).sorted {
+      ($0.0.address, $0.0.elfSize, $0.1) < ($1.0.address, $1.0.elfSize, $1.1)
+    }
+    sized = ranked.map(\.0)
     var probe = 0
     for index in text.indices {
       let symbol = text[index]
@@ -101,6 +114,8 @@ struct ElfSymbolEntry {
   var nameOffset: UInt32
   var sectionIndex: UInt32
   var isGlobal: Bool
+  /// String offset of the STT_FILE name a local symbol follows, 0 for none.
+  var fileName: UInt32
 }
 
 /// Name and address lookups over a file's symbols. Names are read from the string
@@ -171,10 +186,17 @@ public final class ElfSymbolIndex: @unchecked Sendable {
   /// The function or object symbol covering `address` by its ELF size (a size of 0
   /// reaches to the next symbol), as llvm-symbolizer's symbol table answers.
   public func symbolTableName(at address: UInt64) -> String? {
+    symbolTableEntry(at: address)?.name
+  }
+
+  /// The same, with the source file its STT_FILE symbol names (for code without DWARF).
+  public func symbolTableEntry(at address: UInt64) -> (name: String, file: String?)? {
     guard let index = lastIndex(in: sized, atOrBefore: address) else { return nil }
     let entry = sized[index]
     if entry.elfSize != 0, address - entry.address >= entry.elfSize { return nil }
-    return try? strings.cString(at: Int(entry.nameOffset))
+    guard let name = try? strings.cString(at: Int(entry.nameOffset)) else { return nil }
+    let file = entry.fileName == 0 ? nil : try? strings.cString(at: Int(entry.fileName))
+    return (name, file?.isEmpty == false ? file : nil)
   }
 
   private func lastIndex(in entries: [ElfSymbolEntry], atOrBefore address: UInt64) -> Int? {

@@ -84,6 +84,20 @@ public final class TraceSymbolizer: @unchecked Sendable {
     return prefixes.filter { !$0.isEmpty }
   }
 
+  /// The lines of a console log. Split on bytes: Swift reads the "\r\n" of serial
+  /// consoles as one Character, so splitting a String on "\n" would miss them.
+  public static func lines(_ text: String) -> [String] {
+    lines(Array(text.utf8))
+  }
+
+  public static func lines(_ bytes: [UInt8]) -> [String] {
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+      String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+    }
+    if lines.last == "" { lines.removeLast() }
+    return lines
+  }
+
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`
   /// line (lib/dump_stack.c dump_stack_print_info()).
   public static func release(inTrace lines: [String]) -> String? {

@@ -104,11 +104,7 @@ enum SymbolizeInput {
       }
       data = contents
     }
-    // Split on bytes: Swift reads "\r\n" (serial consoles) as one Character.
-    var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-      String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
-    }
-    if lines.last == "" { lines.removeLast() }
+    let lines = TraceSymbolizer.lines(Array(data))
     return lines
   }
 }

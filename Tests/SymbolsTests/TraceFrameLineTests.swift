@@ -69,3 +69,10 @@ final class TraceFrameLineTests: XCTestCase {
     XCTAssertNil(TraceSymbolizer.release(inTrace: ["no such line"]))
   }
 }
+
+final class ConsoleLinesTests: XCTestCase {
+  func testSerialConsoleLineEndings() {
+    XCTAssertEqual(TraceSymbolizer.lines("a\r\nb\nc\r\n"), ["a", "b", "c"])
+    XCTAssertEqual(TraceSymbolizer.lines(""), [])
+  }
+}

@@ -5,7 +5,7 @@ import XCTest
 
 /// The agreement test: Debian's vmlinux with debug info (fetched once into a
 /// cache by scripts/fetch-debug-kernel), at least 1,000 addresses — function starts,
-/// middles, inlined sites, cold parts — symbolized by Coroner, llvm-symbolizer and
+/// middles, inlined sites, cold parts, assembler code — symbolized by Coroner, llvm-symbolizer and
 /// `addr2line -i -f`; function, file, line and inline chain compared; every difference
 /// printed.
 final class VmlinuxAgreementTests: XCTestCase {
@@ -155,6 +155,44 @@ final class VmlinuxAgreementTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(Double(sameAsElfutils) / Double(max(compared, 1)), 0.99)
   }
 
+  /// The lab crash log (a 6.1 WARN, NMI backtraces and a soft lockup panic from this
+  /// kernel): every vmlinux frame resolved by name to the System.map address, and its
+  /// source chain equal to llvm-symbolizer's at the looked-up address.
+  func testLabCrashTraceMatchesSystemMapAndLlvmSymbolizer() throws {
+    let vmlinux = try fetchVmlinux()
+    let release = String(URL(fileURLWithPath: vmlinux).lastPathComponent.dropFirst("vmlinux-".count))
+    let log = try Fixtures.text("lab-6.1.0-56-warn-softlockup.log")
+    guard log.contains(release) else { throw XCTSkip("the lab log is of another release than \(release)") }
+    let map = try SystemMap.parse(
+      String(
+        contentsOfFile: URL(fileURLWithPath: vmlinux).deletingLastPathComponent().path + "/System.map-"
+          + release,
+        encoding: .utf8))
+    let symbolizer = TraceSymbolizer(vmlinux: try DebugObject(path: vmlinux), modulesDirectory: nil)
+    let lines = TraceSymbolizer.lines(log).map { symbolizer.symbolize($0) }
+      .filter { $0.frame != nil && $0.frame?.module == nil }
+    XCTAssertGreaterThanOrEqual(lines.count, 40)
+    var resolved: [ResolvedFrame] = []
+    for line in lines {
+      let frame = try XCTUnwrap(line.resolved, line.problem ?? line.text)
+      let mapped = map.symbols.filter { $0.name == frame.symbol.name }.map(\.address)
+      XCTAssertTrue(
+        mapped.contains(frame.symbol.address),
+        "\(line.text): not at a System.map address of \(frame.symbol.name)")
+      resolved.append(frame)
+    }
+    let input = resolved.map { "0x" + String($0.lookupAddress, radix: 16) }.joined(separator: "\n") + "\n"
+    let llvm = SymbolizerAnswer.parse(
+      try runTool(Fixtures.llvmSymbolizer, ["--inlining", "--obj=" + vmlinux], input: input))
+    XCTAssertEqual(llvm.count, resolved.count)
+    for (frame, answer) in zip(resolved, llvm) {
+      XCTAssertEqual(SymbolizerAnswer(frames: frame.source), answer, frame.symbol.name)
+    }
+    print(
+      "lab crash: \(resolved.count) vmlinux frames resolved, same as llvm-symbolizer: \(zip(resolved, llvm).filter { SymbolizerAnswer(frames: $0.source) == $1 }.count)"
+    )
+  }
+
   // MARK: Inputs
 
   private func fetchVmlinux() throws -> String {
@@ -191,6 +229,13 @@ final class VmlinuxAgreementTests: XCTestCase {
       let function = cold[random.next(below: cold.count)]
       add(function.address)
       add(function.address + UInt64(random.next(below: Int(function.elfSize))))
+    }
+    // Assembler code: untyped symbols of size 0 (entry points, inner labels).
+    let untyped = try object.symbols().textSymbols.filter { $0.elfSize == 0 && $0.kallsymsSize > 0 }
+    for _ in 0..<100 {
+      let symbol = untyped[random.next(below: untyped.count)]
+      add(symbol.address)
+      add(symbol.address + UInt64(random.next(below: Int(min(symbol.kallsymsSize, 256)))))
     }
     var inlined = 0
     while inlined < 300 {
