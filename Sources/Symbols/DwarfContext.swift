@@ -27,6 +27,8 @@ public final class DwarfContext: @unchecked Sendable {
   private let lock = Lock()
   private var unitOffsets: [Int]?
   private var addressIndex: [(range: AddressRange, unit: Int)]?
+  /// Whether `addressIndex` holds every unit, or only what `.debug_aranges` lists.
+  private var addressIndexIsComplete = false
   private var units: [Int: DwarfUnit] = [:]
   private var abbreviationTables: [UInt64: DwarfAbbreviationTable] = [:]
   private var scopes: [Int: DwarfUnitScopes] = [:]
@@ -64,7 +66,7 @@ public final class DwarfContext: @unchecked Sendable {
     for scope in chain {
       frames.append(
         SourceFrame(
-          function: try name(ofEntry: scope.entry), file: file, line: line, column: column,
+          function: try name(ofEntry: scope.entry, in: unit), file: file, line: line, column: column,
           inlined: scope.isInlined))
       file = lineTable?.path(ofFile: scope.callFile, compDir: unit.compDir)
       line = scope.callLine
@@ -156,8 +158,24 @@ public final class DwarfContext: @unchecked Sendable {
 
   // MARK: Address index
 
+  /// The unit covering `address`: looked up in `.debug_aranges` first; only when that
+  /// fails is every unit header read (a walk that touches all of `.debug_info`, which
+  /// a trace of a vmlinux with aranges never needs).
   fileprivate func unitCovering(_ address: UInt64) throws -> Int? {
-    let index = try buildAddressIndex()
+    if addressIndex == nil {
+      var entries: [(range: AddressRange, unit: Int)] = []
+      var covered = Set<Int>()
+      try readAranges(into: &entries, covered: &covered)
+      addressIndex = DwarfContext.flatten(entries)
+    }
+    if let found = DwarfContext.find(address, in: addressIndex ?? []) { return found }
+    guard !addressIndexIsComplete else { return nil }
+    addressIndex = try buildAddressIndex()
+    addressIndexIsComplete = true
+    return DwarfContext.find(address, in: addressIndex ?? [])
+  }
+
+  private static func find(_ address: UInt64, in index: [(range: AddressRange, unit: Int)]) -> Int? {
     var low = 0
     var high = index.count
     while low < high {
@@ -172,7 +190,6 @@ public final class DwarfContext: @unchecked Sendable {
   /// table leaves out (clang writes no aranges), flattened into disjoint intervals;
   /// where units overlap, the first unit wins (as llvm's DWARFDebugAranges does).
   private func buildAddressIndex() throws -> [(range: AddressRange, unit: Int)] {
-    if let addressIndex { return addressIndex }
     var entries: [(range: AddressRange, unit: Int)] = []
     var covered = Set<Int>()
     try readAranges(into: &entries, covered: &covered)
@@ -185,9 +202,7 @@ public final class DwarfContext: @unchecked Sendable {
         lowPC: unit.lowPC, highPC: unit.highPC, ranges: unit.rangesValue, unit: unit, into: &scratch)
       for range in scratch { entries.append((range, offset)) }
     }
-    let flattened = DwarfContext.flatten(entries)
-    addressIndex = flattened
-    return flattened
+    return DwarfContext.flatten(entries)
   }
 
   /// `.debug_aranges` sets (DWARF 5 section 6.1.2): header, then (address, length)
@@ -273,7 +288,7 @@ public final class DwarfContext: @unchecked Sendable {
 
   /// A subroutine's name: its linkage name, else its name, looked for through
   /// DW_AT_abstract_origin and DW_AT_specification (llvm's DWARFDie::getSubroutineName).
-  func name(ofEntry entry: UInt64) throws -> String? {
+  func name(ofEntry entry: UInt64, in home: DwarfUnit) throws -> String? {
     if let cached = names[entry] { return cached }
     var linkageName: String?
     var shortName: String?
@@ -282,8 +297,15 @@ public final class DwarfContext: @unchecked Sendable {
     while let offset = next, hops < 8, linkageName == nil {
       hops += 1
       next = nil
-      guard let unitOffset = try unitOffset(containing: offset) else { break }
-      let unit = try self.unit(at: unitOffset)
+      // References stay in their unit but for DW_FORM_ref_addr; only then is the unit
+      // list needed.
+      let unit: DwarfUnit
+      if offset >= home.offset && offset < UInt64(home.end) {
+        unit = home
+      } else {
+        guard let unitOffset = try unitOffset(containing: offset) else { break }
+        unit = try self.unit(at: unitOffset)
+      }
       let table = try abbreviations(for: unit)
       var cursor = ByteCursor(sections.info, at: Int(clamping: offset))
       guard let abbreviation = table[try cursor.uleb()] else { break }

@@ -49,47 +49,67 @@ extension ElfFile {
       return ([], [], ByteView.empty(path))
     }
     let view = try symbolTableView(index: table.index)
-    var text: [ElfSymbolEntry] = []
-    var sized: [ElfSymbolEntry] = []
-    var order: [UInt32] = []
-    // Local symbols follow the STT_FILE symbol of their source file.
-    var fileName: UInt32 = 0
-    for index in 1..<max(view.count, 1) {
-      let offset = index * ElfSymbolTableView.entrySize
-      let info = try view.symbols.load(offset + 4, as: UInt8.self)
-      let kind = info & 0xf
-      if kind == 4 { fileName = try view.symbols.load(offset, as: UInt32.self) }
-      // STT_SECTION 3 and STT_FILE 4 name no code.
-      guard kind != 3, kind != 4 else { continue }
-      let sectionIndex = Int(try view.symbols.load(offset + 6, as: UInt16.self))
-      guard sectionIndex > 0, sectionIndex < sections.count else { continue }
-      let nameOffset = try view.symbols.load(offset, as: UInt32.self)
-      let entry = ElfSymbolEntry(
-        address: try view.value(ofSymbol: index, in: self),
-        elfSize: try view.symbols.load(offset + 16, as: UInt64.self), kallsymsSize: 0, nameOffset: nameOffset,
-        sectionIndex: UInt32(sectionIndex), isGlobal: info >> 4 != 0, fileName: info >> 4 == 0 ? fileName : 0)
-      // STT_OBJECT 1 and STT_FUNC 2; STT_NOTYPE 0 in code too: assembler entry points
-      // (`SYM_CODE_START`, inner labels like entry_SYSCALL_64_after_hwframe) are untyped.
-      let isCode = sections[sectionIndex].isExecutable
-      if kind == 1 || kind == 2 || (kind == 0 && isCode) {
-        sized.append(entry)
-        order.append(UInt32(index))
+    // Section facts looked up per symbol, in arrays rather than through the headers.
+    let executable = sections.map(\.isExecutable)
+    let bases = sections.indices.map { type == .relocatable ? address(ofSection: $0) : 0 }
+    let strings = view.strings
+    // Both lists come from one sort of their union; `lists` marks membership
+    // (1: llvm's sized table, 2: text symbols).
+    var all: [ElfSymbolEntry] = []
+    // The whole table is in bounds (count is its size over 24), so entries are read
+    // through one pointer, without a check and a retain per field.
+    view.symbols.withUnsafeBytes { raw in
+      let count = min(view.count, raw.count / ElfSymbolTableView.entrySize)
+      // Local symbols follow the STT_FILE symbol of their source file.
+      var fileName: UInt32 = 0
+      for index in 1..<max(count, 1) {
+        let offset = index * ElfSymbolTableView.entrySize
+        let info = raw.load(fromByteOffset: offset + 4, as: UInt8.self)
+        let kind = info & 0xf
+        let nameOffset = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        if kind == 4 { fileName = nameOffset }
+        // STT_SECTION 3 and STT_FILE 4 name no code.
+        guard kind != 3, kind != 4 else { continue }
+        let sectionIndex = Int(
+          UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 6, as: UInt16.self)))
+        guard sectionIndex > 0, sectionIndex < executable.count else { continue }
+        let value = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        let size = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+        let isGlobal = info >> 4 != 0
+        let entry = ElfSymbolEntry(
+          address: value &+ bases[sectionIndex], elfSize: size, kallsymsSize: 0, nameOffset: nameOffset,
+          sectionIndex: UInt32(sectionIndex), isGlobal: isGlobal, fileName: isGlobal ? 0 : fileName,
+          order: UInt32(index), lists: 0)
+        let isCode = executable[sectionIndex]
+        // STT_OBJECT 1 and STT_FUNC 2; STT_NOTYPE 0 in code too: assembler entry points
+        // (`SYM_CODE_START`, inner labels like entry_SYSCALL_64_after_hwframe) are untyped.
+        var marked = entry
+        if kind == 1 || kind == 2 || (kind == 0 && isCode) { marked.lists |= 1 }
+        if isCode {
+          // Local labels and mapping symbols are not functions (scripts/faddr2line skips them).
+          let first = (try? strings.load(Int(nameOffset), as: UInt8.self)) ?? 0
+          let second = first == 0x2e ? (try? strings.load(Int(nameOffset) + 1, as: UInt8.self)) : nil
+          if first != 0, first != 0x24, second != 0x4c { marked.lists |= 2 }
+        }
+        if marked.lists != 0 { all.append(marked) }
       }
-      guard isCode else { continue }
-      // Local labels and mapping symbols are not functions (scripts/faddr2line skips them).
-      guard let first = try? view.strings.load(Int(nameOffset), as: UInt8.self), first != 0, first != 0x24
-      else {
-        continue
-      }
-      if first == 0x2e, (try? view.strings.load(Int(nameOffset) + 1, as: UInt8.self)) == 0x4c { continue }
-      text.append(entry)
     }
-    text.sort { ($0.address, $0.isGlobal ? 0 : 1) < ($1.address, $1.isGlobal ? 0 : 1) }
     // By address and size, ties in table order, as llvm-symbolizer's symbol table.
-    let ranked = zip(sized, order).sorted {
-      ($0.0.address, $0.0.elfSize, $0.1) < ($1.0.address, $1.0.elfSize, $1.1)
+    all.sort {
+      if $0.address != $1.address { return $0.address < $1.address }
+      if $0.elfSize != $1.elfSize { return $0.elfSize < $1.elfSize }
+      return $0.order < $1.order
     }
-    sized = ranked.map(\.0)
+    let sized = all.filter { $0.lists & 1 != 0 }
+    var text = all.filter { $0.lists & 2 != 0 }
+    // Among aliases, global names first.
+    var run = 0
+    while run < text.count {
+      var end = run + 1
+      while end < text.count, text[end].address == text[run].address { end += 1 }
+      if end - run > 1 { text[run..<end].sort { $0.isGlobal && !$1.isGlobal } }
+      run = end
+    }
     var probe = 0
     for index in text.indices {
       let symbol = text[index]
@@ -103,7 +123,7 @@ extension ElfFile {
         ? text[probe].address : max(sectionEnd, symbol.address)
       text[index].kallsymsSize = end - symbol.address
     }
-    return (text, sized, view.strings)
+    return (text, sized, strings)
   }
 }
 
@@ -116,6 +136,10 @@ struct ElfSymbolEntry {
   var isGlobal: Bool
   /// String offset of the STT_FILE name a local symbol follows, 0 for none.
   var fileName: UInt32
+  /// Index in the symbol table.
+  var order: UInt32
+  /// Which lookup lists hold it: 1 llvm's sized table, 2 the text symbols.
+  var lists: UInt8
 }
 
 /// Name and address lookups over a file's symbols. Names are read from the string
@@ -125,7 +149,7 @@ public final class ElfSymbolIndex: @unchecked Sendable {
   private let sized: [ElfSymbolEntry]
   private let strings: ByteView
   private let lock = Lock()
-  private var byName: [String: [Int]]?
+  private var byName: [String: [Int]] = [:]
 
   public init(_ file: ElfFile) throws {
     (text, sized, strings) = try file.readSymbols()
@@ -144,18 +168,22 @@ public final class ElfSymbolIndex: @unchecked Sendable {
   }
 
   /// Every text symbol of that name: static functions of different files share names.
+  /// A trace asks for a few dozen names, so the table is scanned comparing bytes rather
+  /// than indexed whole (which would build a String for each of 150,000 symbols).
   public func symbols(named name: String) -> [ElfSymbol] {
-    let index = lock.withLock {
-      if let byName { return byName }
-      var built: [String: [Int]] = [:]
-      built.reserveCapacity(text.count)
-      for (position, entry) in text.enumerated() {
-        built[(try? strings.cString(at: Int(entry.nameOffset))) ?? "", default: []].append(position)
+    if let cached = lock.withLock({ byName[name] }) { return cached.map { symbol(text[$0]) } }
+    let wanted = Array(name.utf8)
+    var found: [Int] = []
+    if let first = wanted.first {
+      for (position, entry) in text.enumerated()
+      where (try? strings.load(Int(entry.nameOffset), as: UInt8.self)) == first
+        && strings.cStringEquals(at: Int(entry.nameOffset), wanted)
+      {
+        found.append(position)
       }
-      byName = built
-      return built
     }
-    return index[name, default: []].map { symbol(text[$0]) }
+    lock.withLock { byName[name] = found }
+    return found.map { symbol(text[$0]) }
   }
 
   /// Resolves `name+offset/size` as the kernel printed it: among symbols of that name,
