@@ -195,22 +195,7 @@ final class VmlinuxAgreementTests: XCTestCase {
 
   // MARK: Inputs
 
-  private func fetchVmlinux() throws -> String {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("scripts/fetch-debug-kernel").path
-    let folder = try runTool("/bin/bash", [script], input: "").trimmingCharacters(in: .whitespacesAndNewlines)
-    let boot = folder + "/usr/lib/debug/boot"
-    let name = (try? FileManager.default.contentsOfDirectory(atPath: boot))?.first {
-      $0.hasPrefix("vmlinux-")
-    }
-    guard let name else {
-      if ProcessInfo.processInfo.environment["CI"] == "true" {
-        XCTFail("scripts/fetch-debug-kernel gave no vmlinux (\(folder))")
-      }
-      throw XCTSkip("no Debian debug kernel could be fetched")
-    }
-    return boot + "/" + name
-  }
+  private func fetchVmlinux() throws -> String { try DebugKernel.vmlinux() }
 
   /// A fixed sample (seeded): function starts, middles, inlined sites and cold parts.
   private func sampleAddresses(_ object: DebugObject) throws -> [UInt64] {
@@ -329,5 +314,31 @@ struct SplitMix64 {
 
   mutating func next(below bound: Int) -> Int {
     bound <= 1 ? 0 : Int(next() % UInt64(bound))
+  }
+}
+
+/// Debian's debug kernel, fetched once into a cache by scripts/fetch-debug-kernel.
+enum DebugKernel {
+  static func vmlinux() throws -> String {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scripts/fetch-debug-kernel").path
+    let folder = try runTool("/bin/bash", [script], input: "").trimmingCharacters(in: .whitespacesAndNewlines)
+    let boot = folder + "/usr/lib/debug/boot"
+    let name = (try? FileManager.default.contentsOfDirectory(atPath: boot))?.first {
+      $0.hasPrefix("vmlinux-")
+    }
+    guard let name else {
+      if ProcessInfo.processInfo.environment["CI"] == "true" {
+        XCTFail("scripts/fetch-debug-kernel gave no vmlinux (\(folder))")
+      }
+      throw XCTSkip("no Debian debug kernel could be fetched")
+    }
+    return boot + "/" + name
+  }
+
+  static func systemMap(forVmlinux vmlinux: String) -> String {
+    let url = URL(fileURLWithPath: vmlinux)
+    return url.deletingLastPathComponent().path + "/System.map-"
+      + url.lastPathComponent.dropFirst("vmlinux-".count)
   }
 }
