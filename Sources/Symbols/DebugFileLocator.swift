@@ -42,12 +42,15 @@ public struct DebugFileLocator: Sendable {
     return nil
   }
 
-  /// A module's file under `directory`: `name.ko` or `name.ko.debug`, `_` and `-`
-  /// interchangeable as modprobe treats them. Searched recursively.
+  /// A module's file under `directory`: `name.ko`, `name.ko.debug` or a compressed
+  /// `name.ko.xz`/`.zst`/`.gz`, `_` and `-` interchangeable as modprobe treats them.
+  /// Searched recursively; an uncompressed file is preferred (it may carry DWARF where
+  /// a compressed runtime module is stripped).
   public static func findModule(named name: String, under directory: String) -> String? {
     let wanted = String(name.map { $0 == "-" ? "_" : $0 })
     var stack = [directory]
     var visited = 0
+    var compressed: String?
     while let current = stack.popLast(), visited < 100_000 {
       visited += 1
       guard let handle = opendir(current) else { continue }
@@ -62,12 +65,14 @@ public struct DebugFileLocator: Sendable {
           stack.append(path)
           continue
         }
-        for suffix in [".ko", ".ko.debug"] where entryName.hasSuffix(suffix) {
+        for suffix in [".ko", ".ko.debug", ".ko.xz", ".ko.zst", ".ko.gz"] where entryName.hasSuffix(suffix) {
           let base = String(entryName.dropLast(suffix.count).map { $0 == "-" ? "_" : $0 })
-          if base == wanted { return path }
+          guard base == wanted else { continue }
+          if suffix == ".ko" || suffix == ".ko.debug" { return path }
+          compressed = compressed ?? path
         }
       }
     }
-    return nil
+    return compressed
   }
 }

@@ -16,8 +16,9 @@ public final class ElfFile: @unchecked Sendable {
   /// DWARF of different sections do not all start at 0.
   let sectionBases: [UInt64]
 
+  /// Maps the file; a compressed module (`.ko.xz`, `.ko.zst`, `.ko.gz`) is inflated.
   public convenience init(path: String) throws {
-    try self.init(bytes: MappedFile.map(path), path: path)
+    try self.init(bytes: CompressedModule.decompress(MappedFile.map(path)), path: path)
   }
 
   init(bytes: ByteView, path: String) throws {
