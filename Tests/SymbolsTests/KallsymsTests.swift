@@ -176,3 +176,36 @@ final class KallsymsTests: XCTestCase {
     XCTAssertTrue(missing.isEmpty, "\(missing.count) kallsyms symbols differ from System.map")
   }
 }
+
+final class KernelOffsetTests: XCTestCase {
+  func testOffsetFromLogAndVmcoreinfo() {
+    let log = [
+      "[    6.668255] Kernel Offset: 0x18c00000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)\r"
+    ]
+    XCTAssertEqual(KernelOffset.parse(logLines: log), 0x18c0_0000)
+    XCTAssertEqual(KernelOffset.parse(logLines: ["Kernel Offset: disabled"]), 0)
+    XCTAssertNil(KernelOffset.parse(logLines: ["nothing"]))
+    XCTAssertEqual(KernelOffset.parse(vmcoreinfoValue: "18c00000"), 0x18c0_0000)
+    XCTAssertNil(KernelOffset.parse(vmcoreinfoValue: "zz"))
+  }
+
+  func testSymbolTableFromElfMatchesNm() throws {
+    let table = try SymbolTable(elf: ElfFile(path: Fixtures.path("gcc-dwarf5")))
+    let nm = try runTool("/usr/bin/nm", ["--defined-only", Fixtures.path("gcc-dwarf5")], input: "")
+    var listed = 0
+    for line in nm.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      guard fields.count == 3, let address = UInt64(fields[0], radix: 16), fields[1] != "a", fields[1] != "N"
+      else { continue }
+      let name = String(fields[2])
+      XCTAssertTrue(
+        table.symbols.contains { $0.name == name && $0.address == address && String($0.type) == fields[1] },
+        "nm: \(line)")
+      listed += 1
+    }
+    XCTAssertGreaterThan(listed, 10)
+    // The lab log's slide moves a table as the running kernel saw it.
+    let walk = try XCTUnwrap(table.address(of: "det_walk"))
+    XCTAssertEqual(table.relocated(by: 0x18c0_0000).locate(walk + 0x18c0_0010)?.symbol.name, "det_walk")
+  }
+}
