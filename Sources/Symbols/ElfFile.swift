@@ -18,7 +18,7 @@ public final class ElfFile: @unchecked Sendable {
 
   /// Maps the file; a compressed module (`.ko.xz`, `.ko.zst`, `.ko.gz`) is inflated.
   public convenience init(path: String) throws {
-    try self.init(bytes: CompressedModule.decompress(MappedFile.map(path)), path: path)
+    try self.init(bytes: CompressedModule.decompress(FileMapping.map(path)), path: path)
   }
 
   init(bytes: ByteView, path: String) throws {

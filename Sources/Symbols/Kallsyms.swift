@@ -71,7 +71,7 @@ public enum Kallsyms {
   static let maximumSymbols: UInt64 = 4_000_000
 
   public static func read(
-    from memory: KernelMemory, at location: KallsymsLocation
+    from memory: KernelMemorySource, at location: KallsymsLocation
   ) throws -> (
     table: SymbolTable, encoding: AddressEncoding
   ) {
@@ -100,7 +100,7 @@ public enum Kallsyms {
 
   /// The 256 tokens: `kallsyms_token_index[b]` is the offset of token b's
   /// NUL-terminated text in `kallsyms_token_table`.
-  static func readTokens(_ memory: KernelMemory, _ location: KallsymsLocation) throws -> [[UInt8]] {
+  static func readTokens(_ memory: KernelMemorySource, _ location: KallsymsLocation) throws -> [[UInt8]] {
     let index = try memory.read(location.tokenIndex, count: 512)
     let offsets = (0..<256).map { Int(index[2 * $0]) | Int(index[2 * $0 + 1]) << 8 }
     let last = offsets.max() ?? 0
@@ -128,7 +128,7 @@ public enum Kallsyms {
   /// ULEB128 of at most 14 bits), then the tokens; expanded, the first byte is the
   /// nm-style type letter.
   static func readNames(
-    _ memory: KernelMemory, _ location: KallsymsLocation, count: Int, tokens: [[UInt8]]
+    _ memory: KernelMemorySource, _ location: KallsymsLocation, count: Int, tokens: [[UInt8]]
   )
     throws -> [(type: Character, name: String)]
   {
@@ -160,7 +160,7 @@ public enum Kallsyms {
 
   /// All addresses, in the encoding that puts `_stext` where VMCOREINFO says it is.
   static func readAddresses(
-    _ memory: KernelMemory, _ location: KallsymsLocation, count: Int, stextIndex: Int
+    _ memory: KernelMemorySource, _ location: KallsymsLocation, count: Int, stextIndex: Int
   )
     throws -> ([(value: UInt64, percpu: Bool)], AddressEncoding)
   {
@@ -206,12 +206,12 @@ public enum Kallsyms {
 
 /// Sequential reads of a table of unknown length, fetched in pages.
 struct ChunkedMemory {
-  let memory: KernelMemory
+  let memory: KernelMemorySource
   var address: UInt64
   private var buffer: [UInt8] = []
   private var position = 0
 
-  init(memory: KernelMemory, address: UInt64) {
+  init(memory: KernelMemorySource, address: UInt64) {
     self.memory = memory
     self.address = address
   }

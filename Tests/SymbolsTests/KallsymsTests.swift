@@ -3,7 +3,7 @@ import XCTest
 @testable import Symbols
 
 /// Memory made of a few placed byte arrays.
-struct PlacedMemory: KernelMemory {
+struct PlacedMemory: KernelMemorySource {
   var regions: [(address: UInt64, bytes: [UInt8])] = []
 
   func read(_ address: UInt64, count: Int) throws -> [UInt8] {

@@ -6,7 +6,7 @@
 
 /// A whole file mapped read-only (mmap(2)): a 600 MB vmlinux costs only the pages
 /// that lookups touch.
-enum MappedFile {
+enum FileMapping {
   static func map(_ path: String) throws -> ByteView {
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {

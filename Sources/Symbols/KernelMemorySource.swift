@@ -1,13 +1,14 @@
-/// Kernel virtual memory to read kernel tables from: a dump's memory (the Dump
-/// library's reader, once it conforms) or the image of a vmlinux file.
-public protocol KernelMemory {
+/// Kernel virtual memory to read kernel tables from: a dump's memory or the image of
+/// a vmlinux file. The requirement is the one of Dump's `KernelMemoryReader`, so the
+/// dump reader conforms with an empty extension.
+public protocol KernelMemorySource {
   /// `count` bytes at kernel virtual address `address`; throws when any is unreadable.
   func read(_ address: UInt64, count: Int) throws -> [UInt8]
 }
 
 /// The allocated sections of a vmlinux (ET_EXEC), addressed as the kernel linked them:
 /// `.rodata` holds the kallsyms tables as the build left them.
-public struct ElfImageMemory: KernelMemory {
+public struct ElfImageMemory: KernelMemorySource {
   public let file: ElfFile
 
   public init(_ file: ElfFile) {
