@@ -40,7 +40,9 @@ enum CompressedModule {
     -> ByteView
   {
     var capacity = max(view.count * 4, 1 << 16)
-    while capacity <= sizeLimit {
+    // Modules compress 3 to 10 times; past 64 the stream is broken, not large.
+    let limit = min(sizeLimit, max(view.count * 64, 1 << 20))
+    while capacity <= limit {
       var output = [UInt8](repeating: 0, count: capacity)
       if let written = try attempt(&output) {
         output.removeSubrange(written...)
@@ -48,7 +50,8 @@ enum CompressedModule {
       }
       capacity *= 2
     }
-    throw SymbolsError(.malformed, path: view.name, expected: "a \(name) stream inflating to under 1 GiB")
+    throw SymbolsError(
+      .malformed, path: view.name, expected: "a complete \(name) stream inflating to under \(limit) bytes")
   }
 
   private static func gunzip(_ view: ByteView, into output: inout [UInt8]) throws -> Int? {
@@ -111,9 +114,10 @@ enum Lzma {
       }
     }
     // LZMA_OK 0 is success for the one-call decoder; LZMA_BUF_ERROR 10 means the
-    // output was too small (it is full) or the input truncated (it is not).
+    // output was too small or the input truncated, which it does not tell apart: the
+    // caller grows the output up to a ratio no module reaches, then gives up.
     if status == 0 { return outputPosition }
-    if status == 10 && outputPosition == capacity { return nil }
+    if status == 10 { return nil }
     throw SymbolsError(
       .malformed, path: view.name, offset: UInt64(inputPosition), expected: "an xz stream (lzma \(status))")
   }

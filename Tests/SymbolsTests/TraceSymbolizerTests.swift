@@ -50,3 +50,36 @@ final class TraceSymbolizerTests: XCTestCase {
     XCTAssertEqual(resolved.source.first?.file, "/coroner/fixtures/src/det_chain.c")
   }
 }
+
+/// The lab log's module frames against the lab's detonator modules as it built them
+/// (with debug info; committed xz-compressed).
+final class DetonatorModuleTests: XCTestCase {
+  func testLabLogModuleFramesResolve() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-det-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for name in ["det_warn.ko.xz", "det_spin.ko.xz"] {
+      try FileManager.default.copyItem(
+        atPath: Fixtures.path(name), toPath: directory.appendingPathComponent(name).path)
+    }
+    let symbolizer = TraceSymbolizer(vmlinux: nil, modulesDirectory: directory.path)
+    let lines = TraceSymbolizer.lines(try Fixtures.text("lab-6.1.0-56-warn-softlockup.log")).map {
+      symbolizer.symbolize($0)
+    }
+    let moduleFrames = lines.filter { $0.frame?.module != nil }
+    XCTAssertGreaterThanOrEqual(moduleFrames.count, 10)
+    for line in moduleFrames {
+      let resolved = try XCTUnwrap(line.resolved, "\(line.text): \(line.problem ?? "")")
+      XCTAssertTrue(resolved.source.last?.file?.hasSuffix(".c") == true, line.text)
+    }
+    // The kernel's own WARN line names the source: "at detonators/det_warn.c:9".
+    let warning = try XCTUnwrap(lines.first { $0.text.contains("WARNING:") && $0.resolved != nil })
+    XCTAssertFalse(try XCTUnwrap(warning.frame).isReturnAddress)
+    XCTAssertEqual(warning.resolved?.source.first?.line, 9)
+    XCTAssertTrue(warning.resolved?.source.first?.file?.hasSuffix("detonators/det_warn.c") == true)
+    // The spinning function: inlined cpu_relax() in det_spin_fn.
+    let spin = try XCTUnwrap(lines.first { $0.text.contains("RIP: 0010:det_spin_fn") }?.resolved)
+    XCTAssertEqual(spin.source.last?.function, "det_spin_fn")
+    XCTAssertTrue(spin.source.contains { $0.function == "cpu_relax" })
+  }
+}
