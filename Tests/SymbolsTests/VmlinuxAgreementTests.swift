@@ -77,7 +77,7 @@ final class VmlinuxAgreementTests: XCTestCase {
         same as addr2line -i -f: \(addr2lineSame) (\(percent(addr2lineSame, total))); \
       llvm-symbolizer and addr2line agree on \(referencesAgree), \
       of which ours agrees on \(sameWhereReferencesAgree) (\(percent(sameWhereReferencesAgree, Double(referencesAgree))))
-        time: coroner \(String(format: "%.2f", ourTime)) s (in process), \
+        time (test build, not a benchmark: see scripts/bench-symbolize): coroner \(String(format: "%.2f", ourTime)) s in process, \
       llvm-symbolizer \(String(format: "%.2f", llvmTime)) s, addr2line \(String(format: "%.2f", addr2lineTime)) s
       differences (\(differences.count)):
       """)
