@@ -32,6 +32,14 @@ public final class TraceSymbolizer: @unchecked Sendable {
       if object == nil { line.problem = "no vmlinux" }
     }
     guard let object else { return line }
+    // `[module buildid]` (CONFIG_STACKTRACE_BUILD_ID): another build's file would
+    // name the wrong lines.
+    if let expected = frame.moduleBuildID?.lowercased(), let found = try? object.file.buildID(),
+      found != expected
+    {
+      line.problem = "\(object.path) has build id \(found), the trace names \(expected)"
+      return line
+    }
     do {
       line.resolved = try object.resolve(
         name: frame.symbol, offset: frame.offset, size: frame.size, isReturnAddress: frame.isReturnAddress)
@@ -96,6 +104,18 @@ public final class TraceSymbolizer: @unchecked Sendable {
     }
     if lines.last == "" { lines.removeLast() }
     return lines
+  }
+
+  /// The vmlinux build id a trace states at the end of its `CPU: ... PID: ...` line
+  /// (CONFIG_STACKTRACE_BUILD_ID, lib/dump_stack.c), when it does.
+  public static func buildID(inTrace lines: [String]) -> String? {
+    for line in lines where line.contains(" PID: ") && line.contains(" Comm: ") {
+      guard let last = line.split(separator: " ").last, last.count == 40,
+        last.allSatisfy({ $0.isHexDigit })
+      else { continue }
+      return last.lowercased()
+    }
+    return nil
   }
 
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`

@@ -26,7 +26,10 @@ struct Symbolize: ParsableCommand {
   @Option(help: "The kernel release, when the trace does not name it.")
   var release: String?
 
-  @Option(help: "The expected GNU build id of vmlinux; a file with another one is refused.")
+  @Option(
+    help:
+      "The expected GNU build id of vmlinux (default: the one the trace's CPU line states); a file with another is refused."
+  )
   var buildId: String?
 
   @Flag(help: "Read one vmlinux address per line (hex) and print its inline chain, as llvm-symbolizer does.")
@@ -44,7 +47,8 @@ struct Symbolize: ParsableCommand {
   func run() throws {
     let lines = try SymbolizeInput.read(file)
     let release = release ?? TraceSymbolizer.release(inTrace: lines)
-    let vmlinuxPath = try locateVmlinux(release: release)
+    let buildId = buildId ?? TraceSymbolizer.buildID(inTrace: lines)
+    let vmlinuxPath = try locateVmlinux(release: release, buildId: buildId)
     var object: DebugObject?
     if let vmlinuxPath {
       do {
@@ -80,7 +84,7 @@ struct Symbolize: ParsableCommand {
     }
   }
 
-  private func locateVmlinux(release: String?) throws -> String? {
+  private func locateVmlinux(release: String?, buildId: String?) throws -> String? {
     if let vmlinux {
       guard FileManager.default.isReadableFile(atPath: vmlinux) else {
         SymbolizeTerminal.error("error: \(vmlinux): cannot read")

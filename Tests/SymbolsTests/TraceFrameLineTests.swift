@@ -76,3 +76,33 @@ final class ConsoleLinesTests: XCTestCase {
     XCTAssertEqual(TraceSymbolizer.lines(""), [])
   }
 }
+
+final class TraceBuildIDTests: XCTestCase {
+  func testBuildIDFromCPULine() {
+    let id = "3e68ff4dcd239279a0ef3fdd68b804d014d7ced1"
+    XCTAssertEqual(
+      TraceSymbolizer.buildID(inTrace: [
+        "CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1 Debian 6.1.192-2 \(id.uppercased())"
+      ]), id)
+    XCTAssertNil(
+      TraceSymbolizer.buildID(inTrace: [
+        "CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1 Debian 6.1.192-2"
+      ]))
+  }
+
+  func testModuleBuildIDMismatchIsReported() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-bid-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.copyItem(
+      atPath: Fixtures.path("det_warn.ko.xz"), toPath: directory.appendingPathComponent("det_warn.ko.xz").path
+    )
+    let symbolizer = TraceSymbolizer(vmlinux: nil, modulesDirectory: directory.path)
+    let wrong = symbolizer.symbolize(
+      " det_warn_fn+0x11/0x20 [det_warn \(String(repeating: "ab", count: 20))]")
+    XCTAssertNil(wrong.resolved)
+    XCTAssertTrue(wrong.problem?.contains("build id") == true, wrong.problem ?? "")
+    let real = try XCTUnwrap(ElfFile(path: Fixtures.path("det_warn.ko.xz")).buildID())
+    XCTAssertNotNil(symbolizer.symbolize(" det_warn_fn+0x11/0x20 [det_warn \(real)]").resolved)
+  }
+}
