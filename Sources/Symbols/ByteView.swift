@@ -114,6 +114,14 @@ public struct ByteView: @unchecked Sendable {
     return pointer[text.count] == 0
   }
 
+  /// Whether the string at `offset` starts with `prefix` (no terminator inside it).
+  func cStringHasPrefix(at offset: Int, _ prefix: [UInt8]) -> Bool {
+    guard contains(offset, prefix.count), let base = storage.base else { return false }
+    let pointer = (base + start + offset).assumingMemoryBound(to: UInt8.self)
+    for index in 0..<prefix.count where pointer[index] != prefix[index] { return false }
+    return true
+  }
+
   func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     guard let base = storage.base else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
     return try body(UnsafeRawBufferPointer(start: base + start, count: count))

@@ -193,7 +193,8 @@ public final class ElfSymbolIndex: @unchecked Sendable {
   public func resolve(name: String, offset: UInt64, size: UInt64?) -> ElfSymbol? {
     var candidates = symbols(named: name)
     if candidates.isEmpty {
-      candidates = text.map(symbol).filter { $0.name.hasPrefix(name + ".llvm.") }
+      let prefix = Array((name + ".llvm.").utf8)
+      candidates = text.filter { strings.cStringHasPrefix(at: Int($0.nameOffset), prefix) }.map(symbol)
     }
     let fitting = candidates.filter { offset < max($0.kallsymsSize, 1) || offset == 0 }
     if let size, let exact = fitting.first(where: { $0.kallsymsSize == size }) { return exact }

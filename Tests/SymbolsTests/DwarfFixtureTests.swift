@@ -139,3 +139,17 @@ final class DwarfFixtureTests: XCTestCase {
     XCTAssertTrue(readelf.contains("Build ID: \(id)"), readelf)
   }
 }
+
+final class SymbolNameTests: XCTestCase {
+  func testClangLTOSuffixIsMatchedAsAPrefix() throws {
+    // Newer kernels print `foo` for a promoted `foo.llvm.123`; the fixture has no such
+    // symbol, so the fallback must find nothing rather than something else.
+    let object = try DebugObject(path: Fixtures.path("gcc-dwarf5"))
+    XCTAssertNil(try object.symbols().resolve(name: "det", offset: 0, size: nil))
+    XCTAssertEqual(try object.symbols().resolve(name: "det_walk", offset: 0, size: nil)?.name, "det_walk")
+    let view = ByteView(bytes: Array("det_walk.llvm.4242\0".utf8), name: "strings")
+    XCTAssertTrue(view.cStringHasPrefix(at: 0, Array("det_walk.llvm.".utf8)))
+    XCTAssertFalse(view.cStringHasPrefix(at: 0, Array("det_walk.cold".utf8)))
+    XCTAssertFalse(view.cStringHasPrefix(at: 10, Array("a longer prefix than the rest".utf8)))
+  }
+}
