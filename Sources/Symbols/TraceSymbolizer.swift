@@ -12,6 +12,7 @@ public final class TraceSymbolizer: @unchecked Sendable {
 
   public let vmlinux: DebugObject?
   public let modulesDirectory: String?
+  private let lock = Lock()
   private var modules: [String: DebugObject?] = [:]
   private var moduleProblems: [String: String] = [:]
 
@@ -25,8 +26,7 @@ public final class TraceSymbolizer: @unchecked Sendable {
     var line = Line(text: text, frame: frame)
     let object: DebugObject?
     if let module = frame.module {
-      object = self.module(module)
-      if object == nil { line.problem = moduleProblems[module] }
+      (object, line.problem) = lock.withLock { (self.module(module), moduleProblems[module]) }
     } else {
       object = vmlinux
       if object == nil { line.problem = "no vmlinux" }
