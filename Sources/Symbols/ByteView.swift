@@ -1,13 +1,22 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Memory that outlives the views over it: a file mapping or an owned buffer
 /// (a decompressed or relocated section).
 public final class ByteStorage: @unchecked Sendable {
   let base: UnsafeRawPointer?
   let count: Int
+  /// A file mapping (page-aligned base), as opposed to an owned buffer.
+  let isMapped: Bool
   private let release: (() -> Void)?
 
-  init(base: UnsafeRawPointer?, count: Int, release: (() -> Void)?) {
+  init(base: UnsafeRawPointer?, count: Int, isMapped: Bool = false, release: (() -> Void)?) {
     self.base = base
     self.count = count
+    self.isMapped = isMapped
     self.release = release
   }
 
@@ -120,6 +129,19 @@ public struct ByteView: @unchecked Sendable {
     let pointer = (base + start + offset).assumingMemoryBound(to: UInt8.self)
     for index in 0..<prefix.count where pointer[index] != prefix[index] { return false }
     return true
+  }
+
+  /// Asks the kernel to read the range now, in large requests (madvise(2)
+  /// MADV_WILLNEED): file mappings are advised MADV_RANDOM, so only ranges a reader
+  /// is about to scan whole are read ahead.
+  func willNeed(_ offset: Int = 0, _ length: Int? = nil) {
+    guard let base = storage.base, storage.isMapped else { return }
+    let from = start + max(offset, 0)
+    let to = min(from + (length ?? count), start + count)
+    guard to > from else { return }
+    let page = Int(getpagesize())
+    let aligned = from / page * page
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + aligned), to - aligned, MADV_WILLNEED)
   }
 
   func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

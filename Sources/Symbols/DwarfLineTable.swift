@@ -44,6 +44,7 @@ struct DwarfLineTable {
         .truncated, path: view.name, offset: offset, expected: "a line program of \(length) bytes")
     }
     let end = cursor.offset + Int(length)
+    view.willNeed(Int(offset), end - Int(offset))
     version = try cursor.u16()
     guard (2...5).contains(version) else {
       throw SymbolsError(

@@ -23,6 +23,7 @@ struct DwarfUnitScopes {
   /// Walks the unit's DIE tree once. DIEs that cannot hold code (types, variables)
   /// are skipped through DW_AT_sibling when the producer wrote it.
   init(_ sections: DwarfSections, unit: DwarfUnit, abbreviations: DwarfAbbreviationTable) throws {
+    sections.info.willNeed(unit.firstEntry, unit.end - unit.firstEntry)
     var cursor = ByteCursor(sections.info, at: unit.firstEntry)
     // For each open DIE with children: the scope index its children belong to.
     var stack: [Int32] = []

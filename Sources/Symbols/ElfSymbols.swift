@@ -53,6 +53,8 @@ extension ElfFile {
     let executable = sections.map(\.isExecutable)
     let bases = sections.indices.map { type == .relocatable ? address(ofSection: $0) : 0 }
     let strings = view.strings
+    view.symbols.willNeed()
+    strings.willNeed()
     // Both lists come from one sort of their union; `lists` marks membership
     // (1: llvm's sized table, 2: text symbols).
     var all: [ElfSymbolEntry] = []

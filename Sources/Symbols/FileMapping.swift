@@ -23,8 +23,12 @@ enum FileMapping {
     else {
       throw SymbolsError(.io, path: path, expected: "cannot map: \(String(cString: strerror(errno)))")
     }
+    // A 600 MB vmlinux is read in scattered places (one unit here, a line program
+    // there): the kernel's sequential readahead would read hundreds of MB that no
+    // lookup needs. Readers advise what they will scan instead (ByteView.willNeed).
+    _ = madvise(address, size, MADV_RANDOM)
     let storage = ByteStorage(
-      base: UnsafeRawPointer(address), count: size, release: { _ = munmap(address, size) })
+      base: UnsafeRawPointer(address), count: size, isMapped: true, release: { _ = munmap(address, size) })
     return ByteView(storage: storage, name: path)
   }
 }
