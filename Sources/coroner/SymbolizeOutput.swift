@@ -5,37 +5,9 @@ import Symbols
 /// How `coroner symbolize` prints: the trace with locations appended, JSON, or the
 /// llvm-symbolizer layout for `--addresses`.
 enum SymbolizeOutput {
-  /// decode_stacktrace.sh's layout: the frame line, then the innermost location; each
-  /// level of inlining on its own line below, indented under the frame.
+  /// decode_stacktrace.sh's layout (TraceAnnotation).
   static func text(_ lines: [TraceSymbolizer.Line], stripping prefixes: [String]) {
-    func location(_ frame: SourceFrame) -> String {
-      var file = frame.file ?? "??"
-      if let prefix = prefixes.first(where: { file.hasPrefix($0) }) { file.removeFirst(prefix.count) }
-      return "\(file):\(frame.line == 0 ? "?" : String(frame.line))"
-    }
-    var output = ""
-    for line in lines {
-      guard let frame = line.frame, let resolved = line.resolved, let innermost = resolved.source.first else {
-        output += line.text + "\n"
-        continue
-      }
-      let head = String(decoding: line.text.utf8.prefix(frame.end), as: UTF8.self)
-      let tail = String(decoding: line.text.utf8.dropFirst(frame.end), as: UTF8.self)
-      output += head + " " + location(innermost)
-      if resolved.source.count > 1, let name = innermost.function { output += " (\(name) inlined)" }
-      output += tail + "\n"
-      let indent = String(repeating: " ", count: indentWidth(line.text, frame))
-      for (index, caller) in resolved.source.enumerated().dropFirst() {
-        let inner = resolved.source[index - 1].function ?? "??"
-        output += indent + "\(inner) inlined into \(caller.function ?? "??") at \(location(caller))\n"
-      }
-    }
-    FileHandle.standardOutput.write(Data(output.utf8))
-  }
-
-  /// Indent inlined lines two columns past where the frame's symbol starts.
-  private static func indentWidth(_ text: String, _ frame: TraceFrameLine) -> Int {
-    String(decoding: text.utf8.prefix(frame.start), as: UTF8.self).count + 2
+    FileHandle.standardOutput.write(Data(TraceAnnotation.text(lines, stripping: prefixes).utf8))
   }
 
   struct JSONLine: Encodable {

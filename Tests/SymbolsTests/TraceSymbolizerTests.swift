@@ -83,3 +83,36 @@ final class DetonatorModuleTests: XCTestCase {
     XCTAssertTrue(spin.source.contains { $0.function == "cpu_relax" })
   }
 }
+
+final class TraceAnnotationTests: XCTestCase {
+  func testLayoutOfFramesInlineChainsAndOtherLines() throws {
+    let object = try DebugObject(path: Fixtures.path("gcc-dwarf5"))
+    let symbolizer = TraceSymbolizer(vmlinux: object, modulesDirectory: nil)
+    // An address of det_walk inside the det_check -> det_scale -> det_clamp chain.
+    let walk = try XCTUnwrap(object.symbols().symbols(named: "det_walk").first)
+    let offset = try XCTUnwrap(
+      (1..<walk.elfSize).first { try object.frames(at: walk.address + $0 - 1).count >= 3 })
+    let trace = [
+      "[    1.000000] Call Trace:",
+      "[    1.000001]  ? det_walk+0x\(String(offset, radix: 16))/0x\(String(walk.kallsymsSize, radix: 16)) \r",
+      "[    1.000002]  no_such+0x1/0x2",
+    ]
+    let text = TraceAnnotation.text(trace.map { symbolizer.symbolize($0) }, stripping: ["/coroner/fixtures/"])
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let chain = try object.frames(at: walk.address + offset - 1)
+    XCTAssertEqual(lines[0], trace[0])
+    XCTAssertTrue(
+      lines[1].hasPrefix(
+        "[    1.000001]  ? det_walk+0x\(String(offset, radix: 16))/0x\(String(walk.kallsymsSize, radix: 16)) src/"
+      ),
+      lines[1])
+    XCTAssertTrue(lines[1].contains("(\(chain[0].function ?? "") inlined)"), lines[1])
+    for (index, caller) in chain.enumerated().dropFirst() {
+      XCTAssertEqual(
+        lines[1 + index],
+        "                    \(chain[index - 1].function ?? "") inlined into \(caller.function ?? "") at src/"
+          + "\(caller.file?.split(separator: "/").last ?? ""):\(caller.line)")
+    }
+    XCTAssertEqual(lines[chain.count + 1], trace[2], "unresolved frames pass through")
+  }
+}
