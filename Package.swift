@@ -20,7 +20,9 @@ let package = Package(
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
-    .target(name: "Dump", dependencies: ["KernelLog"]),
+    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"]),
+    // The system zlib; zstd, lzo and snappy are loaded at run time (see PageCodec.swift).
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // QEMU, kernels, initramfs, detonators, scenarios.
     .target(name: "Lab", resources: [.copy("Detonators")]),
     .executableTarget(

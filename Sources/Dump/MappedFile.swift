@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A read-only memory-mapped file (mmap(2)). The kernel pages it in on demand and can
+/// drop clean pages at will, so memory stays flat whatever the dump's size.
+public final class MappedFile: ByteSource, @unchecked Sendable {
+  public let name: String
+  public let size: UInt64
+  private let base: UnsafeRawPointer?
+
+  /// Maps `path` read-only. An empty file maps to nothing and reads as truncated.
+  public init(path: String) throws {
+    name = path
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { throw DumpError.cannotOpen(path: path, errno: errno) }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else { throw DumpError.cannotOpen(path: path, errno: errno) }
+    guard (status.st_mode & S_IFMT) == S_IFREG else {
+      throw DumpError.unsupported(path: path, what: "not a regular file")
+    }
+    size = UInt64(status.st_size)
+    if size == 0 {
+      base = nil
+      return
+    }
+    let mapped = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, descriptor, 0)
+    guard let mapped, mapped != MAP_FAILED else { throw DumpError.cannotOpen(path: path, errno: errno) }
+    // Dumps are read mostly in random order (page tables, ring buffer arrays).
+    _ = madvise(mapped, Int(size), MADV_RANDOM)
+    base = UnsafeRawPointer(mapped)
+  }
+
+  deinit {
+    if let base { munmap(UnsafeMutableRawPointer(mutating: base), Int(size)) }
+  }
+
+  public func copyBytes(
+    at offset: UInt64, count: Int, into destination: UnsafeMutableRawBufferPointer
+  )
+    throws
+  {
+    guard count >= 0, contains(offset: offset, count: UInt64(count)), destination.count >= count else {
+      throw DumpError.truncated(path: name, offset: offset, expected: "\(count) bytes")
+    }
+    guard count > 0, let base, let target = destination.baseAddress else { return }
+    target.copyMemory(from: base + Int(offset), byteCount: count)
+  }
+
+  /// Direct access to a mapped range, for scans that must not copy.
+  func withBytes<R>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    guard count >= 0, contains(offset: offset, count: UInt64(count)), let base else {
+      throw DumpError.truncated(path: name, offset: offset, expected: "\(count) bytes")
+    }
+    return try body(UnsafeRawBufferPointer(start: base + Int(offset), count: count))
+  }
+}

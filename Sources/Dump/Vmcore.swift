@@ -1,0 +1,161 @@
+/// A vmcore in any format this library reads, opened: its physical memory, notes,
+/// CPU registers and VMCOREINFO, and what is missing from it.
+public struct Vmcore: Sendable {
+  public enum Format: Sendable, Equatable, CustomStringConvertible {
+    case elf
+    case kdumpCompressed(flattened: Bool)
+
+    public var description: String {
+      switch self {
+      case .elf: return "ELF64"
+      case .kdumpCompressed(let flattened):
+        return flattened ? "kdump-compressed (flattened stream)" : "kdump-compressed"
+      }
+    }
+  }
+
+  /// Where the VMCOREINFO came from.
+  public enum VmcoreInfoSource: String, Sendable {
+    case note, subHeader = "kdump sub-header", memoryScan = "found by scanning memory"
+  }
+
+  public let path: String
+  public let format: Format
+  public let physical: any PhysicalMemory
+  public let notes: [ElfNote]
+  public let cpus: [CpuRegisters]
+  public let vmcoreInfo: VmcoreInfo?
+  public let vmcoreInfoSource: VmcoreInfoSource?
+  /// The kdump header, for kdump-compressed dumps.
+  public let kdumpHeader: KdumpHeader?
+  /// What the dump lacks: truncation, incompleteness, missing notes.
+  public let problems: [String]
+
+  /// Opens and maps `path`, detecting the format from its first bytes.
+  public static func open(path: String) throws -> Vmcore {
+    try Vmcore(source: MappedFile(path: path))
+  }
+
+  public init(source: any ByteSource) throws {
+    let path = source.name
+    var problems: [String] = []
+    let magic = (try? source.read(at: 0, count: 8)) ?? []
+    let flattened = FlattenedSource.matches(source)
+    var logical: any ByteSource = source
+    if flattened {
+      let flat = try FlattenedSource(stream: source)
+      if !flat.isComplete {
+        problems.append("the flattened stream has no end marker: the capture was cut short")
+      }
+      logical = flat
+    } else if magic != KdumpHeader.signature && magic != Array("DISKDUMP".utf8)
+      && !magic.starts(with: [0x7F, 0x45, 0x4C, 0x46])
+    {
+      throw DumpError.unknownFormat(path: path)
+    }
+    let logicalMagic = (try? logical.read(at: 0, count: 4)) ?? []
+    if logicalMagic == [0x7F, 0x45, 0x4C, 0x46] {
+      // An ELF vmcore, possibly inside a flattened stream (makedumpfile -E -F).
+      let elf = try ElfVmcore(source: logical)
+      if elf.missingBytes > 0 {
+        problems.append(
+          "the file is truncated: \(elf.missingBytes) bytes of memory the headers promise are missing")
+      }
+      let (cpus, info, infoSource) = Self.finish(
+        notes: elf.notes, info: nil, infoSource: nil, physical: elf, problems: &problems)
+      self.init(
+        path: path, format: .elf, physical: elf, notes: elf.notes, cpus: cpus, vmcoreInfo: info,
+        vmcoreInfoSource: infoSource, kdumpHeader: nil, problems: problems)
+      return
+    }
+    let dump = try KdumpCompressedDump(source: logical)
+    if dump.header.isIncomplete { problems.append("the dump is flagged incomplete (the writer failed)") }
+    let missing = dump.countMissingPages()
+    if missing > 0 {
+      problems.append("\(missing) of \(dump.dumpedPages) dumped pages are past the end of the file")
+    }
+    let (cpus, info, infoSource) = Self.finish(
+      notes: dump.notes, info: dump.vmcoreInfoText.map { VmcoreInfo(text: $0) },
+      infoSource: dump.vmcoreInfoText == nil ? nil : .subHeader, physical: dump, problems: &problems)
+    self.init(
+      path: path, format: .kdumpCompressed(flattened: flattened), physical: dump, notes: dump.notes,
+      cpus: cpus, vmcoreInfo: info, vmcoreInfoSource: infoSource, kdumpHeader: dump.header,
+      problems: problems)
+  }
+
+  init(
+    path: String, format: Format, physical: any PhysicalMemory, notes: [ElfNote], cpus: [CpuRegisters],
+    vmcoreInfo: VmcoreInfo?, vmcoreInfoSource: VmcoreInfoSource?, kdumpHeader: KdumpHeader?,
+    problems: [String]
+  ) {
+    self.path = path
+    self.format = format
+    self.physical = physical
+    self.notes = notes
+    self.cpus = cpus
+    self.vmcoreInfo = vmcoreInfo
+    self.vmcoreInfoSource = vmcoreInfoSource
+    self.kdumpHeader = kdumpHeader
+    self.problems = problems
+  }
+
+  /// Registers from the notes; VMCOREINFO from the note, else the sub-header, else
+  /// a scan of memory.
+  static func finish(
+    notes: [ElfNote], info: VmcoreInfo?, infoSource: VmcoreInfoSource?, physical: any PhysicalMemory,
+    problems: inout [String]
+  ) -> ([CpuRegisters], VmcoreInfo?, VmcoreInfoSource?) {
+    var cpus: [CpuRegisters] = []
+    var qemuIndex = 0
+    for note in notes {
+      if note.name == "CORE", note.type == ElfNote.prstatus,
+        let cpu = try? CpuRegisters(prstatus: note, path: "")
+      {
+        cpus.append(cpu)
+      } else if note.name == "QEMU", note.type == 0 {
+        if let cpu = try? CpuRegisters(qemu: note, index: qemuIndex, path: "") { cpus.append(cpu) }
+        qemuIndex += 1
+      }
+    }
+    if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
+      return (cpus, VmcoreInfo(text: note.descriptor), .note)
+    }
+    if let info { return (cpus, info, infoSource) }
+    let found = VmcoreInfoScan.scan(physical)
+    // Prefer a candidate whose page-table root translates (the crashed kernel's,
+    // not a capture kernel's leftover).
+    for candidate in found {
+      if let space = try? X86_64AddressSpace(vmcoreInfo: candidate.info),
+        (try? physical.physicalU64(space.rootTable)) != nil
+      {
+        problems.append("no VMCOREINFO note: using the copy found in memory at \(hex(candidate.address))")
+        return (cpus, candidate.info, .memoryScan)
+      }
+    }
+    problems.append("no VMCOREINFO in the dump or its memory")
+    return (cpus, nil, nil)
+  }
+
+  /// The kernel's virtual memory, translated through its page tables.
+  public func kernelMemory() throws -> KernelMemory {
+    guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }
+    return KernelMemory(physical: physical, addressSpace: try X86_64AddressSpace(vmcoreInfo: vmcoreInfo))
+  }
+
+  /// The kernel log: the lockless ring buffer when `SYMBOL(prb)` is present, else the
+  /// structured `log_buf` (vmcore-format.md §3.5, dispatch).
+  public func kernelLog() throws -> PrintkLog {
+    guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }
+    let memory = try kernelMemory()
+    if vmcoreInfo.symbol("prb") != nil {
+      return try PrintkRingBuffer(vmcoreInfo: vmcoreInfo, memory: memory).records(in: memory)
+    }
+    if vmcoreInfo.symbol("log_first_idx") != nil {
+      return try PrintkLogBuffer(vmcoreInfo: vmcoreInfo, memory: memory).records(in: memory)
+    }
+    if vmcoreInfo.symbol("log_end") != nil {
+      throw DumpError.unsupported(path: path, what: "the plain character log_buf of kernels before 3.5")
+    }
+    throw DumpError.missingVmcoreInfo(key: "SYMBOL(prb) or SYMBOL(log_first_idx)")
+  }
+}

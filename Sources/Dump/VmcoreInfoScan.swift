@@ -1,0 +1,35 @@
+/// Finds VMCOREINFO in the memory of a dump that carries no note of it (QEMU without
+/// `-device vmcoreinfo`): the kernel keeps its own copy of the note in a page-aligned
+/// buffer (`vmcoreinfo_note`, kernel/crash_core.c), so page starts are scanned for a
+/// note header named VMCOREINFO followed by `OSRELEASE=` (vmcore-format.md §3.1).
+enum VmcoreInfoScan {
+  static let header: [UInt8] = [11, 0, 0, 0]
+  static let name: [UInt8] = Array("VMCOREINFO".utf8) + [0, 0]
+  static let first: [UInt8] = Array("OSRELEASE=".utf8)
+
+  /// Every candidate found, in physical-address order.
+  static func scan(_ memory: any PhysicalMemory, limit: Int = 8) -> [(address: UInt64, info: VmcoreInfo)] {
+    var found: [(UInt64, VmcoreInfo)] = []
+    let page = UInt64(memory.pageSize)
+    for range in memory.presentRanges {
+      var address = (range.lowerBound + page - 1) / page * page
+      while address + 34 <= range.upperBound {
+        if let candidate = candidate(at: address, in: memory) {
+          found.append((address, candidate))
+          if found.count >= limit { return found }
+        }
+        address += page
+      }
+    }
+    return found
+  }
+
+  static func candidate(at address: UInt64, in memory: any PhysicalMemory) -> VmcoreInfo? {
+    guard let head = try? memory.readPhysical(address, count: 34),
+      head.prefix(4).elementsEqual(header), head[12..<24].elementsEqual(name),
+      head[24..<34].elementsEqual(first), let size = head.u32(4), size > 10, size <= 4096,
+      let text = try? memory.readPhysical(address + 24, count: Int(size))
+    else { return nil }
+    return VmcoreInfo(text: text)
+  }
+}

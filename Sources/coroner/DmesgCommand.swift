@@ -1,0 +1,71 @@
+import ArgumentParser
+import Dump
+
+/// `coroner dmesg VMCORE`: the kernel log from a dump, without debuginfo.
+struct DmesgCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dmesg",
+    abstract: "Print the kernel log saved in a vmcore (ELF, kdump-compressed or flattened).",
+    discussion: """
+      The default output is the text vmcore-dmesg prints: `[    1.234567] message`, \
+      with bytes that are neither printable nor space written as \\xNN. Works on QEMU \
+      dumps and dumps without debuginfo: addresses are translated through the kernel's \
+      own page tables.
+      """)
+
+  @Argument(help: "The vmcore file.")
+  var vmcore: String
+
+  @Flag(help: "One JSON object per record, with every field.")
+  var json = false
+
+  @Flag(help: "Print the text bytes as they are, without escaping.")
+  var raw = false
+
+  func run() throws {
+    let dump = DumpCommandSupport.open(vmcore)
+    let log: PrintkLog
+    do {
+      log = try dump.kernelLog()
+    } catch {
+      DumpCommandSupport.fail(error)
+    }
+    var output: [UInt8] = []
+    output.reserveCapacity(log.records.count * 80)
+    for record in log.records {
+      if json {
+        output += Array(Self.json(record).utf8)
+        output.append(UInt8(ascii: "\n"))
+      } else if raw {
+        DmesgFormatter.raw(record, into: &output)
+      } else {
+        DmesgFormatter.vmcoreDmesg(record, into: &output)
+      }
+    }
+    DumpCommandSupport.write(output)
+    for problem in dump.problems + log.problems {
+      DumpCommandSupport.writeError("coroner: warning: \(vmcore): \(problem)\n")
+    }
+  }
+
+  static func json(_ record: PrintkRecord) -> String {
+    var fields = [
+      "\"seq\":\(record.sequence)", "\"ts_nsec\":\(record.timestampNanoseconds)",
+      "\"facility\":\(record.facility)", "\"level\":\(record.level)", "\"flags\":\(record.flags)",
+    ]
+    if let caller = record.callerID {
+      fields.append("\"caller\":\(DumpCommandSupport.jsonString(record.logRecord.caller?.description ?? ""))")
+      fields.append("\"caller_id\":\(caller)")
+    }
+    fields.append("\"continuation\":\(record.isContinuation)")
+    if record.isTextLost { fields.append("\"text_lost\":true") }
+    fields.append("\"text\":\(DumpCommandSupport.jsonString(String(decoding: record.text, as: UTF8.self)))")
+    if !record.dictionary.isEmpty {
+      let pairs = record.dictionary.map {
+        "\(DumpCommandSupport.jsonString($0.key)):\(DumpCommandSupport.jsonString($0.value))"
+      }
+      fields.append("\"dictionary\":{\(pairs.joined(separator: ","))}")
+    }
+    return "{" + fields.joined(separator: ",") + "}"
+  }
+}
