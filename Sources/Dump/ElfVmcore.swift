@@ -138,6 +138,15 @@ public struct ElfVmcore: PhysicalMemory {
     return best
   }
 
+  public func release(_ range: Range<UInt64>) {
+    guard let file = source as? MappedFile else { return }
+    for segment in segments {
+      let low = max(range.lowerBound, segment.physical)
+      let high = min(range.upperBound, segment.physical + segment.fileSize)
+      if low < high { file.release(offset: segment.fileOffset + (low - segment.physical), count: high - low) }
+    }
+  }
+
   public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
     var result = [UInt8](repeating: 0, count: count)
     var done = 0

@@ -50,6 +50,17 @@ public final class MappedFile: ByteSource, @unchecked Sendable {
     target.copyMemory(from: base + Int(offset), byteCount: count)
   }
 
+  /// Drops the mapped pages of a range from this process (madvise MADV_DONTNEED):
+  /// they are file-backed, so a later read maps them again.
+  public func release(offset: UInt64, count: UInt64) {
+    guard let base, offset < size else { return }
+    let page: UInt64 = 4096
+    let start = (offset + page - 1) / page * page
+    let end = min(size, offset + count) / page * page
+    guard start < end else { return }
+    _ = madvise(UnsafeMutableRawPointer(mutating: base + Int(start)), Int(end - start), MADV_DONTNEED)
+  }
+
   /// Direct access to a mapped range, for scans that must not copy.
   func withBytes<R>(at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     guard count >= 0, contains(offset: offset, count: UInt64(count)), let base else {

@@ -10,6 +10,12 @@ public protocol PhysicalMemory: Sendable {
   func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8]
   /// The physical ranges that hold data in the dump, ascending, for scans.
   var presentRanges: [Range<UInt64>] { get }
+  /// A hint that the pages of this physical range will not be read again soon.
+  func release(_ range: Range<UInt64>)
+}
+
+extension PhysicalMemory {
+  public func release(_ range: Range<UInt64>) {}
 }
 
 extension PhysicalMemory {

@@ -113,7 +113,7 @@ public struct PrintkRingBuffer: Sendable {
     let ring = DataRing(bytes: data, size: dataSize)
 
     var records: [PrintkRecord] = []
-    var skipped = 0
+    var skipped: [String] = []
     var lost = 0
     var id = tail & Self.idMask
     for _ in 0...count {
@@ -133,15 +133,19 @@ public struct PrintkRingBuffer: Sendable {
           lost += 1
         }
         records.append(record.record)
-      } else {
-        skipped += 1
+      } else if !(stateVar & Self.idMask == id && state == .reusable) {
+        // A reusable descriptor is normal (the ring's initial descriptor is made
+        // reusable at boot); others are torn writes or recycled slots.
+        skipped.append("id \(id) (slot holds id \(stateVar & Self.idMask), state \(state))")
       }
       if id == head & Self.idMask { break }
       id = (id &+ 1) & Self.idMask
     }
     var problems: [String] = []
-    if skipped > 0 {
-      problems.append("\(skipped) descriptors between tail and head were not readable records")
+    if !skipped.isEmpty {
+      problems.append(
+        "\(skipped.count) descriptors between tail and head hold no record: "
+          + skipped.prefix(3).joined(separator: ", "))
     }
     if lost > 0 { problems.append("\(lost) records have no text (data lost)") }
     return PrintkLog(format: .lockless, records: records, problems: problems)

@@ -121,16 +121,15 @@ public struct Vmcore: Sendable {
       return (cpus, VmcoreInfo(text: note.descriptor), .note)
     }
     if let info { return (cpus, info, infoSource) }
-    let found = VmcoreInfoScan.scan(physical)
-    // Prefer a candidate whose page-table root translates (the crashed kernel's,
+    // Accept a candidate whose page-table root translates (the crashed kernel's,
     // not a capture kernel's leftover).
-    for candidate in found {
-      if let space = try? X86_64AddressSpace(vmcoreInfo: candidate.info),
-        (try? physical.physicalU64(space.rootTable)) != nil
-      {
-        problems.append("no VMCOREINFO note: using the copy found in memory at \(hex(candidate.address))")
-        return (cpus, candidate.info, .memoryScan)
-      }
+    let found = VmcoreInfoScan.scan(physical) { candidate in
+      guard let space = try? X86_64AddressSpace(vmcoreInfo: candidate) else { return false }
+      return (try? physical.physicalU64(space.rootTable)) != nil
+    }
+    if let found {
+      problems.append("no VMCOREINFO note: using the copy found in memory at \(hex(found.address))")
+      return (cpus, found.info, .memoryScan)
     }
     problems.append("no VMCOREINFO in the dump or its memory")
     return (cpus, nil, nil)

@@ -7,21 +7,30 @@ enum VmcoreInfoScan {
   static let name: [UInt8] = Array("VMCOREINFO".utf8) + [0, 0]
   static let first: [UInt8] = Array("OSRELEASE=".utf8)
 
-  /// Every candidate found, in physical-address order.
-  static func scan(_ memory: any PhysicalMemory, limit: Int = 8) -> [(address: UInt64, info: VmcoreInfo)] {
-    var found: [(UInt64, VmcoreInfo)] = []
+  /// The first candidate, in physical-address order, that `accept` takes (a
+  /// capture kernel's leftover copy can precede the crashed kernel's).
+  static func scan(
+    _ memory: any PhysicalMemory, accept: (VmcoreInfo) -> Bool
+  ) -> (address: UInt64, info: VmcoreInfo)? {
     let page = UInt64(memory.pageSize)
+    let window: UInt64 = 16 << 20
     for range in memory.presentRanges {
       var address = (range.lowerBound + page - 1) / page * page
+      var released = address
       while address + 34 <= range.upperBound {
-        if let candidate = candidate(at: address, in: memory) {
-          found.append((address, candidate))
-          if found.count >= limit { return found }
+        if let candidate = candidate(at: address, in: memory), accept(candidate) {
+          return (address, candidate)
         }
         address += page
+        if address - released >= window {
+          // Give the scanned pages back: memory stays flat on a multi-GB dump.
+          memory.release(released..<address)
+          released = address
+        }
       }
+      memory.release(released..<range.upperBound)
     }
-    return found
+    return nil
   }
 
   static func candidate(at address: UInt64, in memory: any PhysicalMemory) -> VmcoreInfo? {
