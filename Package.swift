@@ -33,7 +33,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
-    .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
+    .testTarget(
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
   ],
   swiftLanguageModes: [.v5]

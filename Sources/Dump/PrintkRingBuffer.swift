@@ -194,7 +194,10 @@ struct DataRing {
     }
     let offset: UInt64
     let blockSize: UInt64
-    if wraps(begin) == wraps(next &- 1) && begin < next {
+    // No `begin < next` test: the positions are free-running and the first wrap of
+    // the ring is also the wrap of the 64-bit counter (BLK0_LPOS is -size), so a
+    // block ending exactly there has next == 0. The size check below catches junk.
+    if wraps(begin) == wraps(next &- 1) {
       offset = index(begin)
       blockSize = next &- begin
     } else if wraps(begin &+ size) == wraps(next &- 1) {
@@ -203,7 +206,7 @@ struct DataRing {
     } else {
       return .lost
     }
-    guard blockSize >= 8, offset + blockSize <= size else { return .lost }
+    guard blockSize >= 8, blockSize <= size, offset <= size - blockSize else { return .lost }
     let available = Int(blockSize) - 8
     let take = min(length, available)
     let start = Int(offset) + 8

@@ -95,7 +95,7 @@ public struct X86_64AddressSpace: Sendable {
     let step: UInt64 = 1 << 30  // the direct map is 1 GiB aligned
     var candidate = start
     // KASLR puts it within the first 64 TiB or so past the default base.
-    let limit = start &+ (fiveLevel ? 1 << 56 : 1 << 46)
+    let limit = start &+ (fiveLevel ? 1 << 54 : 1 << 46)
     while candidate < limit {
       if let (physical, _) = try? walk(candidate, in: memory) {
         return physical == 0 ? candidate : nil
