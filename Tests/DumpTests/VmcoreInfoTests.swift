@@ -1,0 +1,59 @@
+import XCTest
+
+@testable import Dump
+
+final class VmcoreInfoTests: XCTestCase {
+  func testEveryKeyInTheBaseTheKernelWritesIt() {
+    let text = """
+      OSRELEASE=6.1.0-56-amd64
+      PAGESIZE=4096
+      SYMBOL(prb)=ffffffff8fa643e0
+      SIZE(printk_info)=88
+      OFFSET(printk_info.caller_id)=20
+      LENGTH(printk_info_device)=48
+      NUMBER(phys_base)=-509607936
+      NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129
+      NUMBER(VMALLOC_START)=0xffffc90000000000
+      NUMBER(sme_mask)=140737488355328
+      KERNELOFFSET=2b800000
+      CRASHTIME=1795732183
+      CONFIG_X86_5LEVEL=y
+      PAGESIZE=8192
+      """ + "\n\0\0\0"
+    let info = VmcoreInfo(text: Array(text.utf8))
+    XCTAssertEqual(info.osRelease, "6.1.0-56-amd64")
+    XCTAssertEqual(info.pageSize, 8192, "later duplicates override")
+    XCTAssertEqual(info.symbol("prb"), 0xFFFF_FFFF_8FA6_43E0)
+    XCTAssertEqual(info.size("printk_info"), 88)
+    XCTAssertEqual(info.offset("printk_info.caller_id"), 20)
+    XCTAssertEqual(info.length("printk_info_device"), 48)
+    XCTAssertEqual(info.number("phys_base"), -509_607_936)
+    XCTAssertEqual(info.number("PAGE_BUDDY_MAPCOUNT_VALUE"), -129)
+    XCTAssertEqual(info.number("VMALLOC_START").map { UInt64(bitPattern: $0) }, 0xFFFF_C900_0000_0000)
+    XCTAssertEqual(info.number("sme_mask"), 1 << 47)
+    XCTAssertEqual(info.kernelOffset, 0x2B80_0000)
+    XCTAssertEqual(info.crashTime, 1_795_732_183)
+    XCTAssertEqual(info["CONFIG_X86_5LEVEL"], "y")
+    XCTAssertEqual(info.entries.count, 13)
+    XCTAssertEqual(info.entries.first?.key, "OSRELEASE")
+    XCTAssertNil(info.symbol("missing"))
+    XCTAssertFalse(info.raw.contains("\0"))
+  }
+
+  func testNegativePhysBaseTranslatesByWrapping() throws {
+    // phys_base is unsigned in the kernel; a KASLR slide above the physical load
+    // address makes it "negative" when printed with %ld.
+    let info = VmcoreInfo(
+      text:
+        "NUMBER(phys_base)=-509607936\nSYMBOL(init_top_pgt)=ffffffffad810000\nNUMBER(pgtable_l5_enabled)=0\n")
+    let space = try X86_64AddressSpace(vmcoreInfo: info)
+    XCTAssertEqual(space.rootTable, 0xFFFF_FFFF_AD81_0000 &- 0xFFFF_FFFF_8000_0000 &- 509_607_936)
+  }
+
+  func testNumbersRejectGarbage() {
+    XCTAssertNil(VmcoreInfo.parseNumber("12z"))
+    XCTAssertNil(VmcoreInfo.parseNumber("0x"))
+    XCTAssertNil(VmcoreInfo.parseNumber(""))
+    XCTAssertEqual(VmcoreInfo.parseNumber("-0x10"), -16)
+  }
+}
