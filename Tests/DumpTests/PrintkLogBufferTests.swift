@@ -6,7 +6,8 @@ final class PrintkLogBufferTests: XCTestCase {
   func entries(_ count: Int) -> [LegacyLogWriter.Entry] {
     (0..<count).map { index in
       var entry = LegacyLogWriter.Entry(
-        text: "legacy \(index) " + String(repeating: "=", count: index % 11), timestamp: UInt64(index) * 1_000_001)
+        text: "legacy \(index) " + String(repeating: "=", count: index % 11),
+        timestamp: UInt64(index) * 1_000_001)
       if index % 3 == 0 { entry.dictionary = "SUBSYSTEM=pci\0DEVICE=+pci:0000:00:0\(index % 10).0" }
       entry.level = UInt8(index % 8)
       entry.callerID = UInt32(index)
@@ -18,7 +19,8 @@ final class PrintkLogBufferTests: XCTestCase {
     let info = VmcoreInfo(text: writer.vmcoreInfoLayout)
     let buffer = PrintkLogBuffer(
       layout: try PrintkLogBuffer.Layout(info), buffer: 0, bufferLength: UInt32(writer.bufferLength),
-      firstIndex: UInt32(writer.firstIndex), nextIndex: UInt32(writer.nextIndex), firstSequence: writer.firstSequence)
+      firstIndex: UInt32(writer.firstIndex), nextIndex: UInt32(writer.nextIndex),
+      firstSequence: writer.firstSequence)
     return buffer.records(from: writer.buffer)
   }
 
@@ -72,7 +74,8 @@ final class PrintkLogBufferTests: XCTestCase {
       SYMBOL(log_first_seq)=\(String(variables + 24, radix: 16))
 
       """ + writer.vmcoreInfoLayout
-    let elf = ElfWriter.write(memory: kernel.memory, notes: elfNote(name: "VMCOREINFO", type: 0, descriptor: Array(info.utf8)))
+    let elf = ElfWriter.write(
+      memory: kernel.memory, notes: elfNote(name: "VMCOREINFO", type: 0, descriptor: Array(info.utf8)))
     let log = try Vmcore(source: MemoryByteSource(name: "legacy.elf", bytes: elf)).kernelLog()
     XCTAssertEqual(log.format, .structured)
     XCTAssertEqual(log.records.map(\.sequence), Array(writer.firstSequence..<writer.nextSequence))

@@ -48,7 +48,8 @@ struct LegacyLogWriter {
       // Not enough room at the end: a zeroed header, then wrap.
       for index in nextIndex..<min(bufferLength, nextIndex + headerSize) { buffer[index] = 0 }
       nextIndex = 0
-      while let first = lengths.first, first.index < size + headerSize, first.index >= 0, firstIndex <= first.index,
+      while let first = lengths.first, first.index < size + headerSize, first.index >= 0,
+        firstIndex <= first.index,
         firstIndex < size + headerSize
       {
         lengths.removeFirst()
@@ -64,7 +65,8 @@ struct LegacyLogWriter {
     header.put(entry.facility, at: 14)
     header.put(entry.level << 5 | 2, at: 15)
     if withCaller { header.put(entry.callerID, at: 16) }
-    let record = header + text + dict + [UInt8](repeating: 0, count: size - headerSize - text.count - dict.count)
+    let record =
+      header + text + dict + [UInt8](repeating: 0, count: size - headerSize - text.count - dict.count)
     buffer.replaceSubrange(nextIndex..<nextIndex + size, with: record)
     lengths.append((nextIndex, size))
     if lengths.count == 1 { firstIndex = nextIndex }

@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+
+@testable import Dump
+
+/// Lab dumps compared with the reference tools, byte for byte. Each test skips,
+/// saying which file is absent, on machines without the lab's dumps.
+final class RealDumpTests: XCTestCase {
+  func dmesg(_ path: String) throws -> [UInt8] {
+    let log = try Vmcore.open(path: path).kernelLog()
+    var output: [UInt8] = []
+    for record in log.records { DmesgFormatter.vmcoreDmesg(record, into: &output) }
+    return output
+  }
+
+  func require(_ name: String) throws -> String {
+    guard let path = RealDumps.path(name) else {
+      throw XCTSkip("lab dump \(RealDumps.directory)/\(name) is absent (set CORONER_DUMP_DIR)")
+    }
+    return path
+  }
+
+  func testKdumpVmcoreEqualsVmcoreDmesg() throws {
+    let path = try require("kdump.vmcore")
+    guard let expected = RealDumps.run("vmcore-dmesg", [path]) else {
+      throw XCTSkip("vmcore-dmesg is not installed")
+    }
+    XCTAssertEqual(try dmesg(path), [UInt8](expected))
+  }
+
+  func testMakedumpfileOutputsEqualVmcoreDmesgOfTheirSource() throws {
+    let source = try require("kdump.vmcore")
+    guard let expected = RealDumps.run("vmcore-dmesg", [source]) else {
+      throw XCTSkip("vmcore-dmesg is not installed")
+    }
+    var checked = 0
+    for name in ["kdump.c31", "kdump.l31", "kdump.F31", "kdump.Fl31", "kdump.E31", "kdump.raw31"] {
+      guard let path = RealDumps.path(name) else { continue }
+      XCTAssertEqual(try dmesg(path), [UInt8](expected), name)
+      checked += 1
+    }
+    if checked == 0 { throw XCTSkip("no makedumpfile outputs of kdump.vmcore in \(RealDumps.directory)") }
+  }
+
+  func testQemuDumpsMatchTheSerialConsole() throws {
+    let elf = try require("kaslr.elf")
+    let serial = try require("kaslr.serial")
+    let console = try String(contentsOfFile: serial, encoding: .utf8)
+      .replacingOccurrences(of: "\r", with: "").split(separator: "\n").filter { $0.hasPrefix("[") }.map(
+        String.init)
+    let output = String(decoding: try dmesg(elf), as: UTF8.self)
+    // The console shows a subset (its log level) and splits multi-line records:
+    // every console line must appear, in order, among the dump's lines.
+    let dumpLines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var index = 0
+    var matched = 0
+    for line in console where line.contains("] ") {
+      let text = String(line[line.range(of: "] ")!.upperBound...])
+      let stamp = String(line[..<line.range(of: "] ")!.upperBound])
+      while index < dumpLines.count, !(dumpLines[index].hasPrefix(stamp) || dumpLines[index] == text) {
+        index += 1
+      }
+      if index < dumpLines.count { matched += 1 }
+    }
+    XCTAssertEqual(matched, console.filter { $0.contains("] ") }.count)
+    XCTAssertTrue(output.contains("Kernel panic - not syncing: sysrq triggered crash"))
+    if let flat = RealDumps.path("kaslr.flatz") {
+      XCTAssertEqual(try dmesg(flat), try dmesg(elf), "QEMU -z dump equals the ELF dump")
+    }
+  }
+
+  func testQemuDumpWithoutVmcoreInfoDeviceIsReadByScanning() throws {
+    let path = try require("novmci.elf")
+    let dump = try Vmcore.open(path: path)
+    XCTAssertEqual(dump.vmcoreInfoSource, .memoryScan)
+    let log = try dump.kernelLog()
+    XCTAssertTrue(
+      log.records.contains { String(decoding: $0.text, as: UTF8.self).contains("sysrq triggered crash") })
+  }
+
+  /// Regenerates the committed fixture (a few hundred pages cut from kdump.vmcore)
+  /// when CORONER_WRITE_FIXTURES=1.
+  func testWriteCutFixture() throws {
+    guard ProcessInfo.processInfo.environment["CORONER_WRITE_FIXTURES"] == "1" else {
+      throw XCTSkip("set CORONER_WRITE_FIXTURES=1 to regenerate Fixtures/kdump-6.1-cut.kdump")
+    }
+    let path = try require("kdump.vmcore")
+    let dump = try Vmcore.open(path: path)
+    let recording = RecordingMemory(dump.physical)
+    let memory = KernelMemory(
+      physical: recording, addressSpace: try X86_64AddressSpace(vmcoreInfo: dump.vmcoreInfo!))
+    _ = try PrintkRingBuffer(vmcoreInfo: dump.vmcoreInfo!, memory: memory).records(in: memory)
+    var sparse = SparseMemory()
+    for pfn in recording.pages { sparse.pages[pfn] = try dump.physical.readPhysical(pfn * 4096, count: 4096) }
+    let notes = dump.notes.map { elfNote(name: $0.name, type: $0.type, descriptor: $0.descriptor) }.reduce(
+      [], +)
+    let maxPfn = (recording.pages.max() ?? 0) + 1
+    let file = try KdumpWriter.write(
+      memory: sparse, maxPfn: maxPfn, notes: notes, vmcoreInfo: [], codec: .zlib, dumpLevel: 31)
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "Fixtures")
+    try Data(file).write(to: fixtures.appendingPathComponent("kdump-6.1-cut.kdump"))
+    try Data(try dmesg(path)).write(to: fixtures.appendingPathComponent("kdump-6.1-cut.vmcore-dmesg.txt"))
+  }
+}
