@@ -15,6 +15,41 @@ public enum DmesgFormatter {
     output.append(UInt8(ascii: "\n"))
   }
 
+  /// `makedumpfile --dump-dmesg`'s form (1.7.2, makedumpfile printk.c): the same
+  /// prefix; an embedded newline is followed by spaces as wide as the prefix;
+  /// non-printable bytes are escaped through a signed char, so a byte of 0x80 or more
+  /// prints as `\xffffffNN`; records without text print nothing.
+  public static func makedumpfile(_ record: PrintkRecord, into output: inout [UInt8]) {
+    guard !record.text.isEmpty else { return }
+    let start = output.count
+    appendTimestamp(record.timestampNanoseconds, into: &output)
+    let indent = [UInt8](repeating: UInt8(ascii: " "), count: output.count - start)
+    for byte in record.text {
+      if byte == UInt8(ascii: "\n") {
+        output.append(byte)
+        output += indent
+      } else if isPrintOrSpace(byte) {
+        output.append(byte)
+      } else {
+        output += Array("\\x".utf8) + (byte >= 0x80 ? Array("ffffff".utf8) : []) + hexByte(byte)
+      }
+    }
+    output.append(UInt8(ascii: "\n"))
+  }
+
+  /// The kernel's own console form (`record_print_text`): the prefix repeated on
+  /// every line of a multi-line record, text bytes as they are.
+  public static func kernel(_ record: PrintkRecord, into output: inout [UInt8]) {
+    guard !record.isTextLost else { return }
+    var prefix: [UInt8] = []
+    appendTimestamp(record.timestampNanoseconds, into: &prefix)
+    for line in record.text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+      output += prefix
+      output += line
+      output.append(UInt8(ascii: "\n"))
+    }
+  }
+
   /// The raw form: prefix, the text bytes untouched, newline.
   public static func raw(_ record: PrintkRecord, into output: inout [UInt8]) {
     appendTimestamp(record.timestampNanoseconds, into: &output)

@@ -22,6 +22,18 @@ struct DmesgCommand: ParsableCommand {
   @Flag(help: "Print the text bytes as they are, without escaping.")
   var raw = false
 
+  /// Which tool's text form to reproduce.
+  enum Style: String, ExpressibleByArgument, CaseIterable {
+    case vmcoreDmesg = "vmcore-dmesg", makedumpfile, kernel
+  }
+
+  @Option(
+    help: """
+      Text form: vmcore-dmesg (default), makedumpfile (as `makedumpfile --dump-dmesg` \
+      1.7.2 prints it) or kernel (the prefix on every line, as the console shows it).
+      """)
+  var style: Style = .vmcoreDmesg
+
   func run() throws {
     let dump = DumpCommandSupport.open(vmcore)
     let log: PrintkLog
@@ -39,7 +51,11 @@ struct DmesgCommand: ParsableCommand {
       } else if raw {
         DmesgFormatter.raw(record, into: &output)
       } else {
-        DmesgFormatter.vmcoreDmesg(record, into: &output)
+        switch style {
+        case .vmcoreDmesg: DmesgFormatter.vmcoreDmesg(record, into: &output)
+        case .makedumpfile: DmesgFormatter.makedumpfile(record, into: &output)
+        case .kernel: DmesgFormatter.kernel(record, into: &output)
+        }
       }
     }
     DumpCommandSupport.write(output)

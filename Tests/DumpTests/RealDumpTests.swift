@@ -42,27 +42,43 @@ final class RealDumpTests: XCTestCase {
     if checked == 0 { throw XCTSkip("no makedumpfile outputs of kdump.vmcore in \(RealDumps.directory)") }
   }
 
+  func testMakedumpfileStyleEqualsMakedumpfileDumpDmesg() throws {
+    let path = try require("kdump.c31")
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-md-\(getpid()).txt").path
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    guard RealDumps.run("makedumpfile", ["--dump-dmesg", path, out]) != nil,
+      let expected = FileManager.default.contents(atPath: out)
+    else { throw XCTSkip("makedumpfile is not installed") }
+    let log = try Vmcore.open(path: path).kernelLog()
+    var output: [UInt8] = []
+    for record in log.records { DmesgFormatter.makedumpfile(record, into: &output) }
+    XCTAssertEqual(output, [UInt8](expected))
+  }
+
   func testQemuDumpsMatchTheSerialConsole() throws {
     let elf = try require("kaslr.elf")
     let serial = try require("kaslr.serial")
     let console = try String(contentsOfFile: serial, encoding: .utf8)
       .replacingOccurrences(of: "\r", with: "").split(separator: "\n").filter { $0.hasPrefix("[") }.map(
         String.init)
-    let output = String(decoding: try dmesg(elf), as: UTF8.self)
-    // The console shows a subset (its log level) and splits multi-line records:
-    // every console line must appear, in order, among the dump's lines.
+    let log = try Vmcore.open(path: elf).kernelLog()
+    var kernelStyle: [UInt8] = []
+    for record in log.records { DmesgFormatter.kernel(record, into: &kernelStyle) }
+    let output = String(decoding: kernelStyle, as: UTF8.self)
+    // The console shows the records at or above its log level, a line per line of
+    // text: every console line must be one of the dump's lines, in order.
     let dumpLines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var index = 0
-    var matched = 0
-    for line in console where line.contains("] ") {
-      let text = String(line[line.range(of: "] ")!.upperBound...])
-      let stamp = String(line[..<line.range(of: "] ")!.upperBound])
-      while index < dumpLines.count, !(dumpLines[index].hasPrefix(stamp) || dumpLines[index] == text) {
-        index += 1
+    var missing: [String] = []
+    for line in console {
+      guard let found = dumpLines[index...].firstIndex(of: line) else {
+        missing.append(line)
+        continue
       }
-      if index < dumpLines.count { matched += 1 }
+      index = found + 1
     }
-    XCTAssertEqual(matched, console.filter { $0.contains("] ") }.count)
+    XCTAssertEqual(missing, [], "console lines not found in order in the dump")
+    XCTAssertGreaterThan(console.count, 300)
     XCTAssertTrue(output.contains("Kernel panic - not syncing: sysrq triggered crash"))
     if let flat = RealDumps.path("kaslr.flatz") {
       XCTAssertEqual(try dmesg(flat), try dmesg(elf), "QEMU -z dump equals the ELF dump")
