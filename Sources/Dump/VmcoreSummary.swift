@@ -20,6 +20,9 @@ public struct VmcoreSummary: Sendable {
   public var cpus: [CpuRegisters]
   public var notes: [(name: String, type: UInt32, size: Int)]
   public var problems: [String]
+  /// The crashing CPU and task, when the log names them.
+  public var scene: CrashScene?
+  public var logRecords: Int?
 
   public init(_ dump: Vmcore) {
     path = dump.path
@@ -48,6 +51,14 @@ public struct VmcoreSummary: Sendable {
     problems = dump.problems
     if let memory = try? dump.kernelMemory() {
       directMapBase = memory.addressSpace.directMapBase(in: dump.physical)
+    }
+    do {
+      let log = try dump.kernelLog()
+      logRecords = log.records.count
+      scene = CrashScene(records: log.records, cpus: dump.cpus)
+      problems += log.problems
+    } catch {
+      problems.append("the kernel log cannot be read: \(error)")
     }
   }
 }

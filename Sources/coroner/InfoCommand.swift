@@ -46,6 +46,19 @@ struct InfoCommand: ParsableCommand {
     add("crash time", s.crashTime.map { "\($0) (seconds since the epoch)" })
     add("vmcoreinfo", s.vmcoreInfoSource.map { "\(s.vmcoreInfoKeys) keys, from the \($0)" } ?? "none")
     add("notes", s.notes.map { "\($0.name)/\($0.type)" }.joined(separator: " "))
+    add("log", s.logRecords.map { "\($0) records" })
+    if let scene = s.scene {
+      add("panic", scene.panicMessage)
+      if let cpu = scene.cpu, let pid = scene.pid {
+        add("crashed", "CPU \(cpu), PID \(pid) (\(scene.comm ?? "?"))")
+      }
+      if let registers = scene.registers {
+        let names = ["rip", "rsp", "rbp", "rax", "rdi", "rsi"]
+        add(
+          "  its registers",
+          names.compactMap { name in registers[name].map { "\(name)=\(hex($0))" } }.joined(separator: " "))
+      }
+    }
     add("cpus", String(s.cpus.count))
     for (index, cpu) in s.cpus.enumerated() {
       let names = ["rip", "rsp", "rbp", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "eflags", "rflags"]
@@ -103,6 +116,18 @@ struct InfoCommand: ParsableCommand {
     fields.append("\"cpus\":[\(cpus.joined(separator: ","))]")
     let notes = s.notes.map { "{\"name\":\(str($0.name)),\"type\":\($0.type),\"size\":\($0.size)}" }
     fields.append("\"notes\":[\(notes.joined(separator: ","))]")
+    if let scene = s.scene {
+      var parts = ["\"panic_message\":\(opt(scene.panicMessage))"]
+      parts.append("\"cpu\":\(scene.cpu.map { String($0) } ?? "null")")
+      parts.append("\"pid\":\(scene.pid.map { String($0) } ?? "null")")
+      parts.append("\"comm\":\(opt(scene.comm))")
+      if let registers = scene.registers {
+        let regs = registers.registers.map { "\(str($0.name)):\(str(hex($0.value)))" }
+        parts.append("\"registers\":{\(regs.joined(separator: ","))}")
+      }
+      fields.append("\"crash\":{\(parts.joined(separator: ","))}")
+    }
+    fields.append("\"log_records\":\(s.logRecords.map { String($0) } ?? "null")")
     fields.append("\"problems\":[\(s.problems.map(str).joined(separator: ","))]")
     if let info = dump.vmcoreInfo {
       let entries = info.entries.map { "\(str($0.key)):\(str($0.value))" }

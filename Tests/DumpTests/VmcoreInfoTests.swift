@@ -57,3 +57,42 @@ final class VmcoreInfoTests: XCTestCase {
     XCTAssertEqual(VmcoreInfo.parseNumber("-0x10"), -16)
   }
 }
+
+final class CrashSceneTests: XCTestCase {
+  func record(_ text: String) -> PrintkRecord {
+    PrintkRecord(
+      sequence: 0, timestampNanoseconds: 0, facility: 0, level: 0, flags: 0, callerID: nil,
+      text: Array(text.utf8))
+  }
+
+  func testFindsPanicCpuTaskAndRegisters() throws {
+    let records = [
+      "CPU: 1 PID: 7 Comm: old Not tainted", "Kernel panic - not syncing: Fatal exception",
+      "CPU: 0 UID: 0 PID: 93 Comm: det_spin Tainted: G O 6.12.117", "Call Trace:",
+      "---[ end Kernel panic - not syncing: Fatal exception ]---",
+    ].map(record)
+    let cpu0 = try CpuRegisters(
+      prstatus: ElfNote(
+        name: "CORE", type: 1, descriptor: prstatus(pid: 93, rip: 0xAA, rsp: 0xBB), fileOffset: 0),
+      path: "")
+    let cpu1 = try CpuRegisters(
+      prstatus: ElfNote(
+        name: "CORE", type: 1, descriptor: prstatus(pid: 0, rip: 0xCC, rsp: 0xDD), fileOffset: 0),
+      path: "")
+    let scene = CrashScene(records: records, cpus: [cpu1, cpu0])
+    XCTAssertEqual(scene.panicMessage, "Fatal exception")
+    XCTAssertEqual(scene.cpu, 0)
+    XCTAssertEqual(scene.pid, 93)
+    XCTAssertEqual(scene.comm, "det_spin")
+    XCTAssertEqual(scene.registers?["rip"], 0xAA)
+  }
+
+  func testShortPrstatusIsATruncationError() {
+    let note = ElfNote(name: "CORE", type: 1, descriptor: [UInt8](repeating: 0, count: 200), fileOffset: 4096)
+    XCTAssertThrowsError(try CpuRegisters(prstatus: note, path: "core")) { error in
+      guard case DumpError.truncated(let path, _, let expected) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(path, "core")
+      XCTAssertTrue(expected.contains("pr_reg"))
+    }
+  }
+}
