@@ -15,20 +15,24 @@ enum VmcoreInfoScan {
     let page = UInt64(memory.pageSize)
     let window: UInt64 = 16 << 20
     for range in memory.presentRanges {
-      var address = (range.lowerBound + page - 1) / page * page
+      let (rounded, overflow) = range.lowerBound.addingReportingOverflow(page - 1)
+      guard !overflow else { continue }
+      var address = rounded / page * page
       var released = address
-      while address + 34 <= range.upperBound {
+      while address < range.upperBound, range.upperBound - address >= 34 {
         if let candidate = candidate(at: address, in: memory), accept(candidate) {
           return (address, candidate)
         }
-        address += page
+        let (next, done) = address.addingReportingOverflow(page)
+        if done { break }
+        address = next
         if address - released >= window {
           // Give the scanned pages back: memory stays flat on a multi-GB dump.
           memory.release(released..<address)
           released = address
         }
       }
-      memory.release(released..<range.upperBound)
+      if released < range.upperBound { memory.release(released..<range.upperBound) }
     }
     return nil
   }

@@ -38,3 +38,22 @@ final class FixtureTests: XCTestCase {
     }
   }
 }
+
+/// Inputs the fuzzers found that once trapped: each must now give an error or a
+/// partial result.
+final class FuzzRegressionTests: XCTestCase {
+  func testEveryFoundInputIsHandled() throws {
+    guard let folder = Bundle.module.url(forResource: "Fixtures/fuzz", withExtension: nil) else {
+      throw XCTSkip("no fuzz fixtures")
+    }
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+    XCTAssertFalse(files.isEmpty)
+    for file in files {
+      let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(file)))
+      if let dump = try? Vmcore(source: MemoryByteSource(name: file, bytes: bytes)) {
+        _ = try? dump.kernelLog()
+        _ = VmcoreSummary(dump)
+      }
+    }
+  }
+}

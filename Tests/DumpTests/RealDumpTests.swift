@@ -119,3 +119,27 @@ final class RealDumpTests: XCTestCase {
     try Data(try dmesg(path)).write(to: fixtures.appendingPathComponent("kdump-6.1-cut.vmcore-dmesg.txt"))
   }
 }
+
+/// Writes small synthetic seeds for scripts/fuzz-dump.sh when CORONER_WRITE_FUZZ_SEEDS
+/// names a folder (the script does this before fuzzing).
+final class FuzzSeedTests: XCTestCase {
+  func testWriteSeeds() throws {
+    guard let folder = ProcessInfo.processInfo.environment["CORONER_WRITE_FUZZ_SEEDS"] else {
+      throw XCTSkip("set CORONER_WRITE_FUZZ_SEEDS=DIR to write fuzz seeds")
+    }
+    var kernel = SyntheticKernel(countBits: 3, sizeBits: 8)
+    kernel.writeRing((0..<12).map { SyntheticKernel.Message("seed \($0)", at: UInt64($0)) })
+    let kdump = try KdumpWriter.write(
+      memory: kernel.memory, maxPfn: 0x1300, notes: kernel.notes, vmcoreInfo: Array(kernel.vmcoreInfo.utf8))
+    let seeds: [(String, [UInt8])] = [
+      ("corpus-Elf/synthetic.elf", kernel.elf), ("corpus-Kdump/synthetic.kdump", kdump),
+      ("corpus-Flattened/synthetic.flat", Array(KdumpWriter.flatten(kdump, chunk: 3000).dropFirst(4096))),
+    ]
+    for (name, bytes) in seeds {
+      let url = URL(fileURLWithPath: folder).appendingPathComponent(name)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(bytes).write(to: url)
+    }
+  }
+}
