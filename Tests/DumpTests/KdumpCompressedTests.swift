@@ -46,6 +46,28 @@ final class KdumpCompressedTests: XCTestCase {
     }
   }
 
+  func testHeaderVersionsOneToSix() throws {
+    var kernel = kernel()
+    // For versions without notes or VMCOREINFO fields, the kernel's own copy in memory.
+    kernel.memory.write(
+      elfNote(name: "VMCOREINFO", type: 0, descriptor: Array(kernel.vmcoreInfo.utf8)), at: 0x80_0000)
+    let infoOnly = elfNote(name: "CORE", type: 1, descriptor: prstatus(pid: 1, rip: 3, rsp: 4))
+    let expected = try texts(kernel.elf, name: "reference.elf")
+    let sources: [Int32: Vmcore.VmcoreInfoSource] = [
+      1: .memoryScan, 2: .memoryScan, 3: .subHeader, 4: .subHeader, 5: .subHeader, 6: .subHeader,
+    ]
+    for version in Int32(1)...6 {
+      let bytes = try KdumpWriter.write(
+        memory: kernel.memory, maxPfn: 0x2000, notes: infoOnly, vmcoreInfo: Array(kernel.vmcoreInfo.utf8),
+        version: version)
+      let dump = try Vmcore(source: MemoryByteSource(name: "v\(version)", bytes: bytes))
+      XCTAssertEqual(dump.kdumpHeader?.version, version)
+      XCTAssertEqual(dump.vmcoreInfoSource, sources[version], "version \(version)")
+      XCTAssertEqual(dump.cpus.count, version >= 4 ? 1 : 0, "version \(version)")
+      XCTAssertEqual(try dump.kernelLog().records.map { String(decoding: $0.text, as: UTF8.self) }, expected)
+    }
+  }
+
   func testFlattenedStreamIsReadInPlace() throws {
     let plain = try file(.zlib)
     let stream = KdumpWriter.flatten(plain)

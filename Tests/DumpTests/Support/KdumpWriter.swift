@@ -13,7 +13,7 @@ enum KdumpWriter {
 
   static func write(
     memory: SparseMemory, maxPfn: UInt64, notes: [UInt8], vmcoreInfo: [UInt8], codec: PageCodec = .zlib,
-    status extraStatus: UInt32 = 0, dumpLevel: Int32 = 1
+    status extraStatus: UInt32 = 0, dumpLevel: Int32 = 1, version: Int32 = 6
   ) throws -> [UInt8] {
     let block = blockSize
     let subHeaderSize = 104
@@ -25,7 +25,7 @@ enum KdumpWriter {
     var file = [UInt8](repeating: 0, count: (1 + subBlocks + bitmapBlocks) * block)
     // disk_dump_header
     file.put(bytes: Array("KDUMP   ".utf8), at: 0)
-    file.put(Int32(6), at: 8)
+    file.put(version, at: 8)
     file.put(bytes: Array("Linux".utf8), at: 12)
     file.put(bytes: Array("x86_64".utf8), at: 12 + 65 * 4)
     file.put(statusBits(codec) | extraStatus, at: 424)
@@ -46,9 +46,18 @@ enum KdumpWriter {
     file.put(maxPfn, at: block + 88)
     file.put(maxPfn, at: block + 96)
     file.put(bytes: notes, at: notesOffset)
+    if version < 4 {
+      // No notes fields before version 4, no VMCOREINFO fields before 3.
+      file.replaceSubrange(block + 48..<block + 64, with: [UInt8](repeating: 0, count: 16))
+    }
+    if version < 6 {
+      file.replaceSubrange(block + 80..<block + 104, with: [UInt8](repeating: 0, count: 24))
+    }
     // The VMCOREINFO text must fit in the sub-header blocks; tests keep it small or
     // rely on the note inside `notes`.
-    if vmcoreInfoOffset + vmcoreInfo.count <= (1 + subBlocks) * block {
+    if version < 3 {
+      file.replaceSubrange(block + 32..<block + 48, with: [UInt8](repeating: 0, count: 16))
+    } else if vmcoreInfoOffset + vmcoreInfo.count <= (1 + subBlocks) * block {
       file.put(bytes: vmcoreInfo, at: vmcoreInfoOffset)
     } else {
       file.put(UInt64(0), at: block + 40)
