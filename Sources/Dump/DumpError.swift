@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Why a vmcore, or a part of it, could not be read. Every case names where it went
 /// wrong: the file and offset, the physical or virtual address, or the field.
 public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -37,7 +43,7 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .cannotOpen(let path, let errno):
-      return "\(path): cannot open (errno \(errno))"
+      return "\(path): cannot open: \(String(cString: strerror(errno))) (errno \(errno))"
     case .truncated(let path, let offset, let expected):
       return "\(path): truncated at offset \(offset): expected \(expected)"
     case .badField(let path, let offset, let field, let expected):
