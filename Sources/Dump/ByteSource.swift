@@ -9,9 +9,14 @@ public protocol ByteSource: Sendable {
   /// Copies `count` bytes from `offset` into `destination` (which holds at least
   /// `count` bytes). Throws `DumpError.truncated` when the range passes the end.
   func copyBytes(at offset: UInt64, count: Int, into destination: UnsafeMutableRawBufferPointer) throws
+  /// A hint that this range will not be read again soon (a mapped file drops its
+  /// pages from this process).
+  func release(offset: UInt64, count: UInt64)
 }
 
 extension ByteSource {
+  public func release(offset: UInt64, count: UInt64) {}
+
   /// The `count` bytes at `offset`, or `DumpError.truncated` naming what was expected.
   public func read(at offset: UInt64, count: Int, expected: String = "data") throws -> [UInt8] {
     guard count >= 0, offset <= size, UInt64(count) <= size - offset else {

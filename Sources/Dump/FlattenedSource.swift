@@ -33,15 +33,15 @@ public struct FlattenedSource: ByteSource {
   public init(stream: any ByteSource) throws {
     self.stream = stream
     guard Self.matches(stream) else { throw DumpError.unknownFormat(path: stream.name) }
-    var extents: [Extent] = []
-    var offset = Self.headerSize
+    var written: [Extent] = []
     var complete = false
     var records = 0
-    while stream.contains(offset: offset, count: 16) {
-      let head = try stream.read(at: offset, count: 16, expected: "flattened record header")
+    var window = HeaderWindow(stream: stream)
+    var offset = Self.headerSize
+    while let head = try window.header(at: offset) {
       // The record header is big endian whatever the dumped machine (makedumpfile.h).
-      let logical = head[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-      let length = head[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let logical = head.logical
+      let length = head.length
       if logical == UInt64.max && length == UInt64.max {
         complete = true
         break
@@ -55,16 +55,82 @@ public struct FlattenedSource: ByteSource {
       // A payload cut by the end of the file keeps the part that is there.
       let available = min(length, stream.size - payload)
       if available > 0 {
-        Self.insert(Extent(logical: logical, length: available, streamOffset: payload), into: &extents)
+        written.append(Extent(logical: logical, length: available, streamOffset: payload))
       }
       records += 1
       if available < length { break }
       offset = payload + length
     }
+    window.finish()
+    let extents = Self.resolve(written)
     self.extents = extents
     isComplete = complete
     recordCount = records
     size = extents.last?.end ?? 0
+  }
+
+  /// Reads record headers through a 1 MiB buffer that slides forward with them, so
+  /// indexing a stream of page-sized records reads the file once, sequentially, and
+  /// gives the pages back as it goes: memory stays flat on a multi-GB stream.
+  struct HeaderWindow {
+    let stream: any ByteSource
+    var buffer: [UInt8] = []
+    var start: UInt64 = 0
+    var released: UInt64 = 0
+    static let size = 1 << 20
+
+    init(stream: any ByteSource) { self.stream = stream }
+
+    /// The (offset, size) header at `offset`, or nil at the end of the stream.
+    mutating func header(at offset: UInt64) throws -> (logical: UInt64, length: UInt64)? {
+      guard stream.contains(offset: offset, count: 16) else { return nil }
+      if offset < start || offset + 16 > start + UInt64(buffer.count) {
+        let count = Int(min(UInt64(Self.size), stream.size - offset))
+        buffer = try stream.read(at: offset, count: count, expected: "flattened record header")
+        start = offset
+        if offset - released >= 64 << 20 {
+          stream.release(offset: released, count: offset - released)
+          released = offset
+        }
+      }
+      let at = Int(offset - start)
+      let logical = buffer[at..<at + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      let length = buffer[at + 8..<at + 16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+      return (logical, length)
+    }
+
+    func finish() {
+      if stream.size > released { stream.release(offset: released, count: stream.size - released) }
+    }
+  }
+
+  /// Sorts the records by logical offset. Where records overlap (headers and
+  /// bitmaps written again later), the later write wins; such clusters are small, so
+  /// only they are resolved record by record.
+  static func resolve(_ written: [Extent]) -> [Extent] {
+    let order = written.indices.sorted {
+      (written[$0].logical, $0) < (written[$1].logical, $1)
+    }
+    var result: [Extent] = []
+    result.reserveCapacity(written.count)
+    var index = 0
+    while index < order.count {
+      var next = index + 1
+      var clusterEnd = written[order[index]].end
+      while next < order.count, written[order[next]].logical < clusterEnd {
+        clusterEnd = max(clusterEnd, written[order[next]].end)
+        next += 1
+      }
+      if next == index + 1 {
+        result.append(written[order[index]])
+      } else {
+        var local: [Extent] = []
+        for record in order[index..<next].sorted() { insert(written[record], into: &local) }
+        result += local
+      }
+      index = next
+    }
+    return result
   }
 
   /// Adds a record so that later writes win where they overlap earlier ones.

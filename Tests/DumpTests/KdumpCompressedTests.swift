@@ -81,6 +81,15 @@ final class KdumpCompressedTests: XCTestCase {
     XCTAssertTrue(dump.problems.isEmpty, "\(dump.problems)")
   }
 
+  func testFlattenedRecordsOutOfOrderAndOverlappingKeepTheLastWrite() throws {
+    let plain = try file(.zlib)
+    for chunk in [4096, 777, 100_000] {
+      let stream = KdumpWriter.flatten(plain, chunk: chunk, reversed: true)
+      let flat = try FlattenedSource(stream: MemoryByteSource(name: "flat", bytes: stream))
+      XCTAssertEqual(try flat.read(at: 0, count: plain.count), plain, "chunk \(chunk)")
+    }
+  }
+
   func testTruncatedFlattenedStreamSaysItIsIncomplete() throws {
     let plain = try file(.zlib)
     let stream = KdumpWriter.flatten(plain, terminate: false)

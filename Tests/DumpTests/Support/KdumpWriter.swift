@@ -109,7 +109,9 @@ enum KdumpWriter {
   /// The flattened stream of `file`: a 4 KiB header, then (offset, size, data)
   /// records in big endian, in chunks and out of order (the header last), so the
   /// reader's index is exercised; `terminate` adds the end marker.
-  static func flatten(_ file: [UInt8], chunk: Int = 10_000, terminate: Bool = true) -> [UInt8] {
+  static func flatten(
+    _ file: [UInt8], chunk: Int = 10_000, terminate: Bool = true, reversed: Bool = false
+  ) -> [UInt8] {
     var stream = Array("makedumpfile".utf8) + [0, 0, 0, 0]
     stream += bigEndian(1) + bigEndian(1)
     stream += [UInt8](repeating: 0, count: 4096 - stream.count)
@@ -118,11 +120,20 @@ enum KdumpWriter {
     }
     // A placeholder header first, overwritten by the real one at the end.
     record(0, ArraySlice([UInt8](repeating: 0xEE, count: 512)))
+    var chunks: [Range<Int>] = []
     var offset = 512
     while offset < file.count {
       let end = min(file.count, offset + chunk)
-      record(offset, file[offset..<end])
+      chunks.append(offset..<end)
       offset = end
+    }
+    // Overlapping rewrites: every chunk written twice, first with junk.
+    for range in reversed ? chunks.reversed() : chunks {
+      // Junk reaching 7 bytes into the previous chunk, which (reversed) is written later.
+      if reversed {
+        record(range.lowerBound - 7, ArraySlice([UInt8](repeating: 0xAB, count: range.count + 7)))
+      }
+      record(range.lowerBound, file[range])
     }
     record(0, file[0..<min(512, file.count)])
     if terminate { stream += [UInt8](repeating: 0xFF, count: 16) }
