@@ -10,6 +10,35 @@ extension KernelMemoryReader {
   public func u32(_ virtual: UInt64) throws -> UInt32 { try read(virtual, count: 4).u32(0) ?? 0 }
   public func u64(_ virtual: UInt64) throws -> UInt64 { try read(virtual, count: 8).u64(0) ?? 0 }
 
+  /// Reads what can be read of a range, page by page: unreadable pages come back as
+  /// zeros and are listed (offsets into the result) with the first error met, so a
+  /// dump missing some pages still yields the rest.
+  public func readAvailable(
+    _ virtual: UInt64, count: Int
+  ) -> (bytes: [UInt8], missing: [Range<Int>], error: Error?) {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var missing: [Range<Int>] = []
+    var firstError: Error?
+    var done = 0
+    while done < count {
+      let current = virtual &+ UInt64(done)
+      let take = min(count - done, 4096 - Int(current & 0xFFF))
+      do {
+        let chunk = try read(current, count: take)
+        bytes.replaceSubrange(done..<done + take, with: chunk)
+      } catch {
+        if firstError == nil { firstError = error }
+        if let last = missing.last, last.upperBound == done {
+          missing[missing.count - 1] = last.lowerBound..<done + take
+        } else {
+          missing.append(done..<done + take)
+        }
+      }
+      done += take
+    }
+    return (bytes, missing, firstError)
+  }
+
   /// A NUL-terminated string of at most `maxLength` bytes (reads up to the end of the
   /// page when it can, so a string at the end of a mapping still reads).
   public func cString(_ virtual: UInt64, maxLength: Int = 256) throws -> String {

@@ -107,10 +107,22 @@ public struct PrintkRingBuffer: Sendable {
     let dataAddress = try field(l.textDataRing + l.data, "data")
     let head = try field(l.descRing + l.headID + l.counter, "head_id")
     let tail = try field(l.descRing + l.tailID + l.counter, "tail_id")
-    let descs = try memory.read(descsAddress, count: count * l.descSize)
-    let infos = try memory.read(infosAddress, count: count * l.infoSize)
-    let data = try memory.read(dataAddress, count: Int(dataSize))
-    let ring = DataRing(bytes: data, size: dataSize)
+    // The arrays are read whatever pages are missing: a descriptor on a missing
+    // page reads as zero (never a valid state) and a text block on one is lost.
+    var problems: [String] = []
+    let descs = memory.readAvailable(descsAddress, count: count * l.descSize)
+    let infos = memory.readAvailable(infosAddress, count: count * l.infoSize)
+    let data = memory.readAvailable(dataAddress, count: Int(dataSize))
+    for (name, part) in [("descriptor array", descs), ("info array", infos), ("text ring", data)] {
+      guard !part.missing.isEmpty else { continue }
+      let bytes = part.missing.reduce(0) { $0 + $1.count }
+      problems.append("\(bytes) bytes of the printk \(name) are missing: \(part.error.map { "\($0)" } ?? "")")
+    }
+    if descs.missing.first == 0..<count * l.descSize, let error = descs.error {
+      // No descriptor is readable: say why rather than return an empty log.
+      throw error
+    }
+    let ring = DataRing(bytes: data.bytes, size: dataSize, missing: data.missing)
 
     var records: [PrintkRecord] = []
     var skipped: [String] = []
@@ -119,12 +131,12 @@ public struct PrintkRingBuffer: Sendable {
     for _ in 0...count {
       let slot = Int(id & UInt64(count - 1))
       let desc = slot * l.descSize
-      let stateVar = descs.u64(desc + l.stateVar + l.counter) ?? 0
+      let stateVar = descs.bytes.u64(desc + l.stateVar + l.counter) ?? 0
       let state = State(rawValue: stateVar >> 62) ?? .reserved
       if stateVar & Self.idMask == id, state == .committed || state == .finalized {
-        let begin = descs.u64(desc + l.textBlkLpos + l.lposBegin) ?? 1
-        let next = descs.u64(desc + l.textBlkLpos + l.lposNext) ?? 1
-        var record = self.record(infos: infos, at: slot * l.infoSize)
+        let begin = descs.bytes.u64(desc + l.textBlkLpos + l.lposBegin) ?? 1
+        let next = descs.bytes.u64(desc + l.textBlkLpos + l.lposNext) ?? 1
+        var record = self.record(infos: infos.bytes, at: slot * l.infoSize)
         switch ring.text(begin: begin, next: next, length: Int(record.textLength), id: id) {
         case .text(let bytes): record.record.text = bytes
         case .empty: break
@@ -141,7 +153,6 @@ public struct PrintkRingBuffer: Sendable {
       if id == head & Self.idMask { break }
       id = (id &+ 1) & Self.idMask
     }
-    var problems: [String] = []
     if !skipped.isEmpty {
       problems.append(
         "\(skipped.count) descriptors between tail and head hold no record: "
@@ -176,6 +187,8 @@ public struct PrintkRingBuffer: Sendable {
 struct DataRing {
   let bytes: [UInt8]
   let size: UInt64
+  /// Byte ranges of the ring that were not in the dump.
+  var missing: [Range<Int>] = []
 
   enum Text: Equatable {
     case text([UInt8])
@@ -210,6 +223,10 @@ struct DataRing {
     let available = Int(blockSize) - 8
     let take = min(length, available)
     let start = Int(offset) + 8
+    if missing.contains(where: { $0.overlaps(Int(offset)..<start + take) }) { return .lost }
+    // The block starts with the id of the descriptor that owns it
+    // (`struct prb_data_block`): anything else is a torn or recycled descriptor.
+    guard bytes.u64(Int(offset)) == id else { return .lost }
     return .text(Array(bytes[start..<start + take]))
   }
 }

@@ -103,6 +103,38 @@ final class PrintkRingBufferTests: XCTestCase {
     XCTAssertTrue(log.problems.contains { $0.contains("no text") }, "\(log.problems)")
   }
 
+  func testMissingPagesGiveAPartialLogThatSaysSo() throws {
+    // 256 descriptors span two pages; the info array spans six.
+    var kernel = SyntheticKernel(countBits: 8, sizeBits: 14)
+    kernel.writeRing(messages(200))
+    // The first id is DESC0_ID = -(count+1), in the last slot: record n is in slot
+    // n-1. The second descriptor page (slots 171...) is gone: records 0 and 172...
+    // are unreadable. Record 171's descriptor straddles the pages: its `next`
+    // position reads as 0, yet the block it starts still carries its id, so its text
+    // is recovered whole.
+    kernel.memory.pages[0x302] = nil
+    let partial = try log(of: kernel)
+    XCTAssertEqual(partial.records.map(\.sequence), Array(1...171))
+    XCTAssertEqual(partial.records.last!.text, messages(200)[171].text)
+    XCTAssertTrue(
+      partial.problems.contains { $0.contains("descriptor array are missing") }, "\(partial.problems)")
+    // The text ring is gone: every record keeps its timestamp, its text is lost.
+    var textless = SyntheticKernel(countBits: 4, sizeBits: 10)
+    textless.writeRing(messages(5))
+    textless.memory.pages[0x400] = nil
+    let lost = try log(of: textless)
+    XCTAssertEqual(lost.records.count, 5)
+    XCTAssertTrue(lost.records.allSatisfy { $0.isTextLost })
+    XCTAssertTrue(lost.problems.contains { $0.contains("text ring are missing") }, "\(lost.problems)")
+    // Nothing of the descriptors: an error naming the address.
+    var empty = SyntheticKernel(countBits: 4, sizeBits: 10)
+    empty.writeRing(messages(5))
+    empty.memory.pages[0x300] = nil
+    XCTAssertThrowsError(try log(of: empty)) { error in
+      XCTAssertEqual((error as? KernelMemoryError)?.virtual, 0xFFFF_C900_0000_0000)
+    }
+  }
+
   func testDataRingRejectsImpossibleBlocks() {
     let ring = DataRing(bytes: [UInt8](repeating: 0, count: 64), size: 64)
     XCTAssertEqual(ring.text(begin: 1, next: 1, length: 4, id: 0), .lost)
