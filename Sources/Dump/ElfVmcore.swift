@@ -94,13 +94,34 @@ public struct ElfVmcore: PhysicalMemory {
         segments.append(segment)
       }
     }
-    // Sorted by physical address; when the kernel-text segment of /proc/vmcore
-    // duplicates part of a RAM segment, the longer (RAM) one wins the lookup.
-    self.segments = segments.sorted {
-      ($0.physical, $1.memorySize) < ($1.physical, $0.memorySize)
-    }
+    self.segments = Self.disjoint(segments)
     self.notes = notes
     missingBytes = missing
+  }
+
+  /// The segments sorted by physical address and trimmed so that none overlaps: the
+  /// kernel-text segment of /proc/vmcore repeats part of a RAM segment, and QEMU
+  /// paging dumps map one physical page at several virtual addresses; overlapping
+  /// parts hold the same bytes, so the first (longest) segment keeps them.
+  static func disjoint(_ segments: [Segment]) -> [Segment] {
+    let sorted = segments.sorted { ($0.physical, $1.memorySize) < ($1.physical, $0.memorySize) }
+    var result: [Segment] = []
+    var coveredEnd: UInt64 = 0
+    for var segment in sorted {
+      let end = segment.physical + segment.memorySize
+      if !result.isEmpty && end <= coveredEnd { continue }
+      if !result.isEmpty && segment.physical < coveredEnd {
+        let cut = coveredEnd - segment.physical
+        segment.physical += cut
+        segment.virtual &+= cut
+        segment.memorySize -= cut
+        segment.fileOffset += min(cut, segment.fileSize)
+        segment.fileSize -= min(cut, segment.fileSize)
+      }
+      result.append(segment)
+      coveredEnd = end
+    }
+    return result
   }
 
   public var physicalEnd: UInt64 {
@@ -115,27 +136,17 @@ public struct ElfVmcore: PhysicalMemory {
     }
   }
 
-  /// The segment that holds `address`, preferring the widest when segments overlap.
+  /// The segment that holds `address` (segments are disjoint: a binary search).
   func segment(containing address: UInt64) -> Segment? {
-    // Segments are few (tens) for physical dumps; QEMU paging dumps may have many,
-    // so use a binary search on the sorted starts then look back for covering ones.
     var low = 0
     var high = segments.count
     while low < high {
       let mid = (low + high) / 2
       if segments[mid].physical <= address { low = mid + 1 } else { high = mid }
     }
-    var index = low - 1
-    var best: Segment?
-    while index >= 0 {
-      let candidate = segments[index]
-      if address - candidate.physical < candidate.memorySize {
-        if best == nil || candidate.memorySize > best!.memorySize { best = candidate }
-      }
-      if low - index > 8 { break }
-      index -= 1
-    }
-    return best
+    guard low > 0 else { return nil }
+    let candidate = segments[low - 1]
+    return address - candidate.physical < candidate.memorySize ? candidate : nil
   }
 
   public func release(_ range: Range<UInt64>) {

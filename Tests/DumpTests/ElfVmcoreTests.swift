@@ -21,6 +21,23 @@ final class ElfVmcoreTests: XCTestCase {
     }
   }
 
+  func testPagingDumpsWithRepeatedRangesAndPNXNUM() throws {
+    let kernel = kernel()
+    let reference = try Vmcore(source: MemoryByteSource(name: "k.elf", bytes: kernel.elf)).kernelLog()
+    // Physical ranges repeated by later segments (inside, straddling, and equal).
+    let duplicates: [(physical: UInt64, length: UInt64)] = [
+      (0x30_0000, 0x1000), (0x120_1000, 0x3000), (0x50_0000, 0x400), (0x120_0000, 0x6000),
+    ]
+    let elf = ElfWriter.write(memory: kernel.memory, notes: kernel.notes, duplicates: duplicates, xnum: true)
+    let dump = try Vmcore(source: MemoryByteSource(name: "paging.elf", bytes: elf))
+    let physical = try XCTUnwrap(dump.physical as? ElfVmcore)
+    XCTAssertEqual(physical.segments.count, kernel.memory.runs.count)
+    for (left, right) in zip(physical.segments, physical.segments.dropFirst()) {
+      XCTAssertLessThanOrEqual(left.physical + left.memorySize, right.physical)
+    }
+    XCTAssertEqual(try dump.kernelLog().records, reference.records)
+  }
+
   func testVmcoreInfoIsFoundInMemoryWhenTheNoteIsMissing() throws {
     var kernel = kernel()
     // The kernel's own copy: a page-aligned note in memory.
