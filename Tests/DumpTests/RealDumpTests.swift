@@ -96,6 +96,12 @@ final class RealDumpTests: XCTestCase {
     }
   }
 
+  func testQemuPagingDumpEqualsThePhysicalOne() throws {
+    let paging = try require("paging.pelf")
+    let physical = try require("paging.elf")
+    XCTAssertEqual(try dmesg(paging), try dmesg(physical))
+  }
+
   func testQemuDumpWithoutVmcoreInfoDeviceIsReadByScanning() throws {
     let path = try require("novmci.elf")
     let dump = try Vmcore.open(path: path)
