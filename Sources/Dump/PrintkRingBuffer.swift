@@ -82,6 +82,19 @@ public struct PrintkRingBuffer: Sendable {
     self.init(layout: layout, address: try memory.u64(pointer))
   }
 
+  /// The sequence number `dmesg -C` last cleared to (`clear_seq`, kernel/printk/
+  /// printk.c): a `struct latched_seq` since 5.13, whose latch count picks one of
+  /// two values, a plain u64 before.
+  public static func clearSequence(
+    vmcoreInfo info: VmcoreInfo, memory: any KernelMemoryReader
+  ) throws -> UInt64 {
+    let address = try info.requireSymbol("clear_seq")
+    guard info.size("latched_seq") != nil else { return try memory.u64(address) }
+    let values = UInt64(try info.requireOffset("latched_seq.val"))
+    let latch = UInt64(try memory.u32(address))
+    return try memory.u64(address + values + 8 * (latch & 1))
+  }
+
   /// Every readable record, oldest first.
   public func records(in memory: any KernelMemoryReader) throws -> PrintkLog {
     let l = layout

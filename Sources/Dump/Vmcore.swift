@@ -135,6 +135,12 @@ public struct Vmcore: Sendable {
     return (cpus, nil, nil)
   }
 
+  /// The sequence number of the first record after the last `dmesg -C`.
+  public func clearSequence() throws -> UInt64 {
+    guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }
+    return try PrintkRingBuffer.clearSequence(vmcoreInfo: vmcoreInfo, memory: try kernelMemory())
+  }
+
   /// The kernel's virtual memory, translated through its page tables.
   public func kernelMemory() throws -> KernelMemory {
     guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }

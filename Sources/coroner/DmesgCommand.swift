@@ -22,6 +22,9 @@ struct DmesgCommand: ParsableCommand {
   @Flag(help: "Print the text bytes as they are, without escaping.")
   var raw = false
 
+  @Flag(help: "Only the records after the last `dmesg -C` (clear_seq), as `makedumpfile --partial-dmesg`.")
+  var afterClear = false
+
   /// Which tool's text form to reproduce.
   enum Style: String, ExpressibleByArgument, CaseIterable {
     case vmcoreDmesg = "vmcore-dmesg", makedumpfile, kernel
@@ -42,9 +45,18 @@ struct DmesgCommand: ParsableCommand {
     } catch {
       DumpCommandSupport.fail(error)
     }
+    var records = log.records
+    if afterClear {
+      do {
+        let clear = try dump.clearSequence()
+        records = records.filter { $0.sequence >= clear }
+      } catch {
+        DumpCommandSupport.fail(error)
+      }
+    }
     var output: [UInt8] = []
-    output.reserveCapacity(log.records.count * 80)
-    for record in log.records {
+    output.reserveCapacity(records.count * 80)
+    for record in records {
       if json {
         output += Array(Self.json(record).utf8)
         output.append(UInt8(ascii: "\n"))

@@ -147,6 +147,26 @@ final class PrintkRingBufferTests: XCTestCase {
     XCTAssertEqual(ring.text(begin: 48, next: 64, length: 8, id: 0), .text([UInt8](repeating: 0, count: 8)))
   }
 
+  func testClearSequenceLatchedAndPlain() throws {
+    let variable = SyntheticKernel.imageVA + 0x7000
+    let physical = SyntheticKernel.imagePA + 0x7000
+    var kernel = SyntheticKernel()
+    kernel.writeRing(messages(3))
+    // struct latched_seq { seqcount_latch_t latch; u64 val[2]; }: latch 5 picks val[1].
+    kernel.memory.write(UInt32(5), at: physical)
+    kernel.memory.write(UInt64(17), at: physical + 8)
+    kernel.memory.write(UInt64(42), at: physical + 16)
+    let memory = try Vmcore(source: MemoryByteSource(name: "k", bytes: kernel.elf)).kernelMemory()
+    let symbol = "SYMBOL(clear_seq)=\(String(variable, radix: 16))\n"
+    let latched = VmcoreInfo(text: symbol + "SIZE(latched_seq)=24\nOFFSET(latched_seq.val)=8\n")
+    XCTAssertEqual(try PrintkRingBuffer.clearSequence(vmcoreInfo: latched, memory: memory), 42)
+    kernel.memory.write(UInt32(6), at: physical)
+    let even = try Vmcore(source: MemoryByteSource(name: "k", bytes: kernel.elf)).kernelMemory()
+    XCTAssertEqual(try PrintkRingBuffer.clearSequence(vmcoreInfo: latched, memory: even), 17)
+    // Before 5.13 clear_seq is a plain u64 (here the latch word and its padding).
+    XCTAssertEqual(try PrintkRingBuffer.clearSequence(vmcoreInfo: VmcoreInfo(text: symbol), memory: even), 6)
+  }
+
   func testMissingLayoutKeysAreNamed() throws {
     let info = VmcoreInfo(text: "SYMBOL(prb)=ffffffff81005000\nSIZE(printk_ringbuffer)=88\n")
     XCTAssertThrowsError(try PrintkRingBuffer.Layout(info)) { error in
