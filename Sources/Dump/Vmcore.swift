@@ -1,3 +1,5 @@
+import KernelLog
+
 /// A vmcore in any format this library reads, opened: its physical memory, notes,
 /// CPU registers and VMCOREINFO, and what is missing from it.
 public struct Vmcore: Sendable {
@@ -145,6 +147,12 @@ public struct Vmcore: Sendable {
   public func kernelMemory() throws -> KernelMemory {
     guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }
     return KernelMemory(physical: physical, addressSpace: try X86_64AddressSpace(vmcoreInfo: vmcoreInfo))
+  }
+
+  /// The kernel log as the report parser reads it (KernelLog's `LogRecord`), for
+  /// `coroner examine`: the same parser as for a console log.
+  public func logRecords() throws -> [LogRecord] {
+    try kernelLog().records.map(\.logRecord)
   }
 
   /// The kernel log: the lockless ring buffer when `SYMBOL(prb)` is present, else the
