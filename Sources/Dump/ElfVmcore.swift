@@ -74,6 +74,10 @@ public struct ElfVmcore: PhysicalMemory {
       if pType == 4 {  // PT_NOTE
         // Read what is there: a truncated file keeps the notes it has.
         let available = source.size > offset ? min(fileSize, source.size - offset) : 0
+        guard available <= 1 << 26 else {
+          throw DumpError.badField(
+            path: path, offset: phoff + UInt64(base), field: "PT_NOTE p_filesz", expected: "under 64 MiB")
+        }
         let blob = try source.read(at: offset, count: Int(available), expected: "PT_NOTE")
         notes += try ElfNote.parse(blob, path: path, fileOffset: offset)
       } else if pType == 1 {  // PT_LOAD
@@ -115,7 +119,7 @@ public struct ElfVmcore: PhysicalMemory {
         segment.physical += cut
         segment.virtual &+= cut
         segment.memorySize -= cut
-        segment.fileOffset += min(cut, segment.fileSize)
+        segment.fileOffset &+= min(cut, segment.fileSize)
         segment.fileSize -= min(cut, segment.fileSize)
       }
       result.append(segment)
@@ -172,8 +176,8 @@ public struct ElfVmcore: PhysicalMemory {
         throw DumpError.pageExcluded(address: current)
       }
       let inFile = Int(min(UInt64(chunk), segment.fileSize - delta))
-      let offset = segment.fileOffset + delta
-      guard source.contains(offset: offset, count: UInt64(inFile)) else {
+      let (offset, wrapped) = segment.fileOffset.addingReportingOverflow(delta)
+      guard !wrapped, source.contains(offset: offset, count: UInt64(inFile)) else {
         throw DumpError.pageMissing(address: current, reason: "the file ends at \(source.size)")
       }
       try result.withUnsafeMutableBytes { buffer in

@@ -26,7 +26,7 @@ public struct PrintkLogBuffer: Sendable {
       length = try info.requireOffset("\(name).len")
       textLength = try info.requireOffset("\(name).text_len")
       dictLength = try info.requireOffset("\(name).dict_len")
-      callerID = info.offset("\(name).caller_id").map { Int($0) }
+      callerID = try info.offset("\(name).caller_id").map { try info.small($0, "OFFSET(\(name).caller_id)") }
     }
   }
 
@@ -63,7 +63,7 @@ public struct PrintkLogBuffer: Sendable {
   }
 
   public func records(in memory: any KernelMemoryReader) throws -> PrintkLog {
-    guard bufferLength >= UInt32(layout.headerSize), bufferLength <= 1 << 31 else {
+    guard bufferLength >= UInt32(clamping: layout.headerSize), bufferLength <= 1 << 30 else {
       throw DumpError.corruptKernelData(
         structure: "log_buf", address: buffer, reason: "log_buf_len \(bufferLength) out of range")
     }

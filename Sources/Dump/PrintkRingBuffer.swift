@@ -53,12 +53,12 @@ public struct PrintkRingBuffer: Sendable {
       infoCallerID = try info.requireOffset("printk_info.caller_id")
       infoDevInfo = try info.requireOffset("printk_info.dev_info")
       devSubsystem = try info.requireOffset("dev_printk_info.subsystem")
-      devSubsystemLength = Int(info.length("printk_info_subsystem") ?? 16)
+      devSubsystemLength = Int(min(info.length("printk_info_subsystem") ?? 16, 4096))
       devDevice = try info.requireOffset("dev_printk_info.device")
-      devDeviceLength = Int(info.length("printk_info_device") ?? 48)
+      devDeviceLength = Int(min(info.length("printk_info_device") ?? 48, 4096))
       sizeBits = try info.requireOffset("prb_data_ring.size_bits")
       data = try info.requireOffset("prb_data_ring.data")
-      counter = Int(info.offset("atomic_long_t.counter") ?? 0)
+      counter = Int(min(info.offset("atomic_long_t.counter") ?? 0, 64))
     }
   }
 
@@ -115,6 +115,11 @@ public struct PrintkRingBuffer: Sendable {
     }
     let count = 1 << Int(countBits)
     let dataSize = UInt64(1) << sizeBits
+    guard count * max(l.descSize, l.infoSize) <= 1 << 30 else {
+      throw DumpError.corruptKernelData(
+        structure: "printk_ringbuffer", address: address,
+        reason: "\(count) descriptors of \(l.descSize) and \(l.infoSize) bytes exceed 1 GiB")
+    }
     let descsAddress = try field(l.descRing + l.descs, "descs")
     let infosAddress = try field(l.descRing + l.infos, "infos")
     let dataAddress = try field(l.textDataRing + l.data, "data")

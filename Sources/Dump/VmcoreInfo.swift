@@ -74,6 +74,22 @@ public struct VmcoreInfo: Sendable, Equatable {
     return value
   }
   func requireSymbol(_ name: String) throws -> UInt64 { try require(symbol(name), "SYMBOL(\(name))") }
-  func requireSize(_ name: String) throws -> Int { Int(try require(size(name), "SIZE(\(name))")) }
-  func requireOffset(_ name: String) throws -> Int { Int(try require(offset(name), "OFFSET(\(name))")) }
+  func requireSize(_ name: String) throws -> Int {
+    try small(require(size(name), "SIZE(\(name))"), "SIZE(\(name))")
+  }
+  func requireOffset(_ name: String) throws -> Int {
+    try small(require(offset(name), "OFFSET(\(name))"), "OFFSET(\(name))")
+  }
+
+  /// Struct sizes and offsets are small; a huge one is corrupt data, not a trap.
+  func small(_ value: UInt64, _ key: String) throws -> Int {
+    guard value <= Self.largestStructure else {
+      throw DumpError.corruptKernelData(
+        structure: "VMCOREINFO", address: 0, reason: "\(key)=\(value) is too large")
+    }
+    return Int(value)
+  }
+
+  /// Bounds a struct size or offset may not pass (1 MiB).
+  static let largestStructure: UInt64 = 1 << 20
 }

@@ -174,6 +174,23 @@ final class PrintkRingBufferTests: XCTestCase {
     }
   }
 
+  func testHostileVmcoreInfoNumbersAreErrorsNotTraps() throws {
+    var kernel = SyntheticKernel()
+    kernel.writeRing(messages(3))
+    for (key, value) in [
+      ("SIZE(prb_desc)", "18446744073709551615"), ("SIZE(printk_info)", "1048576"),
+      ("OFFSET(printk_info.seq)", "9223372036854775808"),
+      ("LENGTH(printk_info_device)", "18446744073709551615"),
+      ("OFFSET(atomic_long_t.counter)", "99999999999"), ("SIZE(printk_ringbuffer)", "4294967296"),
+    ] {
+      let info = kernel.vmcoreInfo + "\(key)=\(value)\n"
+      let notes = elfNote(name: "VMCOREINFO", type: 0, descriptor: Array(info.utf8))
+      let elf = ElfWriter.write(memory: kernel.memory, notes: notes)
+      let dump = try Vmcore(source: MemoryByteSource(name: key, bytes: elf))
+      _ = try? dump.kernelLog()
+    }
+  }
+
   func testCorruptCountBitsIsAnErrorNotATrap() throws {
     var kernel = SyntheticKernel()
     kernel.writeRing(messages(3))

@@ -1,6 +1,7 @@
-// libFuzzer target: the printk readers over hostile kernel memory. The input is a
-// blob mapped at a fixed kernel address; its first 88 bytes are the ring buffer
-// struct (Linux 6.1 layout), so every pointer and position in it is fuzzed.
+// libFuzzer target: the printk readers over hostile kernel memory and hostile
+// VMCOREINFO. The input is VMCOREINFO lines (overriding a Linux 6.1 layout, since
+// later keys win), a NUL, then a blob mapped at a fixed kernel address whose first
+// 88 bytes are the ring buffer struct, so every pointer and position is fuzzed.
 import Dump
 
 struct BlobMemory: KernelMemoryReader {
@@ -46,19 +47,24 @@ let layoutText = """
   OFFSET(printk_log.text_len)=10
   OFFSET(printk_log.dict_len)=12
   """
-let layoutInfo = VmcoreInfo(text: layoutText)
+let defaultLayout = VmcoreInfo(text: layoutText)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPrintk(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  let memory = BlobMemory(bytes: Array(UnsafeBufferPointer(start: data, count: size)))
+  let input = Array(UnsafeBufferPointer(start: data, count: size))
+  let split = input.firstIndex(of: 0) ?? -1
+  let layoutInfo =
+    split >= 0 ? VmcoreInfo(text: Array(layoutText.utf8) + [10] + input[..<split]) : defaultLayout
+  let memory = BlobMemory(bytes: Array(input[(split + 1)...]))
   if let layout = try? PrintkRingBuffer.Layout(layoutInfo) {
     _ = try? PrintkRingBuffer(layout: layout, address: BlobMemory.base).records(in: memory)
   }
-  if let layout = try? PrintkLogBuffer.Layout(layoutInfo), size >= 8 {
+  if let layout = try? PrintkLogBuffer.Layout(layoutInfo), memory.bytes.count >= 8 {
     let first = UInt32(memory.bytes[0]) | UInt32(memory.bytes[1]) << 8
     let next = UInt32(memory.bytes[2]) | UInt32(memory.bytes[3]) << 8
     let buffer = PrintkLogBuffer(
-      layout: layout, buffer: BlobMemory.base, bufferLength: UInt32(size), firstIndex: first, nextIndex: next)
+      layout: layout, buffer: BlobMemory.base, bufferLength: UInt32(memory.bytes.count), firstIndex: first,
+      nextIndex: next)
     _ = buffer.records(from: memory.bytes)
   }
   _ = VmcoreInfo(text: memory.bytes)
