@@ -110,13 +110,15 @@ public struct Vmcore: Sendable {
     var cpus: [CpuRegisters] = []
     var qemuIndex = 0
     for note in notes {
-      if note.name == "CORE", note.type == ElfNote.prstatus,
-        let cpu = try? CpuRegisters(prstatus: note, path: "")
-      {
-        cpus.append(cpu)
-      } else if note.name == "QEMU", note.type == 0 {
-        if let cpu = try? CpuRegisters(qemu: note, index: qemuIndex, path: "") { cpus.append(cpu) }
-        qemuIndex += 1
+      do {
+        if note.name == "CORE", note.type == ElfNote.prstatus {
+          cpus.append(try CpuRegisters(prstatus: note, path: ""))
+        } else if note.name == "QEMU", note.type == 0 {
+          qemuIndex += 1
+          cpus.append(try CpuRegisters(qemu: note, index: qemuIndex - 1, path: ""))
+        }
+      } catch {
+        problems.append("a \(note.name) note at offset \(note.fileOffset) cannot be decoded: \(error)")
       }
     }
     if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
