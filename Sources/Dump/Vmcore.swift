@@ -64,7 +64,7 @@ public struct Vmcore: Sendable {
           "the file is truncated: \(elf.missingBytes) bytes of memory the headers promise are missing")
       }
       let (cpus, info, infoSource) = Self.finish(
-        notes: elf.notes, info: nil, infoSource: nil, physical: elf, problems: &problems)
+        path: path, notes: elf.notes, info: nil, infoSource: nil, physical: elf, problems: &problems)
       self.init(
         path: path, format: .elf, physical: elf, notes: elf.notes, cpus: cpus, vmcoreInfo: info,
         vmcoreInfoSource: infoSource, kdumpHeader: nil, problems: problems)
@@ -77,7 +77,7 @@ public struct Vmcore: Sendable {
       problems.append("\(missing) of \(dump.dumpedPages) dumped pages are past the end of the file")
     }
     let (cpus, info, infoSource) = Self.finish(
-      notes: dump.notes, info: dump.vmcoreInfoText.map { VmcoreInfo(text: $0) },
+      path: path, notes: dump.notes, info: dump.vmcoreInfoText.map { VmcoreInfo(text: $0) },
       infoSource: dump.vmcoreInfoText == nil ? nil : .subHeader, physical: dump, problems: &problems)
     self.init(
       path: path, format: .kdumpCompressed(flattened: flattened), physical: dump, notes: dump.notes,
@@ -104,7 +104,7 @@ public struct Vmcore: Sendable {
   /// Registers from the notes; VMCOREINFO from the note, else the sub-header, else
   /// a scan of memory.
   static func finish(
-    notes: [ElfNote], info: VmcoreInfo?, infoSource: VmcoreInfoSource?, physical: any PhysicalMemory,
+    path: String, notes: [ElfNote], info: VmcoreInfo?, infoSource: VmcoreInfoSource?, physical: any PhysicalMemory,
     problems: inout [String]
   ) -> ([CpuRegisters], VmcoreInfo?, VmcoreInfoSource?) {
     var cpus: [CpuRegisters] = []
@@ -112,10 +112,10 @@ public struct Vmcore: Sendable {
     for note in notes {
       do {
         if note.name == "CORE", note.type == ElfNote.prstatus {
-          cpus.append(try CpuRegisters(prstatus: note, path: ""))
+          cpus.append(try CpuRegisters(prstatus: note, path: path))
         } else if note.name == "QEMU", note.type == 0 {
           qemuIndex += 1
-          cpus.append(try CpuRegisters(qemu: note, index: qemuIndex - 1, path: ""))
+          cpus.append(try CpuRegisters(qemu: note, index: qemuIndex - 1, path: path))
         }
       } catch {
         problems.append("a \(note.name) note at offset \(note.fileOffset) cannot be decoded: \(error)")
