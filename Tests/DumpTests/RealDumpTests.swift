@@ -57,7 +57,7 @@ final class RealDumpTests: XCTestCase {
 
   func testQemuDumpsMatchTheSerialConsole() throws {
     var checked = 0
-    for name in ["kaslr", "k510", "k612"] {
+    for name in ["kaslr", "k510", "k612", "la57"] {
       guard RealDumps.path(name + ".elf") != nil, RealDumps.path(name + ".serial") != nil else { continue }
       try checkAgainstConsole(name)
       checked += 1
@@ -94,6 +94,17 @@ final class RealDumpTests: XCTestCase {
     if let flat = RealDumps.path(name + ".flatz") {
       XCTAssertEqual(try dmesg(flat), try dmesg(elf), "\(name): QEMU -z dump equals the ELF dump")
     }
+  }
+
+  func testFiveLevelPagingGuest() throws {
+    let path = try require("la57.elf")
+    let dump = try Vmcore.open(path: path)
+    XCTAssertEqual(dump.vmcoreInfo?.number("pgtable_l5_enabled"), 1)
+    let memory = try dump.kernelMemory()
+    XCTAssertTrue(memory.addressSpace.fiveLevel)
+    let base = try XCTUnwrap(memory.addressSpace.directMapBase(in: dump.physical))
+    XCTAssertGreaterThanOrEqual(base, 0xFF11_0000_0000_0000)
+    XCTAssertTrue(try dump.kernelLog().records.contains { $0.text.starts(with: Array("Linux version".utf8)) })
   }
 
   func testQemuPagingDumpEqualsThePhysicalOne() throws {
