@@ -28,6 +28,43 @@ final class RealDumpTests: XCTestCase {
     XCTAssertEqual(try dmesg(path), [UInt8](expected))
   }
 
+  /// Every in-guest vmcore of the lab, and what makedumpfile makes of it (-c, -l,
+  /// -F at dump level 31), against vmcore-dmesg and makedumpfile --dump-dmesg.
+  func testEveryInGuestVmcoreAndItsConversions() throws {
+    let vmcores = RealDumps.inGuestVmcores()
+    if vmcores.isEmpty { throw XCTSkip("no in-guest vmcore under \(RealDumps.directory)") }
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-dump-\(getpid())")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    for vmcore in vmcores {
+      guard let expected = RealDumps.run("vmcore-dmesg", [vmcore]) else {
+        throw XCTSkip("vmcore-dmesg is not installed")
+      }
+      XCTAssertEqual(try dmesg(vmcore), [UInt8](expected), vmcore)
+      for (flag, name) in [("-c", "c31"), ("-l", "l31")] {
+        let output = scratch.appendingPathComponent(name).path
+        try? FileManager.default.removeItem(atPath: output)
+        guard RealDumps.run("makedumpfile", [flag, "-d", "31", vmcore, output]) != nil else { continue }
+        XCTAssertEqual(try dmesg(output), [UInt8](expected), "\(vmcore) makedumpfile \(flag)")
+        let text = scratch.appendingPathComponent(name + ".txt").path
+        if RealDumps.run("makedumpfile", ["--dump-dmesg", output, text]) != nil,
+          let reference = FileManager.default.contents(atPath: text)
+        {
+          var ours: [UInt8] = []
+          for record in try Vmcore.open(path: output).kernelLog().records {
+            DmesgFormatter.makedumpfile(record, into: &ours)
+          }
+          XCTAssertEqual(ours, [UInt8](reference), "\(vmcore) makedumpfile --dump-dmesg of \(flag)")
+        }
+      }
+      if let flat = RealDumps.run("makedumpfile", ["-F", "-c", "-d", "31", vmcore]) {
+        let path = scratch.appendingPathComponent("F31").path
+        try flat.write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(try dmesg(path), [UInt8](expected), "\(vmcore) makedumpfile -F")
+      }
+    }
+  }
+
   func testMakedumpfileOutputsEqualVmcoreDmesgOfTheirSource() throws {
     let source = try require("kdump.vmcore")
     guard let expected = RealDumps.run("vmcore-dmesg", [source]) else {

@@ -19,6 +19,25 @@ enum RealDumps {
     return FileManager.default.fileExists(atPath: path) ? path : nil
   }
 
+  /// Every in-guest kdump vmcore (a /proc/vmcore copy) under the folder, one level
+  /// deep: files named `vmcore` or `*.vmcore`, as the lab writes them.
+  static func inGuestVmcores() -> [String] {
+    let manager = FileManager.default
+    var found: [String] = []
+    let top = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+    for entry in top.sorted() {
+      let path = directory + "/" + entry
+      var isFolder: ObjCBool = false
+      guard manager.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
+      if isFolder.boolValue {
+        if manager.fileExists(atPath: path + "/vmcore") { found.append(path + "/vmcore") }
+      } else if entry == "vmcore" || entry.hasSuffix(".vmcore") {
+        found.append(path)
+      }
+    }
+    return found
+  }
+
   /// Output of a reference tool on `path`, or nil when the tool is not installed.
   static func run(_ tool: String, _ arguments: [String]) -> Data? {
     guard
