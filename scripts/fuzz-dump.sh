@@ -20,6 +20,10 @@ swiftc $flags -emit-module -emit-module-path "$out/Dump.swiftmodule" -module-nam
 # Synthetic seeds written by the test suite's own writers.
 (cd "$root" && CORONER_WRITE_FUZZ_SEEDS="$out" swift test --filter FuzzSeedTests >/dev/null 2>&1) || true
 
+# Swift's own crash backtracer would hold the pipe open after a trap: let
+# libFuzzer and the sanitizer report instead.
+export SWIFT_BACKTRACE=enable=no
+
 status=0
 for target in Elf Kdump Flattened Printk; do
   swiftc $flags -I "$out" -I "$root/Sources/CZlib" "$root/scripts/fuzz/dump/Fuzz$target.swift" \

@@ -93,7 +93,9 @@ public struct ElfVmcore: PhysicalMemory {
         }
         let end = offset &+ fileSize
         if end > source.size || end < offset {
-          missing += fileSize - (source.size > offset ? source.size - offset : 0)
+          let absent = fileSize - (source.size > offset ? source.size - offset : 0)
+          let (sum, overflow) = missing.addingReportingOverflow(absent)
+          missing = overflow ? UInt64.max : sum
         }
         segments.append(segment)
       }
