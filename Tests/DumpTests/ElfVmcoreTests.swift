@@ -94,3 +94,32 @@ final class ElfVmcoreTests: XCTestCase {
     }
   }
 }
+
+final class VmcoreSummaryTests: XCTestCase {
+  func testSummaryOfASyntheticKdumpFile() throws {
+    var kernel = SyntheticKernel(countBits: 5, sizeBits: 12)
+    kernel.writeRing([
+      SyntheticKernel.Message("Linux version 6.1.0-synthetic", at: 0),
+      SyntheticKernel.Message("Kernel panic - not syncing: Fatal exception in interrupt", at: 5_000_000_000),
+      SyntheticKernel.Message(
+        "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-synthetic #1", at: 5_000_000_001),
+    ])
+    let bytes = try KdumpWriter.write(
+      memory: kernel.memory, maxPfn: 0x2000, notes: kernel.notes, vmcoreInfo: Array(kernel.vmcoreInfo.utf8),
+      dumpLevel: 31)
+    let summary = VmcoreSummary(try Vmcore(source: MemoryByteSource(name: "s.kdump", bytes: bytes)))
+    XCTAssertEqual(summary.format, "kdump-compressed")
+    XCTAssertEqual(summary.compression, ["zlib"])
+    XCTAssertEqual(summary.dumpLevel, 31)
+    XCTAssertEqual(summary.headerVersion, 6)
+    XCTAssertEqual(summary.kernelRelease, "6.1.0-synthetic")
+    XCTAssertEqual(summary.physBase, Int64(SyntheticKernel.physBase))
+    XCTAssertEqual(summary.directMapBase, SyntheticKernel.directMap)
+    XCTAssertEqual(summary.fiveLevelPaging, false)
+    XCTAssertEqual(summary.logRecords, 3)
+    XCTAssertEqual(summary.scene?.panicMessage, "Fatal exception in interrupt")
+    XCTAssertEqual(summary.scene?.comm, "swapper/0")
+    XCTAssertEqual(summary.scene?.registers?["rip"], 0xFFFF_FFFF_8100_1234)
+    XCTAssertEqual(summary.problems, [])
+  }
+}
