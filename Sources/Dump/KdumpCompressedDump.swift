@@ -11,6 +11,10 @@ public struct KdumpCompressedDump: PhysicalMemory {
   let memoryBitmap: PfnBitmap
   let dumpedBitmap: PfnBitmap
   let cache = PageCache()
+  /// The page frames this file holds: all of them, or its part of a split dump
+  /// (`makedumpfile --split`), whose descriptors start at the rank of its first PFN.
+  public let pfnRange: Range<UInt64>
+  let rankBase: UInt64
 
   public var pageSize: Int { header.blockSize }
   public var physicalEnd: UInt64 { header.maxMapNr * UInt64(header.blockSize) }
@@ -20,9 +24,6 @@ public struct KdumpCompressedDump: PhysicalMemory {
     let path = source.name
     header = try KdumpHeader(source: source)
     let block = UInt64(header.blockSize)
-    if header.split {
-      throw DumpError.unsupported(path: path, what: "split dump (one file of several)")
-    }
     // One bitmap is ceil(ceil(max_mapnr/8)/block) blocks; the area normally holds two.
     let bitmapBytes = (header.maxMapNr + 7) / 8
     let oneBitmapBlocks = (bitmapBytes + block - 1) / block
@@ -51,6 +52,17 @@ public struct KdumpCompressedDump: PhysicalMemory {
       notes = try ElfNote.parse(blob, path: path, fileOffset: offset)
     }
     self.notes = notes
+    if header.split, let start = header.startPFN, let end = header.endPFN {
+      guard start <= end, end <= header.maxMapNr else {
+        throw DumpError.badField(
+          path: path, offset: block + 80, field: "start_pfn/end_pfn",
+          expected: "a range within max_mapnr \(header.maxMapNr), found \(start)..<\(end)")
+      }
+      pfnRange = start..<end
+    } else {
+      pfnRange = 0..<header.maxMapNr
+    }
+    rankBase = dumpedBitmap.rank(pfnRange.lowerBound)
     if let (offset, size) = header.vmcoreInfoRange, size > 0, size < 1 << 20 {
       vmcoreInfoText = try source.read(at: offset, count: Int(size), expected: "VMCOREINFO")
     } else {
@@ -59,18 +71,21 @@ public struct KdumpCompressedDump: PhysicalMemory {
   }
 
   /// Number of pages the dump holds data for.
-  public var dumpedPages: UInt64 { dumpedBitmap.count }
+  public var dumpedPages: UInt64 { dumpedBitmap.rank(pfnRange.upperBound) - rankBase }
   /// Number of pages the dumped machine had.
   public var memoryPages: UInt64 { memoryBitmap.count }
 
   public var presentRanges: [Range<UInt64>] {
     let block = UInt64(pageSize)
-    return dumpedBitmap.runs(limit: header.maxMapNr).map { $0.lowerBound * block..<$0.upperBound * block }
+    return dumpedBitmap.runs(limit: pfnRange.upperBound).compactMap { run in
+      let low = max(run.lowerBound, pfnRange.lowerBound)
+      return low < run.upperBound ? low * block..<run.upperBound * block : nil
+    }
   }
 
   /// The page descriptors of an incomplete or truncated dump that hold no data.
   public func countMissingPages(limit: Int = Int.max) -> UInt64 {
-    let total = dumpedBitmap.count
+    let total = dumpedPages
     let tableEnd = header.descriptorsOffset + total * 24
     guard tableEnd > source.size else { return 0 }
     let present = source.size > header.descriptorsOffset ? (source.size - header.descriptorsOffset) / 24 : 0
@@ -80,7 +95,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
   /// The decoded page `pfn`.
   public func page(_ pfn: UInt64) throws -> [UInt8] {
     let address = pfn &* UInt64(pageSize)
-    guard pfn < header.maxMapNr else { throw DumpError.physicalNotInDump(address: address) }
+    guard pfnRange.contains(pfn) else { throw DumpError.physicalNotInDump(address: address) }
     guard dumpedBitmap.contains(pfn) else {
       if memoryBitmap.contains(pfn) { throw DumpError.pageExcluded(address: address) }
       throw DumpError.physicalNotInDump(address: address)
@@ -90,7 +105,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
 
   private func load(_ pfn: UInt64, address: UInt64) throws -> [UInt8] {
     let path = source.name
-    let rank = dumpedBitmap.rank(pfn)
+    let rank = dumpedBitmap.rank(pfn) - rankBase
     let descOffset = header.descriptorsOffset + rank * 24
     guard source.contains(offset: descOffset, count: 24) else {
       throw DumpError.pageMissing(address: address, reason: "page descriptor past the end of \(path)")

@@ -6,12 +6,14 @@ public struct Vmcore: Sendable {
   public enum Format: Sendable, Equatable, CustomStringConvertible {
     case elf
     case kdumpCompressed(flattened: Bool)
+    case split(parts: Int)
 
     public var description: String {
       switch self {
       case .elf: return "ELF64"
       case .kdumpCompressed(let flattened):
         return flattened ? "kdump-compressed (flattened stream)" : "kdump-compressed"
+      case .split(let parts): return "kdump-compressed, split in \(parts) files"
       }
     }
   }
@@ -36,6 +38,44 @@ public struct Vmcore: Sendable {
   /// Opens and maps `path`, detecting the format from its first bytes.
   public static func open(path: String) throws -> Vmcore {
     try Vmcore(source: MappedFile(path: path))
+  }
+
+  /// Opens the files of a split dump (`makedumpfile --split`) as one dump; a
+  /// single path opens that file.
+  public static func open(paths: [String]) throws -> Vmcore {
+    if paths.count == 1 { return try open(path: paths[0]) }
+    var problems: [String] = []
+    var parts: [KdumpCompressedDump] = []
+    for path in paths {
+      let source = try MappedFile(path: path)
+      let logical: any ByteSource
+      if FlattenedSource.matches(source) {
+        let flat = try FlattenedSource(stream: source)
+        if !flat.isComplete { problems.append("\(path): the flattened stream has no end marker") }
+        logical = flat
+      } else {
+        logical = source
+      }
+      let part = try KdumpCompressedDump(source: logical)
+      guard part.header.split else {
+        throw DumpError.badField(
+          path: path, offset: UInt64(part.header.blockSize) + 12, field: "split",
+          expected: "a part of a split dump when several files are given")
+      }
+      if part.header.isIncomplete { problems.append("\(path): the dump is flagged incomplete") }
+      parts.append(part)
+    }
+    let split = try SplitDump(parts: parts)
+    let first = split.parts[0]
+    let (cpus, info, infoSource) = finish(
+      path: paths.joined(separator: " "), notes: first.notes,
+      info: first.vmcoreInfoText.map { VmcoreInfo(text: $0) },
+      infoSource: first.vmcoreInfoText == nil ? nil : .subHeader, physical: split, problems: &problems)
+    return Vmcore(
+      path: paths.joined(separator: " "), format: .split(parts: parts.count), physical: split,
+      notes: first.notes, cpus: cpus, vmcoreInfo: info, vmcoreInfoSource: infoSource,
+      kdumpHeader: first.header,
+      problems: problems)
   }
 
   public init(source: any ByteSource) throws {
@@ -72,6 +112,11 @@ public struct Vmcore: Sendable {
     }
     let dump = try KdumpCompressedDump(source: logical)
     if dump.header.isIncomplete { problems.append("the dump is flagged incomplete (the writer failed)") }
+    if dump.header.split && dump.pfnRange != 0..<dump.header.maxMapNr {
+      problems.append(
+        "this file is one part of a split dump (page frames \(dump.pfnRange.lowerBound)..<\(dump.pfnRange.upperBound)): give every part"
+      )
+    }
     let missing = dump.countMissingPages()
     if missing > 0 {
       problems.append("\(missing) of \(dump.dumpedPages) dumped pages are past the end of the file")
@@ -104,7 +149,8 @@ public struct Vmcore: Sendable {
   /// Registers from the notes; VMCOREINFO from the note, else the sub-header, else
   /// a scan of memory.
   static func finish(
-    path: String, notes: [ElfNote], info: VmcoreInfo?, infoSource: VmcoreInfoSource?, physical: any PhysicalMemory,
+    path: String, notes: [ElfNote], info: VmcoreInfo?, infoSource: VmcoreInfoSource?,
+    physical: any PhysicalMemory,
     problems: inout [String]
   ) -> ([CpuRegisters], VmcoreInfo?, VmcoreInfoSource?) {
     var cpus: [CpuRegisters] = []

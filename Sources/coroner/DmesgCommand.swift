@@ -13,8 +13,8 @@ struct DmesgCommand: ParsableCommand {
       own page tables.
       """)
 
-  @Argument(help: "The vmcore file.")
-  var vmcore: String
+  @Argument(help: "The vmcore file (several files: the parts of a makedumpfile --split dump).")
+  var vmcore: [String]
 
   @Flag(help: "One JSON object per record, with every field.")
   var json = false
@@ -72,7 +72,7 @@ struct DmesgCommand: ParsableCommand {
     }
     DumpCommandSupport.write(output)
     for problem in dump.problems + log.problems {
-      DumpCommandSupport.writeError("coroner: warning: \(vmcore): \(problem)\n")
+      DumpCommandSupport.writeError("coroner: warning: \(vmcore.joined(separator: " ")): \(problem)\n")
     }
   }
 

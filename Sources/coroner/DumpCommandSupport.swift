@@ -9,9 +9,9 @@ import Dump
 /// Terminal side of the vmcore commands: errors to stderr with sysexits codes.
 enum DumpCommandSupport {
   /// Opens a vmcore, or prints why not and exits 66 (missing), 74 (I/O) or 65 (bad data).
-  static func open(_ path: String) -> Vmcore {
+  static func open(_ paths: [String]) -> Vmcore {
     do {
-      return try Vmcore.open(path: path)
+      return try Vmcore.open(paths: paths)
     } catch {
       fail(error)
     }

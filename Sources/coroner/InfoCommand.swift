@@ -7,8 +7,8 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Describe a vmcore: format, kernel release, CPUs and registers, KASLR, what is missing.")
 
-  @Argument(help: "The vmcore file.")
-  var vmcore: String
+  @Argument(help: "The vmcore file (several files: the parts of a makedumpfile --split dump).")
+  var vmcore: [String]
 
   @Flag(help: "Print one JSON object.")
   var json = false

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import Dump
@@ -66,6 +67,30 @@ final class KdumpCompressedTests: XCTestCase {
       XCTAssertEqual(dump.cpus.count, version >= 4 ? 1 : 0, "version \(version)")
       XCTAssertEqual(try dump.kernelLog().records.map { String(decoding: $0.text, as: UTF8.self) }, expected)
     }
+  }
+
+  func testSplitDumpPartsReadTogether() throws {
+    let kernel = kernel()
+    let expected = try texts(kernel.elf, name: "reference.elf")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-split-\(getpid())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // Three parts: the boundaries cut through the kernel image and the ring arrays.
+    var paths: [String] = []
+    for (index, range) in [0..<0x420, 0x420..<0x1203, 0x1203..<0x2000].enumerated() {
+      let bytes = try KdumpWriter.write(
+        memory: kernel.memory, maxPfn: 0x2000, notes: kernel.notes, vmcoreInfo: Array(kernel.vmcoreInfo.utf8),
+        split: UInt64(range.lowerBound)..<UInt64(range.upperBound))
+      let path = folder.appendingPathComponent("part\(index)").path
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      paths.append(path)
+    }
+    let dump = try Vmcore.open(paths: paths.reversed())
+    XCTAssertEqual(dump.format, .split(parts: 3))
+    XCTAssertEqual(try dump.kernelLog().records.map { String(decoding: $0.text, as: UTF8.self) }, expected)
+    let one = try Vmcore.open(paths: [paths[1]])
+    XCTAssertTrue(one.problems.contains { $0.contains("one part of a split dump") })
+    XCTAssertThrowsError(try Vmcore.open(paths: [paths[0], paths[0]]))
   }
 
   func testFlattenedStreamIsReadInPlace() throws {

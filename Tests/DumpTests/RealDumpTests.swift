@@ -76,6 +76,13 @@ final class RealDumpTests: XCTestCase {
       XCTAssertEqual(try dmesg(path), [UInt8](expected), name)
       checked += 1
     }
+    if let first = RealDumps.path("split1"), let second = RealDumps.path("split2") {
+      let log = try Vmcore.open(paths: [first, second]).kernelLog()
+      var output: [UInt8] = []
+      for record in log.records { DmesgFormatter.vmcoreDmesg(record, into: &output) }
+      XCTAssertEqual(output, [UInt8](expected), "makedumpfile --split parts")
+      checked += 1
+    }
     if checked == 0 { throw XCTSkip("no makedumpfile outputs of kdump.vmcore in \(RealDumps.directory)") }
   }
 

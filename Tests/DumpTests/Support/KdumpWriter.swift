@@ -13,7 +13,7 @@ enum KdumpWriter {
 
   static func write(
     memory: SparseMemory, maxPfn: UInt64, notes: [UInt8], vmcoreInfo: [UInt8], codec: PageCodec = .zlib,
-    status extraStatus: UInt32 = 0, dumpLevel: Int32 = 1, version: Int32 = 6
+    status extraStatus: UInt32 = 0, dumpLevel: Int32 = 1, version: Int32 = 6, split: Range<UInt64>? = nil
   ) throws -> [UInt8] {
     let block = blockSize
     let subHeaderSize = 104
@@ -42,8 +42,9 @@ enum KdumpWriter {
     file.put(UInt64(vmcoreInfo.count), at: block + 40)
     file.put(UInt64(notesOffset), at: block + 48)
     file.put(UInt64(notes.count), at: block + 56)
-    file.put(UInt64(0), at: block + 80)
-    file.put(maxPfn, at: block + 88)
+    file.put(split == nil ? Int32(0) : 1, at: block + 12)
+    file.put(split?.lowerBound ?? 0, at: block + 80)
+    file.put(split?.upperBound ?? maxPfn, at: block + 88)
     file.put(maxPfn, at: block + 96)
     file.put(bytes: notes, at: notesOffset)
     if version < 4 {
@@ -69,12 +70,14 @@ enum KdumpWriter {
         file[base + Int(pfn / 8)] |= 1 << (pfn % 8)
       }
     }
-    // Descriptors, then the shared zero page, then page data.
+    // Descriptors (a split part: only for its own frames), then the shared zero
+    // page, then page data.
+    let stored = pfns.filter { split?.contains($0) ?? true }
     let descOffset = file.count
-    file += [UInt8](repeating: 0, count: 24 * pfns.count)
+    file += [UInt8](repeating: 0, count: 24 * stored.count)
     let zeroOffset = file.count
     file += [UInt8](repeating: 0, count: block)
-    for (rank, pfn) in pfns.enumerated() {
+    for (rank, pfn) in stored.enumerated() {
       let page = memory.pages[pfn]!
       let at = descOffset + 24 * rank
       if page.allSatisfy({ $0 == 0 }) {
