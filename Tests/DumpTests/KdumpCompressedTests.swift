@@ -115,6 +115,39 @@ final class KdumpCompressedTests: XCTestCase {
     }
   }
 
+  func testFlattenedFileLargerThanTheHeaderWindowThroughMappedFile() throws {
+    // Random (incompressible) pages make a stream of several MiB: the header
+    // window slides, large reads go through pread, small ones through the mapping.
+    var kernel = kernel()
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for pfn in UInt64(0x800)..<0xC00 {
+      var page = [UInt8](repeating: 0, count: 4096)
+      page.withUnsafeMutableBytes { raw in
+        for word in 0..<512 {
+          state ^= state << 13
+          state ^= state >> 7
+          state ^= state << 17
+          raw.storeBytes(of: state, toByteOffset: word * 8, as: UInt64.self)
+        }
+      }
+      kernel.memory.pages[pfn] = page
+    }
+    let plain = try KdumpWriter.write(
+      memory: kernel.memory, maxPfn: 0x2000, notes: kernel.notes, vmcoreInfo: Array(kernel.vmcoreInfo.utf8))
+    let stream = KdumpWriter.flatten(plain, chunk: 4096)
+    XCTAssertGreaterThan(stream.count, 4 << 20)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-flat-\(getpid())")
+    try Data(stream).write(to: url)
+    defer { try? FileManager.default.removeItem(at: url) }
+    let file = try MappedFile(path: url.path)
+    let flat = try FlattenedSource(stream: file)
+    XCTAssertTrue(flat.isComplete)
+    XCTAssertEqual(try flat.read(at: 0, count: plain.count), plain)
+    let dump = try Vmcore.open(path: url.path)
+    XCTAssertEqual(try dump.physical.readPhysical(0x900_000, count: 4096), kernel.memory.pages[0x900])
+    XCTAssertEqual(try dump.kernelLog().records.count, try texts(plain).count)
+  }
+
   func testTruncatedFlattenedStreamSaysItIsIncomplete() throws {
     let plain = try file(.zlib)
     let stream = KdumpWriter.flatten(plain, terminate: false)
