@@ -95,8 +95,20 @@ public struct PrintkRingBuffer: Sendable {
     return try memory.u64(address + values + 8 * (latch & 1))
   }
 
-  /// Every readable record, oldest first.
-  public func records(in memory: any KernelMemoryReader) throws -> PrintkLog {
+  /// The fields of `struct printk_ringbuffer` the walk needs.
+  struct Header {
+    var count: Int
+    var dataSize: UInt64
+    var descs: UInt64
+    var infos: UInt64
+    var data: UInt64
+    var head: UInt64
+    var tail: UInt64
+  }
+
+  /// Reads and checks the ring buffer struct: sizes that no kernel uses are corrupt
+  /// data (count_bits is at most 24 or so; the text ring at most 2 GiB).
+  func header(in memory: any KernelMemoryReader) throws -> Header {
     let l = layout
     let rb = try memory.read(address, count: l.ringbufferSize)
     func field(_ offset: Int, _ name: String) throws -> UInt64 {
@@ -114,47 +126,62 @@ public struct PrintkRingBuffer: Sendable {
         reason: "count_bits \(countBits) / size_bits \(sizeBits) out of range")
     }
     let count = 1 << Int(countBits)
-    let dataSize = UInt64(1) << sizeBits
     guard count * max(l.descSize, l.infoSize) <= 1 << 30 else {
       throw DumpError.corruptKernelData(
         structure: "printk_ringbuffer", address: address,
         reason: "\(count) descriptors of \(l.descSize) and \(l.infoSize) bytes exceed 1 GiB")
     }
-    let descsAddress = try field(l.descRing + l.descs, "descs")
-    let infosAddress = try field(l.descRing + l.infos, "infos")
-    let dataAddress = try field(l.textDataRing + l.data, "data")
-    let head = try field(l.descRing + l.headID + l.counter, "head_id")
-    let tail = try field(l.descRing + l.tailID + l.counter, "tail_id")
-    // The arrays are read whatever pages are missing: a descriptor on a missing
-    // page reads as zero (never a valid state) and a text block on one is lost.
+    return Header(
+      count: count, dataSize: UInt64(1) << sizeBits, descs: try field(l.descRing + l.descs, "descs"),
+      infos: try field(l.descRing + l.infos, "infos"), data: try field(l.textDataRing + l.data, "data"),
+      head: try field(l.descRing + l.headID + l.counter, "head_id"),
+      tail: try field(l.descRing + l.tailID + l.counter, "tail_id"))
+  }
+
+  /// The three arrays, read whatever pages are missing: a descriptor on a missing
+  /// page reads as zero (never a valid state) and a text block on one is lost.
+  func arrays(
+    _ header: Header, in memory: any KernelMemoryReader
+  ) throws -> (
+    descs: [UInt8], infos: [UInt8], ring: DataRing, problems: [String]
+  ) {
+    let l = layout
+    let descs = memory.readAvailable(header.descs, count: header.count * l.descSize)
+    let infos = memory.readAvailable(header.infos, count: header.count * l.infoSize)
+    let data = memory.readAvailable(header.data, count: Int(header.dataSize))
+    if descs.missing.first == 0..<header.count * l.descSize, let error = descs.error {
+      // No descriptor is readable: say why rather than return an empty log.
+      throw error
+    }
     var problems: [String] = []
-    let descs = memory.readAvailable(descsAddress, count: count * l.descSize)
-    let infos = memory.readAvailable(infosAddress, count: count * l.infoSize)
-    let data = memory.readAvailable(dataAddress, count: Int(dataSize))
     for (name, part) in [("descriptor array", descs), ("info array", infos), ("text ring", data)] {
       guard !part.missing.isEmpty else { continue }
       let bytes = part.missing.reduce(0) { $0 + $1.count }
       problems.append("\(bytes) bytes of the printk \(name) are missing: \(part.error.map { "\($0)" } ?? "")")
     }
-    if descs.missing.first == 0..<count * l.descSize, let error = descs.error {
-      // No descriptor is readable: say why rather than return an empty log.
-      throw error
-    }
-    let ring = DataRing(bytes: data.bytes, size: dataSize, missing: data.missing)
+    let ring = DataRing(bytes: data.bytes, size: header.dataSize, missing: data.missing)
+    return (descs.bytes, infos.bytes, ring, problems)
+  }
 
+  /// Every readable record, oldest first: the descriptors from tail to head, as the
+  /// kernel's readers walk them (`prb_read_valid`).
+  public func records(in memory: any KernelMemoryReader) throws -> PrintkLog {
+    let l = layout
+    let header = try header(in: memory)
+    var (descs, infos, ring, problems) = try arrays(header, in: memory)
     var records: [PrintkRecord] = []
     var skipped: [String] = []
     var lost = 0
-    var id = tail & Self.idMask
-    for _ in 0...count {
-      let slot = Int(id & UInt64(count - 1))
+    var id = header.tail & Self.idMask
+    for _ in 0...header.count {
+      let slot = Int(id & UInt64(header.count - 1))
       let desc = slot * l.descSize
-      let stateVar = descs.bytes.u64(desc + l.stateVar + l.counter) ?? 0
+      let stateVar = descs.u64(desc + l.stateVar + l.counter) ?? 0
       let state = State(rawValue: stateVar >> 62) ?? .reserved
       if stateVar & Self.idMask == id, state == .committed || state == .finalized {
-        let begin = descs.bytes.u64(desc + l.textBlkLpos + l.lposBegin) ?? 1
-        let next = descs.bytes.u64(desc + l.textBlkLpos + l.lposNext) ?? 1
-        var record = self.record(infos: infos.bytes, at: slot * l.infoSize)
+        let begin = descs.u64(desc + l.textBlkLpos + l.lposBegin) ?? 1
+        let next = descs.u64(desc + l.textBlkLpos + l.lposNext) ?? 1
+        var record = self.record(infos: infos, at: slot * l.infoSize)
         switch ring.text(begin: begin, next: next, length: Int(record.textLength), id: id) {
         case .text(let bytes): record.record.text = bytes
         case .empty: break
@@ -168,7 +195,7 @@ public struct PrintkRingBuffer: Sendable {
         // reusable at boot); others are torn writes or recycled slots.
         skipped.append("id \(id) (slot holds id \(stateVar & Self.idMask), state \(state))")
       }
-      if id == head & Self.idMask { break }
+      if id == header.head & Self.idMask { break }
       id = (id &+ 1) & Self.idMask
     }
     if !skipped.isEmpty {
