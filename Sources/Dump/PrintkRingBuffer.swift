@@ -126,10 +126,10 @@ public struct PrintkRingBuffer: Sendable {
         reason: "count_bits \(countBits) / size_bits \(sizeBits) out of range")
     }
     let count = 1 << Int(countBits)
-    guard count * max(l.descSize, l.infoSize) <= 1 << 30 else {
+    guard count * max(l.descSize, l.infoSize) <= 1 << 28 else {
       throw DumpError.corruptKernelData(
         structure: "printk_ringbuffer", address: address,
-        reason: "\(count) descriptors of \(l.descSize) and \(l.infoSize) bytes exceed 1 GiB")
+        reason: "\(count) descriptors of \(l.descSize) and \(l.infoSize) bytes exceed 256 MiB")
     }
     return Header(
       count: count, dataSize: UInt64(1) << sizeBits, descs: try field(l.descRing + l.descs, "descs"),
