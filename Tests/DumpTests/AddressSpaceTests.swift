@@ -78,3 +78,31 @@ final class AddressSpaceTests: XCTestCase {
     XCTAssertEqual(space.directMapBase(in: physical), va)
   }
 }
+
+final class KernelStructTests: XCTestCase {
+  func testFieldsByVmcoreInfoNames() throws {
+    var kernel = SyntheticKernel()
+    kernel.writeRing([SyntheticKernel.Message("x", at: 7)])
+    let dump = try Vmcore(source: MemoryByteSource(name: "k", bytes: kernel.elf))
+    let memory = try dump.kernelMemory()
+    let info = try XCTUnwrap(dump.vmcoreInfo)
+    let prb = try memory.u64(try XCTUnwrap(info.symbol("prb")))
+    let ring = try KernelStruct("printk_ringbuffer", at: prb, in: memory, vmcoreInfo: info)
+    XCTAssertEqual(ring.bytes.count, 88)
+    let descRing = try ring.offset(of: "desc_ring")
+    XCTAssertEqual(descRing, 0)
+    let descs = try KernelStruct("prb_desc_ring", at: prb + UInt64(descRing), in: memory, vmcoreInfo: info)
+    XCTAssertEqual(try descs.u32("count_bits"), 4)
+    XCTAssertEqual(try descs.u64("descs"), 0xFFFF_C900_0000_0000)
+    XCTAssertThrowsError(try descs.u64("no_such_field")) { error in
+      XCTAssertEqual(error as? DumpError, .missingVmcoreInfo(key: "OFFSET(prb_desc_ring.no_such_field)"))
+    }
+    let odd = VmcoreInfo(text: info.raw + "OFFSET(prb_desc_ring.far)=400\n")
+    let far = try KernelStruct("prb_desc_ring", at: prb, in: memory, vmcoreInfo: odd)
+    XCTAssertThrowsError(try far.u64("far")) { error in
+      guard case DumpError.corruptKernelData(let structure, let address, _) = error else { return XCTFail() }
+      XCTAssertEqual(structure, "prb_desc_ring")
+      XCTAssertEqual(address, prb)
+    }
+  }
+}
