@@ -30,6 +30,23 @@ final class FixtureTests: XCTestCase {
       })
   }
 
+  func testEveryKernelsCutDumpGivesVmcoreDmesgOutput() throws {
+    // Debian's 5.10, 6.1 (5-level paging) and 6.12 kernels, from QEMU dumps.
+    var checked = 0
+    for name in ["qemu-5.10-cut", "qemu-6.12-cut", "qemu-6.1-la57-cut"] {
+      guard let url = Bundle.module.url(forResource: "Fixtures/" + name + ".kdump", withExtension: nil) else {
+        continue
+      }
+      let dump = try Vmcore.open(path: url.path)
+      let expected = try Data(contentsOf: URL(fileURLWithPath: try fixture(name + ".vmcore-dmesg.txt")))
+      var output: [UInt8] = []
+      for record in try dump.kernelLog().records { DmesgFormatter.vmcoreDmesg(record, into: &output) }
+      XCTAssertEqual(output, [UInt8](expected), name)
+      checked += 1
+    }
+    XCTAssertEqual(checked, 3)
+  }
+
   func testCutDumpSaysWhatIsExcluded() throws {
     let dump = try Vmcore.open(path: try fixture("kdump-6.1-cut.kdump"))
     // Page 0x100 (1 MiB) was not needed by the log reader, so it is not in the cut.

@@ -166,29 +166,58 @@ final class RealDumpTests: XCTestCase {
       log.records.contains { String(decoding: $0.text, as: UTF8.self).contains("sysrq triggered crash") })
   }
 
-  /// Regenerates the committed fixture (a few hundred pages cut from kdump.vmcore)
-  /// when CORONER_WRITE_FIXTURES=1.
-  func testWriteCutFixture() throws {
+  /// Regenerates the committed fixtures (the few hundred pages a log reader needs,
+  /// cut from lab dumps) when CORONER_WRITE_FIXTURES=1. The expected text beside
+  /// each is vmcore-dmesg's output: on the in-guest vmcore itself, and for QEMU dumps
+  /// (which vmcore-dmesg cannot read) on a copy whose program headers were rewritten
+  /// to /proc/vmcore's layout (`NAME.vd.txt` in the dump folder).
+  func testWriteCutFixtures() throws {
     guard ProcessInfo.processInfo.environment["CORONER_WRITE_FIXTURES"] == "1" else {
-      throw XCTSkip("set CORONER_WRITE_FIXTURES=1 to regenerate Fixtures/kdump-6.1-cut.kdump")
+      throw XCTSkip("set CORONER_WRITE_FIXTURES=1 to regenerate Fixtures/*-cut.kdump")
     }
-    let path = try require("kdump.vmcore")
-    let dump = try Vmcore.open(path: path)
-    let recording = RecordingMemory(dump.physical)
-    let memory = KernelMemory(
-      physical: recording, addressSpace: try X86_64AddressSpace(vmcoreInfo: dump.vmcoreInfo!))
-    _ = try PrintkRingBuffer(vmcoreInfo: dump.vmcoreInfo!, memory: memory).records(in: memory)
-    var sparse = SparseMemory()
-    for pfn in recording.pages { sparse.pages[pfn] = try dump.physical.readPhysical(pfn * 4096, count: 4096) }
-    let notes = dump.notes.map { elfNote(name: $0.name, type: $0.type, descriptor: $0.descriptor) }.reduce(
-      [], +)
-    let maxPfn = (recording.pages.max() ?? 0) + 1
-    let file = try KdumpWriter.write(
-      memory: sparse, maxPfn: maxPfn, notes: notes, vmcoreInfo: [], codec: .zlib, dumpLevel: 31)
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
       "Fixtures")
-    try Data(file).write(to: fixtures.appendingPathComponent("kdump-6.1-cut.kdump"))
-    try Data(try dmesg(path)).write(to: fixtures.appendingPathComponent("kdump-6.1-cut.vmcore-dmesg.txt"))
+    let sources = [
+      ("kdump.vmcore", "kdump-6.1-cut"), ("k510.elf", "qemu-5.10-cut"), ("k612.elf", "qemu-6.12-cut"),
+      ("la57.elf", "qemu-6.1-la57-cut"),
+    ]
+    for (source, name) in sources {
+      guard let path = RealDumps.path(source) else { continue }
+      let expected: Data
+      if source.hasSuffix(".vmcore") {
+        guard let output = RealDumps.run("vmcore-dmesg", [path]) else { continue }
+        expected = output
+      } else {
+        let base = String(source.dropLast(4))
+        guard let reference = RealDumps.path(base + ".vd.txt"),
+          let text = FileManager.default.contents(atPath: reference)
+        else { continue }
+        expected = text
+      }
+      try Data(try cut(path)).write(to: fixtures.appendingPathComponent(name + ".kdump"))
+      try expected.write(to: fixtures.appendingPathComponent(name + ".vmcore-dmesg.txt"))
+    }
+  }
+
+  /// A kdump-compressed file holding only the pages the log reader touches.
+  func cut(_ path: String) throws -> [UInt8] {
+    let dump = try Vmcore.open(path: path)
+    let info = try XCTUnwrap(dump.vmcoreInfo)
+    let recording = RecordingMemory(dump.physical)
+    let memory = KernelMemory(physical: recording, addressSpace: try X86_64AddressSpace(vmcoreInfo: info))
+    _ = try PrintkRingBuffer(vmcoreInfo: info, memory: memory).records(in: memory)
+    _ = memory.addressSpace.directMapBase(in: recording)
+    var sparse = SparseMemory()
+    for pfn in recording.pages {
+      if let page = try? dump.physical.readPhysical(pfn * 4096, count: 4096) { sparse.pages[pfn] = page }
+    }
+    var notes = dump.notes.filter { $0.name != "VMCOREINFO" }.map {
+      elfNote(name: $0.name, type: $0.type, descriptor: $0.descriptor)
+    }.reduce([], +)
+    notes += elfNote(name: "VMCOREINFO", type: 0, descriptor: Array(info.raw.utf8))
+    let maxPfn = (recording.pages.max() ?? 0) + 1
+    return try KdumpWriter.write(
+      memory: sparse, maxPfn: maxPfn, notes: notes, vmcoreInfo: [], codec: .zlib, dumpLevel: 31)
   }
 }
 
