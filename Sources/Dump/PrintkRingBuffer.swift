@@ -107,7 +107,9 @@ public struct PrintkRingBuffer: Sendable {
   }
 
   /// Reads and checks the ring buffer struct: sizes that no kernel uses are corrupt
-  /// data (count_bits is at most 24 or so; the text ring at most 2 GiB).
+  /// data: count_bits at most 24, a text ring of at most 256 MiB (log_buf_len is 256
+  /// KiB to a few MiB in practice), so a hostile dump cannot make the reader allocate
+  /// gigabytes.
   func header(in memory: any KernelMemoryReader) throws -> Header {
     let l = layout
     let rb = try memory.read(address, count: l.ringbufferSize)
@@ -120,7 +122,7 @@ public struct PrintkRingBuffer: Sendable {
     }
     let countBits = try field(l.descRing + l.countBits, "count_bits") & 0xFFFF_FFFF
     let sizeBits = try field(l.textDataRing + l.sizeBits, "size_bits") & 0xFFFF_FFFF
-    guard countBits > 0, countBits <= 24, sizeBits > 0, sizeBits <= 31 else {
+    guard countBits > 0, countBits <= 24, sizeBits > 0, sizeBits <= 28 else {
       throw DumpError.corruptKernelData(
         structure: "printk_ringbuffer", address: address,
         reason: "count_bits \(countBits) / size_bits \(sizeBits) out of range")
