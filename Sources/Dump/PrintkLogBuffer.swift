@@ -63,7 +63,7 @@ public struct PrintkLogBuffer: Sendable {
   }
 
   public func records(in memory: any KernelMemoryReader) throws -> PrintkLog {
-    guard bufferLength >= UInt32(clamping: layout.headerSize), bufferLength <= 1 << 30 else {
+    guard bufferLength >= UInt32(clamping: layout.headerSize), bufferLength <= 1 << 28 else {
       throw DumpError.corruptKernelData(
         structure: "log_buf", address: buffer, reason: "log_buf_len \(bufferLength) out of range")
     }
