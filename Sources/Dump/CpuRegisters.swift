@@ -11,9 +11,13 @@ public struct CpuRegisters: Sendable, Equatable {
   public var registers: [(name: String, value: UInt64)]
   /// Control registers (QEMU notes only): cr0, cr1, cr2, cr3, cr4.
   public var controlRegisters: [UInt64]
+  /// The vCPU number in a QEMU dump, whose notes come per vCPU in order; nil in a
+  /// kdump vmcore, where offline CPUs are simply missing and numbers are not stored.
+  public var vcpu: Int?
 
   public static func == (lhs: CpuRegisters, rhs: CpuRegisters) -> Bool {
     lhs.source == rhs.source && lhs.pid == rhs.pid && lhs.controlRegisters == rhs.controlRegisters
+      && lhs.vcpu == rhs.vcpu
       && lhs.registers.map(\.name) == rhs.registers.map(\.name)
       && lhs.registers.map(\.value) == rhs.registers.map(\.value)
   }
@@ -60,6 +64,7 @@ public struct CpuRegisters: Sendable, Equatable {
     }
     source = .qemu
     pid = Int32(truncatingIfNeeded: index + 1)
+    vcpu = index
     var registers: [(String, UInt64)] = []
     for (position, name) in Self.qemuNames.enumerated() {
       registers.append((name, try reader.u64(8 + 8 * position, name)))

@@ -26,13 +26,11 @@ public struct CrashScene: Sendable, Equatable {
       if panicMessage != nil && cpu != nil { break }
     }
     if let pid, let cpu {
-      let prstatus = cpus.filter { $0.source == .prstatus }
-      let qemu = cpus.filter { $0.source == .qemu }
-      if !qemu.isEmpty {
-        // QEMU numbers its notes by vCPU (pr_pid = index + 1).
-        registers = prstatus.first { $0.pid == Int32(cpu + 1) } ?? qemu.first { $0.pid == Int32(cpu + 1) }
+      if cpus.contains(where: { $0.vcpu != nil }) {
+        registers = cpus.first { $0.vcpu == cpu }
       } else {
-        registers = prstatus.first { $0.pid == Int32(truncatingIfNeeded: pid) }
+        // kdump: NT_PRSTATUS carries the pid running on each CPU, not its number.
+        registers = cpus.first { $0.pid == Int32(truncatingIfNeeded: pid) }
       }
     }
   }

@@ -167,6 +167,7 @@ public struct Vmcore: Sendable {
         problems.append("a \(note.name) note at offset \(note.fileOffset) cannot be decoded: \(error)")
       }
     }
+    cpus = mergeQemuNotes(cpus)
     if let note = notes.first(where: { $0.name == "VMCOREINFO" }) {
       return (cpus, VmcoreInfo(text: note.descriptor), .note)
     }
@@ -189,6 +190,22 @@ public struct Vmcore: Sendable {
   public func clearSequence() throws -> UInt64 {
     guard let vmcoreInfo else { throw DumpError.noVmcoreInfo }
     return try PrintkRingBuffer.clearSequence(vmcoreInfo: vmcoreInfo, memory: try kernelMemory())
+  }
+
+  /// QEMU writes an NT_PRSTATUS and a QEMUCPUState note per vCPU, in vCPU order:
+  /// one CPU each, with the NT_PRSTATUS registers, QEMU's control registers and the
+  /// vCPU number.
+  static func mergeQemuNotes(_ cpus: [CpuRegisters]) -> [CpuRegisters] {
+    let prstatus = cpus.filter { $0.source == .prstatus }
+    let qemu = cpus.filter { $0.source == .qemu }
+    guard !qemu.isEmpty else { return cpus }
+    guard prstatus.count == qemu.count else { return qemu }
+    return zip(prstatus, qemu).map { pair in
+      var cpu = pair.0
+      cpu.controlRegisters = pair.1.controlRegisters
+      cpu.vcpu = pair.1.vcpu
+      return cpu
+    }
   }
 
   /// The kernel's virtual memory, translated through its page tables.

@@ -64,7 +64,7 @@ struct InfoCommand: ParsableCommand {
       let names = ["rip", "rsp", "rbp", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "eflags", "rflags"]
       let regs = names.compactMap { name in cpu[name].map { "\(name)=\(hex($0))" } }
       let label =
-        cpu.source == CpuRegisters.Source.qemu ? "vcpu \(cpu.pid - 1)" : "cpu \(index) pid \(cpu.pid)"
+        cpu.vcpu.map { "vcpu \($0)" } ?? "cpu \(index) pid \(cpu.pid)"
       lines.append("  \(label) (\(cpu.source.rawValue)): " + regs.joined(separator: " "))
       if cpu.controlRegisters.count == 5 {
         lines.append(

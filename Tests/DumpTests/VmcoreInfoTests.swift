@@ -87,6 +87,33 @@ final class CrashSceneTests: XCTestCase {
     XCTAssertEqual(scene.registers?["rip"], 0xAA)
   }
 
+  func testQemuNotesMergeIntoOneCpuPerVcpu() throws {
+    func qemuState(rip: UInt64, cr3: UInt64) -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: 432)
+      bytes.put(UInt32(1), at: 0)
+      bytes.put(UInt32(432), at: 4)
+      bytes.put(rip, at: 8 + 16 * 8)
+      bytes.put(cr3, at: 392 + 3 * 8)
+      return bytes
+    }
+    let notes = [
+      elfNote(name: "CORE", type: 1, descriptor: prstatus(pid: 1, rip: 0xA0, rsp: 0)),
+      elfNote(name: "CORE", type: 1, descriptor: prstatus(pid: 2, rip: 0xA1, rsp: 0)),
+      elfNote(name: "QEMU", type: 0, descriptor: qemuState(rip: 0xA0, cr3: 0x1000)),
+      elfNote(name: "QEMU", type: 0, descriptor: qemuState(rip: 0xA1, cr3: 0x2000)),
+    ].reduce([], +)
+    var memory = SparseMemory()
+    memory.write(UInt64(0), at: 0)
+    let dump = try Vmcore(
+      source: MemoryByteSource(name: "q.elf", bytes: ElfWriter.write(memory: memory, notes: notes)))
+    XCTAssertEqual(dump.cpus.map(\.vcpu), [0, 1])
+    XCTAssertEqual(dump.cpus.map { $0.controlRegisters[3] }, [0x1000, 0x2000])
+    XCTAssertEqual(dump.cpus.map { $0["rip"] }, [0xA0, 0xA1])
+    // In a QEMU dump the log's CPU number picks the vCPU, whatever pid ran there.
+    let scene = CrashScene(records: [record("CPU: 1 PID: 1 Comm: init Not tainted")], cpus: dump.cpus)
+    XCTAssertEqual(scene.registers?["rip"], 0xA1)
+  }
+
   func testShortPrstatusIsATruncationError() {
     let note = ElfNote(name: "CORE", type: 1, descriptor: [UInt8](repeating: 0, count: 200), fileOffset: 4096)
     XCTAssertThrowsError(try CpuRegisters(prstatus: note, path: "core")) { error in
