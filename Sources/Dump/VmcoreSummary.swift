@@ -23,6 +23,9 @@ public struct VmcoreSummary: Sendable {
   /// The crashing CPU and task, when the log names them.
   public var scene: CrashScene?
   public var logRecords: Int?
+  /// kdump-compressed: pages the machine had, and pages the dump holds.
+  public var memoryPages: UInt64?
+  public var dumpedPages: UInt64?
 
   public init(_ dump: Vmcore) {
     path = dump.path
@@ -32,6 +35,13 @@ public struct VmcoreSummary: Sendable {
       compression = codecs.isEmpty ? ["none"] : codecs
       dumpLevel = header.dumpLevel
       headerVersion = header.version
+      if let kdump = dump.physical as? KdumpCompressedDump {
+        memoryPages = kdump.memoryPages
+        dumpedPages = kdump.dumpedPages
+      } else if let split = dump.physical as? SplitDump {
+        memoryPages = split.parts.first?.memoryPages
+        dumpedPages = split.parts.reduce(0) { $0 + $1.dumpedPages }
+      }
     } else {
       compression = ["none"]
     }

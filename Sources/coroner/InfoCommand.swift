@@ -35,6 +35,11 @@ struct InfoCommand: ParsableCommand {
     add("format", s.format + (s.headerVersion.map { ", header version \($0)" } ?? ""))
     add("compression", s.compression.joined(separator: ", "))
     add("dump level", s.dumpLevel.map(String.init))
+    if let memory = s.memoryPages, let dumped = s.dumpedPages {
+      add(
+        "pages",
+        "\(dumped) of \(memory) dumped (\(memory > dumped ? memory - dumped : 0) excluded by the dump level)")
+    }
     add("kernel", s.kernelRelease ?? "unknown (no VMCOREINFO)")
     add("build id", s.buildID)
     add("page size", String(s.pageSize))
@@ -97,6 +102,8 @@ struct InfoCommand: ParsableCommand {
     fields.append("\"kernel_release\":\(opt(s.kernelRelease))")
     fields.append("\"build_id\":\(opt(s.buildID))")
     fields.append("\"page_size\":\(s.pageSize)")
+    fields.append("\"memory_pages\":\(s.memoryPages.map { String($0) } ?? "null")")
+    fields.append("\"dumped_pages\":\(s.dumpedPages.map { String($0) } ?? "null")")
     fields.append("\"physical_end\":\(str(hex(s.physicalEnd)))")
     fields.append("\"kaslr_offset\":\(opt(s.kaslrOffset.map(hex)))")
     let physBase: String? = s.physBase.map { hex(UInt64(bitPattern: $0)) }
