@@ -140,6 +140,28 @@ final class RealDumpTests: XCTestCase {
     }
   }
 
+  /// QEMU dumps of 5.10, 6.1, 6.1 with 5-level paging and 6.12, rewritten to
+  /// /proc/vmcore's layout so vmcore-dmesg reads them: byte for byte the same text.
+  func testQemuDumpsEqualVmcoreDmesgOnAProcVmcoreLayoutCopy() throws {
+    guard
+      RealDumps.run("vmcore-dmesg", ["--help"]) != nil
+        || FileManager.default.fileExists(atPath: "/usr/sbin/vmcore-dmesg")
+    else { throw XCTSkip("vmcore-dmesg is not installed") }
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-proc-\(getpid()).elf")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: copy) }
+    var checked = 0
+    for name in ["kaslr.elf", "k510.elf", "k612.elf", "la57.elf"] {
+      guard let path = RealDumps.path(name) else { continue }
+      try ProcVmcoreLayout.rewrite(path, to: copy)
+      let expected = try XCTUnwrap(
+        RealDumps.run("vmcore-dmesg", [copy]), "vmcore-dmesg fails on the copy of \(name)")
+      XCTAssertEqual(try dmesg(path), [UInt8](expected), name)
+      checked += 1
+    }
+    if checked == 0 { throw XCTSkip("no QEMU ELF dumps in \(RealDumps.directory)") }
+  }
+
   func testFiveLevelPagingGuest() throws {
     let path = try require("la57.elf")
     let dump = try Vmcore.open(path: path)
