@@ -20,12 +20,13 @@ let package = Package(
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
-    .target(name: "Dump", dependencies: ["KernelLog"]),
+    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"]),
     // Addresses -> names and source lines.
     .target(name: "Symbols", dependencies: ["Dump", "CZlib"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
-    // The system zlib (zlib1g-dev): compressed pstore records and /proc/config.gz.
+    // The system zlib (zlib1g-dev): dump pages, compressed sections, pstore records.
+    // zstd, lzo and snappy are loaded at run time (see Dump/PageCodec.swift).
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
@@ -41,7 +42,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
-    .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
+    .testTarget(
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),

@@ -13,7 +13,10 @@ struct Coroner: ParsableCommand {
       title, the guilty function and the trace.
       """,
     version: CoronerVersion.string,
-    subcommands: [Doctor.self, Arm.self, Disarm.self, Pstore.self, Symbolize.self]
+    subcommands: [
+      DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self, Arm.self, Disarm.self,
+      Pstore.self,
+    ]
   )
 }
 

@@ -1,0 +1,160 @@
+/// A kdump-compressed dump (`KDUMP   `, makedumpfile `-c/-l/-p/-z` and QEMU `-z/-l/-s`
+/// once rearranged), read page by page through its bitmaps and page descriptors
+/// (vmcore-format.md §2). The source may be a plain file or a flattened stream seen
+/// through `FlattenedSource`.
+public struct KdumpCompressedDump: PhysicalMemory {
+  public let source: any ByteSource
+  public let header: KdumpHeader
+  public let notes: [ElfNote]
+  /// VMCOREINFO text from the sub-header, when it has one.
+  public let vmcoreInfoText: [UInt8]?
+  let memoryBitmap: PfnBitmap
+  let dumpedBitmap: PfnBitmap
+  let cache = PageCache()
+  /// The page frames this file holds: all of them, or its part of a split dump
+  /// (`makedumpfile --split`), whose descriptors start at the rank of its first PFN.
+  public let pfnRange: Range<UInt64>
+  let rankBase: UInt64
+
+  public var pageSize: Int { header.blockSize }
+  public var physicalEnd: UInt64 { header.maxMapNr * UInt64(header.blockSize) }
+
+  public init(source: any ByteSource) throws {
+    self.source = source
+    let path = source.name
+    header = try KdumpHeader(source: source)
+    let block = UInt64(header.blockSize)
+    // One bitmap is ceil(ceil(max_mapnr/8)/block) blocks; the area normally holds two.
+    let bitmapBytes = (header.maxMapNr + 7) / 8
+    let oneBitmapBlocks = (bitmapBytes + block - 1) / block
+    guard header.bitmapBlocks >= oneBitmapBlocks, header.bitmapBlocks <= source.size / block else {
+      throw DumpError.badField(
+        path: path, offset: 436, field: "bitmap_blocks",
+        expected: "at least \(oneBitmapBlocks) blocks for max_mapnr \(header.maxMapNr), within the file")
+    }
+    let twoBitmaps = header.bitmapBlocks >= 2 * oneBitmapBlocks
+    let first = try source.read(
+      at: header.bitmapOffset, count: Int(bitmapBytes), expected: "1st bitmap")
+    memoryBitmap = PfnBitmap(bytes: first)
+    if twoBitmaps {
+      let secondOffset = header.bitmapOffset + header.bitmapBlocks / 2 * block
+      dumpedBitmap = PfnBitmap(
+        bytes: try source.read(at: secondOffset, count: Int(bitmapBytes), expected: "2nd bitmap"))
+    } else {
+      dumpedBitmap = memoryBitmap
+    }
+    var notes: [ElfNote] = []
+    if let (offset, size) = header.notesRange, size > 0 {
+      guard size < 1 << 26 else {
+        throw DumpError.badField(path: path, offset: block + 56, field: "size_note", expected: "under 64 MiB")
+      }
+      let blob = try source.read(at: offset, count: Int(size), expected: "ELF notes")
+      notes = try ElfNote.parse(blob, path: path, fileOffset: offset)
+    }
+    self.notes = notes
+    if header.split, let start = header.startPFN, let end = header.endPFN {
+      guard start <= end, end <= header.maxMapNr else {
+        throw DumpError.badField(
+          path: path, offset: block + 80, field: "start_pfn/end_pfn",
+          expected: "a range within max_mapnr \(header.maxMapNr), found \(start)..<\(end)")
+      }
+      pfnRange = start..<end
+    } else {
+      pfnRange = 0..<header.maxMapNr
+    }
+    rankBase = dumpedBitmap.rank(pfnRange.lowerBound)
+    if let (offset, size) = header.vmcoreInfoRange, size > 0, size < 1 << 20 {
+      vmcoreInfoText = try source.read(at: offset, count: Int(size), expected: "VMCOREINFO")
+    } else {
+      vmcoreInfoText = nil
+    }
+  }
+
+  /// Number of pages the dump holds data for.
+  public var dumpedPages: UInt64 { dumpedBitmap.rank(pfnRange.upperBound) - rankBase }
+  /// Number of pages the dumped machine had.
+  public var memoryPages: UInt64 { memoryBitmap.count }
+
+  public var presentRanges: [Range<UInt64>] {
+    let block = UInt64(pageSize)
+    return dumpedBitmap.runs(limit: pfnRange.upperBound).compactMap { run in
+      let low = max(run.lowerBound, pfnRange.lowerBound)
+      return low < run.upperBound ? low * block..<run.upperBound * block : nil
+    }
+  }
+
+  /// The page descriptors of an incomplete or truncated dump that hold no data.
+  public func countMissingPages(limit: Int = Int.max) -> UInt64 {
+    let total = dumpedPages
+    let tableEnd = header.descriptorsOffset + total * 24
+    guard tableEnd > source.size else { return 0 }
+    let present = source.size > header.descriptorsOffset ? (source.size - header.descriptorsOffset) / 24 : 0
+    return total - present
+  }
+
+  /// The decoded page `pfn`.
+  public func page(_ pfn: UInt64) throws -> [UInt8] {
+    let address = pfn &* UInt64(pageSize)
+    guard pfnRange.contains(pfn) else { throw DumpError.physicalNotInDump(address: address) }
+    guard dumpedBitmap.contains(pfn) else {
+      if memoryBitmap.contains(pfn) { throw DumpError.pageExcluded(address: address) }
+      throw DumpError.physicalNotInDump(address: address)
+    }
+    return try cache.page(pfn) { try load(pfn, address: address) }
+  }
+
+  private func load(_ pfn: UInt64, address: UInt64) throws -> [UInt8] {
+    let path = source.name
+    let rank = dumpedBitmap.rank(pfn) - rankBase
+    let descOffset = header.descriptorsOffset + rank * 24
+    guard source.contains(offset: descOffset, count: 24) else {
+      throw DumpError.pageMissing(address: address, reason: "page descriptor past the end of \(path)")
+    }
+    let desc = try source.read(at: descOffset, count: 24, expected: "page_desc")
+    let reader = FieldReader(bytes: desc, path: path, fileOffset: descOffset, structure: "page_desc")
+    let offset = try reader.i64(0, "offset")
+    let size = try reader.u32(8, "size")
+    let flags = try reader.u32(12, "flags")
+    if offset == 0 && size == 0 {
+      let why = header.isIncomplete ? "the dump is flagged incomplete" : "the descriptor is empty"
+      throw DumpError.pageMissing(address: address, reason: why)
+    }
+    guard offset > 0, size > 0, Int(size) <= pageSize else {
+      throw DumpError.badPage(
+        address: address, fileOffset: descOffset,
+        reason: "descriptor offset \(offset) size \(size) (expected 1 to \(pageSize) bytes)")
+    }
+    guard let codec = PageCodec(flags: flags) else {
+      throw DumpError.badPage(
+        address: address, fileOffset: descOffset, reason: "unknown flags \(hex(UInt64(flags)))")
+    }
+    guard source.contains(offset: UInt64(offset), count: UInt64(size)) else {
+      throw DumpError.pageMissing(address: address, reason: "page data past the end of \(path)")
+    }
+    let stored = try source.read(at: UInt64(offset), count: Int(size), expected: "page data")
+    do {
+      return try codec.decode(stored, pageSize: pageSize)
+    } catch let error as PageCodecError {
+      if case .unavailable(let codec, let library) = error {
+        throw DumpError.codecUnavailable(codec: codec, library: library)
+      }
+      throw DumpError.badPage(address: address, fileOffset: UInt64(offset), reason: error.description)
+    }
+  }
+
+  public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(count)
+    let size = UInt64(pageSize)
+    var current = address
+    while result.count < count {
+      let pfn = current / size
+      let within = Int(current % size)
+      let take = min(count - result.count, pageSize - within)
+      let data = try page(pfn)
+      result.append(contentsOf: data[within..<within + take])
+      current &+= UInt64(take)
+    }
+    return result
+  }
+}

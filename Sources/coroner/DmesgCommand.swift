@@ -1,0 +1,99 @@
+import ArgumentParser
+import Dump
+
+/// `coroner dmesg VMCORE`: the kernel log from a dump, without debuginfo.
+struct DmesgCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dmesg",
+    abstract: "Print the kernel log saved in a vmcore (ELF, kdump-compressed or flattened).",
+    discussion: """
+      The default output is the text vmcore-dmesg prints: `[    1.234567] message`, \
+      with bytes that are neither printable nor space written as \\xNN. Works on QEMU \
+      dumps and dumps without debuginfo: addresses are translated through the kernel's \
+      own page tables.
+      """)
+
+  @Argument(help: "The vmcore file (several files: the parts of a makedumpfile --split dump).")
+  var vmcore: [String]
+
+  @Flag(help: "One JSON object per record, with every field.")
+  var json = false
+
+  @Flag(help: "Print the text bytes as they are, without escaping.")
+  var raw = false
+
+  @Flag(help: "Only the records after the last `dmesg -C` (clear_seq), as `makedumpfile --partial-dmesg`.")
+  var afterClear = false
+
+  /// Which tool's text form to reproduce.
+  enum Style: String, ExpressibleByArgument, CaseIterable {
+    case vmcoreDmesg = "vmcore-dmesg", makedumpfile, kernel
+  }
+
+  @Option(
+    help: """
+      Text form: vmcore-dmesg (default), makedumpfile (as `makedumpfile --dump-dmesg` \
+      1.7.2 prints it) or kernel (the prefix on every line, as the console shows it).
+      """)
+  var style: Style = .vmcoreDmesg
+
+  func run() throws {
+    let dump = DumpCommandSupport.open(vmcore)
+    let log: PrintkLog
+    do {
+      log = try dump.kernelLog()
+    } catch {
+      DumpCommandSupport.fail(error)
+    }
+    var records = log.records
+    if afterClear {
+      do {
+        let clear = try dump.clearSequence()
+        records = records.filter { $0.sequence >= clear }
+      } catch {
+        DumpCommandSupport.fail(error)
+      }
+    }
+    var output: [UInt8] = []
+    output.reserveCapacity(records.count * 80)
+    for record in records {
+      if json {
+        output += Array(Self.json(record).utf8)
+        output.append(UInt8(ascii: "\n"))
+      } else if raw {
+        DmesgFormatter.raw(record, into: &output)
+      } else {
+        switch style {
+        case .vmcoreDmesg: DmesgFormatter.vmcoreDmesg(record, into: &output)
+        case .makedumpfile: DmesgFormatter.makedumpfile(record, into: &output)
+        case .kernel: DmesgFormatter.kernel(record, into: &output)
+        }
+      }
+    }
+    DumpCommandSupport.write(output)
+    for problem in dump.problems + log.problems {
+      DumpCommandSupport.writeError("coroner: warning: \(vmcore.joined(separator: " ")): \(problem)\n")
+    }
+  }
+
+  static func json(_ record: PrintkRecord) -> String {
+    var fields = [
+      "\"seq\":\(record.sequence)", "\"ts_nsec\":\(record.timestampNanoseconds)",
+      "\"facility\":\(record.facility)", "\"level\":\(record.level)", "\"flags\":\(record.flags)",
+    ]
+    if let caller = record.callerID {
+      fields.append("\"caller\":\(DumpCommandSupport.jsonString(record.logRecord.caller?.description ?? ""))")
+      fields.append("\"caller_id\":\(caller)")
+    }
+    fields.append("\"continuation\":\(record.isContinuation)")
+    if record.isTextLost { fields.append("\"text_lost\":true") }
+    fields.append("\"text\":\(DumpCommandSupport.jsonString(String(decoding: record.text, as: UTF8.self)))")
+    if !record.dictionary.isEmpty {
+      let pairs = record.dictionary.map {
+        "\(DumpCommandSupport.jsonString($0.key)):\(DumpCommandSupport.jsonString($0.value))"
+      }
+      fields.append("\"dictionary\":{\(pairs.joined(separator: ","))}")
+    }
+    return "{" + fields.joined(separator: ",") + "}"
+  }
+}
