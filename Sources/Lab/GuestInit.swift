@@ -54,7 +54,9 @@ public enum GuestInit {
     script += """
       n=0
       while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
-      if [ -e /proc/vmcore ]; then
+      if [ ! -b /dev/vda ]; then
+        echo "coroner-lab: no capture disk /dev/vda"
+      elif [ -e /proc/vmcore ]; then
         size=$(stat -c %s /proc/vmcore)
         echo "coroner-lab: vmcore size $size"
         if \(save); then

@@ -78,7 +78,7 @@ extension LabCache {
     var tree = KernelTree(
       release: release, label: kernel.rawValue, packageVersion: try apt.candidateVersion(image),
       image: unpacked.appendingPathComponent("boot/vmlinuz-\(release)").path,
-      modulesDir: unpacked.appendingPathComponent("lib/modules/\(release)").path,
+      modulesDir: Self.modulesDir(in: unpacked, release: release).path,
       buildDir: nil, compiler: nil, noModulesReason: nil)
     switch compiler {
     case .success(let cc):
@@ -95,6 +95,14 @@ extension LabCache {
     let data = try JSONEncoder().encode(tree)
     try data.write(to: stampFile(kernel))
     return tree
+  }
+
+  /// Bookworm and older ship modules in /lib/modules; trixie (merged /usr) in
+  /// /usr/lib/modules.
+  static func modulesDir(in unpacked: URL, release: String) -> URL {
+    let merged = unpacked.appendingPathComponent("usr/lib/modules/\(release)")
+    if FileManager.default.fileExists(atPath: merged.path) { return merged }
+    return unpacked.appendingPathComponent("lib/modules/\(release)")
   }
 
   /// Reads the cached host facts or probes the accelerator and caches the answer.
