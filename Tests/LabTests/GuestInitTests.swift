@@ -6,20 +6,24 @@ final class GuestInitTests: XCTestCase {
   func testCrashScriptArmsDetectorsThenKdumpThenDetonates() throws {
     let scenario = try ScenarioCatalogue.named("softlockup")
     let script = GuestInit.crashScript(
-      scenario: scenario, modules: ["virtio_ring", "virtio"], kexecLoad: "/opt/kexec/kexec -p /capture/vmlinuz")
+      scenario: scenario, modules: ["virtio_ring", "virtio"],
+      kexecLoad: "/opt/kexec/kexec -p /capture/vmlinuz")
     let lines = script.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.first, "#!/bin/busybox sh")
     func index(_ prefix: String) throws -> Int {
       try XCTUnwrap(lines.firstIndex { $0.hasPrefix(prefix) }, prefix)
     }
-    XCTAssertLessThan(try index("insmod /lib/modules/virtio_ring.ko"), try index("insmod /lib/modules/virtio.ko"))
-    XCTAssertLessThan(try index("echo 1 > /proc/sys/kernel/softlockup_panic"), try index("/opt/kexec/kexec -p"))
+    XCTAssertLessThan(
+      try index("insmod /lib/modules/virtio_ring.ko"), try index("insmod /lib/modules/virtio.ko"))
+    XCTAssertLessThan(
+      try index("echo 1 > /proc/sys/kernel/softlockup_panic"), try index("/opt/kexec/kexec -p"))
     XCTAssertLessThan(try index("/opt/kexec/kexec -p"), try index("insmod /lib/detonators/det_spin.ko"))
     XCTAssertEqual(lines.last, "while true; do sleep 1; done")
   }
 
   func testSysrqScenarioNeedsNoModule() throws {
-    let script = GuestInit.crashScript(scenario: try ScenarioCatalogue.named("panic"), modules: [], kexecLoad: nil)
+    let script = GuestInit.crashScript(
+      scenario: try ScenarioCatalogue.named("panic"), modules: [], kexecLoad: nil)
     XCTAssertTrue(script.contains("echo c > /proc/sysrq-trigger"))
     XCTAssertFalse(script.contains("detonators"))
     XCTAssertFalse(script.contains("kexec"))
@@ -50,7 +54,10 @@ final class GuestInitTests: XCTestCase {
       """
     XCTAssertEqual(
       SharedLibraries.parseLdd(ldd),
-      ["/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libxenctrl.so.4.17", "/lib64/ld-linux-x86-64.so.2"])
+      [
+        "/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libxenctrl.so.4.17",
+        "/lib64/ld-linux-x86-64.so.2",
+      ])
     let depends = """
       linux-headers-6.1.0-56-amd64
         Depends: linux-headers-6.1.0-56-common

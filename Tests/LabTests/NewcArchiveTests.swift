@@ -28,19 +28,26 @@ final class NewcArchiveTests: XCTestCase {
 
     XCTAssertEqual(try Data(contentsOf: unpacked.appendingPathComponent("lib/modules/virtio.ko")), binary)
     XCTAssertEqual(try Data(contentsOf: unpacked.appendingPathComponent("etc/empty")), Data())
-    XCTAssertEqual(try String(contentsOf: unpacked.appendingPathComponent("a/b/c/odd"), encoding: .utf8), "xyz")
+    XCTAssertEqual(
+      try String(contentsOf: unpacked.appendingPathComponent("a/b/c/odd"), encoding: .utf8), "xyz")
     XCTAssertEqual(try permissions(unpacked.appendingPathComponent("init")), 0o755)
     XCTAssertEqual(try permissions(unpacked.appendingPathComponent("a/b/c/odd")), 0o600)
     var isDirectory: ObjCBool = false
-    XCTAssertTrue(FileManager.default.fileExists(atPath: unpacked.appendingPathComponent("proc").path, isDirectory: &isDirectory))
+    XCTAssertTrue(
+      FileManager.default.fileExists(
+        atPath: unpacked.appendingPathComponent("proc").path, isDirectory: &isDirectory))
     XCTAssertTrue(isDirectory.boolValue)
     XCTAssertEqual(
-      try FileManager.default.destinationOfSymbolicLink(atPath: unpacked.appendingPathComponent("bin/sh").path),
+      try FileManager.default.destinationOfSymbolicLink(
+        atPath: unpacked.appendingPathComponent("bin/sh").path),
       "busybox")
     let listed = try Subprocess.run(["sh", "-c", "cpio -t --quiet < \"$0\"", archive.path])
     XCTAssertEqual(
       Set(listed.split(separator: "\n").map(String.init)),
-      ["init", "lib", "lib/modules", "lib/modules/virtio.ko", "etc", "etc/empty", "a", "a/b", "a/b/c", "a/b/c/odd", "proc", "bin", "bin/sh"])
+      [
+        "init", "lib", "lib/modules", "lib/modules/virtio.ko", "etc", "etc/empty", "a", "a/b", "a/b/c",
+        "a/b/c/odd", "proc", "bin", "bin/sh",
+      ])
   }
 
   /// Every header and every file body starts on a 4-byte boundary, and the archive ends
@@ -75,7 +82,8 @@ final class NewcArchiveTests: XCTestCase {
 extension XCTestCase {
   /// A fresh folder removed when the test ends.
   func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-test-\(UUID().uuidString)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "coroner-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
     return folder

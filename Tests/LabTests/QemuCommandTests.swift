@@ -44,7 +44,8 @@ final class QemuCommandTests: XCTestCase {
     XCTAssertEqual(value(after: "-monitor", in: args), "unix:/tmp/run/monitor.sock,server=on,wait=off")
     XCTAssertFalse(args.contains("vmcoreinfo"))
     let drives = args.indices.filter { args[$0] == "-drive" }.map { args[$0 + 1] }
-    XCTAssertEqual(drives, ["file=/tmp/run/a.img,format=raw,if=virtio", "file=/tmp/run/b.img,format=raw,if=virtio"])
+    XCTAssertEqual(
+      drives, ["file=/tmp/run/a.img,format=raw,if=virtio", "file=/tmp/run/b.img,format=raw,if=virtio"])
   }
 
   func testShellLineQuotesSpaces() {
@@ -60,9 +61,12 @@ final class QemuCommandTests: XCTestCase {
       release: "r", label: "6.1", packageVersion: nil, image: "/k", modulesDir: nil, buildDir: "/b",
       compiler: "gcc-12", noModulesReason: nil)
     let notifier = try ScenarioCatalogue.named("panic-notifier")
-    let kdump = LabRunRequest(scenario: notifier, kernel: tree, capture: .kdump, out: URL(fileURLWithPath: "/o"))
-    XCTAssertEqual(kdump.kernelParameters, ["console=ttyS0", "crashkernel=256M", "crash_kexec_post_notifiers"])
-    let elf = LabRunRequest(scenario: notifier, kernel: tree, capture: .qemuELF, out: URL(fileURLWithPath: "/o"))
+    let kdump = LabRunRequest(
+      scenario: notifier, kernel: tree, capture: .kdump, out: URL(fileURLWithPath: "/o"))
+    XCTAssertEqual(
+      kdump.kernelParameters, ["console=ttyS0", "crashkernel=256M", "crash_kexec_post_notifiers"])
+    let elf = LabRunRequest(
+      scenario: notifier, kernel: tree, capture: .qemuELF, out: URL(fileURLWithPath: "/o"))
     XCTAssertEqual(elf.kernelParameters, ["console=ttyS0"])
     let rcu = LabRunRequest(
       scenario: try ScenarioCatalogue.named("rcu-stall"), kernel: tree, capture: .qemuKdump,

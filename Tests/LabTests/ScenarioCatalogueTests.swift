@@ -16,7 +16,10 @@ final class ScenarioCatalogueTests: XCTestCase {
     XCTAssertEqual(Set(names).count, names.count)
     XCTAssertEqual(
       Set(names),
-      ["panic", "oops", "bug", "warn", "softlockup", "hung-task", "rcu-stall", "hardlockup", "panic-notifier"])
+      [
+        "panic", "oops", "bug", "warn", "softlockup", "hung-task", "rcu-stall", "hardlockup",
+        "panic-notifier",
+      ])
     XCTAssertThrowsError(try ScenarioCatalogue.named("nope"))
   }
 
@@ -59,7 +62,8 @@ final class ScenarioCatalogueTests: XCTestCase {
     let rcu = try ScenarioCatalogue.named("rcu-stall")
     XCTAssertTrue(rcu.kernelParameters.contains("sysctl.kernel.panic_on_rcu_stall=1"))
     XCTAssertTrue(rcu.kernelParameters.contains("rcupdate.rcu_cpu_stall_timeout=3"))
-    XCTAssertEqual(try ScenarioCatalogue.named("panic-notifier").kdumpParameters, ["crash_kexec_post_notifiers"])
+    XCTAssertEqual(
+      try ScenarioCatalogue.named("panic-notifier").kdumpParameters, ["crash_kexec_post_notifiers"])
     XCTAssertEqual(try ScenarioCatalogue.named("panic").trigger, .sysrq("c"))
   }
 
@@ -71,6 +75,7 @@ final class ScenarioCatalogueTests: XCTestCase {
     XCTAssertEqual(Set(runnable61), Set(ScenarioCatalogue.names).subtracting(["hardlockup"]))
     let runnable612 = table.cells.filter { $0.kernel == "6.12" && $0.refusal == nil }.map(\.scenario)
     XCTAssertEqual(runnable612, ["panic"])
-    XCTAssertTrue(table.cells.filter { $0.kernel == "5.10" }.allSatisfy { $0.refusal?.contains("setup") ?? false })
+    XCTAssertTrue(
+      table.cells.filter { $0.kernel == "5.10" }.allSatisfy { $0.refusal?.contains("setup") ?? false })
   }
 }
