@@ -127,7 +127,7 @@ public struct LabRunner: Sendable {
       timings: Scene.Timings(
         bootSeconds: Self.seconds(start, detonated), detectSeconds: Self.seconds(detonated, detected),
         captureSeconds: Self.seconds(detected, captured), totalSeconds: Self.seconds(start, captured)),
-      vmcore: "vmcore", vmcoreBytes: bytes, console: "console.log",
+      vmcore: "vmcore", vmcoreBytes: bytes, vmcoreFilter: nil, console: "console.log",
       createdAt: ISO8601DateFormatter().string(from: Date()))
     try scene.write(to: request.out)
     return scene

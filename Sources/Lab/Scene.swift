@@ -32,6 +32,8 @@ public struct Scene: Codable, Sendable {
   /// The vmcore's file name in the scene folder and its size in bytes.
   public var vmcore: String
   public var vmcoreBytes: UInt64
+  /// How the vmcore was filtered after capture (e.g. `makedumpfile -c -d 31`), if it was.
+  public var vmcoreFilter: String?
   public var console: String
   public var createdAt: String
 
