@@ -16,7 +16,9 @@ struct DetonatorBuilder {
   }
 
   /// Builds all detonators into `folder` (or reuses them when a build of the same sources
-  /// is already there) and returns the folder holding the `.ko` files.
+  /// is already there) and returns the folder holding the `.ko` files. The build happens
+  /// in a folder of its own and is renamed into place, so parallel runs never see half a
+  /// build.
   func build(into folder: URL) throws -> URL {
     guard let buildDir = kernel.buildDir, let compiler = kernel.compiler else {
       throw LabError.notRunnable(
@@ -26,16 +28,33 @@ struct DetonatorBuilder {
     let fm = FileManager.default
     let sources = try Self.sources()
     let fingerprint = try Self.fingerprint(of: sources, extra: [kernel.release, buildDir, compiler])
-    let stamp = folder.appendingPathComponent("sources.fingerprint")
-    if (try? String(contentsOf: stamp, encoding: .utf8)) == fingerprint { return folder }
-    try? fm.removeItem(at: folder)
-    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    if Self.stamp(in: folder) == fingerprint { return folder }
+    let staging = folder.deletingLastPathComponent()
+      .appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString.prefix(8))")
+    try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(at: staging) }
     for file in try fm.contentsOfDirectory(atPath: sources.path) {
-      try fm.copyItem(at: sources.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+      try fm.copyItem(at: sources.appendingPathComponent(file), to: staging.appendingPathComponent(file))
     }
-    try Subprocess.run(["make", "-C", buildDir, "M=\(folder.path)", "CC=\(compiler)", "modules"])
-    try Data(fingerprint.utf8).write(to: stamp)
+    // The staging path is random: map it away so BUG() and WARN() lines name a stable
+    // file (`detonators/det_bug.c`), as a report's title should not depend on the cache.
+    try Subprocess.run([
+      "make", "-C", buildDir, "M=\(staging.path)", "CC=\(compiler)",
+      "KCFLAGS=-ffile-prefix-map=\(staging.path)=detonators", "modules",
+    ])
+    try Data(fingerprint.utf8).write(to: staging.appendingPathComponent("sources.fingerprint"))
+    if Self.stamp(in: folder) == fingerprint { return folder }  // another run finished first
+    try? fm.removeItem(at: folder)
+    do {
+      try fm.moveItem(at: staging, to: folder)
+    } catch  where Self.stamp(in: folder) == fingerprint {
+      return folder
+    }
     return folder
+  }
+
+  static func stamp(in folder: URL) -> String? {
+    try? String(contentsOf: folder.appendingPathComponent("sources.fingerprint"), encoding: .utf8)
   }
 
   /// A digest of the sources and build inputs, so edited sources rebuild (FNV-1a, 64 bits:

@@ -1,5 +1,8 @@
 /// The `/init` shell scripts of the lab's initramfs images, run by busybox's sh as PID 1.
-/// Lines the host waits for start with `coroner-lab:`.
+/// Lines the host waits for start with `coroner-lab:`. They go through /dev/kmsg, not the
+/// tty: a panic flushes the kernel log to the console, while tty output still queued in
+/// the UART is lost when kexec jumps to the capture kernel. They also land in the dump's
+/// own log, which then says what the lab did.
 public enum GuestInit {
   static let prologue = """
     #!/bin/busybox sh
@@ -8,6 +11,7 @@ public enum GuestInit {
     mount -t proc proc /proc
     mount -t sysfs sysfs /sys
     mount -t devtmpfs devtmpfs /dev
+    say() { echo "coroner-lab: $*" > /dev/kmsg; }
 
     """
 
@@ -15,7 +19,7 @@ public enum GuestInit {
   static let idle = "while true; do sleep 1; done\n"
 
   static func loadModules(_ names: [String]) -> String {
-    names.map { "insmod /lib/modules/\($0).ko || echo \"coroner-lab: insmod \($0) failed\"\n" }.joined()
+    names.map { "insmod /lib/modules/\($0).ko || say \"insmod \($0) failed\"\n" }.joined()
   }
 
   /// The crash guest: arms the detectors, arms kdump when asked, then detonates.
@@ -23,17 +27,17 @@ public enum GuestInit {
     scenario: Scenario, modules: [String], kexecLoad: String?
   ) -> String {
     var script = prologue
-    script += "echo \"coroner-lab: guest up $(uname -r)\"\n"
+    script += "say \"guest up $(uname -r)\"\n"
     script += loadModules(modules)
     for (key, value) in scenario.sysctls {
       let file = "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/")
-      script += "echo \(value) > \(file) || echo \"coroner-lab: cannot set \(key)\"\n"
+      script += "echo \(value) > \(file) || say \"cannot set \(key)\"\n"
     }
     if let kexecLoad {
-      script += "\(kexecLoad) || echo \"coroner-lab: kexec failed\"\n"
-      script += "echo \"coroner-lab: kdump loaded $(cat /sys/kernel/kexec_crash_loaded)\"\n"
+      script += "\(kexecLoad) || say \"kexec failed\"\n"
+      script += "say \"kdump loaded $(cat /sys/kernel/kexec_crash_loaded)\"\n"
     }
-    script += "echo \"coroner-lab: detonating \(scenario.name)\"\n"
+    script += "say \"detonating \(scenario.name)\"\n"
     switch scenario.trigger {
     case .sysrq(let key): script += "echo \(key) > /proc/sysrq-trigger\n"
     case .module(let name): script += "insmod /lib/detonators/\(name).ko\n"
@@ -49,24 +53,24 @@ public enum GuestInit {
   /// size the host must read back, syncs (else the disk may stay empty) and powers off.
   public static func captureScript(modules: [String], save: String = rawCopy) -> String {
     var script = prologue
-    script += "echo \"coroner-lab: capture kernel up $(uname -r)\"\n"
+    script += "say \"capture kernel up $(uname -r)\"\n"
     script += loadModules(modules)
     script += """
       n=0
       while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done
       if [ ! -b /dev/vda ]; then
-        echo "coroner-lab: no capture disk /dev/vda"
+        say "no capture disk /dev/vda"
       elif [ -e /proc/vmcore ]; then
         size=$(stat -c %s /proc/vmcore)
-        echo "coroner-lab: vmcore size $size"
+        say "vmcore size $size"
         if \(save); then
           sync
-          echo "coroner-lab: vmcore saved $size"
+          say "vmcore saved $size"
         else
-          echo "coroner-lab: vmcore save failed"
+          say "vmcore save failed"
         fi
       else
-        echo "coroner-lab: no /proc/vmcore"
+        say "no /proc/vmcore"
       fi
       sync
       poweroff -f

@@ -68,8 +68,11 @@ public struct LabRunner: Sendable {
     progress("building the guest for \(scenario.name) on \(request.kernel.release)")
     let initrd = work.appendingPathComponent("initramfs.cpio")
     try prepareInitramfs(request, work: work).write(to: initrd)
+    // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
-    try? fm.removeItem(at: vmcore)
+    for stale in ["vmcore", "console.log", "scene.json"] {
+      try? fm.removeItem(at: request.out.appendingPathComponent(stale))
+    }
     let disk = work.appendingPathComponent("vmcore.disk")
     var command = QemuCommand(
       kernel: request.kernel.image, serialLog: request.out.appendingPathComponent("console.log").path)

@@ -72,6 +72,8 @@ struct Stage {
       throw LabError.captureFailed(
         method: request.capture.rawValue, reason: error, consoleTail: console.tail())
     }
+    // QEMU creates the file readable by its owner only; the scene is meant to be shared.
+    try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: vmcore.path)
     let attributes = try? FileManager.default.attributesOfItem(atPath: vmcore.path)
     guard let size = (attributes?[.size] as? NSNumber)?.uint64Value, size > 0 else {
       throw LabError.captureFailed(
