@@ -25,28 +25,24 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
     ]
   }
 
-  /// The host compiler that builds modules for this kernel, or why none can.
+  /// The compiler that builds modules for this kernel.
   ///
   /// Debian builds 5.10 with gcc 10 and 6.12 with gcc 14; the lab's host (Debian 12) has
   /// gcc 12. A module built with gcc 12 loads into 5.10 (Kbuild only warns). For 6.12 the
   /// headers' config passes gcc 14 options (`-fmin-function-alignment=16`) that gcc 12
-  /// rejects, and trixie's gcc 14 needs a newer glibc than the host's, so 6.12 runs only
-  /// the scenarios that need no module.
-  public var moduleCompiler: Result<String, ModuleCompilerUnavailable> {
+  /// rejects, so trixie's own gcc 14 is unpacked beside the kernel (see `SuiteToolchain`).
+  public var moduleToolchain: ModuleToolchain {
     switch self {
-    case .v5_10, .v6_1: return .success("gcc-12")
-    case .v6_12:
-      return .failure(
-        ModuleCompilerUnavailable(
-          reason: "6.12 modules need gcc 14 (the host has gcc 12); only sysrq scenarios run"))
+    case .v5_10, .v6_1: return .host(compiler: "gcc-12")
+    case .v6_12: return .suite(gccVersion: 14)
     }
   }
-
-  /// The Kbuild package that carries `scripts/` for this series.
-  var kbuildPackage: String { "linux-kbuild-\(rawValue)" }
 }
 
-/// Why modules cannot be built for a kernel.
-public struct ModuleCompilerUnavailable: Error, Sendable, Equatable {
-  public var reason: String
+/// Where the compiler for a kernel's modules comes from.
+public enum ModuleToolchain: Sendable, Equatable {
+  /// A compiler installed on the host (a HostPrerequisites package).
+  case host(compiler: String)
+  /// The suite's own gcc, unpacked in the kernel's cache folder with the libraries it needs.
+  case suite(gccVersion: Int)
 }

@@ -27,7 +27,8 @@ struct DetonatorBuilder {
     }
     let fm = FileManager.default
     let sources = try Self.sources()
-    let fingerprint = try Self.fingerprint(of: sources, extra: [kernel.release, buildDir, compiler])
+    let fingerprint = try Self.fingerprint(
+      of: sources, extra: [kernel.release, buildDir, compiler] + (kernel.makeArguments ?? []))
     if Self.stamp(in: folder) == fingerprint { return folder }
     let staging = folder.deletingLastPathComponent()
       .appendingPathComponent(".\(folder.lastPathComponent).\(UUID().uuidString.prefix(8))")
@@ -38,10 +39,11 @@ struct DetonatorBuilder {
     }
     // The staging path is random: map it away so BUG() and WARN() lines name a stable
     // file (`detonators/det_bug.c`), as a report's title should not depend on the cache.
-    try Subprocess.run([
-      "make", "-C", buildDir, "M=\(staging.path)", "CC=\(compiler)",
-      "KCFLAGS=-ffile-prefix-map=\(staging.path)=detonators", "modules",
-    ])
+    try Subprocess.run(
+      [
+        "make", "-C", buildDir, "M=\(staging.path)", "CC=\(compiler)",
+        "KCFLAGS=-ffile-prefix-map=\(staging.path)=detonators",
+      ] + (kernel.makeArguments ?? []) + ["modules"])
     try Data(fingerprint.utf8).write(to: staging.appendingPathComponent("sources.fingerprint"))
     if Self.stamp(in: folder) == fingerprint { return folder }  // another run finished first
     try? fm.removeItem(at: folder)

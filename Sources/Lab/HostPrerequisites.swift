@@ -7,7 +7,7 @@ public enum HostPrerequisites {
   /// build detonator modules, the reference dump tools the lab tests compare against.
   public static let packages = [
     "qemu-system-x86", "busybox-static", "kexec-tools", "makedumpfile", "crash", "cpio",
-    "zstd", "xz-utils", "gcc-12", "make", "libc6-dev", "debian-archive-keyring",
+    "zstd", "xz-utils", "gcc-12", "binutils", "make", "libc6-dev", "debian-archive-keyring",
   ]
 
   /// The packages of `packages` that dpkg does not report as installed.

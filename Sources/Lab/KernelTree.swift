@@ -19,6 +19,8 @@ public struct KernelTree: Codable, Sendable, Equatable {
   /// The C compiler for external modules, or nil with `noModulesReason`.
   public var compiler: String?
   public var noModulesReason: String?
+  /// Extra `make` variables for the external-module build.
+  public var makeArguments: [String]?
 
   /// Whether detonator modules can be built for this kernel.
   public var canBuildModules: Bool { buildDir != nil && compiler != nil }

@@ -57,13 +57,13 @@ extension LabCache {
     }
     let release = String(image.dropFirst("linux-image-".count))
     var packages = [image]
-    let compiler = kernel.moduleCompiler
-    if case .success = compiler {
-      let headers = "linux-headers-\(release)"
-      packages.append(headers)
-      packages += try apt.depends(headers).filter {
-        $0.hasPrefix("linux-headers-") || $0.hasPrefix("linux-kbuild-")
-      }
+    let headers = "linux-headers-\(release)"
+    packages.append(headers)
+    packages += try apt.depends(headers).filter {
+      $0.hasPrefix("linux-headers-") || $0.hasPrefix("linux-kbuild-")
+    }
+    if case .suite(let gcc) = kernel.moduleToolchain {
+      packages += SuiteToolchain.packages(gccVersion: gcc)
     }
     let debs = debsDir(kernel)
     try? FileManager.default.removeItem(at: debs)
@@ -80,14 +80,16 @@ extension LabCache {
       image: unpacked.appendingPathComponent("boot/vmlinuz-\(release)").path,
       modulesDir: Self.modulesDir(in: unpacked, release: release).path,
       buildDir: nil, compiler: nil, noModulesReason: nil)
-    switch compiler {
-    case .success(let cc):
-      let build = unpacked.appendingPathComponent("usr/src/linux-headers-\(release)")
-      try HeadersTree.relocate(build, unpackedRoot: unpacked)
-      tree.buildDir = build.path
-      tree.compiler = cc
-    case .failure(let why):
-      tree.noModulesReason = why.reason
+    let build = unpacked.appendingPathComponent("usr/src/linux-headers-\(release)")
+    try HeadersTree.relocate(build, unpackedRoot: unpacked)
+    tree.buildDir = build.path
+    // Debian's headers ship no vmlinux, so there is no base for module BTF (and no pahole).
+    tree.makeArguments = ["CONFIG_DEBUG_INFO_BTF_MODULES="]
+    switch kernel.moduleToolchain {
+    case .host(let compiler):
+      tree.compiler = compiler
+    case .suite(let gcc):
+      tree.compiler = try SuiteToolchain(root: unpacked).install(gccVersion: gcc).path
     }
     guard FileManager.default.fileExists(atPath: tree.image) else {
       throw LabError.missingInput(path: tree.image, expected: "the kernel image of \(image)")

@@ -36,6 +36,9 @@ struct LabRunCommand: ParsableCommand {
   @Option(help: "Multiply every timeout by this factor.")
   var timeoutScale = 1.0
 
+  @Flag(help: "Print scene.json to standard output instead of a summary.")
+  var json = false
+
   func validate() throws {
     if (kernelImage == nil) != (kernelBuild == nil) {
       throw ValidationError("--kernel-image and --kernel-build go together")
@@ -64,6 +67,11 @@ struct LabRunCommand: ParsableCommand {
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
         out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale)
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
+      if json {
+        let data = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("scene.json"))
+        print(String(decoding: data, as: UTF8.self))
+        return
+      }
       let t = scene.timings
       print("\(scene.scenario) on \(scene.kernel.release) captured with \(scene.capture.rawValue) in \(out)")
       print(

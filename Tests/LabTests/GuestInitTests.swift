@@ -77,3 +77,32 @@ final class GuestInitTests: XCTestCase {
     XCTAssertNil(KernelModules.moduleName("modules.dep"))
   }
 }
+
+final class SuiteToolchainTests: XCTestCase {
+  func testToolchainsPerKernel() {
+    XCTAssertEqual(DebianKernel.v6_1.moduleToolchain, .host(compiler: "gcc-12"))
+    XCTAssertEqual(DebianKernel.v5_10.moduleToolchain, .host(compiler: "gcc-12"))
+    XCTAssertEqual(DebianKernel.v6_12.moduleToolchain, .suite(gccVersion: 14))
+    XCTAssertTrue(SuiteToolchain.packages(gccVersion: 14).contains("gcc-14-x86-64-linux-gnu"))
+  }
+
+  func testHostGlibcIsKnown() {
+    XCTAssertGreaterThanOrEqual(SuiteToolchain.hostGlibcMinor(), 17)
+  }
+
+  /// A wrapped program still runs, through the loader the wrapper names.
+  func testWrapperRunsTheRealProgram() throws {
+    let folder = try temporaryFolder()
+    let toolchain = SuiteToolchain(root: folder)
+    try FileManager.default.createDirectory(at: toolchain.libraryDir, withIntermediateDirectories: true)
+    // The host's own loader stands in for the suite's.
+    try FileManager.default.createSymbolicLink(
+      at: toolchain.loader, withDestinationURL: URL(fileURLWithPath: "/lib64/ld-linux-x86-64.so.2"))
+    let program = folder.appendingPathComponent("echo")
+    try FileManager.default.copyItem(at: URL(fileURLWithPath: "/bin/echo"), to: program)
+    XCTAssertEqual(try SuiteToolchain.executables(under: folder).map(\.lastPathComponent), ["echo"])
+    try toolchain.wrap(program)
+    XCTAssertEqual(try Subprocess.run([program.path, "wrapped"]), "wrapped\n")
+    XCTAssertTrue(FileManager.default.fileExists(atPath: program.path + ".real"))
+  }
+}

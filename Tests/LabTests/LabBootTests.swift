@@ -22,6 +22,8 @@ final class LabBootTests: XCTestCase {
   func test61PanicNotifier() throws { try boot("panic-notifier", on: .v6_1) }
   func test510Panic() throws { try boot("panic", on: .v5_10) }
   func test612Panic() throws { try boot("panic", on: .v6_12) }
+  /// A module on 6.12, built by trixie's gcc 14 unpacked beside the kernel.
+  func test612SoftLockup() throws { try boot("softlockup", on: .v6_12) }
 
   /// Every scenario `lab list` marks runnable on 6.1 has its boot test, and the rest are
   /// refused with a reason.
