@@ -11,7 +11,8 @@ struct SerialConsole {
 
   /// The console's last lines, for errors.
   func tail(_ lines: Int = 25) -> String {
-    Subprocess.tail(text.replacingOccurrences(of: "\r", with: ""), lines: lines)
+    let clean = text.replacingOccurrences(of: "\r", with: "")
+    return clean.isEmpty ? "(the console is empty)" : Subprocess.tail(clean, lines: lines)
   }
 
   /// Waits until the console contains one of `needles` (returns it), QEMU exits, or the
