@@ -22,7 +22,8 @@ struct QemuMonitor {
   }
 
   private func connect() throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    // Close-on-exec: a QEMU started meanwhile by a parallel run must not inherit it.
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw LabError.monitor(socket: socketPath, reason: "socket: errno \(errno)") }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)

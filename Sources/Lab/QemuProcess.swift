@@ -22,12 +22,16 @@ final class QemuProcess {
   var isRunning: Bool { process.isRunning }
   var exitStatus: Int32 { process.terminationStatus }
 
-  /// Ends QEMU and waits for it.
-  func stop() {
-    if process.isRunning {
-      process.terminate()
-      process.waitUntilExit()
+  /// Ends QEMU and waits for it: SIGTERM first, SIGKILL when QEMU is still there after a
+  /// grace period. A QEMU started from a libdispatch worker thread inherits that thread's
+  /// signal mask, in which SIGTERM is blocked, so SIGTERM alone may never arrive.
+  func stop(grace: TimeInterval = 3) {
+    guard process.isRunning else { return }
+    process.terminate()
+    if !wait(until: Date().addingTimeInterval(grace)) {
+      kill(process.processIdentifier, SIGKILL)
     }
+    process.waitUntilExit()
   }
 
   /// Waits until QEMU exits or `deadline` passes; true when it exited.

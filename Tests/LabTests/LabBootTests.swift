@@ -45,6 +45,34 @@ final class LabBootTests: XCTestCase {
     }
   }
 
+  /// Two runs at once keep to their own folders, sockets and disks, and both capture.
+  func testParallelRunsDoNotCollide() throws {
+    let tree = try Self.kernel(.v6_1)
+    let scenario = try ScenarioCatalogue.named("panic")
+    let folders = [try temporaryFolder(), try temporaryFolder()]
+    let results = ResultBox(count: folders.count)
+    DispatchQueue.concurrentPerform(iterations: folders.count) { index in
+      let request = LabRunRequest(
+        scenario: scenario, kernel: tree, capture: .qemuKdump, out: folders[index],
+        accelerator: Self.accelerator, timeoutScale: 3)
+      results.set(index, Result { try LabRunner().run(request) })
+    }
+    for (index, folder) in folders.enumerated() {
+      let scene = try XCTUnwrap(results.get(index)).get()
+      let vmcore = folder.appendingPathComponent(scene.vmcore)
+      defer { try? FileManager.default.removeItem(at: vmcore) }
+      let console = try String(contentsOf: folder.appendingPathComponent("console.log"), encoding: .utf8)
+      XCTAssertTrue(console.contains(scenario.marker))
+      // QEMU's -z output is makedumpfile's flattened stream.
+      let handle = try FileHandle(forReadingFrom: vmcore)
+      defer { try? handle.close() }
+      XCTAssertEqual(try handle.read(upToCount: 12), Data("makedumpfile".utf8))
+    }
+    XCTAssertNotEqual(
+      try XCTUnwrap(results.get(0)).get().qemuCommandLine, try XCTUnwrap(results.get(1)).get().qemuCommandLine
+    )
+  }
+
   private func boot(_ name: String, on kernel: DebianKernel) throws {
     let tree = try Self.kernel(kernel)
     let scenario = try ScenarioCatalogue.named(name)
@@ -91,5 +119,25 @@ final class LabBootTests: XCTestCase {
     }
     let report = try XCTUnwrap(setupResult).get()
     return try XCTUnwrap(report.kernels.first { $0.kernel == kernel }?.tree)
+  }
+}
+
+/// Results written from concurrent runs.
+private final class ResultBox: @unchecked Sendable {
+  private var results: [Result<Scene, Error>?]
+  private let lock = NSLock()
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ result: Result<Scene, Error>) {
+    lock.lock()
+    results[index] = result
+    lock.unlock()
+  }
+
+  func get(_ index: Int) -> Result<Scene, Error>? {
+    lock.lock()
+    defer { lock.unlock() }
+    return results[index]
   }
 }
