@@ -74,18 +74,7 @@ public struct LabRunner: Sendable {
       try? fm.removeItem(at: request.out.appendingPathComponent(stale))
     }
     let disk = work.appendingPathComponent("vmcore.disk")
-    var command = QemuCommand(
-      kernel: request.kernel.image, serialLog: request.out.appendingPathComponent("console.log").path)
-    command.accelerator = request.accelerator
-    command.memoryMiB = request.memoryMiB
-    command.cpus = request.cpus
-    command.initrd = initrd.path
-    command.kernelParameters = request.kernelParameters
-    command.monitorSocket = work.appendingPathComponent("monitor.sock").path
-    if request.capture == .kdump {
-      try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
-      command.disks = [disk.path]
-    }
+    let command = try qemuCommand(request, initrd: initrd, work: work, disk: disk)
 
     progress("booting QEMU (\(request.accelerator.rawValue))")
     let qemu = try QemuProcess(command: command, output: work.appendingPathComponent("qemu.out"))
@@ -120,20 +109,46 @@ public struct LabRunner: Sendable {
     let captured = Date()
     qemu.stop()
 
-    let scene = Scene(
+    let scene = Self.scene(
+      request, command: command, bytes: bytes, times: [start, detonated, detected, captured])
+    try scene.write(to: request.out)
+    return scene
+  }
+
+  /// QEMU for this run: the kernel, the initramfs, a monitor socket in the run's own
+  /// folder, and for kdump a sparse raw disk the capture kernel writes the dump to.
+  func qemuCommand(_ request: LabRunRequest, initrd: URL, work: URL, disk: URL) throws -> QemuCommand {
+    var command = QemuCommand(
+      kernel: request.kernel.image, serialLog: request.out.appendingPathComponent("console.log").path)
+    command.accelerator = request.accelerator
+    command.memoryMiB = request.memoryMiB
+    command.cpus = request.cpus
+    command.initrd = initrd.path
+    command.kernelParameters = request.kernelParameters
+    command.monitorSocket = work.appendingPathComponent("monitor.sock").path
+    if request.capture == .kdump {
+      try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
+      command.disks = [disk.path]
+    }
+    return command
+  }
+
+  /// scene.json's content; `times` are QEMU's start, detonation, detection and capture.
+  static func scene(_ request: LabRunRequest, command: QemuCommand, bytes: UInt64, times: [Date]) -> Scene {
+    let kernel = request.kernel
+    let scenario = request.scenario
+    let at = { (index: Int) in times.indices.contains(index) ? times[index] : Date() }
+    return Scene(
       kernel: Scene.Kernel(
-        release: request.kernel.release, label: request.kernel.label,
-        packageVersion: request.kernel.packageVersion),
+        release: kernel.release, label: kernel.label, packageVersion: kernel.packageVersion),
       scenario: scenario.name, expectedKind: scenario.kind, marker: scenario.marker,
       guiltyFunction: scenario.guiltyFunction, capture: request.capture, accelerator: request.accelerator,
       qemuCommandLine: command.shellLine, kernelCommandLine: command.kernelParameters.joined(separator: " "),
       timings: Scene.Timings(
-        bootSeconds: Self.seconds(start, detonated), detectSeconds: Self.seconds(detonated, detected),
-        captureSeconds: Self.seconds(detected, captured), totalSeconds: Self.seconds(start, captured)),
+        bootSeconds: seconds(at(0), at(1)), detectSeconds: seconds(at(1), at(2)),
+        captureSeconds: seconds(at(2), at(3)), totalSeconds: seconds(at(0), at(3))),
       vmcore: "vmcore", vmcoreBytes: bytes, vmcoreFilter: nil, console: "console.log",
       createdAt: ISO8601DateFormatter().string(from: Date()))
-    try scene.write(to: request.out)
-    return scene
   }
 
   /// The crash guest's initramfs: detonators built (or reused) for the kernel, and for
