@@ -43,8 +43,11 @@ struct GuestImages {
   ) throws -> Data {
     var kexecLoad: String?
     if let kdump {
-      kexecLoad =
-        "\(Self.kexecPath) -p \(Self.captureImagePath) --initrd=\(Self.captureInitrdPath) --append=\"\(kdump.append)\""
+      // kexec_load(2) first (kexec-tools reads /proc/kcore for it), then kexec_file_load(2),
+      // so that a self-built kernel with either KEXEC or KEXEC_FILE can arm kdump.
+      let arguments =
+        "-p \(Self.captureImagePath) --initrd=\(Self.captureInitrdPath) --append=\"\(kdump.append)\""
+      kexecLoad = "{ \(Self.kexecPath) \(arguments) || \(Self.kexecPath) -s \(arguments); }"
     }
     var tree = try baseTree { GuestInit.crashScript(scenario: scenario, modules: $0, kexecLoad: kexecLoad) }
     if let module = scenario.module {

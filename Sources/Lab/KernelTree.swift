@@ -26,7 +26,15 @@ public struct KernelTree: Codable, Sendable, Equatable {
   public var canBuildModules: Bool { buildDir != nil && compiler != nil }
 
   /// A kernel the user built: `image` is its bzImage, `buildDir` its build tree, which
-  /// holds `include/config/kernel.release` and the in-tree modules.
+  /// holds `include/config/kernel.release` and the in-tree modules (found by name, so
+  /// virtio_blk may be a module or built in).
+  ///
+  /// The guest needs, besides a bootable x86_64 kernel with a serial console: MODULES,
+  /// BLK_DEV_INITRD, DEVTMPFS, PROC_FS, SYSFS, BINFMT_SCRIPT, MAGIC_SYSRQ, VIRTIO_PCI and
+  /// VIRTIO_BLK, ACPI (so `poweroff -f` ends QEMU), FW_CFG_SYSFS for QEMU's vmcoreinfo
+  /// device, the detectors of the scenario (SOFTLOCKUP_DETECTOR, DETECT_HUNG_TASK), and for
+  /// kdump CRASH_DUMP, PROC_VMCORE, RELOCATABLE and KEXEC with PROC_KCORE, or KEXEC_FILE.
+  /// A tinyconfig with these options boots and captures in the lab.
   public static func custom(image: String, buildDir: String) throws -> KernelTree {
     let releaseFile = URL(fileURLWithPath: buildDir).appendingPathComponent("include/config/kernel.release")
     guard let text = try? String(contentsOf: releaseFile, encoding: .utf8) else {
