@@ -1,0 +1,48 @@
+/// The Debian kernels the lab boots: one per suite, named by their upstream series.
+///
+/// Each suite is read together with its security suite, so the lab boots the kernel a
+/// patched Debian machine of that release runs today (for bookworm: 6.1.0-NN from
+/// bookworm-security rather than the older point-release kernel).
+public enum DebianKernel: String, CaseIterable, Codable, Sendable {
+  case v5_10 = "5.10"
+  case v6_1 = "6.1"
+  case v6_12 = "6.12"
+
+  /// The Debian suite that ships this series.
+  public var suite: String {
+    switch self {
+    case .v5_10: return "bullseye"
+    case .v6_1: return "bookworm"
+    case .v6_12: return "trixie"
+    }
+  }
+
+  /// The suites apt reads for this kernel: the release and its security updates.
+  public var aptSuites: [(uri: String, suite: String)] {
+    [
+      ("http://deb.debian.org/debian", suite),
+      ("http://deb.debian.org/debian-security", "\(suite)-security"),
+    ]
+  }
+
+  /// The compiler that builds modules for this kernel.
+  ///
+  /// Debian builds 5.10 with gcc 10 and 6.12 with gcc 14; the lab's host (Debian 12) has
+  /// gcc 12. A module built with gcc 12 loads into 5.10 (Kbuild only warns). For 6.12 the
+  /// headers' config passes gcc 14 options (`-fmin-function-alignment=16`) that gcc 12
+  /// rejects, so trixie's own gcc 14 is unpacked beside the kernel (see `SuiteToolchain`).
+  public var moduleToolchain: ModuleToolchain {
+    switch self {
+    case .v5_10, .v6_1: return .host(compiler: "gcc-12")
+    case .v6_12: return .suite(gccVersion: 14)
+    }
+  }
+}
+
+/// Where the compiler for a kernel's modules comes from.
+public enum ModuleToolchain: Sendable, Equatable {
+  /// A compiler installed on the host (a HostPrerequisites package).
+  case host(compiler: String)
+  /// The suite's own gcc, unpacked in the kernel's cache folder with the libraries it needs.
+  case suite(gccVersion: Int)
+}

@@ -1,0 +1,187 @@
+import Foundation
+
+/// One run of the lab: a scenario on a kernel with a capture method, into a folder.
+public struct LabRunRequest: Sendable {
+  public var scenario: Scenario
+  public var kernel: KernelTree
+  public var capture: CaptureMethod
+  public var out: URL
+  public var accelerator: Accelerator
+  public var memoryMiB: Int
+  public var cpus: Int
+  /// Guest memory reserved for the capture kernel (`crashkernel=`).
+  public var crashKernelMiB: Int
+  /// Scales every timeout: TCG on a loaded 2-core host needs patience.
+  public var timeoutScale: Double
+
+  public init(
+    scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
+    accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int = 256,
+    timeoutScale: Double = 1
+  ) {
+    self.scenario = scenario
+    self.kernel = kernel
+    self.capture = capture
+    self.out = out
+    self.accelerator = accelerator
+    self.memoryMiB = memoryMiB
+    self.cpus = cpus
+    self.crashKernelMiB = crashKernelMiB
+    self.timeoutScale = timeoutScale
+  }
+
+  /// The guest kernel's command line for this run.
+  public var kernelParameters: [String] {
+    var parameters = ["console=ttyS0"]
+    if capture == .kdump {
+      parameters.append("crashkernel=\(crashKernelMiB)M")
+      parameters += scenario.kdumpParameters
+    }
+    return parameters + scenario.kernelParameters
+  }
+
+  /// The capture kernel's command line: one CPU, devices reset, and a reboot (which ends
+  /// QEMU under -no-reboot) if the capture kernel itself panics.
+  public static let captureKernelParameters = "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1"
+}
+
+/// Runs lab scenarios.
+public struct LabRunner: Sendable {
+  public var cache: LabCache
+
+  public init(cache: LabCache = LabCache()) {
+    self.cache = cache
+  }
+
+  /// Boots, detonates, captures; leaves console.log, vmcore and scene.json in `request.out`.
+  public func run(_ request: LabRunRequest, progress: (String) -> Void = { _ in }) throws -> Scene {
+    let scenario = request.scenario
+    if let reason = scenario.refusal(kernel: request.kernel, accelerator: request.accelerator) {
+      throw LabError.notRunnable(scenario: scenario.name, kernel: request.kernel.label, reason: reason)
+    }
+    let fm = FileManager.default
+    try fm.createDirectory(at: request.out, withIntermediateDirectories: true)
+    let work = fm.temporaryDirectory.appendingPathComponent("coroner-lab-\(UUID().uuidString.prefix(8))")
+    try fm.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(at: work) }
+
+    progress("building the guest for \(scenario.name) on \(request.kernel.release)")
+    let initrd = work.appendingPathComponent("initramfs.cpio")
+    try prepareInitramfs(request, work: work).write(to: initrd)
+    // A scene left by an earlier run in the same folder must not be read as this one's.
+    let vmcore = request.out.appendingPathComponent("vmcore")
+    for stale in ["vmcore", "console.log", "scene.json"] {
+      try? fm.removeItem(at: request.out.appendingPathComponent(stale))
+    }
+    let disk = work.appendingPathComponent("vmcore.disk")
+    let command = try qemuCommand(request, initrd: initrd, work: work, disk: disk)
+
+    progress("booting QEMU (\(request.accelerator.rawValue))")
+    let qemu = try QemuProcess(command: command, output: work.appendingPathComponent("qemu.out"))
+    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
+    let start = Date()
+    try qemu.start()
+    defer { qemu.stop() }
+    let stage = Stage(
+      request: request, qemu: qemu, console: console, qemuOutput: work.appendingPathComponent("qemu.out"))
+
+    try stage.waitForConsole(
+      ["coroner-lab: detonating"], failures: ["coroner-lab: kexec failed", "coroner-lab: insmod"],
+      what: "boot and detonate", seconds: 120)
+    let detonated = Date()
+    if request.capture == .kdump, !console.text.contains("coroner-lab: kdump loaded 1") {
+      throw LabError.captureFailed(
+        method: "kdump", reason: "the capture kernel is not loaded", consoleTail: console.tail())
+    }
+    progress("detonated; waiting for \"\(scenario.marker)\"")
+    try stage.waitForConsole(
+      [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
+    let detected = Date()
+
+    progress("capturing with \(request.capture.rawValue)")
+    let bytes: UInt64
+    switch request.capture {
+    case .kdump:
+      bytes = try stage.collectKdump(disk: disk, to: vmcore)
+    case .qemuELF, .qemuKdump:
+      bytes = try stage.dumpFromMonitor(socket: command.monitorSocket ?? "", to: vmcore)
+    }
+    let captured = Date()
+    qemu.stop()
+
+    let scene = Self.scene(
+      request, command: command, bytes: bytes, times: [start, detonated, detected, captured])
+    try scene.write(to: request.out)
+    return scene
+  }
+
+  /// QEMU for this run: the kernel, the initramfs, a monitor socket in the run's own
+  /// folder, and for kdump a sparse raw disk the capture kernel writes the dump to.
+  func qemuCommand(_ request: LabRunRequest, initrd: URL, work: URL, disk: URL) throws -> QemuCommand {
+    var command = QemuCommand(
+      kernel: request.kernel.image, serialLog: request.out.appendingPathComponent("console.log").path)
+    command.accelerator = request.accelerator
+    command.memoryMiB = request.memoryMiB
+    command.cpus = request.cpus
+    command.initrd = initrd.path
+    command.kernelParameters = request.kernelParameters
+    command.monitorSocket = work.appendingPathComponent("monitor.sock").path
+    if request.capture == .kdump {
+      try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
+      command.disks = [disk.path]
+    }
+    return command
+  }
+
+  /// scene.json's content; `times` are QEMU's start, detonation, detection and capture.
+  static func scene(_ request: LabRunRequest, command: QemuCommand, bytes: UInt64, times: [Date]) -> Scene {
+    let kernel = request.kernel
+    let scenario = request.scenario
+    let at = { (index: Int) in times.indices.contains(index) ? times[index] : Date() }
+    return Scene(
+      kernel: Scene.Kernel(
+        release: kernel.release, label: kernel.label, packageVersion: kernel.packageVersion),
+      scenario: scenario.name, expectedKind: scenario.kind, marker: scenario.marker,
+      guiltyFunction: scenario.guiltyFunction, capture: request.capture, accelerator: request.accelerator,
+      qemuCommandLine: command.shellLine, kernelCommandLine: command.kernelParameters.joined(separator: " "),
+      timings: Scene.Timings(
+        bootSeconds: seconds(at(0), at(1)), detectSeconds: seconds(at(1), at(2)),
+        captureSeconds: seconds(at(2), at(3)), totalSeconds: seconds(at(0), at(3))),
+      vmcore: "vmcore", vmcoreBytes: bytes, vmcoreFilter: nil, console: "console.log",
+      createdAt: ISO8601DateFormatter().string(from: Date()))
+  }
+
+  /// The crash guest's initramfs: detonators built (or reused) for the kernel, and for
+  /// kdump the capture kernel's own initramfs inside it.
+  func prepareInitramfs(_ request: LabRunRequest, work: URL) throws -> Data {
+    var detonators: URL?
+    if request.scenario.module != nil {
+      let folder =
+        request.kernel.label == "custom"
+        ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: request.kernel.release)
+      detonators = try DetonatorBuilder(kernel: request.kernel).build(into: folder)
+    }
+    let images = GuestImages(kernel: request.kernel)
+    var kdump: (captureInitramfs: Data, append: String)?
+    if request.capture == .kdump {
+      kdump = (try images.captureInitramfs(), LabRunRequest.captureKernelParameters)
+    }
+    return try images.crashInitramfs(scenario: request.scenario, detonators: detonators, kdump: kdump)
+  }
+
+  static func createSparseDisk(_ url: URL, bytes: UInt64) throws {
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+    do {
+      let handle = try FileHandle(forWritingTo: url)
+      try handle.truncate(atOffset: bytes)
+      try handle.close()
+    } catch {
+      throw LabError.io(
+        path: url.path, reason: "cannot create the capture disk: \(error.localizedDescription)")
+    }
+  }
+
+  static func seconds(_ from: Date, _ to: Date) -> Double {
+    (to.timeIntervalSince(from) * 100).rounded() / 100
+  }
+}

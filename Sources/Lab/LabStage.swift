@@ -1,0 +1,84 @@
+import Foundation
+
+/// The waits and captures of a running guest, each failing with the console's last lines.
+struct Stage {
+  var request: LabRunRequest
+  var qemu: QemuProcess
+  var console: SerialConsole
+  var qemuOutput: URL
+
+  /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout.
+  func waitForConsole(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
+    let limit = seconds * request.timeoutScale
+    let result = console.waitFor(
+      needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(limit))
+    if result.found != nil { return }
+    if let failure = result.failure {
+      throw LabError.captureFailed(
+        method: request.capture.rawValue, reason: "the guest said \"\(failure)\"", consoleTail: console.tail()
+      )
+    }
+    if !qemu.isRunning {
+      let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
+      throw LabError.captureFailed(
+        method: request.capture.rawValue,
+        reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
+        consoleTail: console.tail())
+    }
+    throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
+  }
+
+  /// kdump: the capture kernel boots, copies /proc/vmcore to the disk and powers off.
+  /// The disk holds the dump followed by zeros: it is cut to the size the guest reported.
+  func collectKdump(disk: URL, to vmcore: URL) throws -> UInt64 {
+    let limit = 240 * request.timeoutScale
+    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
+      throw LabError.guestTimeout(
+        stage: "save the vmcore and power off", seconds: limit, consoleTail: console.tail())
+    }
+    guard let size = Self.savedSize(in: console.text) else {
+      throw LabError.captureFailed(
+        method: "kdump", reason: "the capture kernel did not report a saved vmcore",
+        consoleTail: console.tail())
+    }
+    let fm = FileManager.default
+    do {
+      try fm.moveItem(at: disk, to: vmcore)
+      let handle = try FileHandle(forWritingTo: vmcore)
+      try handle.truncate(atOffset: size)
+      try handle.close()
+    } catch {
+      throw LabError.io(
+        path: vmcore.path, reason: "cannot keep the captured vmcore: \(error.localizedDescription)")
+    }
+    return size
+  }
+
+  /// The size in `coroner-lab: vmcore saved N`.
+  static func savedSize(in text: String) -> UInt64? {
+    guard let range = text.range(of: "coroner-lab: vmcore saved ") else { return nil }
+    let digits = text[range.upperBound...].prefix { $0.isNumber }
+    return UInt64(digits)
+  }
+
+  /// QEMU methods: once panic() has finished (the guest then idles forever), QEMU writes
+  /// the guest's memory through the monitor; the command returns when the file is whole.
+  func dumpFromMonitor(socket: String, to vmcore: URL) throws -> UInt64 {
+    try waitForConsole(["---[ end Kernel panic"], what: "finish panicking", seconds: 60)
+    guard let command = request.capture.monitorCommand(to: vmcore.path) else { return 0 }
+    let reply = try QemuMonitor(socketPath: socket).execute(command, timeout: 300 * request.timeoutScale)
+    let lines = reply.split(separator: "\n").map(String.init)
+    if let error = lines.first(where: { $0.lowercased().contains("error") }) {
+      throw LabError.captureFailed(
+        method: request.capture.rawValue, reason: error, consoleTail: console.tail())
+    }
+    // QEMU creates the file readable by its owner only; the scene is meant to be shared.
+    try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: vmcore.path)
+    let attributes = try? FileManager.default.attributesOfItem(atPath: vmcore.path)
+    guard let size = (attributes?[.size] as? NSNumber)?.uint64Value, size > 0 else {
+      throw LabError.captureFailed(
+        method: request.capture.rawValue, reason: "QEMU wrote no dump: \(reply)", consoleTail: console.tail())
+    }
+    return size
+  }
+}

@@ -1,0 +1,59 @@
+/// The kind of death a scenario causes, as the report parser should name it.
+public enum CrashKind: String, Codable, Sendable, CaseIterable {
+  case panic
+  case oops = "null-deref"
+  case bug
+  case warning
+  case softLockup = "soft-lockup"
+  case hungTask = "hung-task"
+  case rcuStall = "rcu-stall"
+  case hardLockup = "hard-lockup"
+}
+
+/// How a scenario sets off its crash inside the guest.
+public enum Trigger: Sendable, Equatable {
+  /// Writes the key to /proc/sysrq-trigger (drivers/tty/sysrq.c); needs no module.
+  case sysrq(Character)
+  /// Loads a detonator module from Sources/Lab/Detonators (its name without `.ko`).
+  case module(String)
+}
+
+/// One crash the lab can cause: how to arm the kernel's detectors, how to detonate, and
+/// what the console must show.
+public struct Scenario: Sendable {
+  public var name: String
+  public var summary: String
+  public var kind: CrashKind
+  /// A line fragment the console shows when the crash has been detected.
+  public var marker: String
+  /// The detonator function the report parser should name as the guilty frame, if any.
+  public var guiltyFunction: String?
+  public var trigger: Trigger
+  /// Sysctls /init writes before detonating (`kernel.panic_on_oops` -> /proc/sys/kernel/...).
+  public var sysctls: [(key: String, value: String)]
+  /// Extra kernel command-line parameters (detectors that have no sysctl knob at boot).
+  public var kernelParameters: [String]
+  /// Parameters needed only when kdump is armed.
+  public var kdumpParameters: [String]
+  /// Hard lockups are seen only by the NMI watchdog, which needs a performance counter.
+  public var needsPMU: Bool
+  /// How long the detector may take after detonation, in guest-visible seconds.
+  public var detectionSeconds: Double
+
+  /// Why the scenario cannot run on `kernel` under `accelerator`, or nil when it can.
+  public func refusal(kernel: KernelTree, accelerator: Accelerator) -> String? {
+    if needsPMU && accelerator == .tcg {
+      return "hard lockups need the NMI watchdog, which needs a PMU; QEMU TCG emulates none"
+    }
+    if case .module = trigger, !kernel.canBuildModules {
+      return kernel.noModulesReason ?? "no build tree to build the detonator module against"
+    }
+    return nil
+  }
+
+  /// The detonator module this scenario loads, if any.
+  public var module: String? {
+    if case .module(let name) = trigger { return name }
+    return nil
+  }
+}

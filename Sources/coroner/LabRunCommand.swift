@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+struct LabRunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Boot a kernel, detonate SCENARIO, capture the scene into --out.",
+    discussion: """
+      Leaves console.log (the whole serial console), vmcore and scene.json in the output \
+      folder. Exits non-zero with the console's last lines when the guest does not crash \
+      or capture in time.
+      """)
+
+  @Argument(help: "The scenario (see `coroner lab list`).")
+  var scenario: String
+
+  @Option(help: "Debian kernel: 5.10, 6.1 or 6.12.")
+  var kernel = "6.1"
+
+  @Option(help: "kdump (in-guest), qemu-elf or qemu-kdump.")
+  var capture = "kdump"
+
+  @Option(help: "Output folder.")
+  var out: String
+
+  @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
+  var kernelImage: String?
+
+  @Option(help: "The build tree of --kernel-image, for its modules and headers.")
+  var kernelBuild: String?
+
+  @Option(help: "tcg or kvm (default: what setup found working).")
+  var accel: String?
+
+  @Option(help: "Multiply every timeout by this factor.")
+  var timeoutScale = 1.0
+
+  @Flag(help: "Print scene.json to standard output instead of a summary.")
+  var json = false
+
+  func validate() throws {
+    if (kernelImage == nil) != (kernelBuild == nil) {
+      throw ValidationError("--kernel-image and --kernel-build go together")
+    }
+  }
+
+  func run() throws {
+    do {
+      let cache = LabCache()
+      let tree: KernelTree
+      if let kernelImage, let kernelBuild {
+        tree = try KernelTree.custom(image: kernelImage, buildDir: kernelBuild)
+      } else {
+        tree = try cache.kernel(try parseKernel(kernel))
+      }
+      guard let method = CaptureMethod(rawValue: capture) else {
+        throw LabError.unknownName(
+          kind: "capture method", name: capture, known: CaptureMethod.allCases.map(\.rawValue))
+      }
+      let accelName = accel ?? cache.host()?.accelerator ?? "tcg"
+      guard let accelerator = Accelerator(rawValue: accelName) else {
+        throw LabError.unknownName(
+          kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
+      }
+      let request = LabRunRequest(
+        scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
+        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale)
+      let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
+      if json {
+        let data = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("scene.json"))
+        print(String(decoding: data, as: UTF8.self))
+        return
+      }
+      let t = scene.timings
+      print("\(scene.scenario) on \(scene.kernel.release) captured with \(scene.capture.rawValue) in \(out)")
+      print(
+        String(
+          format: "  boot %.1f s, detect %.1f s, capture %.1f s, total %.1f s", t.bootSeconds,
+          t.detectSeconds, t.captureSeconds, t.totalSeconds))
+      print("  console.log, vmcore (\(scene.vmcoreBytes) bytes), scene.json")
+    } catch {
+      throw exitWithLabError(error)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+struct LabSetupCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "setup",
+    abstract: "Install the lab's packages and fetch the Debian kernels (idempotent).",
+    discussion: """
+      Installs QEMU, busybox-static, kexec-tools and the module build tools when missing, \
+      then fetches the kernels of bullseye (5.10), bookworm (6.1) and trixie (6.12), each \
+      with its security updates, through an apt configuration of the lab's own, into \
+      $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab).
+      """)
+
+  @Option(name: .long, help: "Only this kernel: 5.10, 6.1 or 6.12 (repeatable).")
+  var kernel: [String] = []
+
+  @Flag(help: "Fetch the kernels again even when they are cached.")
+  var refresh = false
+
+  func run() throws {
+    do {
+      let kernels = try kernel.isEmpty ? DebianKernel.allCases : kernel.map(parseKernel)
+      let report = try LabCache().setup(kernels: kernels, refresh: refresh, progress: labProgress)
+      print("cache: \(report.cacheRoot.path)")
+      if !report.installedPackages.isEmpty {
+        print("installed: \(report.installedPackages.joined(separator: " "))")
+      }
+      let kvm = report.host.kvmProblem.map { " (KVM unusable: \($0))" } ?? ""
+      print("accelerator: \(report.host.accelerator)\(kvm)")
+      for result in report.kernels {
+        let tree = result.tree
+        let how = result.fetched ? String(format: "fetched in %.1f s", result.seconds) : "cached"
+        print(
+          "kernel \(result.kernel.rawValue) (\(result.kernel.suite)): \(tree.release) \(tree.packageVersion ?? "") [\(how)]"
+        )
+        print("  image:   \(tree.image)")
+        if let build = tree.buildDir {
+          print("  headers: \(build) (modules with \(tree.compiler ?? "?"))")
+        } else if let why = tree.noModulesReason {
+          print("  modules: none: \(why)")
+        }
+      }
+    } catch {
+      throw exitWithLabError(error)
+    }
+  }
+}
+
+func parseKernel(_ name: String) throws -> DebianKernel {
+  guard let kernel = DebianKernel(rawValue: name) else {
+    throw LabError.unknownName(kind: "kernel", name: name, known: DebianKernel.allCases.map(\.rawValue))
+  }
+  return kernel
+}
