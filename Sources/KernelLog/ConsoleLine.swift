@@ -1,0 +1,26 @@
+/// A record as the report finder sees it: its text and its context, the stream it
+/// belongs to. With CONFIG_PRINTK_CALLER the context is the caller (`T123`, `C1`), so
+/// reports printed concurrently by several CPUs can be told apart; a timestamp alone
+/// gives the `console` context; a line with neither (a program's own output mixed
+/// into a console capture) has the empty context.
+struct ConsoleLine {
+  let text: String
+  let context: String
+  let record: Int
+
+  init(_ record: LogRecord, index: Int) {
+    text = record.text
+    record.isForeign ? (context = "foreign") : (context = ConsoleLine.context(of: record))
+    self.record = index
+  }
+
+  static func context(of record: LogRecord) -> String {
+    if let caller = record.caller { return caller.description }
+    return record.timestampNanoseconds == nil ? "" : "console"
+  }
+
+  var isCPUContext: Bool { context.hasPrefix("C") }
+
+  /// The text without leading blanks.
+  var trimmed: Substring { text.drop(while: { $0 == " " || $0 == "\t" }) }
+}

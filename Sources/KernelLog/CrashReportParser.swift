@@ -1,0 +1,74 @@
+/// Finds every kernel crash in a log and describes each one.
+///
+/// The entry point for every source: a console log gives bytes (`reports(inLog:)`),
+/// a vmcore or pstore gives `LogRecord`s (`reports(in:)`); both reach the same code.
+public struct CrashReportParser: Sendable {
+  /// Panic reasons that are the consequence of the report before them, not a new crash.
+  static let consequentialPanics = [
+    "Fatal exception", "panic_on_warn set", "hung_task: blocked tasks", "softlockup: hung tasks",
+    "Hard LOCKUP", "RCU Stall", "Attempted to kill the idle task", "Fatal hardware error",
+    "Aiee, killing interrupt handler", "Oops - BUG", "kernel: panic_on_warn set", "Attempted to kill init",
+    "System is deadlocked on memory", "softlockup", "hardlockup",
+  ]
+
+  public init() {}
+
+  /// The crashes in `records`, in log order. `evidenceKind` names the source
+  /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
+  public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
+    let lines = records.enumerated().map { ConsoleLine($0.element, index: $0.offset) }
+    return reports(lines: lines, records: records, evidenceKind: evidenceKind)
+  }
+
+  /// The crashes in the bytes of a console log.
+  public func reports(inLog bytes: [UInt8], evidenceKind: String = "console") -> [CrashReport] {
+    reports(in: KernelLogReader.records(in: bytes), evidenceKind: evidenceKind)
+  }
+
+  /// True when `bytes` holds at least one crash.
+  public func containsCrash(_ bytes: [UInt8]) -> Bool {
+    !reports(inLog: bytes).isEmpty
+  }
+
+  func reports(lines: [ConsoleLine], records: [LogRecord], evidenceKind: String) -> [CrashReport] {
+    let matcher = HeaderMatcher()
+    var consumed = [Bool](repeating: false, count: lines.count)
+    var reports: [CrashReport] = []
+    var index = 0
+    while index < lines.count {
+      defer { index += 1 }
+      guard !consumed[index], let header = matcher.header(at: index, in: lines) else { continue }
+      if isConsequentialPanic(header), let last = reports.indices.last {
+        reports[last].panicked = true
+        consumed[index] = true
+        continue
+      }
+      let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
+      for line in region.lines { consumed[line] = true }
+      reports.append(
+        ReportBuilder(header: header, region: region, lines: lines, records: records).build(
+          evidenceKind: evidenceKind))
+    }
+    markPanics(&reports, lines: lines)
+    return reports
+  }
+
+  private func isConsequentialPanic(_ header: ReportHeader) -> Bool {
+    let text = lines(header)
+    guard text.contains("Kernel panic - not syncing") else { return false }
+    return CrashReportParser.consequentialPanics.contains { text.contains($0) }
+  }
+
+  private func lines(_ header: ReportHeader) -> String { header.window }
+
+  /// A panic line anywhere after a report means the kernel died of it (or of a
+  /// later report): the last report before the panic is marked.
+  private func markPanics(_ reports: inout [CrashReport], lines: [ConsoleLine]) {
+    guard !reports.isEmpty else { return }
+    for line in lines where line.text.contains("Kernel panic - not syncing") {
+      if let last = reports.lastIndex(where: { ($0.evidence.records.first ?? 0) <= line.record }) {
+        reports[last].panicked = true
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/// The lines that belong to one report: those of the header's context (its
+/// caller with CONFIG_PRINTK_CALLER), plus every CPU's lines once an all-CPU
+/// backtrace starts (`Sending NMI from CPU`, lib/nmi_backtrace.c).
+struct ReportRegion {
+  /// Indices into the line list, in order, the header first.
+  var lines: [Int]
+  /// Lines of the region that say the kernel panicked.
+  var panicked: Bool
+
+  static let maximumLines = 1500
+  /// A `Kernel panic` line this far into a report ends it: before that it is the
+  /// panic_on_warn panic printed between the header and the trace.
+  static let panicEndsAfter = 22
+
+  static func collect(
+    from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
+  ) -> ReportRegion {
+    let context = lines[header.line].context
+    var region = ReportRegion(lines: [header.line], panicked: false)
+    var acceptCPUs = false
+    var index = header.line + 1
+    while index < lines.count, region.lines.count < maximumLines {
+      defer { index += 1 }
+      let line = lines[index]
+      if line.text.contains("Sending NMI from CPU") || line.text.contains("NMI backtrace for cpu") {
+        acceptCPUs = true
+      }
+      guard !consumed[index], line.context == context || (acceptCPUs && line.isCPUContext) else {
+        continue
+      }
+      let isPanic = line.text.contains("Kernel panic - not syncing")
+      if isPanic && region.lines.count > panicEndsAfter { break }
+      if !isPanic, let next = matcher.header(at: index, in: lines), !next.kind.continuesReport {
+        break
+      }
+      region.lines.append(index)
+      if isPanic { region.panicked = true }
+      if line.text.contains("---[ end trace") || line.text.contains("---[ end Kernel panic") { break }
+    }
+    return region
+  }
+}

@@ -1,0 +1,219 @@
+/// One frame of a kernel stack trace as printk prints it: `%pS`/`%pB` gives
+/// `function+0xoffset/0xsize [module]` (lib/vsprintf.c, kernel/kallsyms.c
+/// `sprint_symbol()`); x86's `show_trace_log_lvl()` prefixes `? ` when the unwinder
+/// only guessed (arch/x86/kernel/dumpstack.c); decode_stacktrace.sh appends
+/// `file.c:line` and `[inline]` frames.
+public struct StackFrame: Sendable, Hashable, Codable {
+  public var function: String
+  public var offset: UInt64?
+  public var size: UInt64?
+  public var module: String?
+  /// False for `? ` frames (and PowerPC `(unreliable)`): a guess of the unwinder.
+  public var reliable: Bool
+  public var address: String?
+  public var file: String?
+  public var line: Int?
+  public var inlined: Bool
+
+  public init(
+    function: String, offset: UInt64? = nil, size: UInt64? = nil, module: String? = nil,
+    reliable: Bool = true, address: String? = nil, file: String? = nil, line: Int? = nil,
+    inlined: Bool = false
+  ) {
+    self.function = function
+    self.offset = offset
+    self.size = size
+    self.module = module
+    self.reliable = reliable
+    self.address = address
+    self.file = file
+    self.line = line
+    self.inlined = inlined
+  }
+
+  /// The name a title uses: compiler suffixes (`.cold.83`, `.isra.0`, `.part.1`)
+  /// dropped, as the symbol is the same function.
+  public var baseName: String {
+    guard let dot = function.firstIndex(of: ".") else { return function }
+    return String(function[..<dot])
+  }
+}
+
+extension StackFrame {
+  /// Parses a trace line (message text, prefix already removed), or nil if the
+  /// line is not a frame.
+  static func parse(_ text: String) -> StackFrame? {
+    var parser = FrameLineParser(Array(text.utf8))
+    return parser.parse()
+  }
+
+  /// The function of `func+0x1/0x2` text anywhere (RIP lines, `at:` lines).
+  static func parseSymbol(_ text: Substring) -> StackFrame? {
+    var parser = FrameLineParser(Array(text.utf8))
+    return parser.symbol(requireOffset: true)
+  }
+}
+
+/// Byte-level parser of one trace line.
+struct FrameLineParser {
+  private let bytes: [UInt8]
+  private var index = 0
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
+
+  private mutating func skipSpaces() {
+    while let b = byte(index), b == 0x20 || b == 0x09 { index += 1 }
+  }
+
+  private mutating func take(_ literal: String) -> Bool {
+    let utf8 = Array(literal.utf8)
+    guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+      return false
+    }
+    index += utf8.count
+    return true
+  }
+
+  /// `[<ffffffff81000000>]`, `[c000000049a87a10]` or `<IRQ>`-style context tags.
+  private mutating func skipAddressTokens() -> String? {
+    var address: String?
+    while true {
+      skipSpaces()
+      let start = index
+      if take("[<") || take("[") {
+        let hexStart = index
+        while let b = byte(index), b.isHexDigit { index += 1 }
+        let hexEnd = index
+        if hexEnd > hexStart, take(">]") || take("]") {
+          address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
+          continue
+        }
+        index = start
+        return address
+      }
+      if take("<IRQ>") || take("<EOI>") || take("<NMI>") || take("<TASK>") || take("<#DF>") {
+        continue
+      }
+      return address
+    }
+  }
+
+  mutating func parse() -> StackFrame? {
+    let address = skipAddressTokens()
+    skipSpaces()
+    var reliable = true
+    if take("? ") {
+      reliable = false
+      skipSpaces()
+    }
+    if take("(") {
+      // ARM: `(callee) from [<pc>] (caller+0x10/0x14)`
+      guard var frame = symbol(requireOffset: false), take(")") else { return nil }
+      frame.reliable = reliable
+      frame.address = address
+      return frame
+    }
+    guard var frame = symbol(requireOffset: false) else { return nil }
+    if frame.offset == nil {
+      // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
+      // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
+      let rest = String(decoding: bytes[index...], as: UTF8.self)
+      guard rest.hasPrefix(" from ") || rest.hasSuffix("[inline]") else { return nil }
+      frame.inlined = rest.hasSuffix("[inline]")
+    }
+    frame.reliable = reliable && !String(decoding: bytes[index...], as: UTF8.self).contains("(unreliable)")
+    frame.address = address
+    parseTail(&frame)
+    return frame
+  }
+
+  /// `name`, then `+0xoff/0xsize` (required when `requireOffset`).
+  mutating func symbol(requireOffset: Bool) -> StackFrame? {
+    let start = index
+    while let b = byte(index), b.isSymbolByte { index += 1 }
+    guard index > start, let first = byte(start), !first.isDigitByte else { return nil }
+    let name = String(decoding: bytes[start..<index], as: UTF8.self)
+    var frame = StackFrame(function: name)
+    let beforeOffset = index
+    if take("+0x") {
+      frame.offset = hex()
+      if take("/0x") { frame.size = hex() }
+      if frame.offset == nil { index = beforeOffset }
+    }
+    if frame.offset == nil && requireOffset { return nil }
+    return frame
+  }
+
+  private mutating func hex() -> UInt64? {
+    var value: UInt64 = 0
+    let start = index
+    while let b = byte(index), b.isHexDigit, index - start < 16 {
+      value = value << 4 | UInt64(b.hexValue)
+      index += 1
+    }
+    return index > start ? value : nil
+  }
+
+  /// ` [module]`, ` [module buildid]`, ` path/file.c:12`, ` [inline]`.
+  private mutating func parseTail(_ frame: inout StackFrame) {
+    while true {
+      skipSpaces()
+      guard index < bytes.count else { return }
+      if take("[inline]") {
+        frame.inlined = true
+        continue
+      }
+      if byte(index) == UInt8(ascii: "[") {
+        let start = index + 1
+        guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) else { return }
+        let inside = String(decoding: bytes[start..<close], as: UTF8.self)
+        frame.module = inside.split(separator: " ").first.map(String.init)
+        index = close + 1
+        continue
+      }
+      let start = index
+      while let b = byte(index), b != 0x20 { index += 1 }
+      let token = String(decoding: bytes[start..<index], as: UTF8.self)
+      if let location = SourceLocation(token) {
+        frame.file = location.file
+        frame.line = location.line
+        continue
+      }
+      return
+    }
+  }
+}
+
+/// `net/core/dev.c:123` or `net/core/dev.c:123:4`.
+struct SourceLocation {
+  var file: String
+  var line: Int
+
+  init?(_ token: String) {
+    let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count >= 2, let line = Int(parts[1]), parts[0].contains("."),
+      !parts[0].hasPrefix("0x")
+    else { return nil }
+    var file = String(parts[0])
+    while file.hasPrefix("./") { file.removeFirst(2) }
+    self.file = file
+    self.line = line
+  }
+}
+
+extension UInt8 {
+  var isHexDigit: Bool {
+    (self >= 0x30 && self <= 0x39) || (self >= 0x61 && self <= 0x66) || (self >= 0x41 && self <= 0x46)
+  }
+  var hexValue: UInt8 {
+    if self <= 0x39 { return self &- 0x30 }
+    return (self | 0x20) &- 0x61 &+ 10
+  }
+  var isDigitByte: Bool { self >= 0x30 && self <= 0x39 }
+  var isSymbolByte: Bool {
+    (self >= 0x30 && self <= 0x39) || ((self | 0x20) >= 0x61 && (self | 0x20) <= 0x7A)
+      || self == UInt8(ascii: "_") || self == UInt8(ascii: ".") || self == UInt8(ascii: "$")
+  }
+}

@@ -1,0 +1,87 @@
+/// Reads the stack traces of a report region: the faulting instruction line and
+/// the frames that follow a trace start, up to what ends a trace.
+struct StackTraceReader {
+  let lines: [ConsoleLine]
+  /// Indices into `lines`, the region of the report.
+  let region: [Int]
+
+  /// Lines that end a trace (x86 `show_trace_log_lvl()`, KASAN/KMSAN section heads,
+  /// lockdep's sections, the oops end marker).
+  static let terminators = [
+    "Allocated by", "Freed by", "Uninit was", "Local variable", "Memory state", "The buggy address",
+    "Last potentially", "Second to last", "Modules linked in", "---[ end", "Kernel Offset",
+    "Showing all locks", "Sending NMI", "NMI backtrace", "Kernel panic", "INFO:", "irq event stamp",
+    "hardirqs last", "softirqs last", "other info that", "Mem abort info", "Disabling lock debugging",
+    "CPU: ", "Hardware name:", "Workqueue:", "rcu: ", "Object ", "Page ", "page:",
+    "Dumping ftrace", "Rebooting in", "Unable to handle", "BUG: ", "WARNING: ", "Task dump",
+  ]
+
+  /// Frames of the first trace at or after region position `start`. Lines before
+  /// the first frame are skipped (register dumps, raw stack words), but a section
+  /// head that starts another trace stops the search.
+  func frames(from start: Int) -> (frames: [StackFrame], end: Int) {
+    var frames: [StackFrame] = []
+    var position = start
+    while position < region.count {
+      let text = lines[region[position]].text
+      let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
+      if let frame = StackFrame.parse(text) {
+        frames.append(frame)
+      } else if frames.isEmpty {
+        if position > start, StackTraceReader.stopsSearch(trimmed) { break }
+      } else if trimmed.isEmpty || StackTraceReader.endsTrace(trimmed) {
+        break
+      }
+      position += 1
+    }
+    return (frames, position)
+  }
+
+  static func stopsSearch(_ text: Substring) -> Bool {
+    text.hasPrefix("Allocated by") || text.hasPrefix("Freed by") || text.hasPrefix("---[ end")
+      || text.hasPrefix("Kernel panic") || text.hasPrefix("Showing all locks")
+      || text.hasPrefix("Uninit was")
+  }
+
+  static func endsTrace(_ text: Substring) -> Bool {
+    if text.hasPrefix("RIP: 0033:") || text.hasPrefix("RIP: 0023:") { return true }
+    return terminators.contains { text.hasPrefix($0) }
+  }
+
+  /// Position (in the region) of the first line containing `needle`, from `start`.
+  func position(of needle: String, from start: Int = 0) -> Int? {
+    (start..<region.count).first { lines[region[$0]].text.contains(needle) }
+  }
+
+  /// The function of the faulting instruction: x86 `RIP: 0010:`/`IP:`, arm64
+  /// `pc : `, arm `PC is at`, riscv `epc :`, powerpc `NIP [..]`, i386 `EIP:`.
+  /// User-mode instruction pointers (`RIP: 0033:`) are not frames.
+  func instructionPointer(from start: Int = 0, before end: Int? = nil) -> (StackFrame, Int)? {
+    let last = min(end ?? region.count, region.count)
+    guard start < last else { return nil }
+    for position in start..<last {
+      if let frame = StackTraceReader.instructionPointer(in: lines[region[position]].text) {
+        return (frame, position)
+      }
+    }
+    return nil
+  }
+
+  static let instructionPointerHeads = ["RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  "]
+
+  static func instructionPointer(in text: String) -> StackFrame? {
+    let trimmed = text.drop(while: { $0 == " " })
+    guard let head = instructionPointerHeads.first(where: { trimmed.hasPrefix($0) }) else { return nil }
+    var rest = trimmed.dropFirst(head.count)
+    if head == "RIP: " {
+      // `RIP: 0010:func+0x1/0x2` or `RIP: 0010:[<ffffffff81000000>]  [<...>] func+0x1/0x2`
+      guard let colon = rest.firstIndex(of: ":"), rest.distance(from: rest.startIndex, to: colon) == 4
+      else { return nil }
+      let segment = rest[..<colon]
+      if segment == "0033" || segment == "0023" || segment == "002b" { return nil }
+      rest = rest[rest.index(after: colon)...]
+    }
+    return StackFrame.parse(String(rest))
+      ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " }))
+  }
+}
