@@ -30,6 +30,7 @@ extension ConsolePrefix {
       return
     }
     cursor.skipPrintkDropped()
+    cursor.skipLoginPrompt()
     parseSyslog(&cursor)
     parseLevel(&cursor)
     _ = cursor.skipCtimeDate()

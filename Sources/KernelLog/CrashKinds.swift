@@ -84,7 +84,7 @@ enum CrashKinds {
       stack: .ripThenTrace),
     CrashKind("Alignment trap:", title: "Alignment trap in {frame}", stack: .ripThenTrace),
     // Coroner: architectures and kernels that print only `Oops:` as the header.
-    CrashKind("Oops: ", #"^Oops: "#, title: "Oops in {frame}", stack: .ripThenTrace),
+    CrashKind("Oops: ", #"^Oops: "#, title: "Oops in {frame}", stack: .ripThenTrace, continuesReport: true),
   ]
 
   static let bugs: [CrashKind] = [

@@ -82,7 +82,7 @@ enum GenericFrames {
     "^queue_work", "^__queue_work", "^queue_delayed_work", "^mod_delayed_work", "^flush_work",
     "^__flush_work", "^cancel_work", "^__cancel_work", "^cancel_delayed_work", "^del_timer",
     "^__del_timer", "^timer_delete", "^try_to_del_timer", "^__try_to_del_timer", "^__mod_timer",
-    "^mod_timer", "^add_timer", "^lock_timer_base", "^call_rcu", "^__call_rcu", "^kfree_rcu",
+    "^mod_timer", "^add_timer", "^lock_timer_base", "^kfree_rcu",
     "^kvfree_call_rcu",
   ]
 

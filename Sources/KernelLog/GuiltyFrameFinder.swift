@@ -17,7 +17,10 @@ struct GuiltyFrameFinder {
       let name = group - 1 < header.captures.count ? header.captures[group - 1] : ""
       return Result(frames: reader.frames(from: 1).frames, guilty: StackFrame(function: name))
     case .trace:
-      return firstUseful(reader.frames(from: 0).frames)
+      let result = firstUseful(reader.frames(from: 0).frames)
+      guard result.guilty == nil, let headerFrame = headerSymbol(), !kind.skip.matches(headerFrame.function)
+      else { return result }
+      return Result(frames: result.frames, guilty: headerFrame)
     case .ripThenTrace:
       return ripThenTrace()
     case .after(let needle):

@@ -40,6 +40,53 @@ public struct StackFrame: Sendable, Hashable, Codable {
 }
 
 extension StackFrame {
+  enum CodingKeys: String, CodingKey {
+    case function, offset, size, module, reliable, address, source
+  }
+
+  /// Where a frame's code is, as decode_stacktrace.sh or `coroner symbolize` adds it.
+  public struct Source: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int?
+    public var inlined: Bool
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(function: try container.decode(String.self, forKey: .function))
+    offset = try container.decodeIfPresent(UInt64.self, forKey: .offset)
+    size = try container.decodeIfPresent(UInt64.self, forKey: .size)
+    module = try container.decodeIfPresent(String.self, forKey: .module)
+    reliable = try container.decodeIfPresent(Bool.self, forKey: .reliable) ?? true
+    address = try container.decodeIfPresent(String.self, forKey: .address)
+    if let source = try container.decodeIfPresent([Source].self, forKey: .source)?.first {
+      file = source.file
+      line = source.line
+      inlined = source.inlined
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(function, forKey: .function)
+    try container.encode(offset, forKey: .offset)
+    try container.encode(size, forKey: .size)
+    try container.encode(module, forKey: .module)
+    try container.encode(reliable, forKey: .reliable)
+    try container.encode(address, forKey: .address)
+    let source = file.map { [Source(file: $0, line: line, inlined: inlined)] } ?? []
+    try container.encode(source, forKey: .source)
+  }
+
+  /// The frame as the kernel prints it: `func+0x1a/0x40 [module]`.
+  public var printed: String {
+    var text = function
+    if let offset { text += "+0x" + String(offset, radix: 16) }
+    if let size { text += "/0x" + String(size, radix: 16) }
+    if let module { text += " [\(module)]" }
+    return text
+  }
+
   /// Parses a trace line (message text, prefix already removed), or nil if the
   /// line is not a frame.
   static func parse(_ text: String) -> StackFrame? {

@@ -13,7 +13,7 @@ struct Coroner: ParsableCommand {
       title, the guilty function and the trace.
       """,
     version: CoronerVersion.string,
-    subcommands: []
+    subcommands: [ExamineCommand.self]
   )
 }
 
