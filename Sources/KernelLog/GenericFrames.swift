@@ -86,6 +86,15 @@ enum GenericFrames {
     "^kvfree_call_rcu",
   ]
 
+  /// Wait queues, hash tables, checksums, timers: helpers a bad pointer reaches
+  /// through its caller.
+  static let helpers = [
+    "check_memory_region", "^va_format", "^register_lock_class", "^finish_wait", "^prepare_to_wait",
+    "wait_for_completion", "^__wake_up", "^wake_up", "^do_tag_check_fault", "tag_check", "_and_lock",
+    "^rhashtable_", "^rht_", "^__rht_", "^crc", "^__crc", "timer_delete", "^usb_kill_", "^usb_anchor",
+    "^sysfs_", "is_static_object", "^complete$", "^complete_all", "^__init_work", "^init_timer",
+  ]
+
   static let devices = [
     "^device_del", "^device_unregister", "^device_destroy", "^kobject_", "^kobj_",
     "^unregister_netdev", "^usb_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg",
@@ -95,5 +104,5 @@ enum GenericFrames {
   /// Everything above: the default skip list of every kind.
   static let all = FramePatternList(
     reporting + allocation + locking + atomics + memoryAndStrings + dataStructures + deferredWork
-      + devices)
+      + helpers + devices)
 }

@@ -12,22 +12,24 @@ enum HungTaskFrames {
     "^context_switch", "^percpu_rwsem_wait", "^__percpu_down", "^usleep_range", "^msleep",
     "^schedule_hrtimeout", "^do_nanosleep", "^__cond_resched", "^kthread", "^ret_from_fork",
     "^__synchronize_srcu", "^wait_rcu_gp", "^__wait_rcu_gp", "^synchronize_rcu_expedited",
-    "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier",
+    "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier", "^console_lock",
+    "^__filemap_fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
+    "^wb_wait_for_completion", "^__wait_var_event",
   ])
 
   /// Waits reported under the barrier's name.
-  static let barriers: [(pattern: String, title: String)] = [
-    ("rtnl_lock", "rtnl_lock"), ("rtnl_lock_killable", "rtnl_lock"),
-    ("synchronize_rcu", "synchronize_rcu"), ("synchronize_rcu_expedited", "synchronize_rcu"),
+  static let barriers: [(prefix: String, title: String)] = [
+    ("rtnl_lock", "rtnl_lock"), ("synchronize_rcu", "synchronize_rcu"),
     ("synchronize_srcu", "synchronize_rcu"), ("synchronize_net", "synchronize_rcu"),
-    ("synchronize_sched", "synchronize_rcu"), ("rcu_barrier", "synchronize_rcu"),
+    ("synchronize_sched", "synchronize_rcu"),
   ]
 
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
     let frames = reader.frames(from: 0).frames
     let reliable = frames.filter(\.reliable)
     for frame in reliable {
-      if let barrier = barriers.first(where: { frame.baseName == $0.pattern }) {
+      let name = frame.baseName.drop(while: { $0 == "_" })
+      if let barrier = barriers.first(where: { name.hasPrefix($0.prefix) }) {
         return GuiltyFrameFinder.Result(frames: frames, guilty: StackFrame(function: barrier.title))
       }
       if !sleeping.matches(frame.function) && !skip.matches(frame.function) {

@@ -9,6 +9,10 @@ enum StallFrames {
     "^do_syscall_", "^entry_SYSCALL", "^entry_SYSENTER", "^ret_fast_syscall", "^el0_svc",
     "^invoke_syscall", "^do_fast_syscall", "^__do_fast_syscall", "^do_int80", "^x64_sys_call",
     "^ia32_sys_call", "^system_call", "^ret_from_syscall", "^handle_exception", "^do_trap_ecall_u",
+    "sys_ioctl", "SyS_ioctl", "sys_read$", "SyS_read$", "sys_write$", "SyS_write$", "sys_connect",
+    "SyS_connect", "sys_sendmsg$", "SyS_sendmsg$", "sys_recvmsg$", "sys_setsockopt", "SyS_setsockopt",
+    "sys_getsockopt", "sys_sendto", "SyS_sendto", "sys_recvfrom", "SyS_recvfrom", "sys_writev",
+    "sys_readv", "sys_pwrite64", "sys_pread64",
     "^process_one_work", "^worker_thread", "^kthread", "^ret_from_fork",
     "^vfs_write", "^vfs_read", "^vfs_ioctl", "^do_vfs_ioctl", "^__vfs_write", "^__vfs_read",
     "^new_sync_write", "^new_sync_read", "^vfs_iter_write", "^vfs_iter_read", "^do_iter_write",
@@ -18,12 +22,12 @@ enum StallFrames {
     "^sock_sendmsg", "^sock_recvmsg", "^____sys_sendmsg", "^____sys_recvmsg", "^sock_write_iter",
     "^sock_read_iter", "^__sys_sendto", "^__sys_recvfrom", "^sock_common_setsockopt",
     "^sock_common_getsockopt", "^__sys_setsockopt", "^__sys_getsockopt", "^sock_ioctl",
-    "^netlink_rcv_skb", "^rtnetlink_rcv_msg", "^genl_rcv_msg",
+    "^rtnetlink_rcv_msg", "^nfnetlink_rcv_msg", "compat_ioctl", "^blkdev_ioctl", "^__do_fault",
     "^call_timer_fn", "^expire_timers", "^__run_timers", "^run_timer_softirq", "^__hrtimer_run_queues",
     "^hrtimer_run_softirq", "^tasklet_action", "^tasklet_hi_action", "^net_rx_action", "^__napi_poll",
     "^napi_poll", "^process_backlog", "^__netif_receive_skb", "^netif_receive_skb", "^rcu_do_batch",
     "^rcu_core", "^__do_softirq", "^do_softirq", "^handle_softirqs", "^irq_exit", "^run_ksoftirqd",
-    "^smpboot_thread_fn", "^handle_mm_fault", "^do_user_addr_fault", "^exc_page_fault",
+    "^smpboot_thread_fn",
     "^flush_smp_call_function", "^generic_smp_call_function", "^__flush_smp_call_function",
     "^cpu_startup_entry", "^do_idle", "^secondary_startup",
   ])
@@ -67,15 +71,16 @@ enum StallFrames {
   /// The interrupted task's frames: its instruction pointer, then the trace after
   /// the interrupt's frames (or the whole first trace when there is none).
   static func taskFrames(_ reader: StackTraceReader) -> [StackFrame] {
-    let first = reader.frames(from: 0)
+    let start = startOfStalledTask(reader)
+    let first = reader.frames(from: start)
     var frames: [StackFrame] = []
     let ripLimit = first.frames.isEmpty ? nil : first.end
-    let interruptEnd = (0..<min(first.end + 1, reader.region.count)).last { position in
+    let interruptEnd = (start..<min(first.end + 1, reader.region.count)).first { position in
       let text = reader.lines[reader.region[position]].text
       return interruptEnds.contains { text.contains($0) }
     }
     if let end = interruptEnd {
-      if let (rip, _) = reader.instructionPointer(from: 0, before: ripLimit) { frames.append(rip) }
+      if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }
       var rest = reader.frames(from: end + 1).frames
       if let ripAfter = reader.instructionPointer(from: end + 1)?.0, frames.isEmpty {
         frames.append(ripAfter)
@@ -83,9 +88,20 @@ enum StallFrames {
       if rest.first?.function.contains("apic_timer_interrupt") == true { rest.removeFirst() }
       frames += rest
     } else {
-      if let (rip, _) = reader.instructionPointer(from: 0, before: ripLimit) { frames.append(rip) }
+      if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }
       frames += first.frames
     }
     return frames
+  }
+
+  /// RCU prints the grace-period kthread's stack before the stalled CPU's
+  /// (kernel/rcu/tree_stall.h): the stalled task starts at `NMI backtrace for cpu`,
+  /// or after the kthread's trace.
+  static func startOfStalledTask(_ reader: StackTraceReader) -> Int {
+    if let nmi = reader.position(of: "NMI backtrace for cpu") { return nmi }
+    if let dump = reader.position(of: "kthread stack dump") {
+      return reader.frames(from: dump + 1).end
+    }
+    return 0
   }
 }
