@@ -92,13 +92,16 @@ enum GenericFrames {
     "check_memory_region", "^va_format", "^register_lock_class", "^finish_wait", "^prepare_to_wait",
     "wait_for_completion", "^__wake_up", "^wake_up", "^do_tag_check_fault", "tag_check", "_and_lock",
     "^rhashtable_", "^rht_", "^__rht_", "^crc", "^__crc", "timer_delete", "^usb_kill_", "^usb_anchor",
-    "^sysfs_", "is_static_object", "^complete$", "^complete_all", "^__init_work", "^init_timer",
+    "sysfs_", "is_static_object", "uevent", "^devres_", "^device_release_driver", "^__device_release_driver",
+    "^drop_nlink", "^clear_nlink", "^inc_nlink", "^set_nlink", "^mark_buffer_dirty", "^__mark_inode_dirty",
+    "_noprof", "^cleanup_srcu_struct", "^memdup", "^__virt_to_phys", "^rollback_registered",
+    "^unregister_netdevice", "^kthread_insert_work_sanity_check", "^device_remove", "^complete$", "^complete_all", "^__init_work", "^init_timer",
   ]
 
   static let devices = [
     "^device_del", "^device_unregister", "^device_destroy", "^kobject_", "^kobj_",
     "^unregister_netdev", "^usb_submit_urb", "^usb_start_wait_urb", "^usb_bulk_msg",
-    "^usb_interrupt_msg", "^usb_control_msg", "^usb_hcd_submit_urb", "^dput$",
+    "^usb_interrupt_msg", "^usb_control_msg", "^usb_hcd_submit_urb", "dput$",
   ]
 
   /// Everything above: the default skip list of every kind.

@@ -44,8 +44,7 @@ struct GuiltyFrameFinder {
     Result(frames: frames, guilty: frames.first { $0.reliable && !kind.skip.matches($0.function) })
   }
 
-  /// The faulting function, then the trace; the header's own `func+0x` (old
-  /// WARNING headers end with the caller) when there is no instruction pointer.
+  /// The faulting function, then the trace.
   private func ripThenTrace() -> Result {
     var frames: [StackFrame] = []
     let trace = reader.frames(from: 1)
@@ -53,7 +52,6 @@ struct GuiltyFrameFinder {
       frames.append(rip)
       frames += position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
     } else {
-      if let headerFrame = headerSymbol() { frames.append(headerFrame) }
       frames += trace.frames
     }
     return firstUseful(frames)

@@ -39,7 +39,7 @@ struct StackTraceReader {
 
   static func stopsSearch(_ text: Substring) -> Bool {
     text.hasPrefix("Allocated by") || text.hasPrefix("Freed by") || text.hasPrefix("---[ end")
-      || text.hasPrefix("Kernel panic") || text.hasPrefix("Showing all locks")
+      || text.hasPrefix("Showing all locks")
       || text.hasPrefix("Uninit was")
   }
 

@@ -46,10 +46,12 @@ enum StallFrames {
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
     let frames = taskFrames(reader)
     let reliable = frames.filter(\.reliable)
-    if reliable.contains(where: { $0.function.hasPrefix("smp_call_function") }) {
+    let anchor = reliable.firstIndex(where: { anchors.matches($0.function) || isCrossCall($0.function) })
+    // A CPU waiting for others to run a function: the wait is the identity.
+    if let anchor, isCrossCall(reliable[anchor].function) {
       return GuiltyFrameFinder.Result(frames: frames, guilty: StackFrame(function: "smp_call_function"))
     }
-    if let anchor = reliable.firstIndex(where: { anchors.matches($0.function) }), anchor > 0 {
+    if let anchor, anchor > 0 {
       let above = reliable[..<anchor]
       // The frame right above the entry point; a syscall wrapper there is kept (the
       // title strips its prefix), other plumbing is passed over.
@@ -62,6 +64,10 @@ enum StallFrames {
     }
     return GuiltyFrameFinder.Result(
       frames: frames, guilty: reliable.first { !skip.matches($0.function) && !anchors.matches($0.function) })
+  }
+
+  static func isCrossCall(_ name: String) -> Bool {
+    name.hasPrefix("smp_call_function") || name.hasPrefix("on_each_cpu")
   }
 
   static func isSyscallWrapper(_ name: String) -> Bool {
@@ -98,6 +104,7 @@ enum StallFrames {
   /// (kernel/rcu/tree_stall.h): the stalled task starts at `NMI backtrace for cpu`,
   /// or after the kthread's trace.
   static func startOfStalledTask(_ reader: StackTraceReader) -> Int {
+    guard reader.lines[reader.region[0]].text.contains("rcu") else { return 0 }
     if let nmi = reader.position(of: "NMI backtrace for cpu") { return nmi }
     if let dump = reader.position(of: "kthread stack dump") {
       return reader.frames(from: dump + 1).end
