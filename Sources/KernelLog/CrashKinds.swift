@@ -130,8 +130,8 @@ enum CrashKinds {
       "BUG: ", #"BUG: non-zero (nr_ptes|nr_pmds|pgtables_bytes) on freeing mm"#,
       title: "BUG: non-zero {1} on freeing mm"),
     CrashKind(
-      "BUG: ", #"BUG: Dentry .* still in use .*\[unmount of"#, title: "BUG: Dentry still in use in {frame}",
-      alt: ["BUG: Dentry still in use [unmount of {2}]"], stack: .trace),
+      "BUG: ", #"BUG: Dentry .* still in use .*\[unmount of ([^\]]*)\]"#, title: "BUG: Dentry still in use in unmount",
+      alt: ["BUG: Dentry still in use [unmount of {1}]"]),
     CrashKind(
       "BUG: ", #"BUG: Bad page (state|cache)"#, title: "BUG: Bad page {1} in {frame}", stack: .trace,
       skip: ["^free_", "^__free_", "^free_pcp", "^__put_", "^put_page", "^release_pages",
@@ -206,12 +206,12 @@ enum CrashKinds {
       title: "possible deadlock in {frame}", stack: .lockSite),
     CrashKind(
       "WARNING:", #"WARNING: inconsistent lock state"#, title: "inconsistent lock state in {frame}",
-      stack: .lockSite),
+      stack: .after("state was registered at:")),
     CrashKind(
       "WARNING:", #"WARNING: suspicious RCU usage"#, title: "WARNING: suspicious RCU usage in {frame}",
       stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"]),
     CrashKind(
-      "WARNING:", #"WARNING: kernel stack regs at .* has bad '(\w+)' value"#,
+      "WARNING:", #"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '(\w+)' value"#,
       title: "WARNING: kernel stack regs has bad '{1}' value"),
     CrashKind(
       "WARNING:", #"WARNING: kernel stack (?:regs|frame pointer) at"#, title: "WARNING: kernel stack regs has bad value"),
@@ -227,7 +227,7 @@ enum CrashKinds {
       title: "WARNING: lock held when returning to user space in {frame}", stack: .lockSite),
     CrashKind(
       "WARNING:", #"WARNING: [Nn]ested lock was not taken"#, title: "WARNING: nested lock was not taken in {frame}",
-      stack: .trace, skip: lockdepSkips),
+      stack: .lockSite),
     CrashKind(
       "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |\S+:\d+ at |at )"#, title: "WARNING in {frame}",
       stack: .ripThenTrace,
@@ -235,7 +235,9 @@ enum CrashKinds {
   ]
 
   static let lockdep: [CrashKind] = [
-    CrashKind("DEBUG_LOCKS_WARN_ON", title: "WARNING: locking bug in {frame}", stack: .ripThenTrace, skip: lockdepSkips),
+    CrashKind(
+      "DEBUG_LOCKS_WARN_ON", #"DEBUG_LOCKS_WARN_ON(?!.*\n.*WARNING: )"#, window: 1,
+      title: "WARNING: locking bug in {frame}", stack: .ripThenTrace, skip: lockdepSkips),
     CrashKind(
       "INFO: possible circular locking dependency detected", title: "possible deadlock in {frame}",
       stack: .lockdepDeadlock),
@@ -246,7 +248,9 @@ enum CrashKinds {
     CrashKind(
       "INFO: possible irq lock inversion dependency detected", title: "possible deadlock in {frame}",
       stack: .lockSite),
-    CrashKind("INFO: inconsistent lock state", title: "inconsistent lock state in {frame}", stack: .lockSite),
+    CrashKind(
+      "INFO: inconsistent lock state", title: "inconsistent lock state in {frame}",
+      stack: .after("state was registered at:")),
   ]
 
   static let infos: [CrashKind] = [

@@ -24,8 +24,9 @@ struct GuiltyFrameFinder {
     case .ripThenTrace:
       return ripThenTrace()
     case .after(let needle):
-      guard let start = reader.position(of: needle) else { return Result() }
-      return firstUseful(reader.frames(from: start + 1).frames)
+      guard let start = reader.position(of: needle) else { return lockSite() }
+      let result = firstUseful(reader.frames(from: start + 1).frames)
+      return result.guilty == nil ? lockSite() : result
     case .lockSite:
       return lockSite()
     case .lockdepDeadlock:

@@ -13,7 +13,7 @@ enum HungTaskFrames {
     "^schedule_hrtimeout", "^do_nanosleep", "^__cond_resched", "^kthread", "^ret_from_fork",
     "^__synchronize_srcu", "^wait_rcu_gp", "^__wait_rcu_gp", "^synchronize_rcu_expedited",
     "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier", "^console_lock",
-    "^__filemap_fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
+    "fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
     "^wb_wait_for_completion", "^__wait_var_event",
   ])
 

@@ -157,7 +157,7 @@ struct FrameLineParser {
     }
     if take("(") {
       // ARM: `(callee) from [<pc>] (caller+0x10/0x14)`
-      guard var frame = symbol(requireOffset: false), take(")") else { return nil }
+      guard var frame = symbol(requireOffset: false), take(")"), frame.function != "null" else { return nil }
       frame.reliable = reliable
       frame.address = address
       return frame

@@ -22,11 +22,16 @@ struct StackTraceReader {
   func frames(from start: Int) -> (frames: [StackFrame], end: Int) {
     var frames: [StackFrame] = []
     var position = start
+    // ARM prints `(callee) from [<pc>] (caller+0x1/0x2)`: the caller of the last
+    // line is a frame of its own.
+    var pendingCaller: StackFrame?
     while position < region.count {
       let text = lines[region[position]].text
       let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
       if let frame = StackFrame.parse(text) {
+        if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
         frames.append(frame)
+        pendingCaller = StackTraceReader.armCaller(in: text)
       } else if frames.isEmpty {
         if position > start, StackTraceReader.stopsSearch(trimmed) { break }
       } else if trimmed.isEmpty || StackTraceReader.endsTrace(trimmed) {
@@ -34,7 +39,16 @@ struct StackTraceReader {
       }
       position += 1
     }
+    if let caller = pendingCaller { frames.append(caller) }
     return (frames, position)
+  }
+
+  /// The `(caller+0x1/0x2)` of an ARM `(callee) from [<pc>] (caller+0x1/0x2)` line.
+  static func armCaller(in text: String) -> StackFrame? {
+    guard let from = text.range(of: ") from ") else { return nil }
+    let rest = text[from.upperBound...]
+    guard let open = rest.firstIndex(of: "(") else { return nil }
+    return StackFrame.parseSymbol(rest[rest.index(after: open)...])
   }
 
   static func stopsSearch(_ text: Substring) -> Bool {
