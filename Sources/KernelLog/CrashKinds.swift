@@ -206,7 +206,7 @@ enum CrashKinds {
       title: "possible deadlock in {frame}", stack: .lockSite),
     CrashKind(
       "WARNING:", #"WARNING: inconsistent lock state"#, title: "inconsistent lock state in {frame}",
-      stack: .after("state was registered at:")),
+      stack: .after("stack backtrace:"), skip: lockdepSkips),
     CrashKind(
       "WARNING:", #"WARNING: suspicious RCU usage"#, title: "WARNING: suspicious RCU usage in {frame}",
       stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"]),
@@ -250,7 +250,7 @@ enum CrashKinds {
       stack: .lockSite),
     CrashKind(
       "INFO: inconsistent lock state", title: "inconsistent lock state in {frame}",
-      stack: .after("state was registered at:")),
+      stack: .after("stack backtrace:"), skip: lockdepSkips),
   ]
 
   static let infos: [CrashKind] = [

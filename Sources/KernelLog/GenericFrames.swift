@@ -92,7 +92,7 @@ enum GenericFrames {
     "check_memory_region", "^va_format", "^register_lock_class", "^finish_wait", "^prepare_to_wait",
     "wait_for_completion", "^__wake_up", "^wake_up", "^do_tag_check_fault", "tag_check", "_and_lock",
     "^rhashtable_", "^rht_", "^__rht_", "^crc", "^__crc", "timer_delete", "^usb_kill_", "^usb_anchor",
-    "^create_object", "handle_overflow", "^get_device_parent", "^device_add", "^drain_workqueue",
+    "^create_object", "program_check_exception", "^device_release", "^print_tainted", "^__switch_to", "handle_overflow", "^get_device_parent", "^device_add", "^drain_workqueue",
     "^try_to_grab_pending", "^__cancel_work", "^logic_", "^walk_stackframe", "^arch_stack_walk",
     "^stack_trace_", "^save_stack", "^__read_once", "^kernel_fpu_", "^assertfail", "kobject",
     "^post_alloc_hook", "^prep_new_page", "^get_page_from_freelist", "^__save_stack_trace",

@@ -5,14 +5,10 @@
 /// the guilty frame.
 enum StallFrames {
   /// Entry points: the frames below the code that loops.
-  static let anchors = FramePatternList([
+  static let anchors = FramePatternList(dispatchingSyscalls + [
     "^do_syscall_", "^entry_SYSCALL", "^entry_SYSENTER", "^ret_fast_syscall", "^el0_svc",
     "^invoke_syscall", "^do_fast_syscall", "^__do_fast_syscall", "^do_int80", "^x64_sys_call",
     "^ia32_sys_call", "^system_call", "^ret_from_syscall", "^handle_exception", "^do_trap_ecall_u",
-    "sys_ioctl", "SyS_ioctl", "sys_read$", "SyS_read$", "sys_write$", "SyS_write$", "sys_connect",
-    "SyS_connect", "sys_sendmsg$", "SyS_sendmsg$", "sys_recvmsg$", "sys_setsockopt", "SyS_setsockopt",
-    "sys_getsockopt", "sys_sendto", "SyS_sendto", "sys_recvfrom", "SyS_recvfrom", "sys_writev",
-    "sys_readv", "sys_pwrite64", "sys_pread64",
     "^process_one_work", "^worker_thread", "^kthread", "^ret_from_fork",
     "^vfs_write", "^vfs_read", "^vfs_ioctl", "^do_vfs_ioctl", "^__vfs_write", "^__vfs_read",
     "^new_sync_write", "^new_sync_read", "^vfs_iter_write", "^vfs_iter_read", "^do_iter_write",
@@ -22,7 +18,7 @@ enum StallFrames {
     "^sock_sendmsg", "^sock_recvmsg", "^____sys_sendmsg", "^____sys_recvmsg", "^sock_write_iter",
     "^sock_read_iter", "^__sys_sendto", "^__sys_recvfrom", "^sock_common_setsockopt",
     "^sock_common_getsockopt", "^__sys_setsockopt", "^__sys_getsockopt", "^sock_ioctl",
-    "^rtnetlink_rcv_msg", "^nfnetlink_rcv_msg", "compat_ioctl", "^blkdev_ioctl", "^__do_fault",
+    "^do_dentry_open", "^vfs_open", "^rtnetlink_rcv_msg", "^nfnetlink_rcv_msg", "compat_ioctl", "^blkdev_ioctl", "^__do_fault",
     "^call_timer_fn", "^expire_timers", "^__run_timers", "^run_timer_softirq", "^__hrtimer_run_queues",
     "^hrtimer_run_softirq", "^tasklet_action", "^tasklet_hi_action", "^net_rx_action", "^__napi_poll",
     "^napi_poll", "^process_backlog", "^__netif_receive_skb", "^netif_receive_skb", "^rcu_do_batch",
@@ -32,11 +28,31 @@ enum StallFrames {
     "^cpu_startup_entry", "^do_idle", "^secondary_startup",
   ])
 
+  /// Syscalls that only dispatch (ioctl, read, write, socket calls): the frame
+  /// above them (the driver's or protocol's handler) names the bug better.
+  static let dispatchingSyscalls: [String] = {
+    let names = [
+      "ioctl", "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "connect",
+      "sendmsg", "recvmsg", "sendto", "recvfrom", "setsockopt", "getsockopt", "accept", "accept4", "bind",
+      "listen", "splice", "sendfile", "sendfile64",
+    ]
+    let prefixes = [
+      "sys_", "SyS_", "__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__se_sys_", "__do_sys_", "compat_sys_",
+      "compat_SyS_", "__ia32_compat_sys_", "__x64_compat_sys_", "__arm64_compat_sys_", "ksys_", "__sys_",
+    ]
+    return names.flatMap { name in prefixes.map { "^" + $0 + name + "$" } }
+  }()
+
   /// Where the interrupt that caught the task ends: the task's frames follow.
   static let interruptEnds = [
     "</IRQ>", "apic_timer_interrupt", "el1h_64_irq", "Exception stack", "el1_interrupt",
     "__irq_svc",
   ]
+
+  static let interruptFrames = FramePatternList([
+    "apic_timer_interrupt", "^sysvec_", "^asm_sysvec_", "^irq_exit", "^__irq_exit", "^ret_from_intr",
+    "^common_interrupt", "^__sysvec_",
+  ])
 
   static let extraSkips = FramePatternList([
     "^proc_reg_", "^full_proxy_", "^seq_read", "^kernfs_fop_", "^__x64_sys_", "^__ia32_sys_",
@@ -91,7 +107,7 @@ enum StallFrames {
       if let ripAfter = reader.instructionPointer(from: end + 1)?.0, frames.isEmpty {
         frames.append(ripAfter)
       }
-      if rest.first?.function.contains("apic_timer_interrupt") == true { rest.removeFirst() }
+      while let top = rest.first, interruptFrames.matches(top.function) { rest.removeFirst() }
       frames += rest
     } else {
       if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }
@@ -106,7 +122,7 @@ enum StallFrames {
   static func startOfStalledTask(_ reader: StackTraceReader) -> Int {
     guard reader.lines[reader.region[0]].text.contains("rcu") else { return 0 }
     if let nmi = reader.position(of: "NMI backtrace for cpu") { return nmi }
-    if let dump = reader.position(of: "kthread stack dump") {
+    if let dump = reader.position(of: "kthread stack dump"), reader.frames(from: 0).end > dump {
       return reader.frames(from: dump + 1).end
     }
     return 0
