@@ -158,7 +158,8 @@ struct ByteCursor {
   /// `** 12 printk messages dropped ** `
   mutating func skipPrintkDropped() {
     var probe = self
-    guard probe.take(prefix: "** "), probe.decimal() != nil, probe.take(prefix: " printk messages dropped ** ")
+    guard probe.take(prefix: "** "), probe.decimal() != nil,
+      probe.take(prefix: " printk messages dropped ** ")
     else { return }
     self = probe
   }

@@ -4,9 +4,13 @@
 /// hard lockups, `Oops:` and boot panics are Coroner's own.
 enum CrashKinds {
   static let bugSkips = ["^skb_", "^__skb_", "^pskb_"]
-  static let lockdepSkips = ["^register_lock_class", "^__lock_acquire", "^lock_acquire", "^lockdep_"]
+  static let lockdepSkips = [
+    "^register_lock_class", "^__lock_acquire", "^lock_acquire", "^lockdep_", "print_usage_bug", "^mark_lock",
+    "^valid_state", "^mark_usage", "^mark_held_locks", "^lock_is_held", "^check_", "^validate_chain",
+  ]
 
-  static let table: [CrashKind] = sanitizers + faults + bugs + warnings + lockdep + infos + panics
+  static let table: [CrashKind] =
+    sanitizers + faults + bugs + warnings + lockdep + infos + panics
     + others
 
   static let sanitizers: [CrashKind] = [
@@ -51,7 +55,8 @@ enum CrashKinds {
 
   static let faults: [CrashKind] = [
     CrashKind(
-      "BUG: ", #"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)"#,
+      "BUG: ",
+      #"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)"#,
       title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
       stack: .ripThenTrace),
     CrashKind(
@@ -60,7 +65,8 @@ enum CrashKinds {
       alt: ["bad-access in {frame}"], stack: .ripThenTrace),
     CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),
     CrashKind(
-      "Unable to handle kernel", #"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)"#,
+      "Unable to handle kernel",
+      #"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)"#,
       title: "BUG: unable to handle kernel {1} in {frame}", alt: ["bad-access in {frame}"],
       stack: .ripThenTrace),
     CrashKind(
@@ -91,8 +97,10 @@ enum CrashKinds {
     CrashKind(
       "kernel BUG at", #"kernel BUG at mm/usercopy.c"#, title: "BUG: bad usercopy in {frame}",
       stack: .ripThenTrace,
-      skip: ["^usercopy_abort", "^__check_object_size", "^check_heap_object", "^__check_heap_object",
-        "^check_object_size"]),
+      skip: [
+        "^usercopy_abort", "^__check_object_size", "^check_heap_object", "^__check_heap_object",
+        "^check_object_size",
+      ]),
     CrashKind(
       "kernel BUG at", #"kernel BUG at lib/list_debug.c"#, title: "BUG: corrupted list in {frame}",
       stack: .ripThenTrace, skip: ["^__list_", "list_", "^list_debug"]),
@@ -100,8 +108,10 @@ enum CrashKinds {
     CrashKind("Kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("BUG kmalloc-", #"Object already free"#, title: "BUG: Object already free"),
     CrashKind(
-      "BUG: ", #"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|cpu recursion)"#,
-      title: "BUG: spinlock {1} in {frame}", stack: .trace, skip: ["^spin_", "^do_raw_spin", "^spin_dump", "^spin_bug"]),
+      "BUG: ",
+      #"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|cpu recursion)"#,
+      title: "BUG: spinlock {1} in {frame}", stack: .trace,
+      skip: ["^spin_", "^do_raw_spin", "^spin_dump", "^spin_bug"]),
     CrashKind(
       "BUG: ", #"BUG: rwlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)"#,
       title: "BUG: rwlock {1} in {frame}", stack: .trace, skip: ["^rwlock_bug", "^do_raw_"]),
@@ -130,33 +140,42 @@ enum CrashKinds {
       "BUG: ", #"BUG: non-zero (nr_ptes|nr_pmds|pgtables_bytes) on freeing mm"#,
       title: "BUG: non-zero {1} on freeing mm"),
     CrashKind(
-      "BUG: ", #"BUG: Dentry .* still in use .*\[unmount of ([^\]]*)\]"#, title: "BUG: Dentry still in use in unmount",
+      "BUG: ", #"BUG: Dentry .* still in use .*\[unmount of ([^\]]*)\]"#,
+      title: "BUG: Dentry still in use in unmount",
       alt: ["BUG: Dentry still in use [unmount of {1}]"]),
     CrashKind(
       "BUG: ", #"BUG: Bad page (state|cache)"#, title: "BUG: Bad page {1} in {frame}", stack: .trace,
-      skip: ["^free_", "^__free_", "^free_pcp", "^__put_", "^put_page", "^release_pages",
+      skip: [
+        "^free_", "^__free_", "^free_pcp", "^__put_", "^put_page", "^release_pages",
         "^__folio_put", "^folio_put", "^__page_cache_release", "^page_frag_free", "^skb_",
-        "^__skb_", "^kfree_skb", "^consume_skb", "^__kfree_skb"]),
+        "^__skb_", "^kfree_skb", "^consume_skb", "^__kfree_skb",
+      ]),
     CrashKind("BUG: ", #"BUG: Bad page map"#, title: "BUG: Bad page map in {frame}", stack: .trace),
     CrashKind("BUG: workqueue lockup", title: "BUG: workqueue lockup"),
     CrashKind(
       "BUG: ", #"BUG: sleeping function called from invalid context"#,
       title: "BUG: sleeping function called from invalid context in {frame}", stack: .trace),
     CrashKind(
-      "BUG: ", #"BUG: using (\w+)\(\) in preemptible"#, title: "BUG: using {1}() in preemptible code in {frame}",
+      "BUG: ", #"BUG: using (\w+)\(\) in preemptible"#,
+      title: "BUG: using {1}() in preemptible code in {frame}",
       stack: .trace),
     CrashKind(
       "BUG: ", #"BUG: workqueue leaked lock or atomic(?:.*\n)*?.*last function: (\w+)"#, window: 2,
       title: "BUG: workqueue leaked lock or atomic in {1}"),
     CrashKind(
       "BUG: ", #"BUG: memory leak"#, title: "memory leak in {frame}", stack: .after("backtrace"),
-      skip: ["^__alloc", "^alloc_", "^kmem", "^kstrdup", "^__kmalloc", "^__vmalloc", "^vmalloc",
+      skip: [
+        "^__alloc", "^alloc_", "alloc_skb", "^__dev_alloc", "^pcpu_", "^kmem", "^kstrdup", "^__kmalloc",
+        "^__vmalloc", "^vmalloc",
         "^kmemdup", "^__kmem_cache", "^slab_", "^kmalloc", "^kvmalloc", "^kzalloc", "^krealloc",
-        "^__do_kmalloc", "^__kvmalloc", "^kcalloc", "^__kmem", "^kmalloc_trace", "^kmem_cache_alloc"]),
+        "^__do_kmalloc", "^__kvmalloc", "^kcalloc", "^__kmem", "^kmalloc_trace", "^kmem_cache_alloc",
+      ]),
     CrashKind(
       "BUG: ", #"BUG: (?:TASK )?stack guard page was hit"#, title: "BUG: stack guard page was hit in {frame}",
       alt: ["stack-overflow in {frame}"], stack: .stall),
-    CrashKind("BUG: ", #"BUG: Invalid wait context"#, title: "WARNING: locking bug in {frame}", stack: .trace, skip: lockdepSkips),
+    CrashKind(
+      "BUG: ", #"BUG: Invalid wait context"#, title: "WARNING: locking bug in {frame}", stack: .trace,
+      skip: lockdepSkips),
     CrashKind("BUG: ", #"BUG: MAX_([A-Z_]+) too low!"#, title: "BUG: MAX_{1} too low!"),
     CrashKind("BUG: ", #"BUG: (?:KASAN|KMSAN|KFENCE)"#, title: "BUG: corrupted", corrupted: true),
     CrashKind(
@@ -182,12 +201,17 @@ enum CrashKinds {
       stack: .ripThenTrace, skip: ["^refcount", "^__refcount"]),
     CrashKind(
       "WARNING:", #"WARNING: .*kernel/locking/lockdep\.c"#, title: "WARNING: locking bug in {frame}",
-      stack: .ripThenTrace, skip: lockdepSkips + ["^look_up_lock_class", "^register_lock_class", "^check_", "^hlock_class", "^__lock_"]),
+      stack: .ripThenTrace,
+      skip: lockdepSkips + [
+        "^look_up_lock_class", "^register_lock_class", "^check_", "^hlock_class", "^__lock_",
+      ]),
     CrashKind(
-      "WARNING:", #"WARNING: .*mm/(?:slab_common|util|slab|slub|page_alloc)\.c:\d+ (?:kmalloc|__kmalloc|kvmalloc|kmalloc_slab|kmalloc_order|kvmalloc_node|__kvmalloc)"#,
+      "WARNING:",
+      #"WARNING: .*mm/(?:slab_common|util|slab|slub|page_alloc)\.c:\d+ (?:kmalloc|__kmalloc|kvmalloc|kmalloc_slab|kmalloc_order|kvmalloc_node|__kvmalloc)"#,
       title: "WARNING: kmalloc bug in {frame}", stack: .ripThenTrace),
     CrashKind(
-      "WARNING:", #"WARNING: .*mm/vmalloc\.c:\d+ __vmalloc_node"#, title: "WARNING: zero-size vmalloc in {frame}",
+      "WARNING:", #"WARNING: .*mm/vmalloc\.c:\d+ __vmalloc_node"#,
+      title: "WARNING: zero-size vmalloc in {frame}",
       stack: .ripThenTrace),
     CrashKind(
       "WARNING:", #"WARNING: .*lib/list_debug\.c"#, title: "BUG: corrupted list in {frame}",
@@ -196,7 +220,8 @@ enum CrashKinds {
       "WARNING:", #"WARNING: .*drivers/usb/core/urb\.c"#, title: "WARNING in {frame}/usb_submit_urb",
       stack: .ripThenTrace, skip: ["^usb_submit_urb", "^usb_start_wait_urb", "^usb_"]),
     CrashKind(
-      "WARNING:", #"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected)(?:.*\n)*?(?:-> #0|.*is trying to acquire)"#,
+      "WARNING:",
+      #"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected)(?:.*\n)*?(?:-> #0|.*is trying to acquire)"#,
       window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
     CrashKind(
       "WARNING:", #"WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
@@ -214,11 +239,14 @@ enum CrashKinds {
       "WARNING:", #"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '(\w+)' value"#,
       title: "WARNING: kernel stack regs has bad '{1}' value"),
     CrashKind(
-      "WARNING:", #"WARNING: kernel stack (?:regs|frame pointer) at"#, title: "WARNING: kernel stack regs has bad value"),
+      "WARNING:", #"WARNING: kernel stack (?:regs|frame pointer) at"#,
+      title: "WARNING: kernel stack regs has bad value"),
     CrashKind(
       "WARNING:", #"WARNING: bad unlock balance detected"#, title: "WARNING: bad unlock balance in {frame}",
       stack: .lockSite),
-    CrashKind("WARNING:", #"WARNING: held lock freed"#, title: "WARNING: held lock freed in {frame}", stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: held lock freed"#, title: "WARNING: held lock freed in {frame}", stack: .lockSite
+    ),
     CrashKind(
       "WARNING:", #"WARNING: .*still has locks held"#, title: "WARNING: still has locks held in {frame}",
       stack: .lockSite),
@@ -226,7 +254,8 @@ enum CrashKinds {
       "WARNING:", #"WARNING: lock held when returning to user space"#,
       title: "WARNING: lock held when returning to user space in {frame}", stack: .lockSite),
     CrashKind(
-      "WARNING:", #"WARNING: [Nn]ested lock was not taken"#, title: "WARNING: nested lock was not taken in {frame}",
+      "WARNING:", #"WARNING: [Nn]ested lock was not taken"#,
+      title: "WARNING: nested lock was not taken in {frame}",
       stack: .lockSite),
     CrashKind(
       "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |\S+:\d+ at |at )"#, title: "WARNING in {frame}",
@@ -241,7 +270,9 @@ enum CrashKinds {
     CrashKind(
       "INFO: possible circular locking dependency detected", title: "possible deadlock in {frame}",
       stack: .lockdepDeadlock),
-    CrashKind("INFO: possible recursive locking detected", title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
+    CrashKind(
+      "INFO: possible recursive locking detected", title: "possible deadlock in {frame}",
+      stack: .lockdepDeadlock),
     CrashKind(
       "INFO: ", #"INFO: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
       title: "possible deadlock in {frame}", stack: .lockSite),
@@ -283,7 +314,8 @@ enum CrashKinds {
 
   static let panics: [CrashKind] = [
     CrashKind(
-      "Kernel panic", #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w.]*)\+"#,
+      "Kernel panic",
+      #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w.]*)\+"#,
       title: "kernel panic: stack is corrupted in {1}", alt: ["stack-overflow in {1}"], continuesReport: true),
     CrashKind(
       "Kernel panic", #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted"#,
@@ -294,13 +326,15 @@ enum CrashKinds {
       title: "kernel panic: corrupted stack end in {frame}", alt: ["stack-overflow in {frame}"],
       stack: .stall, continuesReport: true),
     CrashKind(
-      "Kernel panic", #"Kernel panic - not syncing: kernel stack overflow"#, title: "kernel stack overflow in {frame}",
+      "Kernel panic", #"Kernel panic - not syncing: kernel stack overflow"#,
+      title: "kernel stack overflow in {frame}",
       alt: ["stack-overflow in {frame}"], stack: .stall, continuesReport: true),
     CrashKind(
       "Kernel panic", #"Kernel panic - not syncing: (Attempted to kill init!)"#, title: "kernel panic: {1}",
       continuesReport: true),
     CrashKind(
-      "Kernel panic", #"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|kernel: panic_on_warn set)"#,
+      "Kernel panic",
+      #"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|kernel: panic_on_warn set)"#,
       title: "kernel panic: {1}", corrupted: true, continuesReport: true),
     CrashKind(
       "Kernel panic", #"Kernel panic - not syncing: (.*)"#, title: "kernel panic: {1}", continuesReport: true),

@@ -28,7 +28,8 @@ enum GenericFrames {
   ]
 
   static let allocation = [
-    "kmalloc", "kzalloc", "kcalloc", "vmalloc", "vzalloc", "zalloc", "malloc", "calloc", "krealloc", "kmem_cache", "^slab_",
+    "kmalloc", "kzalloc", "kcalloc", "vmalloc", "vzalloc", "zalloc", "malloc", "calloc", "krealloc",
+    "kmem_cache", "^slab_",
     "^__slab", "^___slab", "^kfree", "^kvfree", "^vfree", "^__vfree", "^kmemdup", "^kstrdup",
     "^kstrndup", "^kmemleak", "^alloc_pages", "^__alloc_pages", "^alloc_page", "^__get_free_pages",
     "^get_zeroed_page", "^free_pages", "^__free_pages", "^free_unref_page", "^__free_one_page",
@@ -42,7 +43,8 @@ enum GenericFrames {
   static let locking = [
     "lock_acquire", "lock_release", "^__lock_", "^lock_acquired", "^lock_contended", "spin_lock",
     "spin_unlock", "spin_trylock", "^_raw_", "^do_raw_", "^__raw_", "^queued_", "^native_queued_",
-    "^__pv_queued", "^pv_queued", "read_lock", "write_lock", "read_unlock", "write_unlock", "rq_lock", "^osq_", "held_lock",
+    "^__pv_queued", "^pv_queued", "read_lock", "write_lock", "read_unlock", "write_unlock", "rq_lock",
+    "^osq_", "held_lock",
     "^mutex_", "^__mutex_", "^down_", "^__down", "^up_", "^__up_", "^up$", "^down$", "^rwsem_",
     "^__rwsem", "lockdep", "^lock_is_held", "^lock_sock", "^release_sock", "^__lock_sock",
     "^__release_sock", "^rcu_read_lock", "^rcu_read_unlock", "^__rcu_read_", "^local_bh_",
@@ -64,7 +66,8 @@ enum GenericFrames {
     "^strncat", "^strlcat", "^strndup", "^strsep", "^__str", "^string$", "^string_nocheck",
     "^hex_string", "^hex_dump", "^print_hex_dump", "^vsnprintf", "^snprintf", "^sprintf",
     "^vsprintf", "^scnprintf", "^vscnprintf", "^kvasprintf", "^kasprintf", "^pointer$",
-    "^format_decode", "^seq_printf", "^seq_vprintf", "copy_to_user", "copy_from_user", "copy_to_iter", "copy_from_iter",
+    "^format_decode", "^seq_printf", "^seq_vprintf", "copy_to_user", "copy_from_user", "copy_to_iter",
+    "copy_from_iter",
     "^_copy_to_user", "^_copy_from_user", "^__copy_", "^copy_user", "^raw_copy_", "^copyin",
     "^copyout", "^copy_to_iter", "^copy_from_iter", "^_copy_to_iter", "^_copy_from_iter",
     "^copy_page_to_iter", "^copy_page_from_iter", "^iov_iter", "^iterate_", "^instrument_copy",
@@ -92,14 +95,17 @@ enum GenericFrames {
     "check_memory_region", "^va_format", "^register_lock_class", "^finish_wait", "^prepare_to_wait",
     "wait_for_completion", "^__wake_up", "^wake_up", "^do_tag_check_fault", "tag_check", "_and_lock",
     "^rhashtable_", "^rht_", "^__rht_", "^crc", "^__crc", "timer_delete", "^usb_kill_", "^usb_anchor",
-    "^create_object", "program_check_exception", "^device_release", "^print_tainted", "^__switch_to", "handle_overflow", "^get_device_parent", "^device_add", "^drain_workqueue",
+    "^create_object", "^quarantine_", "^iput$", "program_check_exception", "^device_release",
+    "^print_tainted", "^__switch_to", "handle_overflow", "^get_device_parent", "^device_add",
+    "^drain_workqueue",
     "^try_to_grab_pending", "^__cancel_work", "^logic_", "^walk_stackframe", "^arch_stack_walk",
     "^stack_trace_", "^save_stack", "^__read_once", "^kernel_fpu_", "^assertfail", "kobject",
     "^post_alloc_hook", "^prep_new_page", "^get_page_from_freelist", "^__save_stack_trace",
     "sysfs_", "is_static_object", "uevent", "^devres_", "^device_release_driver", "^__device_release_driver",
     "^drop_nlink", "^clear_nlink", "^inc_nlink", "^set_nlink", "^mark_buffer_dirty", "^__mark_inode_dirty",
     "_noprof", "^cleanup_srcu_struct", "^memdup", "^__virt_to_phys", "^rollback_registered",
-    "^unregister_netdevice", "^kthread_insert_work_sanity_check", "^device_remove", "^complete$", "^complete_all", "^__init_work", "^init_timer",
+    "^unregister_netdevice", "^kthread_insert_work_sanity_check", "^device_remove", "^complete$",
+    "^complete_all", "^__init_work", "^init_timer",
   ]
 
   static let devices = [

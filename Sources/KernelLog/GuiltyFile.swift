@@ -15,9 +15,24 @@ enum GuiltyFile {
     "^net/core/dev.c", "^net/core/sock.c", "^net/core/skbuff.c", "^net/socket.c",
     "^drivers/usb/core/urb.c", "^drivers/base/", "^fs/read_write.c", "^fs/ioctl.c", "^fs/file_table.c",
     "^fs/open.c", "^fs/namei.c", "^fs/sysfs/", "^fs/kernfs/", "^fs/proc/generic.c", "^fs/seq_file.c",
-    "^kernel/kallsyms.c", "^security/", "^arch/x86/kernel/traps.c", "^arch/x86/kvm/x86.c",
+    "^mm/percpu", "^mm/truncate.c", "^mm/filemap.c", "^mm/folio-compat.c", "^fs/fs-writeback.c",
+    "^arch/x86/kernel/apic/", "^arch/arm64/kernel/irq.c", "^arch/arm64/kernel/process.c",
+    "^arch/x86/kernel/kvm.c", "^arch/x86/kernel/irq", "^kernel/kallsyms.c", "^security/",
+    "^arch/x86/kernel/traps.c", "^arch/x86/kvm/x86.c",
     "^net/netlink/af_netlink.c", "^kernel/bpf/syscall.c", "^kernel/sys.c", "^kernel/signal.c",
   ])
+
+  /// The first non-generic source file of the trace, from the guilty frame down.
+  static func find(frames: [StackFrame], guilty: StackFrame?) -> String? {
+    guard let guilty, let start = frames.firstIndex(of: guilty) else { return nil }
+    return frames[start...].lazy.compactMap(\.file).first { !generic.matches($0) }
+  }
+
+  /// When every file is infrastructure, the guilty frame's own file.
+  static func fallback(frames: [StackFrame], guilty: StackFrame?) -> String? {
+    guard let guilty, let start = frames.firstIndex(of: guilty) else { return nil }
+    return frames[start...].lazy.compactMap(\.file).first
+  }
 
   /// Scans the region lines; lockdep's lock sites (`at:`) and held-lock lines are
   /// not evidence of guilt.
@@ -41,7 +56,9 @@ enum GuiltyFile {
 extension Substring {
   var trimmingTrailingPunctuation: Substring {
     var view = self
-    while let last = view.last, last == "!" || last == "," || last == ")" || last == "]" { view = view.dropLast() }
+    while let last = view.last, last == "!" || last == "," || last == ")" || last == "]" {
+      view = view.dropLast()
+    }
     return view
   }
 }

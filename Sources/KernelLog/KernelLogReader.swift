@@ -38,7 +38,9 @@ public enum KernelLogReader {
     return result
   }
 
-  static func makeRecord(_ line: UnsafeBufferPointer<UInt8>, span: Range<Int>)
+  static func makeRecord(
+    _ line: UnsafeBufferPointer<UInt8>, span: Range<Int>
+  )
     -> (record: LogRecord, isExtended: Bool)
   {
     let prefix = ConsolePrefix(parsing: line)
@@ -116,7 +118,8 @@ enum DictionaryLine {
       equals > 1
     else { return nil }
     let key = line[1..<equals]
-    guard key.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) })
+    guard
+      key.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) })
     else { return nil }
     return LogRecord.DictionaryEntry(
       key: String(decoding: key, as: UTF8.self),

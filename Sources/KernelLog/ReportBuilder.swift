@@ -27,7 +27,9 @@ struct ReportBuilder {
       corrupted: corruptedReason != nil, corruptedReason: corruptedReason,
       panicked: region.panicked || title.hasPrefix("kernel panic"),
       guiltyFrame: needsFrame ? frameName : nil,
-      guiltyFile: GuiltyFile.find(in: region.lines, lines: lines),
+      guiltyFile: GuiltyFile.find(frames: found.frames, guilty: found.guilty)
+        ?? GuiltyFile.find(in: region.lines, lines: lines)
+        ?? GuiltyFile.fallback(frames: found.frames, guilty: found.guilty),
       kernel: details.kernel, task: details.task, taint: details.taint, hardware: details.hardware,
       frames: found.frames, registers: details.registers,
       evidence: evidence(kind: evidenceKind, records: recordIndices),

@@ -89,7 +89,8 @@ struct ReportDetails {
     var index = 0
     while index + 1 < tokens.count {
       let name = tokens[index]
-      if name.hasSuffix(":"), name.count <= 8, name.dropLast().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+      if name.hasSuffix(":"), name.count <= 8,
+        name.dropLast().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
         let value = tokens[index + 1].split(separator: "(").first, value.count >= 4,
         value.allSatisfy({ $0.isHexDigit })
       {

@@ -18,6 +18,7 @@ struct ReportRegion {
     let context = lines[header.line].context
     var region = ReportRegion(lines: [header.line], panicked: false)
     var acceptCPUs = false
+    var onlyHeaders = true
     var index = header.line + 1
     while index < lines.count, region.lines.count < maximumLines {
       defer { index += 1 }
@@ -31,7 +32,11 @@ struct ReportRegion {
       let isPanic = line.text.contains("Kernel panic - not syncing")
       if isPanic && region.lines.count > panicEndsAfter { break }
       if !isPanic, let next = matcher.header(at: index, in: lines), !next.kind.continuesReport {
-        break
+        // decode_stacktrace.sh repeats the header once per inlined frame.
+        let repeated = onlyHeaders && next.kind.title == header.kind.title
+        if !repeated { break }
+      } else {
+        onlyHeaders = false
       }
       region.lines.append(index)
       if isPanic { region.panicked = true }

@@ -167,8 +167,10 @@ struct FrameLineParser {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
       // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
       let rest = String(decoding: bytes[index...], as: UTF8.self)
-      guard rest.hasPrefix(" from ") || rest.hasSuffix("[inline]") else { return nil }
-      frame.inlined = rest.hasSuffix("[inline]")
+      let words = rest.split(separator: " ")
+      let inlined = words.count == 2 && words[1] == "[inline]" && SourceLocation(String(words[0])) != nil
+      guard rest.hasPrefix(" from ") || inlined else { return nil }
+      frame.inlined = inlined
     }
     frame.reliable = reliable && !String(decoding: bytes[index...], as: UTF8.self).contains("(unreliable)")
     frame.address = address
@@ -238,14 +240,26 @@ struct SourceLocation {
   var file: String
   var line: Int
 
+  /// `./a/b.c` and `arch/x86/kvm/../../../virt/kvm/eventfd.c` as the plain path.
+  static func normalize(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == "..", !parts.isEmpty, parts.last != ".." {
+        parts.removeLast()
+        continue
+      }
+      parts.append(part)
+    }
+    return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+  }
+
   init?(_ token: String) {
     let parts = token.split(separator: ":", omittingEmptySubsequences: false)
     guard parts.count >= 2, let line = Int(parts[1]), parts[0].contains("."),
       !parts[0].hasPrefix("0x")
     else { return nil }
-    var file = String(parts[0])
-    while file.hasPrefix("./") { file.removeFirst(2) }
-    self.file = file
+    self.file = SourceLocation.normalize(String(parts[0]))
     self.line = line
   }
 }

@@ -81,7 +81,9 @@ struct StackTraceReader {
     return nil
   }
 
-  static let instructionPointerHeads = ["RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  "]
+  static let instructionPointerHeads = [
+    "RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  ",
+  ]
 
   static func instructionPointer(in text: String) -> StackFrame? {
     let trimmed = text.drop(while: { $0 == " " })

@@ -5,28 +5,30 @@
 /// the guilty frame.
 enum StallFrames {
   /// Entry points: the frames below the code that loops.
-  static let anchors = FramePatternList(dispatchingSyscalls + [
-    "^do_syscall_", "^entry_SYSCALL", "^entry_SYSENTER", "^ret_fast_syscall", "^el0_svc",
-    "^invoke_syscall", "^do_fast_syscall", "^__do_fast_syscall", "^do_int80", "^x64_sys_call",
-    "^ia32_sys_call", "^system_call", "^ret_from_syscall", "^handle_exception", "^do_trap_ecall_u",
-    "^process_one_work", "^worker_thread", "^kthread", "^ret_from_fork",
-    "^vfs_write", "^vfs_read", "^vfs_ioctl", "^do_vfs_ioctl", "^__vfs_write", "^__vfs_read",
-    "^new_sync_write", "^new_sync_read", "^vfs_iter_write", "^vfs_iter_read", "^do_iter_write",
-    "^do_iter_read", "^do_iter_readv_writev", "^vfs_writev", "^vfs_readv", "^__kernel_write",
-    "^__fput", "^____fput", "^task_work_run", "^exit_to_user", "^exit_to_usermode",
-    "^syscall_exit_to_user", "^prepare_exit_to_usermode", "^do_exit",
-    "^sock_sendmsg", "^sock_recvmsg", "^____sys_sendmsg", "^____sys_recvmsg", "^sock_write_iter",
-    "^sock_read_iter", "^__sys_sendto", "^__sys_recvfrom", "^sock_common_setsockopt",
-    "^sock_common_getsockopt", "^__sys_setsockopt", "^__sys_getsockopt", "^sock_ioctl",
-    "^do_dentry_open", "^vfs_open", "^rtnetlink_rcv_msg", "^nfnetlink_rcv_msg", "compat_ioctl", "^blkdev_ioctl", "^__do_fault",
-    "^call_timer_fn", "^expire_timers", "^__run_timers", "^run_timer_softirq", "^__hrtimer_run_queues",
-    "^hrtimer_run_softirq", "^tasklet_action", "^tasklet_hi_action", "^net_rx_action", "^__napi_poll",
-    "^napi_poll", "^process_backlog", "^__netif_receive_skb", "^netif_receive_skb", "^rcu_do_batch",
-    "^rcu_core", "^__do_softirq", "^do_softirq", "^handle_softirqs", "^irq_exit", "^run_ksoftirqd",
-    "^smpboot_thread_fn",
-    "^flush_smp_call_function", "^generic_smp_call_function", "^__flush_smp_call_function",
-    "^cpu_startup_entry", "^do_idle", "^secondary_startup",
-  ])
+  static let anchors = FramePatternList(
+    dispatchingSyscalls + [
+      "^do_syscall_", "^entry_SYSCALL", "^entry_SYSENTER", "^ret_fast_syscall", "^el0_svc",
+      "^invoke_syscall", "^do_fast_syscall", "^__do_fast_syscall", "^do_int80", "^x64_sys_call",
+      "^ia32_sys_call", "^system_call", "^ret_from_syscall", "^handle_exception", "^do_trap_ecall_u",
+      "^process_one_work", "^worker_thread", "^kthread", "^ret_from_fork",
+      "^vfs_write", "^vfs_read", "^vfs_ioctl", "^do_vfs_ioctl", "^__vfs_write", "^__vfs_read",
+      "^new_sync_write", "^new_sync_read", "^vfs_iter_write", "^vfs_iter_read", "^do_iter_write",
+      "^do_iter_read", "^do_iter_readv_writev", "^vfs_writev", "^vfs_readv", "^__kernel_write",
+      "^__fput", "^____fput", "^task_work_run", "^exit_to_user", "^exit_to_usermode",
+      "^syscall_exit_to_user", "^prepare_exit_to_usermode", "^do_exit",
+      "^sock_sendmsg", "^sock_recvmsg", "^____sys_sendmsg", "^____sys_recvmsg", "^sock_write_iter",
+      "^sock_read_iter", "^__sys_sendto", "^__sys_recvfrom", "^sock_common_setsockopt",
+      "^sock_common_getsockopt", "^__sys_setsockopt", "^__sys_getsockopt", "^sock_ioctl",
+      "sysenter_dispatch", "^ia32_sysenter_target", "^entry_INT80", "^do_dentry_open", "^vfs_open",
+      "^rtnetlink_rcv_msg", "^nfnetlink_rcv_msg", "compat_ioctl", "^blkdev_ioctl", "^__do_fault",
+      "^call_timer_fn", "^expire_timers", "^__run_timers", "^run_timer_softirq", "^__hrtimer_run_queues",
+      "^hrtimer_run_softirq", "^tasklet_action", "^tasklet_hi_action", "^net_rx_action", "^__napi_poll",
+      "^napi_poll", "^process_backlog", "^__netif_receive_skb", "^netif_receive_skb", "^rcu_do_batch",
+      "^rcu_core", "^__do_softirq", "^do_softirq", "^handle_softirqs", "^irq_exit", "^run_ksoftirqd",
+      "^smpboot_thread_fn",
+      "^flush_smp_call_function", "^generic_smp_call_function", "^__flush_smp_call_function",
+      "^cpu_startup_entry", "^do_idle", "^secondary_startup",
+    ])
 
   /// Syscalls that only dispatch (ioctl, read, write, socket calls): the frame
   /// above them (the driver's or protocol's handler) names the bug better.

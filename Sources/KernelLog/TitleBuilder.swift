@@ -10,7 +10,8 @@ struct TitleBuilder {
   func build() -> (title: String, alternatives: [String]) {
     let kind = header.kind
     let needsFrame = kind.title.contains("{frame}") || kind.alternatives.contains { $0.contains("{frame}") }
-    let names = needsFrame ? SyscallNames.variants(of: frame ?? TitleBuilder.corruptedFrame) : (short: "", all: [""])
+    let names =
+      needsFrame ? SyscallNames.variants(of: frame ?? TitleBuilder.corruptedFrame) : (short: "", all: [""])
     let title = fill(kind.title, frame: names.short)
     var alternatives = Set<String>()
     for name in names.all {

@@ -53,7 +53,8 @@ enum ExamineSummary {
       lines.append("  kernel:   \(kernel.release)\(kernel.version.map { " " + $0 } ?? "")")
     }
     if let taint = report.taint {
-      let text = taint.flags.isEmpty ? "not tainted" : "\(taint.flags) (\(taint.meanings.joined(separator: "; ")))"
+      let text =
+        taint.flags.isEmpty ? "not tainted" : "\(taint.flags) (\(taint.meanings.joined(separator: "; ")))"
       lines.append("  taint:    \(text)")
     }
     if let hardware = report.hardware { lines.append("  hardware: \(hardware)") }

@@ -120,7 +120,11 @@ struct CorpusScore {
     if (report != nil) == (expectedTitle != nil) { crashAgree += 1 }
     guard let expectedTitle else {
       cleanFiles += 1
-      if report == nil { cleanFound += 1 } else { misses.append("report/\(name): want no crash, got \(report!.title)") }
+      if report == nil {
+        cleanFound += 1
+      } else {
+        misses.append("report/\(name): want no crash, got \(report!.title)")
+      }
       return
     }
     crashFiles += 1
@@ -128,22 +132,31 @@ struct CorpusScore {
       misses.append("report/\(name): want \(expectedTitle), got no crash")
       return
     }
-    if report.title == expectedTitle { titleExact += 1 } else {
+    if report.title == expectedTitle {
+      titleExact += 1
+    } else {
       misses.append("report/\(name): TITLE want \(expectedTitle) | got \(report.title)")
     }
     if report.altTitles == (sample.headers["ALT"] ?? []).sorted() { altExact += 1 }
     let expectedType = sample.headers["TYPE"]?.first ?? "UNKNOWN"
-    if report.type == expectedType { typeExact += 1 } else {
+    if report.type == expectedType {
+      typeExact += 1
+    } else {
       misses.append("report/\(name): TYPE want \(expectedType) got \(report.type) (\(report.title))")
     }
-    if report.corrupted == sample.flag("CORRUPTED") { corruptedExact += 1 } else {
+    if report.corrupted == sample.flag("CORRUPTED") {
+      corruptedExact += 1
+    } else {
       misses.append(
-        "report/\(name): CORRUPTED want \(sample.flag("CORRUPTED")) got \(report.corrupted) \(report.corruptedReason ?? "") (\(report.title))")
+        "report/\(name): CORRUPTED want \(sample.flag("CORRUPTED")) got \(report.corrupted) \(report.corruptedReason ?? "") (\(report.title))"
+      )
     }
     if report.panicked == sample.flag("PANICKED") { panickedExact += 1 }
     if let frame = sample.headers["FRAME"]?.first {
       frameFiles += 1
-      if report.guiltyFrame == frame || (frame == "corrupted" && report.guiltyFrame == nil) { frameExact += 1 }
+      if report.guiltyFrame == frame || (frame == "corrupted" && report.guiltyFrame == nil) {
+        frameExact += 1
+      }
     }
   }
 
@@ -156,16 +169,17 @@ struct CorpusScore {
     func line(_ label: String, _ count: Int, _ total: Int) -> String {
       "  \(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(count)/\(total) (\(percent(rate(count, total))))"
     }
-    return ([
-      "syzkaller report corpus: \(files) files, \(crashFiles) with a crash",
-      line("TITLE", titleExact, crashFiles),
-      line("ALT", altExact, crashFiles),
-      line("TYPE", typeExact, crashFiles),
-      line("CORRUPTED", corruptedExact, crashFiles),
-      line("PANICKED", panickedExact, crashFiles),
-      line("clean", cleanFound, cleanFiles),
-      line("crash agree", crashAgree, files),
-      line("FRAME", frameExact, frameFiles),
-    ]).joined(separator: "\n")
+    return
+      ([
+        "syzkaller report corpus: \(files) files, \(crashFiles) with a crash",
+        line("TITLE", titleExact, crashFiles),
+        line("ALT", altExact, crashFiles),
+        line("TYPE", typeExact, crashFiles),
+        line("CORRUPTED", corruptedExact, crashFiles),
+        line("PANICKED", panickedExact, crashFiles),
+        line("clean", cleanFound, cleanFiles),
+        line("crash agree", crashAgree, files),
+        line("FRAME", frameExact, frameFiles),
+      ]).joined(separator: "\n")
   }
 }
