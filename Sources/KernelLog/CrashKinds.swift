@@ -6,7 +6,8 @@ enum CrashKinds {
   static let bugSkips = ["^skb_", "^__skb_", "^pskb_"]
   static let lockdepSkips = [
     "^register_lock_class", "^__lock_acquire", "^lock_acquire", "^lockdep_", "print_usage_bug", "^mark_lock",
-    "^valid_state", "^mark_usage", "^mark_held_locks", "^lock_is_held", "^check_", "^validate_chain",
+    "^valid_state", "imbalance_bug", "^mark_usage", "^mark_held_locks", "^lock_is_held", "^check_",
+    "^validate_chain",
   ]
 
   static let table: [CrashKind] =
@@ -292,7 +293,8 @@ enum CrashKinds {
       "INFO: ", #"INFO: rcu_tasks detected stalls"#, title: "INFO: rcu detected stall in {frame}",
       alt: ["stall in {frame}"], stack: .none, corrupted: true),
     CrashKind(
-      "INFO: ", #"INFO: task .* blocked for more than \d+ seconds"#, title: "INFO: task hung in {frame}",
+      "INFO: ", #"INFO: task .* blocked (?:in I/O wait )?for more than \d+ seconds"#,
+      title: "INFO: task hung in {frame}",
       alt: ["hang in {frame}"], stack: .hang),
     CrashKind(
       "INFO: ", #"INFO: task .* can't die for more than"#, title: "INFO: task can't die in {frame}",

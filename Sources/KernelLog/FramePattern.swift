@@ -21,7 +21,10 @@ struct FramePattern: Sendable, Hashable {
     }
   }
 
-  func matches(_ name: String) -> Bool {
+  /// Compiler suffixes (`.isra.0`, `.cold`, `.constprop.1`) do not change
+  /// which function a frame is.
+  func matches(_ symbol: String, wholeName: Bool = false) -> Bool {
+    let name = wholeName ? symbol : symbol.firstIndex(of: ".").map { String(symbol[..<$0]) } ?? symbol
     switch anchor {
     case .prefix: return name.hasPrefix(text)
     case .suffix: return name.hasSuffix(text)
@@ -33,10 +36,15 @@ struct FramePattern: Sendable, Hashable {
 
 struct FramePatternList: Sendable {
   let patterns: [FramePattern]
+  /// Match paths as they are, not as symbols with compiler suffixes.
+  var wholeNames = false
 
-  init(_ patterns: [String]) { self.patterns = patterns.map(FramePattern.init) }
+  init(_ patterns: [String], wholeNames: Bool = false) {
+    self.patterns = patterns.map(FramePattern.init)
+    self.wholeNames = wholeNames
+  }
 
-  func matches(_ name: String) -> Bool { patterns.contains { $0.matches(name) } }
+  func matches(_ name: String) -> Bool { patterns.contains { $0.matches(name, wholeName: wholeNames) } }
 
   static func + (lhs: FramePatternList, rhs: [String]) -> FramePatternList {
     FramePatternList(lhs.patterns.map(\.source) + rhs)

@@ -2,25 +2,26 @@
 /// maintainers: the first `path/file.c:123` of the report that is not generic
 /// infrastructure (sanitizer runtime, allocators, locking, scheduler, entry code).
 enum GuiltyFile {
-  static let generic = FramePatternList([
-    "^lib/", "^mm/kasan/", "^mm/kmsan/", "^mm/kfence/", "^mm/slab.c", "^mm/slub.c", "^mm/slab_common.c",
-    "^mm/slab.h", "^mm/util.c", "^mm/vmalloc.c", "^mm/usercopy.c", "^mm/page_alloc.c", "^mm/mempool.c",
-    "^kernel/locking/", "^kernel/sched/", "^kernel/rcu/", "^kernel/panic.c", "^kernel/printk/",
-    "^kernel/softirq.c", "^kernel/time/", "^kernel/irq/", "^kernel/kthread.c", "^kernel/workqueue.c",
-    "^kernel/smp.c", "^kernel/entry/", "^kernel/fork.c", "^kernel/exit.c", "^kernel/task_work.c",
-    "^kernel/stacktrace.c", "^kernel/watchdog", "^kernel/hung_task.c", "^kernel/kcov.c",
-    "^arch/x86/entry/", "^arch/arm64/kernel/entry", "^arch/x86/kernel/dumpstack", "^arch/x86/mm/fault.c",
-    "^arch/arm64/mm/fault.c", "^arch/x86/kernel/unwind", "^arch/arm64/kernel/stacktrace.c",
-    "^arch/x86/lib/", "^arch/arm64/lib/", "^arch/x86/include/", "^arch/arm64/include/", "^include/",
-    "^net/core/dev.c", "^net/core/sock.c", "^net/core/skbuff.c", "^net/socket.c",
-    "^drivers/usb/core/urb.c", "^drivers/base/", "^fs/read_write.c", "^fs/ioctl.c", "^fs/file_table.c",
-    "^fs/open.c", "^fs/namei.c", "^fs/sysfs/", "^fs/kernfs/", "^fs/proc/generic.c", "^fs/seq_file.c",
-    "^mm/percpu", "^mm/truncate.c", "^mm/filemap.c", "^mm/folio-compat.c", "^fs/fs-writeback.c",
-    "^arch/x86/kernel/apic/", "^arch/arm64/kernel/irq.c", "^arch/arm64/kernel/process.c",
-    "^arch/x86/kernel/kvm.c", "^arch/x86/kernel/irq", "^kernel/kallsyms.c", "^security/",
-    "^arch/x86/kernel/traps.c", "^arch/x86/kvm/x86.c",
-    "^net/netlink/af_netlink.c", "^kernel/bpf/syscall.c", "^kernel/sys.c", "^kernel/signal.c",
-  ])
+  static let generic = FramePatternList(
+    [
+      "^lib/", "^mm/kasan/", "^mm/kmsan/", "^mm/kfence/", "^mm/slab.c", "^mm/slub.c", "^mm/slab_common.c",
+      "^mm/slab.h", "^mm/util.c", "^mm/vmalloc.c", "^mm/usercopy.c", "^mm/page_alloc.c", "^mm/mempool.c",
+      "^kernel/locking/", "^kernel/sched/", "^kernel/rcu/", "^kernel/panic.c", "^kernel/printk/",
+      "^kernel/softirq.c", "^kernel/time/", "^kernel/irq/", "^kernel/kthread.c", "^kernel/workqueue.c",
+      "^kernel/smp.c", "^kernel/entry/", "^kernel/fork.c", "^kernel/exit.c", "^kernel/task_work.c",
+      "^kernel/stacktrace.c", "^kernel/watchdog", "^kernel/hung_task.c", "^kernel/kcov.c",
+      "^arch/x86/entry/", "^arch/arm64/kernel/entry", "^arch/x86/kernel/dumpstack", "^arch/x86/mm/fault.c",
+      "^arch/arm64/mm/fault.c", "^arch/x86/kernel/unwind", "^arch/arm64/kernel/stacktrace.c",
+      "^arch/x86/lib/", "^arch/arm64/lib/", "^arch/x86/include/", "^arch/arm64/include/", "^include/",
+      "^net/core/dev.c", "^net/core/sock.c", "^net/core/skbuff.c", "^net/socket.c",
+      "^drivers/usb/core/urb.c", "^drivers/base/", "^fs/read_write.c", "^fs/ioctl.c", "^fs/file_table.c",
+      "^fs/open.c", "^fs/namei.c", "^fs/sysfs/", "^fs/kernfs/", "^fs/proc/generic.c", "^fs/seq_file.c",
+      "^mm/percpu", "^mm/truncate.c", "^mm/filemap.c", "^mm/folio-compat.c", "^fs/fs-writeback.c",
+      "^arch/x86/kernel/apic/", "^arch/arm64/kernel/irq.c", "^arch/arm64/kernel/process.c",
+      "^arch/x86/kernel/kvm.c", "^arch/x86/kernel/irq", "^kernel/kallsyms.c", "^security/",
+      "^arch/x86/kernel/traps.c", "^arch/x86/kvm/x86.c",
+      "^net/netlink/af_netlink.c", "^kernel/bpf/syscall.c", "^kernel/sys.c", "^kernel/signal.c",
+    ], wholeNames: true)
 
   /// The first non-generic source file of the trace, from the guilty frame down.
   static func find(frames: [StackFrame], guilty: StackFrame?) -> String? {

@@ -17,7 +17,7 @@ struct GuiltyFrameFinder {
       let name = group - 1 < header.captures.count ? header.captures[group - 1] : ""
       return Result(frames: reader.frames(from: 1).frames, guilty: StackFrame(function: name))
     case .trace:
-      let result = firstUseful(reader.frames(from: 0).frames)
+      let result = firstUseful(reader.mainTrace().frames)
       guard result.guilty == nil, let headerFrame = headerSymbol(), !kind.skip.matches(headerFrame.function)
       else { return result }
       return Result(frames: result.frames, guilty: headerFrame)
@@ -85,7 +85,7 @@ struct GuiltyFrameFinder {
         return Result(frames: reader.frames(from: position + 1).frames, guilty: frame)
       }
     }
-    return firstUseful(reader.frames(from: 0).frames)
+    return firstUseful(reader.mainTrace().frames)
   }
 }
 

@@ -62,6 +62,20 @@ struct StackTraceReader {
     return terminators.contains { text.hasPrefix($0) }
   }
 
+  /// The report's call trace: the frames after the first `Call Trace:` (x86,
+  /// arm64) or `Backtrace:` (arm), else the first frames after the header.
+  func mainTrace() -> (frames: [StackFrame], end: Int) {
+    let heads = ["Call Trace:", "Call trace:", "Backtrace:"]
+    if let start = (0..<region.count).first(where: { position in
+      let text = lines[region[position]].trimmed
+      return heads.contains { text.hasPrefix($0) }
+    }) {
+      let trace = frames(from: start + 1)
+      if !trace.frames.isEmpty { return trace }
+    }
+    return frames(from: 0)
+  }
+
   /// Position (in the region) of the first line containing `needle`, from `start`.
   func position(of needle: String, from start: Int = 0) -> Int? {
     (start..<region.count).first { lines[region[$0]].text.contains(needle) }
