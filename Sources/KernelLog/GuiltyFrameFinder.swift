@@ -12,7 +12,8 @@ struct GuiltyFrameFinder {
   func find(header: ReportHeader) -> Result {
     switch kind.stack {
     case .none:
-      return Result(frames: reader.frames(from: 1).frames)
+      // The title names no function, but the report still has a culprit.
+      return firstUseful(reader.mainTrace().frames)
     case .capture(let group):
       let name = group - 1 < header.captures.count ? header.captures[group - 1] : ""
       return Result(frames: reader.frames(from: 1).frames, guilty: StackFrame(function: name))

@@ -26,7 +26,7 @@ struct ReportBuilder {
       title: title, altTitles: alternatives, type: CrashType.of(title: title),
       corrupted: corruptedReason != nil, corruptedReason: corruptedReason,
       panicked: region.panicked || title.hasPrefix("kernel panic"),
-      guiltyFrame: needsFrame ? frameName : nil,
+      guiltyFrame: frameName,
       guiltyFile: GuiltyFile.find(frames: found.frames, guilty: found.guilty)
         ?? GuiltyFile.find(in: region.lines, lines: lines)
         ?? GuiltyFile.fallback(frames: found.frames, guilty: found.guilty),

@@ -51,6 +51,8 @@ enum StallFrames {
     "__irq_svc",
   ]
 
+  static let threadEntries = FramePatternList(["^kthread$", "^ret_from_fork"])
+
   static let interruptFrames = FramePatternList([
     "apic_timer_interrupt", "^sysvec_", "^asm_sysvec_", "^irq_exit", "^__irq_exit", "^ret_from_intr",
     "^common_interrupt", "^__sysvec_",
@@ -71,6 +73,13 @@ enum StallFrames {
     }
     if let anchor, anchor > 0 {
       let above = reliable[..<anchor]
+      // A kernel thread's function is its main loop: what it called is the stall.
+      if threadEntries.matches(reliable[anchor].function), above.count >= 2,
+        case let callee = above[above.index(before: above.index(before: above.endIndex))],
+        !skip.matches(callee.function)
+      {
+        return GuiltyFrameFinder.Result(frames: frames, guilty: callee)
+      }
       // The frame right above the entry point; a syscall wrapper there is kept (the
       // title strips its prefix), other plumbing is passed over.
       if let last = above.last, isSyscallWrapper(last.function) {
