@@ -30,7 +30,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
+    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
     .testTarget(name: "DumpTests", dependencies: ["Dump", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
   ],

@@ -9,9 +9,21 @@ struct ReportDetails {
   var registers: [String: String] = [:]
 
   init(region: [Int], lines: [ConsoleLine], header: ReportHeader) {
+    // A task named by the header (hung task, soft lockup) is the victim or the
+    // culprit; the `CPU:` line of a later dump may be the reporter's (khungtaskd).
+    parseHeaderTask(lines[header.line].text)
+    let namedPID = task?.pid
     for index in region {
       let text = lines[index].trimmed
-      if task == nil, text.hasPrefix("CPU: "), text.contains("PID: ") { parseDumpStackInfo(text) }
+      if !sawDumpInfo, text.hasPrefix("CPU: "), text.contains("PID: ") {
+        sawDumpInfo = true
+        parseDumpStackInfo(text, namedPID: namedPID)
+      }
+      if taint == nil, text.hasPrefix("Tainted: ") {
+        let (parsed, rest) = Taint.parse(afterTainted: text.dropFirst("Tainted: ".count))
+        taint = parsed
+        parseRelease(rest)
+      }
       if hardware == nil, text.hasPrefix("Hardware name: ") {
         hardware = String(text.dropFirst("Hardware name: ".count)).trimmingSpaces()
       }
@@ -20,14 +32,16 @@ struct ReportDetails {
       }
       if registers.isEmpty || registers.count < 40 { parseRegisters(text) }
     }
-    if task == nil || task?.comm == nil { parseHeaderTask(lines[header.line].text) }
   }
 
+  private var sawDumpInfo = false
+
   /// `CPU: 1 UID: 0 PID: 93 Comm: det_spin Tainted: G O L 6.1.0-28-amd64 #1 Debian 6.1.119-1`
-  private mutating func parseDumpStackInfo(_ text: Substring) {
+  private mutating func parseDumpStackInfo(_ text: Substring, namedPID: Int?) {
     var task = CrashReport.TaskIdentity()
     task.cpu = ReportDetails.number(after: "CPU: ", in: text)
     task.pid = ReportDetails.number(after: "PID: ", in: text)
+    let sameTask = namedPID == nil || namedPID == task.pid
     var rest: Substring?
     if let comm = text.firstRange(of: "Comm: ") {
       let after = text[comm.upperBound...]
@@ -43,12 +57,19 @@ struct ReportDetails {
         rest = after[marker.upperBound...].drop(while: { $0 == " " })
       }
     }
-    self.task = task
-    if let rest, let release = rest.split(separator: " ").first, release.first?.isNumber == true {
-      let version = rest.dropFirst(release.count).trimmingPrefix(while: { $0 == " " })
-      kernel = CrashReport.KernelBuild(
-        release: String(release), version: version.isEmpty ? nil : String(version).trimmingSpaces())
+    if sameTask {
+      self.task = task
     }
+    if let rest { parseRelease(rest) }
+  }
+
+  /// `6.1.0-28-amd64 #1  Debian 6.1.119-1`: `uname -r`, then `uname -v`.
+  private mutating func parseRelease(_ rest: Substring) {
+    guard kernel == nil, let release = rest.split(separator: " ").first, release.first?.isNumber == true
+    else { return }
+    let version = rest.dropFirst(release.count).trimmingPrefix(while: { $0 == " " })
+    kernel = CrashReport.KernelBuild(
+      release: String(release), version: version.isEmpty ? nil : String(version).trimmingSpaces())
   }
 
   /// Tasks named by the header: `[det_spin:93]` (soft lockup), `task det_hung:92`

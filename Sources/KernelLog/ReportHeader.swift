@@ -17,7 +17,7 @@ struct HeaderMatcher {
   static let noise = [
     "WARNING: /etc/ssh/moduli", "INFO: lockdep is turned off", "INFO: NMI handler", "_INFO:",
     "INFO: Stall ended before state dump", "general protection fault ip:", "general protection ip:",
-    "WARNING: workqueue cpumask", "ODEBUG: Out of memory",
+    "WARNING: workqueue cpumask", "ODEBUG: Out of memory", "---[ end Kernel panic",
   ]
 
   init(kinds: [CrashKind] = CrashKinds.table) {

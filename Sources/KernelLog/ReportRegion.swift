@@ -29,6 +29,11 @@ struct ReportRegion {
       guard !consumed[index], line.context == context || (acceptCPUs && line.isCPUContext) else {
         continue
       }
+      if line.text.contains("---[ end Kernel panic") {
+        region.lines.append(index)
+        region.panicked = true
+        break
+      }
       let isPanic = line.text.contains("Kernel panic - not syncing")
       if isPanic && region.lines.count > panicEndsAfter { break }
       if !isPanic, let next = matcher.header(at: index, in: lines), !next.kind.continuesReport {
