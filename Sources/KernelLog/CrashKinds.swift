@@ -224,6 +224,10 @@ enum CrashKinds {
       "WARNING:",
       #"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected)(?:.*\n)*?(?:-> #0|.*is trying to acquire)"#,
       window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
+    // Too damaged to find the lock chain: keep the header's own words.
+    CrashKind(
+      "WARNING:", #"WARNING: (possible circular locking dependency detected|possible recursive locking detected)"#,
+      title: "WARNING: {1}", corrupted: true),
     CrashKind(
       "WARNING:", #"WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
       title: "possible deadlock in {frame}", stack: .after("-irq-safe at:"), skip: lockdepSkips),
@@ -259,7 +263,7 @@ enum CrashKinds {
       title: "WARNING: nested lock was not taken in {frame}",
       stack: .lockSite),
     CrashKind(
-      "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |\S+:\d+ at |at )"#, title: "WARNING in {frame}",
+      "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |(?:\[.*\] )?\S+:\d+ at |at )"#, title: "WARNING in {frame}",
       stack: .ripThenTrace,
       suppress: ["WARNING: /etc/ssh", "WARNING: workqueue cpumask"]),
   ]
@@ -349,6 +353,9 @@ enum CrashKinds {
     CrashKind("VFS: Busy inodes after unmount", title: "VFS: Busy inodes after unmount (use-after-free)"),
     CrashKind("SYZFAIL:", #"SYZFAIL: (.*)"#, title: "SYZFAIL: {1}"),
     CrashKind("SYZFATAL:", #"SYZFATAL: (.*)"#, title: "SYZFATAL: {1}"),
-    CrashKind("fatal error:", #"^fatal error: "#, title: "go runtime error"),
+    // The Go runtime of syzkaller's fuzzer and executor.
+    CrashKind(
+      "fatal error:", #"^fatal error: (?:runtime|unexpected signal|all goroutines|concurrent map|found bad|stack)"#,
+      title: "go runtime error"),
   ]
 }
