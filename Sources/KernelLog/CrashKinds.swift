@@ -226,7 +226,8 @@ enum CrashKinds {
       window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
     // Too damaged to find the lock chain: keep the header's own words.
     CrashKind(
-      "WARNING:", #"WARNING: (possible circular locking dependency detected|possible recursive locking detected)"#,
+      "WARNING:",
+      #"WARNING: (possible circular locking dependency detected|possible recursive locking detected)"#,
       title: "WARNING: {1}", corrupted: true),
     CrashKind(
       "WARNING:", #"WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
@@ -263,7 +264,8 @@ enum CrashKinds {
       title: "WARNING: nested lock was not taken in {frame}",
       stack: .lockSite),
     CrashKind(
-      "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |(?:\[.*\] )?\S+:\d+ at |at )"#, title: "WARNING in {frame}",
+      "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |(?:\[.*\] )?\S+:\d+ at |at )"#,
+      title: "WARNING in {frame}",
       stack: .ripThenTrace,
       suppress: ["WARNING: /etc/ssh", "WARNING: workqueue cpumask"]),
   ]
@@ -297,7 +299,7 @@ enum CrashKinds {
       "INFO: ", #"INFO: rcu_tasks detected stalls"#, title: "INFO: rcu detected stall in {frame}",
       alt: ["stall in {frame}"], stack: .none, corrupted: true),
     CrashKind(
-      "INFO: ", #"INFO: task .* blocked (?:in I/O wait )?for more than \d+ seconds"#,
+      "INFO: ", #"INFO: task .*(?:\n.*)? blocked (?:in I/O wait )?for more than \d+ seconds"#, window: 1,
       title: "INFO: task hung in {frame}",
       alt: ["hang in {frame}"], stack: .hang),
     CrashKind(
@@ -355,7 +357,8 @@ enum CrashKinds {
     CrashKind("SYZFATAL:", #"SYZFATAL: (.*)"#, title: "SYZFATAL: {1}"),
     // The Go runtime of syzkaller's fuzzer and executor.
     CrashKind(
-      "fatal error:", #"^fatal error: (?:runtime|unexpected signal|all goroutines|concurrent map|found bad|stack)"#,
+      "fatal error:",
+      #"^fatal error: (?:runtime|unexpected signal|all goroutines|concurrent map|found bad|stack)"#,
       title: "go runtime error"),
   ]
 }

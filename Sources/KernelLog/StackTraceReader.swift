@@ -62,9 +62,13 @@ struct StackTraceReader {
     return terminators.contains { text.hasPrefix($0) }
   }
 
-  /// The report's call trace: the frames after the first `Call Trace:` (x86,
-  /// arm64) or `Backtrace:` (arm), else the first frames after the header.
+  /// The report's call trace: the first trace after the header (KMSAN, KFENCE and
+  /// kmemleak print theirs right there), unless that is a lone `... at:` site
+  /// (`Preemption disabled at:`), then the frames of `Call Trace:` (x86, arm64)
+  /// or `Backtrace:` (arm).
   func mainTrace() -> (frames: [StackFrame], end: Int) {
+    let first = frames(from: 0)
+    guard first.frames.count <= 1 else { return first }
     let heads = ["Call Trace:", "Call trace:", "Backtrace:"]
     if let start = (0..<region.count).first(where: { position in
       let text = lines[region[position]].trimmed
@@ -73,7 +77,7 @@ struct StackTraceReader {
       let trace = frames(from: start + 1)
       if !trace.frames.isEmpty { return trace }
     }
-    return frames(from: 0)
+    return first
   }
 
   /// Position (in the region) of the first line containing `needle`, from `start`.

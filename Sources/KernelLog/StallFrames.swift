@@ -59,6 +59,7 @@ enum StallFrames {
   ])
 
   static let extraSkips = FramePatternList([
+    "^__schedule", "^schedule", "^preempt_schedule", "^_cond_resched", "^__cond_resched",
     "^proc_reg_", "^full_proxy_", "^seq_read", "^kernfs_fop_", "^__x64_sys_", "^__ia32_sys_",
     "^__arm64_sys_", "^__se_sys_", "^__do_sys_", "^sys_", "^ksys_", "^SyS_", "^SYSC_",
   ])
