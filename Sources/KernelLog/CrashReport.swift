@@ -42,8 +42,16 @@ public struct CrashReport: Sendable, Hashable, Codable {
     public var path: String?
     /// Byte range `[start, end)` of the report in the input, when it came from bytes.
     public var span: [Int]?
-    /// Index range of the report's records in the record list.
-    public var records: [Int]
+    /// Index range `[first, end)` of the report's records in the record list it
+    /// was parsed from; nil for a byte stream, where `span` locates the report.
+    public var records: [Int]?
+  }
+
+  /// A `kernel panic: Fatal exception`-style report: the panic that follows
+  /// another report, split from it by a window boundary.
+  var isConsequentialPanic: Bool {
+    guard title.hasPrefix("kernel panic: ") else { return false }
+    return CrashReportParser.consequentialPanics.contains { title.contains($0) }
   }
 
   enum CodingKeys: String, CodingKey {

@@ -22,7 +22,36 @@ public struct CrashReportParser: Sendable {
 
   /// The crashes in the bytes of a console log.
   public func reports(inLog bytes: [UInt8], evidenceKind: String = "console") -> [CrashReport] {
-    reports(in: KernelLogReader.records(in: bytes), evidenceKind: evidenceKind)
+    bytes.withUnsafeBufferPointer { reports(inLog: $0, evidenceKind: evidenceKind) }
+  }
+
+  /// The crashes in a console log of any size (a memory-mapped file): only the
+  /// lines around report markers are decoded, in windows of bounded size, so time
+  /// is spent on crashes and memory does not grow with the log.
+  public func reports(inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console")
+    -> [CrashReport]
+  {
+    let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
+    var reports: [CrashReport] = []
+    var position = 0
+    while let hit = scanner.firstMarker(in: bytes, from: position) {
+      let window = LogWindow(around: hit, in: bytes)
+      let records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+      var found = self.reports(in: records, evidenceKind: evidenceKind)
+      found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
+      var next = window.isCut ? window.acceptedEnd : window.end
+      for var report in found {
+        report.evidence.records = nil
+        if let end = report.evidence.span?.last { next = max(next, end) }
+        if let last = reports.indices.last, report.isConsequentialPanic {
+          reports[last].panicked = true
+        } else {
+          reports.append(report)
+        }
+      }
+      position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
+    }
+    return reports
   }
 
   /// True when `bytes` holds at least one crash.
@@ -31,7 +60,7 @@ public struct CrashReportParser: Sendable {
   }
 
   func reports(lines: [ConsoleLine], records: [LogRecord], evidenceKind: String) -> [CrashReport] {
-    let matcher = HeaderMatcher()
+    let matcher = HeaderMatcher.shared
     var consumed = [Bool](repeating: false, count: lines.count)
     var reports: [CrashReport] = []
     var index = 0
@@ -66,7 +95,7 @@ public struct CrashReportParser: Sendable {
   private func markPanics(_ reports: inout [CrashReport], lines: [ConsoleLine]) {
     guard !reports.isEmpty else { return }
     for line in lines where line.text.contains("Kernel panic - not syncing") {
-      if let last = reports.lastIndex(where: { ($0.evidence.records.first ?? 0) <= line.record }) {
+      if let last = reports.lastIndex(where: { ($0.evidence.records?.first ?? 0) <= line.record }) {
         reports[last].panicked = true
       }
     }

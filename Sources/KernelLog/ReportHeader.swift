@@ -20,6 +20,8 @@ struct HeaderMatcher {
     "WARNING: workqueue cpumask", "ODEBUG: Out of memory", "---[ end Kernel panic",
   ]
 
+  static let shared = HeaderMatcher()
+
   init(kinds: [CrashKind] = CrashKinds.table) {
     self.kinds = kinds
     var seen = Set<String>()

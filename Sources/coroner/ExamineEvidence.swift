@@ -2,30 +2,70 @@ import ArgumentParser
 import Foundation
 import KernelLog
 
-/// The bytes of one piece of evidence and where they came from.
-struct EvidenceFile {
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The bytes of one piece of evidence and where they came from: a file is
+/// memory-mapped (mmap(2)), so a log of any size costs no memory of its own;
+/// standard input is read whole.
+final class EvidenceFile {
   let path: String
-  let bytes: [UInt8]
+  private let mapping: UnsafeRawBufferPointer?
+  private let owned: [UInt8]
+
+  private init(path: String, mapping: UnsafeRawBufferPointer?, owned: [UInt8]) {
+    self.path = path
+    self.mapping = mapping
+    self.owned = owned
+  }
+
+  deinit {
+    if let mapping, let base = mapping.baseAddress, mapping.count > 0 {
+      munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
+    }
+  }
+
+  func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    if let mapping {
+      return try body(mapping.bindMemory(to: UInt8.self))
+    }
+    return try owned.withUnsafeBufferPointer(body)
+  }
+
+  /// The first bytes, to recognize the format.
+  var head: [UInt8] { withBytes { Array($0.prefix(64)) } }
 
   static func read(_ path: String) throws -> EvidenceFile {
     if path == "-" {
-      return EvidenceFile(path: "-", bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()))
+      return EvidenceFile(
+        path: "-", mapping: nil, owned: [UInt8](FileHandle.standardInput.readDataToEndOfFile()))
     }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw EvidenceError.missing(path)
+    var status = stat()
+    guard stat(path, &status) == 0 else {
+      throw errno == EACCES ? EvidenceError.unreadable(path, "permission denied") : EvidenceError.missing(path)
     }
-    guard !isDirectory.boolValue else { throw EvidenceError.unreadable(path, "is a directory") }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw EvidenceError.unreadable(path, "permission denied")
+    guard (status.st_mode & S_IFMT) != S_IFDIR else { throw EvidenceError.unreadable(path, "is a directory") }
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { throw EvidenceError.unreadable(path, String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    let size = Int(status.st_size)
+    guard (status.st_mode & S_IFMT) == S_IFREG, size > 0 else {
+      // Pipes, devices and empty files: read what there is.
+      let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+      do {
+        return EvidenceFile(path: path, mapping: nil, owned: [UInt8](try handle.readToEnd() ?? Data()))
+      } catch {
+        throw EvidenceError.io(path, "\(error)")
+      }
     }
-    defer { try? handle.close() }
-    do {
-      let data = try handle.readToEnd() ?? Data()
-      return EvidenceFile(path: path, bytes: [UInt8](data))
-    } catch {
-      throw EvidenceError.io(path, "\(error)")
+    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+      throw EvidenceError.io(path, "mmap: " + String(cString: strerror(errno)))
     }
+    madvise(base, size, MADV_SEQUENTIAL)
+    return EvidenceFile(path: path, mapping: UnsafeRawBufferPointer(start: base, count: size), owned: [])
   }
 }
 
@@ -60,16 +100,30 @@ enum EvidenceError: Error, CustomStringConvertible {
 protocol EvidenceReader {
   /// `console`, `vmcore`, `pstore`, `netconsole`: the `kind` of examine's output.
   var kind: String { get }
-  func recognizes(_ bytes: [UInt8]) -> Bool
+  /// Whether the first bytes of a file are this format's.
+  func recognizes(_ head: [UInt8]) -> Bool
   func records(from evidence: EvidenceFile) throws -> [LogRecord]
+  func reports(from evidence: EvidenceFile) throws -> [CrashReport]
+}
+
+extension EvidenceReader {
+  /// Records from any source reach the one parser.
+  func reports(from evidence: EvidenceFile) throws -> [CrashReport] {
+    CrashReportParser().reports(in: try records(from: evidence), evidenceKind: kind)
+  }
 }
 
 /// Plain text from a serial console, dmesg, journalctl, syslog or netconsole.
 struct ConsoleLogReader: EvidenceReader {
   var kind: String { "console" }
-  func recognizes(_ bytes: [UInt8]) -> Bool { true }
+  func recognizes(_ head: [UInt8]) -> Bool { true }
   func records(from evidence: EvidenceFile) throws -> [LogRecord] {
-    KernelLogReader.records(in: evidence.bytes)
+    evidence.withBytes { KernelLogReader.records(in: Array($0)) }
+  }
+  /// Console text goes straight to the byte scanner, which decodes only the
+  /// lines around crashes.
+  func reports(from evidence: EvidenceFile) throws -> [CrashReport] {
+    evidence.withBytes { CrashReportParser().reports(inLog: $0, evidenceKind: kind) }
   }
 }
 
@@ -77,9 +131,9 @@ struct ConsoleLogReader: EvidenceReader {
 /// instead of parsing binary data as a log.
 struct UnsupportedDumpReader: EvidenceReader {
   var kind: String { "vmcore" }
-  func recognizes(_ bytes: [UInt8]) -> Bool {
-    bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || bytes.starts(with: Array("KDUMP   ".utf8))
-      || bytes.starts(with: Array("makedumpfile".utf8))
+  func recognizes(_ head: [UInt8]) -> Bool {
+    head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: Array("KDUMP   ".utf8))
+      || head.starts(with: Array("makedumpfile".utf8))
   }
   func records(from evidence: EvidenceFile) throws -> [LogRecord] {
     throw EvidenceError.unsupported(evidence.path, "is a kernel dump; dump reading is not available yet")
@@ -96,9 +150,9 @@ struct Examination {
   static let readers: [any EvidenceReader] = [UnsupportedDumpReader(), ConsoleLogReader()]
 
   static func examine(_ evidence: EvidenceFile) throws -> Examination {
-    let reader = readers.first { $0.recognizes(evidence.bytes) } ?? ConsoleLogReader()
-    let records = try reader.records(from: evidence)
-    var reports = CrashReportParser().reports(in: records, evidenceKind: reader.kind)
+    let head = evidence.head
+    let reader = readers.first { $0.recognizes(head) } ?? ConsoleLogReader()
+    var reports = try reader.reports(from: evidence)
     for index in reports.indices { reports[index].evidence.path = evidence.path }
     return Examination(path: evidence.path, kind: reader.kind, reports: reports)
   }
