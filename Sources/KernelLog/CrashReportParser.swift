@@ -27,17 +27,32 @@ public struct CrashReportParser: Sendable {
 
   /// The crashes in a console log of any size (a memory-mapped file): only the
   /// lines around report markers are decoded, in windows of bounded size, so time
-  /// is spent on crashes and memory does not grow with the log.
-  public func reports(inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console")
-    -> [CrashReport]
-  {
+  /// is spent on crashes and memory does not grow with the log. `consumed` is
+  /// told, as the scan advances, the offset before which bytes are not read again
+  /// (a caller may drop those pages).
+  public func reports(
+    inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console",
+    consumed: ((Int) -> Void)? = nil
+  ) -> [CrashReport] {
     let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
+    let chunk = 32 << 20
     var reports: [CrashReport] = []
     var position = 0
-    while let hit = scanner.firstMarker(in: bytes, from: position) {
-      let window = LogWindow(around: hit, in: bytes)
-      let records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+    while position < bytes.count {
+      let limit = min(bytes.count, position + chunk)
+      guard let hit = scanner.firstMarker(in: bytes, from: position, before: limit) else {
+        position = limit
+        consumed?(position)
+        continue
+      }
+      var window = LogWindow(around: hit, in: bytes, lines: LogWindow.shortLines)
+      var records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
       var found = self.reports(in: records, evidenceKind: evidenceKind)
+      if window.isCut, found.contains(where: { ($0.evidence.records?.last ?? 0) >= records.count }) {
+        window = LogWindow(around: hit, in: bytes, lines: LogWindow.longLines)
+        records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+        found = self.reports(in: records, evidenceKind: evidenceKind)
+      }
       found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
       var next = window.isCut ? window.acceptedEnd : window.end
       for var report in found {
@@ -50,6 +65,7 @@ public struct CrashReportParser: Sendable {
         }
       }
       position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
+      consumed?(window.start)
     }
     return reports
   }

@@ -41,6 +41,10 @@ enum GuiltyFile {
     var fallback: String?
     for index in region {
       let text = lines[index].text
+      guard text.contains(".c:") || text.contains(".h:") || text.contains(".rs:") || text.contains(".S:")
+      else {
+        continue
+      }
       if text.contains(", at:") || text.contains("#0:") || text.contains(" at: ") { continue }
       for token in text.split(separator: " ") where token.contains(".") && token.contains(":") {
         guard let location = SourceLocation(String(token.trimmingTrailingPunctuation)),

@@ -3,7 +3,10 @@
 /// half are complete (a region is at most `ReportRegion.maximumLines` long); the
 /// second half is scanned again as the next window.
 struct LogWindow {
-  static let lines = 2 * ReportRegion.maximumLines + 64
+  /// Most reports fit in a short window; one that reaches its end is parsed again
+  /// in a window long enough for any report.
+  static let shortLines = 400
+  static let longLines = 2 * ReportRegion.maximumLines + 64
   static let maximumBytes = 8 << 20
 
   let start: Int
@@ -15,7 +18,10 @@ struct LogWindow {
   /// The window stops before the end of the log.
   let isCut: Bool
 
-  init(around hit: Int, in bytes: UnsafeBufferPointer<UInt8>) {
+  /// Number of lines decoded.
+  let lineCount: Int
+
+  init(around hit: Int, in bytes: UnsafeBufferPointer<UInt8>, lines: Int) {
     var lineStart = min(hit, bytes.count)
     while lineStart > 0, bytes[lineStart - 1] != 0x0A { lineStart -= 1 }
     start = lineStart
@@ -23,14 +29,15 @@ struct LogWindow {
     var count = 0
     var half = bytes.count
     let limit = min(bytes.count, lineStart + LogWindow.maximumBytes)
-    while cursor < limit, count < LogWindow.lines {
+    while cursor < limit, count < lines {
       cursor = min(LineScanner.endOfLine(in: bytes, from: cursor) + 1, bytes.count)
       count += 1
-      if count == LogWindow.lines / 2 { half = cursor }
+      if count == lines / 2 { half = cursor }
     }
     end = cursor
+    lineCount = count
     isCut = cursor < bytes.count
-    acceptedRecords = LogWindow.lines / 2
+    acceptedRecords = lines / 2
     acceptedEnd = min(half, cursor)
   }
 }

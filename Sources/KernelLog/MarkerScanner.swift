@@ -19,10 +19,11 @@ struct MarkerScanner {
     }
   }
 
-  /// The offset of the first marker at or after `start`, or nil.
-  func firstMarker(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+  /// The offset of the first marker starting in `start..<end` (the whole rest
+  /// of the buffer by default), or nil.
+  func firstMarker(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, before end: Int? = nil) -> Int? {
     guard let base = bytes.baseAddress, bytes.count >= 2 else { return nil }
-    let last = bytes.count - 1
+    let last = min(bytes.count - 1, end ?? bytes.count)
     var index = max(0, start)
     return pairs.withUnsafeBufferPointer { table -> Int? in
       while index < last {

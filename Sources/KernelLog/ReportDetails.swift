@@ -30,7 +30,7 @@ struct ReportDetails {
       if taint == nil, text.hasSuffix("Not tainted") || text.contains(" Not tainted ") {
         taint = Taint(flags: "")
       }
-      if registers.isEmpty || registers.count < 40 { parseRegisters(text) }
+      if registers.count < 40, ReportDetails.mayHoldRegisters(text) { parseRegisters(text) }
     }
   }
 
@@ -122,6 +122,18 @@ struct ReportDetails {
         return
       }
     }
+  }
+
+  /// Register dumps start with a short name and a colon: `RAX: `, `x29: `, `pc : `.
+  static func mayHoldRegisters(_ text: Substring) -> Bool {
+    var prefix = text.utf8.prefix(6).makeIterator()
+    var length = 0
+    while let byte = prefix.next() {
+      if byte == UInt8(ascii: ":") { return length > 0 }
+      guard byte.isSymbolByte || byte == UInt8(ascii: " ") else { return false }
+      length += 1
+    }
+    return false
   }
 
   static func number(after label: String, in text: Substring) -> Int? {

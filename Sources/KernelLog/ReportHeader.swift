@@ -12,6 +12,7 @@ struct HeaderMatcher {
   let kinds: [CrashKind]
   /// Every distinct marker, for the cheap test before any regular expression.
   let markers: [String]
+  let scanner: MarkerScanner
 
   /// Lines that carry a marker but are known noise (ssh, perf, filesystems).
   static let noise = [
@@ -26,11 +27,12 @@ struct HeaderMatcher {
     self.kinds = kinds
     var seen = Set<String>()
     markers = kinds.map(\.marker).filter { seen.insert($0).inserted }
+    scanner = MarkerScanner(markers: markers)
   }
 
   func header(at index: Int, in lines: [ConsoleLine]) -> ReportHeader? {
-    let text = lines[index].text
-    guard markers.contains(where: { text.contains($0) }) else { return nil }
+    var text = lines[index].text
+    guard text.withUTF8({ scanner.firstMarker(in: $0, from: 0) != nil }) else { return nil }
     guard !HeaderMatcher.noise.contains(where: { text.contains($0) }) else { return nil }
     if index + 1 < lines.count, lines[index + 1].text.contains("** replaying previous printk message **") {
       return nil

@@ -28,6 +28,16 @@ final class EvidenceFile {
     }
   }
 
+  /// Drops the pages before `offset` from memory: they are read again from the
+  /// file if ever needed, so a scan keeps only its current stretch resident.
+  func release(before offset: Int) {
+    guard let mapping, let base = mapping.baseAddress else { return }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let end = min(offset, mapping.count) / page * page
+    guard end > 0 else { return }
+    madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED)
+  }
+
   func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
     if let mapping {
       return try body(mapping.bindMemory(to: UInt8.self))
@@ -45,7 +55,8 @@ final class EvidenceFile {
     }
     var status = stat()
     guard stat(path, &status) == 0 else {
-      throw errno == EACCES ? EvidenceError.unreadable(path, "permission denied") : EvidenceError.missing(path)
+      throw errno == EACCES
+        ? EvidenceError.unreadable(path, "permission denied") : EvidenceError.missing(path)
     }
     guard (status.st_mode & S_IFMT) != S_IFDIR else { throw EvidenceError.unreadable(path, "is a directory") }
     let descriptor = open(path, O_RDONLY)
@@ -123,7 +134,14 @@ struct ConsoleLogReader: EvidenceReader {
   /// Console text goes straight to the byte scanner, which decodes only the
   /// lines around crashes.
   func reports(from evidence: EvidenceFile) throws -> [CrashReport] {
-    evidence.withBytes { CrashReportParser().reports(inLog: $0, evidenceKind: kind) }
+    evidence.withBytes { bytes in
+      var released = 0
+      return CrashReportParser().reports(inLog: bytes, evidenceKind: kind) { offset in
+        guard offset - released >= 64 << 20 else { return }
+        evidence.release(before: offset)
+        released = offset
+      }
+    }
   }
 }
 
