@@ -55,7 +55,7 @@ enum StallFrames {
 
   static let interruptFrames = FramePatternList([
     "apic_timer_interrupt", "^sysvec_", "^asm_sysvec_", "^irq_exit", "^__irq_exit", "^ret_from_intr",
-    "^common_interrupt", "^__sysvec_",
+    "^common_interrupt", "^__sysvec_", "irq_on_stack", "^asm_common_interrupt",
   ])
 
   static let extraSkips = FramePatternList([
@@ -119,7 +119,7 @@ enum StallFrames {
       if let ripAfter = reader.instructionPointer(from: end + 1)?.0, frames.isEmpty {
         frames.append(ripAfter)
       }
-      while let top = rest.first, interruptFrames.matches(top.function) { rest.removeFirst() }
+      rest.removeAll { interruptFrames.matches($0.function) }
       frames += rest
     } else {
       if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }

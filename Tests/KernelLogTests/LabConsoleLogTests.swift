@@ -94,3 +94,37 @@ final class LabConsoleLogTests: XCTestCase {
     XCTAssertFalse(text.contains("coroner: det_oops_fn dereferences NULL"))
   }
 }
+
+/// Real console logs captured by the crash lab (Debian 5.10, 6.1 and 6.12 kernels
+/// under QEMU, Sources/Lab), unchanged.
+final class RealLabConsoleLogTests: XCTestCase {
+  static let expectations: [(file: String, title: String, guilty: String)] = [
+    ("6.1-softlockup", "BUG: soft lockup in det_spin_fn", "det_spin_fn"),
+    ("6.1-hung-task", "INFO: task hung in det_hung_fn", "det_hung_fn"),
+    ("6.1-oops", "BUG: unable to handle kernel NULL pointer dereference in det_oops_fn", "det_oops_fn"),
+    ("6.1-bug", "kernel BUG in det_bug_fn", "det_bug_fn"),
+    ("6.1-warn", "WARNING in det_warn_fn", "det_warn_fn"),
+    ("6.1-rcu-stall", "INFO: rcu detected stall in det_rcu_stall_fn", "det_rcu_stall_fn"),
+    ("6.1-panic", "kernel panic: sysrq triggered crash", "sysrq_handle_crash"),
+    ("6.1-panic-notifier", "kernel panic: coroner: det_panic_fn panics", "det_panic_fn"),
+    ("5.10-rcu-stall", "INFO: rcu detected stall in det_rcu_stall_fn", "det_rcu_stall_fn"),
+    ("5.10-softlockup", "BUG: soft lockup in det_spin_fn", "det_spin_fn"),
+    ("6.12-rcu-stall", "INFO: rcu detected stall in det_rcu_stall_fn", "det_rcu_stall_fn"),
+    ("6.12-warn", "WARNING in det_warn_fn", "det_warn_fn"),
+    ("6.12-hung-task", "INFO: task hung in det_hung_fn", "det_hung_fn"),
+  ]
+
+  func testRealLabLogs() throws {
+    for expected in Self.expectations {
+      guard
+        let url = Bundle.module.url(
+          forResource: expected.file, withExtension: "log", subdirectory: "Fixtures/lab-real")
+      else { throw XCTSkip("fixture \(expected.file).log missing") }
+      let reports = CrashReportParser().reports(inLog: try [UInt8](Data(contentsOf: url)))
+      XCTAssertEqual(reports.map(\.title), [expected.title], expected.file)
+      XCTAssertEqual(reports.first?.guiltyFrame, expected.guilty, expected.file)
+      XCTAssertEqual(reports.first?.corrupted, false, expected.file)
+      XCTAssertEqual(reports.first?.hardware?.hasPrefix("QEMU Standard PC"), true, expected.file)
+    }
+  }
+}
