@@ -7,6 +7,7 @@
 # file in the same run, and prints MB/s, the ratio and the peak memory of each.
 #
 # Usage: scripts/bench-kernellog.sh [SIZE_MB] [LOG]
+#   FILLER_LINES=N   lines of chatter between two corpus logs (default 20000, about 1.5 MB)
 set -eu
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
@@ -17,9 +18,9 @@ swift build -c release --product coroner >/dev/null
 coroner=$(swift build -c release --show-bin-path)/coroner
 
 if [ ! -f "$log" ] || [ "$(du -m "$log" | cut -f1)" -lt "$size_mb" ]; then
-  python3 - "$corpus" "$log" "$size_mb" <<'PY'
+  python3 - "$corpus" "$log" "$size_mb" "${FILLER_LINES:-20000}" <<'PY'
 import os, sys
-corpus, out, size_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+corpus, out, size_mb, filler = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 logs = []
 for name in sorted(os.listdir(corpus), key=lambda n: int(n) if n.isdigit() else 0):
     data = open(os.path.join(corpus, name), 'rb').read().replace(b'\r', b'')
@@ -41,11 +42,11 @@ written, t, i = 0, 0.0, 0
 with open(out, 'wb') as f:
     while written < target:
         block = bytearray()
-        for _ in range(2000):
+        for _ in range(filler):
             t += 0.000731
             block += chatter[i % len(chatter)] % t
             i += 1
-        block += logs[i % len(logs)]
+        block += logs[(i // filler) % len(logs)]
         f.write(block)
         written += len(block)
 PY

@@ -75,7 +75,7 @@ struct GuiltyFrameFinder {
     let region = reader.region
     for (position, index) in region.enumerated() {
       let text = reader.lines[index].text
-      guard let at = text.range(of: "at:", options: .backwards) else { continue }
+      guard text.contains("at:"), let at = text.range(of: "at:", options: .backwards) else { continue }
       var rest = text[at.upperBound...].drop(while: { $0 == " " })
       if rest.isEmpty, position + 1 < region.count {
         rest = Substring(reader.lines[region[position + 1]].text)

@@ -78,6 +78,11 @@ enum LineScanner {
 enum LineCleaner {
   static func clean(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
     output.removeAll(keepingCapacity: true)
+    // Most lines have nothing to remove: copy them whole.
+    if !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
+      output.append(contentsOf: line)
+      return
+    }
     var index = 0
     while index < line.count {
       let byte = line[index]

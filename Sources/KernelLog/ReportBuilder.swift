@@ -53,13 +53,12 @@ enum CorruptionCheck {
     var sawFrame = false
     for (position, index) in region.enumerated() {
       let text = reader.lines[index].trimmed
-      if !sawFrame, StackFrame.parse(String(text)) != nil { sawFrame = true }
+      if !sawFrame, reader.frame(at: position) != nil { sawFrame = true }
       guard traceStarts.contains(where: { text.hasPrefix($0) }), !text.hasPrefix("stack backtrace:")
       else { continue }
-      let following = region[(position + 1)..<min(region.count, position + 16)]
-      let hasFrame = following.contains { line in
-        let text = reader.lines[line].text
-        return StackFrame.parse(text) != nil || text.contains("(stack is not available)")
+      let following = (position + 1)..<min(region.count, position + 16)
+      let hasFrame = following.contains { next in
+        reader.frame(at: next) != nil || reader.lines[region[next]].text.contains("(stack is not available)")
       }
       if !hasFrame { return "call trace is missed" }
     }

@@ -27,7 +27,7 @@ struct ReportDetails {
       if hardware == nil, text.hasPrefix("Hardware name: ") {
         hardware = String(text.dropFirst("Hardware name: ".count)).trimmingSpaces()
       }
-      if taint == nil, text.hasSuffix("Not tainted") || text.contains(" Not tainted ") {
+      if taint == nil, lines[index].text.contains(" Not tainted") {
         taint = Taint(flags: "")
       }
       if registers.count < 40, ReportDetails.mayHoldRegisters(text) { parseRegisters(text) }
@@ -106,7 +106,7 @@ struct ReportDetails {
       if registers[name] == nil { registers[name] = String(text.dropFirst(5)).trimmingSpaces() }
       return
     }
-    let tokens = text.split(separator: " ")
+    let tokens = text.split(separator: " ", maxSplits: 24)
     var index = 0
     while index + 1 < tokens.count {
       let name = tokens[index]

@@ -114,13 +114,34 @@ struct FrameLineParser {
     while let b = byte(index), b == 0x20 || b == 0x09 { index += 1 }
   }
 
-  private mutating func take(_ literal: String) -> Bool {
-    let utf8 = Array(literal.utf8)
-    guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-      return false
-    }
-    index += utf8.count
+  private mutating func take(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard index + count <= bytes.count else { return false }
+    let start = literal.utf8Start
+    for offset in 0..<count where bytes[index + offset] != start[offset] { return false }
+    index += count
     return true
+  }
+
+  /// Whether the bytes from `index` on start with `literal`.
+  private func restStarts(with literal: StaticString) -> Bool {
+    var probe = self
+    return probe.take(literal)
+  }
+
+  /// Whether the bytes from `index` on contain `literal`.
+  private func restContains(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard count > 0, bytes.count - index >= count else { return false }
+    let start = literal.utf8Start
+    var position = index
+    while position + count <= bytes.count {
+      var offset = 0
+      while offset < count, bytes[position + offset] == start[offset] { offset += 1 }
+      if offset == count { return true }
+      position += 1
+    }
+    return false
   }
 
   /// `[<ffffffff81000000>]`, `[c000000049a87a10]` or `<IRQ>`-style context tags.
@@ -166,16 +187,20 @@ struct FrameLineParser {
     if frame.offset == nil {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
       // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
-      let rest = String(decoding: bytes[index...], as: UTF8.self)
-      let words = rest.split(separator: " ")
-      let inlined = words.count == 2 && words[1] == "[inline]" && SourceLocation(String(words[0])) != nil
-      guard rest.hasPrefix(" from ") || inlined else { return nil }
-      frame.inlined = inlined
+      guard restStarts(with: " from ") || (restContains("[inline]") && isInlineTail()) else { return nil }
+      frame.inlined = !restStarts(with: " from ")
     }
-    frame.reliable = reliable && !String(decoding: bytes[index...], as: UTF8.self).contains("(unreliable)")
+    frame.reliable = reliable && !restContains("(unreliable)")
     frame.address = address
     parseTail(&frame)
     return frame
+  }
+
+  /// ` path/file.c:12 [inline]` and nothing else.
+  private func isInlineTail() -> Bool {
+    let rest = String(decoding: bytes[index...], as: UTF8.self)
+    let words = rest.split(separator: " ")
+    return words.count == 2 && words[1] == "[inline]" && SourceLocation(String(words[0])) != nil
   }
 
   /// `name`, then `+0xoff/0xsize` (required when `requireOffset`).

@@ -4,6 +4,17 @@ struct StackTraceReader {
   let lines: [ConsoleLine]
   /// Indices into `lines`, the region of the report.
   let region: [Int]
+  /// The frame of each region line, parsed once.
+  let parsed: [StackFrame?]
+
+  init(lines: [ConsoleLine], region: [Int]) {
+    self.lines = lines
+    self.region = region
+    parsed = region.map { StackFrame.parse(lines[$0].text) }
+  }
+
+  /// The frame on region line `position`, if it is one.
+  func frame(at position: Int) -> StackFrame? { parsed[position] }
 
   /// Lines that end a trace (x86 `show_trace_log_lvl()`, KASAN/KMSAN section heads,
   /// lockdep's sections, the oops end marker).
@@ -28,7 +39,7 @@ struct StackTraceReader {
     while position < region.count {
       let text = lines[region[position]].text
       let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
-      if let frame = StackFrame.parse(text) {
+      if let frame = parsed[position] {
         if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
         frames.append(frame)
         pendingCaller = StackTraceReader.armCaller(in: text)
@@ -57,7 +68,11 @@ struct StackTraceReader {
       || text.hasPrefix("Uninit was")
   }
 
+  /// First bytes of the terminators: most lines are rejected on their first byte.
+  static let terminatorInitials = Set(terminators.compactMap { $0.utf8.first } + [UInt8(ascii: "R")])
+
   static func endsTrace(_ text: Substring) -> Bool {
+    guard let first = text.utf8.first, terminatorInitials.contains(first) else { return false }
     if text.hasPrefix("RIP: 0033:") || text.hasPrefix("RIP: 0023:") { return true }
     return terminators.contains { text.hasPrefix($0) }
   }
