@@ -39,7 +39,7 @@ enum GuiltyFile {
   /// not evidence of guilt.
   static func find(in region: [Int], lines: [ConsoleLine]) -> String? {
     var fallback: String?
-    for index in region {
+    for index in region.prefix(400) {
       let text = lines[index].text
       guard text.contains(".c:") || text.contains(".h:") || text.contains(".rs:") || text.contains(".S:")
       else {

@@ -13,7 +13,8 @@ struct ReportDetails {
     // culprit; the `CPU:` line of a later dump may be the reporter's (khungtaskd).
     parseHeaderTask(lines[header.line].text)
     let namedPID = task?.pid
-    for index in region {
+    // The identity lines and the first register dump open a report.
+    for index in region.prefix(ReportDetails.linesScanned) {
       let text = lines[index].trimmed
       if !sawDumpInfo, text.hasPrefix("CPU: "), text.contains("PID: ") {
         sawDumpInfo = true
@@ -35,6 +36,7 @@ struct ReportDetails {
   }
 
   private var sawDumpInfo = false
+  static let linesScanned = 300
 
   /// `CPU: 1 UID: 0 PID: 93 Comm: det_spin Tainted: G O L 6.1.0-28-amd64 #1 Debian 6.1.119-1`
   private mutating func parseDumpStackInfo(_ text: Substring, namedPID: Int?) {

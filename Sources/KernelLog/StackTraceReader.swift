@@ -4,17 +4,27 @@ struct StackTraceReader {
   let lines: [ConsoleLine]
   /// Indices into `lines`, the region of the report.
   let region: [Int]
-  /// The frame of each region line, parsed once.
-  let parsed: [StackFrame?]
+  /// The frame of each region line, parsed once, when first asked for.
+  private let cache: FrameCache
+
+  final class FrameCache {
+    var frames: [StackFrame??]
+    init(count: Int) { frames = Array(repeating: nil, count: count) }
+  }
 
   init(lines: [ConsoleLine], region: [Int]) {
     self.lines = lines
     self.region = region
-    parsed = region.map { StackFrame.parse(lines[$0].text) }
+    cache = FrameCache(count: region.count)
   }
 
   /// The frame on region line `position`, if it is one.
-  func frame(at position: Int) -> StackFrame? { parsed[position] }
+  func frame(at position: Int) -> StackFrame? {
+    if let known = cache.frames[position] { return known }
+    let frame = StackFrame.parse(lines[region[position]].text)
+    cache.frames[position] = .some(frame)
+    return frame
+  }
 
   /// Lines that end a trace (x86 `show_trace_log_lvl()`, KASAN/KMSAN section heads,
   /// lockdep's sections, the oops end marker).
@@ -39,7 +49,7 @@ struct StackTraceReader {
     while position < region.count {
       let text = lines[region[position]].text
       let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
-      if let frame = parsed[position] {
+      if let frame = frame(at: position) {
         if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
         frames.append(frame)
         pendingCaller = StackTraceReader.armCaller(in: text)
