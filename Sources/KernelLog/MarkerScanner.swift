@@ -17,7 +17,17 @@ struct MarkerScanner {
       pairs[Int(key >> 6)] |= 1 << UInt64(key & 63)
       candidates[key, default: []].append(index)
     }
+    // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
+    // a line holding one is a candidate, decoded and searched after cleaning.
+    for first in MarkerScanner.removedBytes {
+      for second in 0...255 where !(first == 0x0D && second == 0x0A) {
+        let key = Int(first) << 8 | second
+        pairs[key >> 6] |= 1 << UInt64(key & 63)
+      }
+    }
   }
+
+  static let removedBytes: [UInt8] = Array(0x00...0x08) + Array(0x0B...0x1F) + [0x7F]
 
   /// The offset of the first marker starting in `start..<end` (the whole rest
   /// of the buffer by default), or nil.
@@ -38,6 +48,8 @@ struct MarkerScanner {
   }
 
   private func matches(at index: Int, key: UInt16, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let first = UInt8(key >> 8)
+    if first < 0x20 && first != 0x09 && first != 0x0A || first == 0x7F { return true }
     guard let list = candidates[key] else { return false }
     for marker in list.lazy.map({ self.markers[$0] }) where index + marker.count <= bytes.count {
       var offset = 2
