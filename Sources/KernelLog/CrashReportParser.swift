@@ -90,9 +90,13 @@ public struct CrashReportParser: Sendable {
       }
       let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
       for line in region.lines { consumed[line] = true }
-      reports.append(
-        ReportBuilder(header: header, region: region, lines: lines, records: records).build(
-          evidenceKind: evidenceKind))
+      let report = ReportBuilder(header: header, region: region, lines: lines, records: records).build(
+        evidenceKind: evidenceKind)
+      if report.isConsequentialPanic, let last = reports.indices.last {
+        reports[last].panicked = true
+      } else {
+        reports.append(report)
+      }
     }
     markPanics(&reports, lines: lines)
     return reports
