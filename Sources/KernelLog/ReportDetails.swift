@@ -48,7 +48,8 @@ struct ReportDetails {
     if let comm = text.firstRange(of: "Comm: ") {
       let after = text[comm.upperBound...]
       let taintMarker = after.firstRange(of: " Not tainted") ?? after.firstRange(of: " Tainted: ")
-      let end = taintMarker?.lowerBound ?? after.endIndex
+      // `Kdump: loaded` (kernel/crash_core.c) sits between the name and the taint.
+      let end = after.firstRange(of: " Kdump: ")?.lowerBound ?? taintMarker?.lowerBound ?? after.endIndex
       task.comm = String(after[..<end]).trimmingSpaces()
       if let marker = after.firstRange(of: " Tainted: ") {
         let (parsed, remainder) = Taint.parse(afterTainted: after[marker.upperBound...])

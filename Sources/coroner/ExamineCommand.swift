@@ -22,7 +22,8 @@ struct ExamineCommand: ParsableCommand {
 
   func run() throws {
     var failure: ExitCode?
-    for path in files {
+    for (index, path) in files.enumerated() {
+      if !json && index > 0 { print("") }
       do {
         let evidence = try EvidenceFile.read(path)
         let examination = try Examination.examine(evidence)

@@ -125,6 +125,10 @@ final class RealLabConsoleLogTests: XCTestCase {
       XCTAssertEqual(reports.first?.guiltyFrame, expected.guilty, expected.file)
       XCTAssertEqual(reports.first?.corrupted, false, expected.file)
       XCTAssertEqual(reports.first?.hardware?.hasPrefix("QEMU Standard PC"), true, expected.file)
+      XCTAssertEqual(
+        reports.first?.task?.comm?.hasPrefix("det_") ?? false, !expected.file.hasSuffix("-panic"),
+        expected.file)
+      XCTAssertEqual(reports.first?.task?.comm?.contains(" "), false, expected.file)
     }
   }
 }
