@@ -21,11 +21,14 @@ struct CrashKind: @unchecked Sendable {
   let suppressions: [String]
   /// Kinds that do not end the report they appear in (they follow a real header).
   let continuesReport: Bool
+  /// The title when the section an `.after` rule looks for is missing: the report
+  /// is damaged, and its header alone names the kind.
+  let bareTitle: String?
 
   init(
     _ marker: String, _ pattern: String? = nil, window: Int = 0, title: String,
     alt: [String] = [], stack: StackRule = .none, skip: [String] = [], corrupted: Bool = false,
-    suppress: [String] = [], continuesReport: Bool = false
+    suppress: [String] = [], continuesReport: Bool = false, bareTitle: String? = nil
   ) {
     self.marker = marker
     self.patternSource = pattern ?? ""
@@ -38,6 +41,7 @@ struct CrashKind: @unchecked Sendable {
     self.corrupted = corrupted
     self.suppressions = suppress
     self.continuesReport = continuesReport
+    self.bareTitle = bareTitle
   }
 }
 

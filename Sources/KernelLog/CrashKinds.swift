@@ -240,7 +240,8 @@ enum CrashKinds {
       stack: .after("stack backtrace:"), skip: lockdepSkips),
     CrashKind(
       "WARNING:", #"WARNING: suspicious RCU usage"#, title: "WARNING: suspicious RCU usage in {frame}",
-      stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"]),
+      stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"],
+      bareTitle: "WARNING: suspicious RCU usage"),
     CrashKind(
       "WARNING:", #"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '(\w+)' value"#,
       title: "WARNING: kernel stack regs has bad '{1}' value"),

@@ -11,9 +11,13 @@ struct ReportBuilder {
     let found = GuiltyFrameFinder(reader: reader, kind: kind).find(header: header)
     let needsFrame = kind.title.contains("{frame}")
     let frameName = found.guilty.map(\.baseName).flatMap { $0.isEmpty ? nil : $0 }
-    let (title, alternatives) = TitleBuilder(header: header, frame: frameName).build()
+    var (title, alternatives) = TitleBuilder(header: header, frame: frameName).build()
     var corruptedReason: String?
-    if kind.corrupted {
+    if let bare = kind.bareTitle, case .after(let needle) = kind.stack, reader.position(of: needle) == nil {
+      title = bare
+      alternatives = []
+      corruptedReason = "no \(needle) section"
+    } else if kind.corrupted {
       corruptedReason = "report format is marked as corrupted"
     } else if needsFrame && frameName == nil {
       corruptedReason = "extracted no frames"
