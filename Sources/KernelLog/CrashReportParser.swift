@@ -16,8 +16,13 @@ public struct CrashReportParser: Sendable {
   /// The crashes in `records`, in log order. `evidenceKind` names the source
   /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
   public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
+    reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count)
+  }
+
+  /// Reports whose header is one of the first `headersBefore` records.
+  func reports(in records: [LogRecord], evidenceKind: String, headersBefore: Int) -> [CrashReport] {
     let lines = records.enumerated().map { ConsoleLine($0.element, index: $0.offset) }
-    return reports(lines: lines, records: records, evidenceKind: evidenceKind)
+    return reports(lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore)
   }
 
   /// The crashes in the bytes of a console log.
@@ -47,11 +52,12 @@ public struct CrashReportParser: Sendable {
       }
       var window = LogWindow(around: hit, in: bytes, lines: LogWindow.shortLines)
       var records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
-      var found = self.reports(in: records, evidenceKind: evidenceKind)
+      let headerLimit = { (window: LogWindow) in window.isCut ? window.acceptedRecords : Int.max }
+      var found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
       if window.isCut, found.contains(where: { ($0.evidence.records?.last ?? 0) >= records.count }) {
         window = LogWindow(around: hit, in: bytes, lines: LogWindow.longLines)
         records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
-        found = self.reports(in: records, evidenceKind: evidenceKind)
+        found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
       }
       found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
       var next = window.isCut ? window.acceptedEnd : window.end
@@ -75,12 +81,16 @@ public struct CrashReportParser: Sendable {
     !reports(inLog: bytes).isEmpty
   }
 
-  func reports(lines: [ConsoleLine], records: [LogRecord], evidenceKind: String) -> [CrashReport] {
+  func reports(
+    lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int
+  )
+    -> [CrashReport]
+  {
     let matcher = HeaderMatcher.shared
     var consumed = [Bool](repeating: false, count: lines.count)
     var reports: [CrashReport] = []
     var index = 0
-    while index < lines.count {
+    while index < min(lines.count, headersBefore) {
       defer { index += 1 }
       guard !consumed[index], let header = matcher.header(at: index, in: lines) else { continue }
       if isConsequentialPanic(header), let last = reports.indices.last {
