@@ -90,23 +90,35 @@ extension StackFrame {
   /// Parses a trace line (message text, prefix already removed), or nil if the
   /// line is not a frame.
   static func parse(_ text: String) -> StackFrame? {
-    var parser = FrameLineParser(Array(text.utf8))
-    return parser.parse()
+    // A frame line starts with blanks, `[<`, `?`, `(` or a symbol character.
+    guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+      first.isSymbolByte || first == UInt8(ascii: "[") || first == UInt8(ascii: "?")
+        || first == UInt8(ascii: "(") || first == UInt8(ascii: "<")
+    else { return nil }
+    var copy = text
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      return parser.parse()
+    }
   }
 
   /// The function of `func+0x1/0x2` text anywhere (RIP lines, `at:` lines).
   static func parseSymbol(_ text: Substring) -> StackFrame? {
-    var parser = FrameLineParser(Array(text.utf8))
-    return parser.symbol(requireOffset: true)
+    var copy = String(text)
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      return parser.symbol(requireOffset: true)
+    }
   }
 }
 
-/// Byte-level parser of one trace line.
+/// Byte-level parser of one trace line; the bytes must outlive the parser (it
+/// runs inside `withUTF8`, and every value it returns is a copy).
 struct FrameLineParser {
-  private let bytes: [UInt8]
+  private let bytes: UnsafeBufferPointer<UInt8>
   private var index = 0
 
-  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
 
@@ -198,7 +210,7 @@ struct FrameLineParser {
 
   /// ` path/file.c:12 [inline]` and nothing else.
   private func isInlineTail() -> Bool {
-    let rest = String(decoding: bytes[index...], as: UTF8.self)
+    let rest = String(decoding: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self)
     let words = rest.split(separator: " ")
     return words.count == 2 && words[1] == "[inline]" && SourceLocation(String(words[0])) != nil
   }

@@ -16,6 +16,8 @@ enum TitleNormalizer {
   }
 
   static func normalize(_ title: String) -> String {
+    // Every rule needs a digit (or `syz-executor`, which carries digits too).
+    guard title.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return sanitize(title) }
     var result = title
     for (regex, replacement) in replacements {
       result = result.replacing(regex) { match in
