@@ -28,3 +28,10 @@ enum ByteSearch {
     return nil
   }
 }
+
+extension Substring {
+  /// `hasPrefix` on UTF-8 bytes: the generic one compares Characters.
+  func hasBytePrefix(_ prefix: String) -> Bool {
+    utf8.starts(with: prefix.utf8)
+  }
+}

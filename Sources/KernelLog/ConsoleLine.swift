@@ -22,5 +22,9 @@ struct ConsoleLine {
   var isCPUContext: Bool { context.hasPrefix("C") }
 
   /// The text without leading blanks.
-  var trimmed: Substring { text.drop(while: { $0 == " " || $0 == "\t" }) }
+  var trimmed: Substring {
+    let utf8 = text.utf8
+    let start = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) ?? utf8.endIndex
+    return text[start...]
+  }
 }

@@ -16,16 +16,16 @@ struct ReportDetails {
     // The identity lines and the first register dump open a report.
     for index in region.prefix(ReportDetails.linesScanned) {
       let text = lines[index].trimmed
-      if !sawDumpInfo, text.hasPrefix("CPU: "), text.contains("PID: ") {
+      if !sawDumpInfo, text.hasBytePrefix("CPU: "), lines[index].text.contains("PID: ") {
         sawDumpInfo = true
         parseDumpStackInfo(text, namedPID: namedPID)
       }
-      if taint == nil, text.hasPrefix("Tainted: ") {
+      if taint == nil, text.hasBytePrefix("Tainted: ") {
         let (parsed, rest) = Taint.parse(afterTainted: text.dropFirst("Tainted: ".count))
         taint = parsed
         parseRelease(rest)
       }
-      if hardware == nil, text.hasPrefix("Hardware name: ") {
+      if hardware == nil, text.hasBytePrefix("Hardware name: ") {
         hardware = String(text.dropFirst("Hardware name: ".count)).trimmingSpaces()
       }
       if taint == nil, lines[index].text.contains(" Not tainted") {
@@ -100,11 +100,11 @@ struct ReportDetails {
 
   /// `RAX: 0000000000000000 RBX: ...`, `RIP: 0010:func+0x1/0x2`, arm64 `x29: ... x28: ...`.
   private mutating func parseRegisters(_ text: Substring) {
-    if text.hasPrefix("RIP: "), registers["rip"] == nil {
+    if text.hasBytePrefix("RIP: "), registers["rip"] == nil {
       registers["rip"] = String(text.dropFirst(5)).trimmingSpaces()
       return
     }
-    if text.hasPrefix("pc : ") || text.hasPrefix("lr : ") || text.hasPrefix("sp : ") {
+    if text.hasBytePrefix("pc : ") || text.hasBytePrefix("lr : ") || text.hasBytePrefix("sp : ") {
       let name = String(text.prefix(2))
       if registers[name] == nil { registers[name] = String(text.dropFirst(5)).trimmingSpaces() }
       return

@@ -48,7 +48,7 @@ struct StackTraceReader {
     var pendingCaller: StackFrame?
     while position < region.count {
       let text = lines[region[position]].text
-      let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
+      let trimmed = lines[region[position]].trimmed
       if let frame = frame(at: position) {
         if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
         frames.append(frame)
@@ -72,10 +72,11 @@ struct StackTraceReader {
     return StackFrame.parseSymbol(rest[rest.index(after: open)...])
   }
 
+  static let searchStoppers = ["Allocated by", "Freed by", "---[ end", "Showing all locks", "Uninit was"]
+
   static func stopsSearch(_ text: Substring) -> Bool {
-    text.hasPrefix("Allocated by") || text.hasPrefix("Freed by") || text.hasPrefix("---[ end")
-      || text.hasPrefix("Showing all locks")
-      || text.hasPrefix("Uninit was")
+    guard let first = text.utf8.first, "AF-SU".utf8.contains(first) else { return false }
+    return searchStoppers.contains { text.hasBytePrefix($0) }
   }
 
   /// First bytes of the terminators: most lines are rejected on their first byte.
@@ -83,8 +84,8 @@ struct StackTraceReader {
 
   static func endsTrace(_ text: Substring) -> Bool {
     guard let first = text.utf8.first, terminatorInitials.contains(first) else { return false }
-    if text.hasPrefix("RIP: 0033:") || text.hasPrefix("RIP: 0023:") { return true }
-    return terminators.contains { text.hasPrefix($0) }
+    if text.hasBytePrefix("RIP: 0033:") || text.hasBytePrefix("RIP: 0023:") { return true }
+    return terminators.contains { text.hasBytePrefix($0) }
   }
 
   /// The report's call trace: the first trace after the header (KMSAN, KFENCE and
