@@ -11,6 +11,13 @@ struct ReportRegion {
   /// A `Kernel panic` line this far into a report ends it: before that it is the
   /// panic_on_warn panic printed between the header and the trace.
   static let panicEndsAfter = 22
+  /// Lines without a frame that end a report once it has shown a trace.
+  static let quietLinesEnd = 400
+
+  /// A cheap test for `func+0x1/0x2`: enough to tell traces from other output.
+  static func looksLikeFrame(_ text: String) -> Bool {
+    text.contains("+0x")
+  }
 
   static func collect(
     from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
@@ -19,6 +26,8 @@ struct ReportRegion {
     var region = ReportRegion(lines: [header.line], panicked: false)
     var acceptCPUs = false
     var onlyHeaders = true
+    var sawFrame = false
+    var linesSinceFrame = 0
     var index = header.line + 1
     while index < lines.count, region.lines.count < maximumLines {
       defer { index += 1 }
@@ -45,6 +54,15 @@ struct ReportRegion {
       }
       region.lines.append(index)
       if isPanic { region.panicked = true }
+      // A report is its traces: a long stretch without a frame after one was seen
+      // is other output (a fuzzer's programs, a shell), not this report.
+      if ReportRegion.looksLikeFrame(line.text) {
+        sawFrame = true
+        linesSinceFrame = 0
+      } else {
+        linesSinceFrame += 1
+        if sawFrame && linesSinceFrame >= quietLinesEnd { break }
+      }
       if line.text.contains("---[ end trace") || line.text.contains("---[ end Kernel panic") { break }
     }
     return region

@@ -137,7 +137,7 @@ struct ConsoleLogReader: EvidenceReader {
     evidence.withBytes { bytes in
       var released = 0
       return CrashReportParser().reports(inLog: bytes, evidenceKind: kind) { offset in
-        guard offset - released >= 64 << 20 else { return }
+        guard offset - released >= 16 << 20 else { return }
         evidence.release(before: offset)
         released = offset
       }
