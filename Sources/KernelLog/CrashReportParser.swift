@@ -21,7 +21,16 @@ public struct CrashReportParser: Sendable {
 
   /// Reports whose header is one of the first `headersBefore` records.
   func reports(in records: [LogRecord], evidenceKind: String, headersBefore: Int) -> [CrashReport] {
-    let lines = records.enumerated().map { ConsoleLine($0.element, index: $0.offset) }
+    // A printk record from a dump may hold several lines (one printk call with
+    // embedded newlines); each is a line of the report, tied to its record.
+    let lines = records.enumerated().flatMap { index, record -> [ConsoleLine] in
+      guard record.text.contains("\n") else { return [ConsoleLine(record, index: index)] }
+      return record.text.split(separator: "\n", omittingEmptySubsequences: false).map { part in
+        var piece = record
+        piece.text = String(part)
+        return ConsoleLine(piece, index: index)
+      }
+    }
     return reports(lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore)
   }
 

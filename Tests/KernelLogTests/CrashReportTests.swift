@@ -43,6 +43,17 @@ final class CrashReportTests: XCTestCase {
     XCTAssertEqual(report.task?.cpu, 3)
   }
 
+  func testMultiLineRecordsFromADump() throws {
+    let record = LogRecord(
+      text:
+        "BUG: kernel NULL pointer dereference, address: 0000000000000008\nRIP: 0010:example_fn+0x10/0x40\n"
+        + "Call Trace:\n <TASK>\n worker_thread+0x50/0x3a0\n </TASK>",
+      sequence: 9, timestampNanoseconds: 5, caller: .cpu(0))
+    let report = try XCTUnwrap(CrashReportParser().reports(in: [record], evidenceKind: "vmcore").first)
+    XCTAssertEqual(report.title, "BUG: unable to handle kernel NULL pointer dereference in example_fn")
+    XCTAssertEqual(report.evidence.records, [0, 1])
+  }
+
   func testSeveralCrashesInOrder() throws {
     let text = """
       [    1.000000] WARNING: CPU: 0 PID: 1 at drivers/a.c:1 first_fn+0x1/0x2
