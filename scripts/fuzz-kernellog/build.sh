@@ -22,5 +22,5 @@ cp Tests/KernelLogTests/Fixtures/lab/*.log "$seeds/"
 for f in $(ls ../shared/corpus/syzkaller/report 2>/dev/null | head -80); do
   cp "../shared/corpus/syzkaller/report/$f" "$seeds/syz-$f"
 done
-"$out/fuzz-kernellog" -max_total_time="${2:-60}" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
+ASAN_OPTIONS=detect_leaks=0 "$out/fuzz-kernellog" -max_total_time="${2:-60}" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
   -artifact_prefix=scripts/fuzz-kernellog/crashers/ "$out/corpus" "$seeds" 2>&1 | tail -20
