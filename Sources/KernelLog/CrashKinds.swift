@@ -187,7 +187,10 @@ enum CrashKinds {
   static let warnings: [CrashKind] = [
     CrashKind(
       "WARNING:", #"WARNING: .*lib/debugobjects\.c"#, title: "WARNING: ODEBUG bug in {frame}",
-      stack: .ripThenTrace, skip: ["^debug_", "^__debug_", "^free_obj_work", "^debug_check_no_obj_freed"]),
+      stack: .ripThenTrace,
+      skip: [
+        "^debug_", "^__debug_", "^free_obj_work", "^debug_check_no_obj_freed", "^call_rcu", "^__call_rcu",
+      ]),
     CrashKind(
       "WARNING:", #"WARNING: .*mm/usercopy\.c"#, title: "WARNING: bad usercopy in {frame}",
       stack: .ripThenTrace),
