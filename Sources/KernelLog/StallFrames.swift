@@ -133,7 +133,14 @@ enum StallFrames {
   /// or after the kthread's trace.
   static func startOfStalledTask(_ reader: StackTraceReader) -> Int {
     guard reader.lines[reader.region[0]].text.contains("rcu") else { return 0 }
-    if let nmi = reader.position(of: "NMI backtrace for cpu") { return nmi }
+    // `Stack dump where RCU GP kthread last ran:` introduces a CPU that is not
+    // the stalled one.
+    var search = 0
+    while let nmi = reader.position(of: "NMI backtrace for cpu", from: search) {
+      let previous = nmi > 0 ? reader.lines[reader.region[nmi - 1]].text : ""
+      if !previous.contains("kthread last ran") { return nmi }
+      search = nmi + 1
+    }
     if let dump = reader.position(of: "kthread stack dump"), reader.frames(from: 0).end > dump {
       return reader.frames(from: dump + 1).end
     }
