@@ -71,7 +71,8 @@ enum GenericFrames {
     "copy_from_iter",
     "^_copy_to_user", "^_copy_from_user", "^__copy_", "^copy_user", "^raw_copy_", "^copyin",
     "^copyout", "^copy_to_iter", "^copy_from_iter", "^_copy_to_iter", "^_copy_from_iter",
-    "^copy_page_to_iter", "^copy_page_from_iter", "^iov_iter", "^iterate_", "^instrument_copy",
+    "^copy_page_to_iter", "^copy_page_from_iter", "^iov_iter", "^iterate_iovec", "^iterate_bvec",
+    "^iterate_kvec", "^iterate_xarray", "^instrument_copy",
     "^copy_mc", "^rep_movs", "^get_user", "^put_user", "^__get_user", "^__put_user",
     "^strncpy_from_user", "^strnlen_user", "^clear_user", "^__clear_user",
   ]
