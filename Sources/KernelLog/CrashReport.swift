@@ -47,6 +47,15 @@ public struct CrashReport: Sendable, Hashable, Codable {
     public var records: [Int]?
   }
 
+  /// Reports in log order, except that the one that killed the kernel (the report
+  /// the panic followed) comes first when it is not already.
+  public static func killerFirst(_ reports: [CrashReport]) -> [CrashReport] {
+    guard let killer = reports.firstIndex(where: \.panicked), killer > 0 else { return reports }
+    var ordered = reports
+    ordered.insert(ordered.remove(at: killer), at: 0)
+    return ordered
+  }
+
   /// A `kernel panic: Fatal exception`-style report: the panic that follows
   /// another report, split from it by a window boundary.
   var isConsequentialPanic: Bool {

@@ -172,6 +172,6 @@ struct Examination {
     let reader = readers.first { $0.recognizes(head) } ?? ConsoleLogReader()
     var reports = try reader.reports(from: evidence)
     for index in reports.indices { reports[index].evidence.path = evidence.path }
-    return Examination(path: evidence.path, kind: reader.kind, reports: reports)
+    return Examination(path: evidence.path, kind: reader.kind, reports: CrashReport.killerFirst(reports))
   }
 }

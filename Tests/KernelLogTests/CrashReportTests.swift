@@ -71,6 +71,9 @@ final class CrashReportTests: XCTestCase {
     XCTAssertEqual(reports.map(\.title), ["WARNING in first_fn", "general protection fault in second_fn"])
     XCTAssertEqual(reports.map(\.panicked), [false, true])
     XCTAssertEqual(reports[1].type, "DoS")
+    XCTAssertEqual(
+      CrashReport.killerFirst(reports).map(\.title),
+      ["general protection fault in second_fn", "WARNING in first_fn"])
   }
 
   func testNoCrash() {
