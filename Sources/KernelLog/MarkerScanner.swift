@@ -6,8 +6,8 @@ struct MarkerScanner {
   private let markers: [[UInt8]]
   /// Bit `b0 << 8 | b1` is set when a marker starts with the bytes `b0 b1`.
   private var pairs = [UInt64](repeating: 0, count: 1024)
-  /// The markers to compare for each starting pair.
-  private var candidates: [UInt16: [Int]] = [:]
+  /// The markers to compare for each starting pair, indexed by the pair.
+  private var candidates = [[Int]](repeating: [], count: 1 << 16)
 
   init(markers: [String]) {
     let encoded = markers.map { Array($0.utf8) }.filter { $0.count >= 2 }
@@ -15,7 +15,7 @@ struct MarkerScanner {
     for (index, marker) in encoded.enumerated() {
       let key = UInt16(marker[0]) << 8 | UInt16(marker[1])
       pairs[Int(key >> 6)] |= 1 << UInt64(key & 63)
-      candidates[key, default: []].append(index)
+      candidates[Int(key)].append(index)
     }
     // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
     // a line holding one is a candidate, decoded and searched after cleaning.
@@ -50,7 +50,7 @@ struct MarkerScanner {
   private func matches(at index: Int, key: UInt16, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     let first = UInt8(key >> 8)
     if first < 0x20 && first != 0x09 && first != 0x0A || first == 0x7F { return true }
-    guard let list = candidates[key] else { return false }
+    let list = candidates[Int(key)]
     for marker in list.lazy.map({ self.markers[$0] }) where index + marker.count <= bytes.count {
       var offset = 2
       while offset < marker.count, bytes[index + offset] == marker[offset] { offset += 1 }
