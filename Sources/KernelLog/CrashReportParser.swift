@@ -8,7 +8,7 @@ public struct CrashReportParser: Sendable {
     "Fatal exception", "panic_on_warn set", "hung_task: blocked tasks", "softlockup: hung tasks",
     "Hard LOCKUP", "RCU Stall", "Attempted to kill the idle task", "Fatal hardware error",
     "Aiee, killing interrupt handler", "Oops - BUG", "kernel: panic_on_warn set", "Attempted to kill init",
-    "System is deadlocked on memory", "softlockup", "hardlockup",
+    "softlockup", "hardlockup",
   ]
 
   public init() {}

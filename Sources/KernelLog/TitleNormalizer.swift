@@ -12,7 +12,7 @@ enum TitleNormalizer {
     (#"CPU#[0-9]+"#, "CPU"),
     (#"\b[0-9]+\b"#, "NUM"),
   ].compactMap { pattern, replacement in
-    (try? Regex(pattern)).map { ($0, replacement) }
+    (try? Regex(pattern)).map { ($0.wordBoundaryKind(.simple), replacement) }
   }
 
   static func normalize(_ title: String) -> String {
