@@ -41,7 +41,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"]),
+    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib"],
       resources: [.copy("Fixtures")]),

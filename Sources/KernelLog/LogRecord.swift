@@ -53,6 +53,8 @@ public struct LogRecord: Sendable, Hashable {
     var value: String
   }
   var dictionaryStorage: [DictionaryEntry] = []
+  /// A syslog line written by another program than the kernel.
+  var isForeign = false
 
   public init(
     text: String, sequence: UInt64? = nil, timestampNanoseconds: UInt64? = nil,

@@ -14,8 +14,8 @@ struct Coroner: ParsableCommand {
       """,
     version: CoronerVersion.string,
     subcommands: [
-      DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self, Arm.self, Disarm.self,
-      Pstore.self, LabCommand.self,
+      ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
+      Arm.self, Disarm.self, Pstore.self, LabCommand.self,
     ]
   )
 }

@@ -1,0 +1,119 @@
+/// The prefixes that transports put in front of a kernel message, parsed from the
+/// bytes of one line. Several may stack: `Mar 03 10:11:12 host kernel: [ 12.3][ T1] text`.
+///
+/// Formats: `[%5lu.%06lu]` and the `[T%u]`/`[C%u]` caller of `print_time()` and
+/// `print_caller()` in kernel/printk/printk.c; `<%u>` of `info_print_prefix()`;
+/// dmesg -T's ctime dates; RFC 3164 syslog and journalctl's short format; the
+/// `/dev/kmsg` record of Documentation/ABI/testing/dev-kmsg that netconsole's
+/// extended mode sends.
+struct ConsolePrefix {
+  /// Offset of the message text inside the line.
+  var textStart: Int = 0
+  var timestampNanoseconds: UInt64?
+  var level: UInt8?
+  var facility: UInt8?
+  var sequence: UInt64?
+  var caller: LogRecord.Caller?
+  /// A syslog line from another program than the kernel.
+  var isForeign = false
+  /// The line is a `/dev/kmsg` record (its continuation lines carry a dictionary).
+  var isExtendedRecord = false
+}
+
+extension ConsolePrefix {
+  /// Parses the prefixes at the start of `line` (already cleaned of \r and escapes).
+  init(parsing line: UnsafeBufferPointer<UInt8>) {
+    self.init()
+    var cursor = ByteCursor(line)
+    if parseExtendedRecord(&cursor) {
+      textStart = cursor.position
+      return
+    }
+    cursor.skipPrintkDropped()
+    cursor.skipLoginPrompt()
+    parseSyslog(&cursor)
+    parseLevel(&cursor)
+    _ = cursor.skipCtimeDate()
+    parseTimestamp(&cursor)
+    cursor.skipLoginPrompt()
+    textStart = cursor.position
+  }
+
+  /// `6,444,501151268,-;text` or `4,12,99,-,caller=T12;text`: level and facility
+  /// packed as `facility << 3 | level`, sequence, microseconds, flags.
+  private mutating func parseExtendedRecord(_ cursor: inout ByteCursor) -> Bool {
+    var probe = cursor
+    guard let packed = probe.decimal(), probe.take(UInt8(ascii: ",")),
+      let sequence = probe.decimal(), probe.take(UInt8(ascii: ",")),
+      let micros = probe.decimal(), probe.take(UInt8(ascii: ","))
+    else { return false }
+    var caller: LogRecord.Caller?
+    while let byte = probe.peek(), byte != UInt8(ascii: ";") {
+      if probe.take(prefix: "caller=") {
+        caller = probe.callerTag()
+      } else {
+        probe.advance()
+      }
+    }
+    guard probe.take(UInt8(ascii: ";")) else { return false }
+    level = UInt8(truncatingIfNeeded: packed & 7)
+    facility = UInt8(truncatingIfNeeded: min(packed >> 3, 255))
+    self.sequence = sequence
+    timestampNanoseconds = micros.multipliedReportingOverflow(by: 1000).partialValue
+    self.caller = caller
+    isExtendedRecord = true
+    cursor = probe
+    return true
+  }
+
+  /// `Mar  3 10:11:12 host kernel: ` or `2026-03-03T10:11:12.123+00:00 host kernel: `.
+  private mutating func parseSyslog(_ cursor: inout ByteCursor) {
+    var probe = cursor
+    guard probe.skipSyslogDate() || probe.skipISODate(), probe.take(UInt8(ascii: " ")) else {
+      return
+    }
+    guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }
+    let identStart = probe.position
+    guard probe.skipUntil(UInt8(ascii: ":")) else { return }
+    let ident = probe.bytes(from: identStart)
+    guard probe.take(UInt8(ascii: ":")) else { return }
+    _ = probe.take(UInt8(ascii: " "))
+    isForeign = !ident.elementsEqual("kernel".utf8)
+    cursor = probe
+  }
+
+  private mutating func parseLevel(_ cursor: inout ByteCursor) {
+    var probe = cursor
+    guard probe.take(UInt8(ascii: "<")), let value = probe.decimal(maxDigits: 3),
+      probe.take(UInt8(ascii: ">"))
+    else { return }
+    level = UInt8(truncatingIfNeeded: value & 7)
+    facility = UInt8(truncatingIfNeeded: min(value >> 3, 255))
+    cursor = probe
+  }
+
+  /// `[  12.345678]`, then an optional `[ T123]` or `[   C1]`.
+  private mutating func parseTimestamp(_ cursor: inout ByteCursor) {
+    var probe = cursor
+    guard probe.take(UInt8(ascii: "[")) else { return }
+    probe.skipSpaces()
+    guard let seconds = probe.decimal(maxDigits: 12), probe.take(UInt8(ascii: ".")) else { return }
+    let fractionStart = probe.position
+    guard let fraction = probe.decimal(maxDigits: 9), probe.take(UInt8(ascii: "]")) else { return }
+    let digits = probe.position - 1 - fractionStart
+    var nanos = fraction
+    for _ in digits..<9 { nanos = nanos &* 10 }
+    timestampNanoseconds = seconds &* 1_000_000_000 &+ nanos
+    cursor = probe
+    var callerProbe = probe
+    _ = callerProbe.take(UInt8(ascii: " "))
+    if callerProbe.take(UInt8(ascii: "[")) {
+      callerProbe.skipSpaces()
+      if let tag = callerProbe.callerTag(), callerProbe.take(UInt8(ascii: "]")) {
+        caller = tag
+        cursor = callerProbe
+      }
+    }
+    _ = cursor.take(UInt8(ascii: " "))
+  }
+}

@@ -1,0 +1,368 @@
+/// The table of Linux crash kinds, in priority order: for a line, the first row
+/// whose marker and pattern match wins. Titles follow syzkaller's conventions
+/// (docs/report-parsing-syzkaller.md) so that buckets are compatible; the rows for
+/// hard lockups, `Oops:` and boot panics are Coroner's own.
+enum CrashKinds {
+  static let bugSkips = ["^skb_", "^__skb_", "^pskb_"]
+  static let lockdepSkips = [
+    "^register_lock_class", "^__lock_acquire", "^lock_acquire", "^lockdep_", "print_usage_bug", "^mark_lock",
+    "^valid_state", "imbalance_bug", "^mark_usage", "^mark_held_locks", "^lock_is_held", "^check_",
+    "^validate_chain",
+  ]
+
+  static let table: [CrashKind] =
+    sanitizers + faults + bugs + warnings + lockdep + infos + panics
+    + others
+
+  static let sanitizers: [CrashKind] = [
+    CrashKind(
+      "KASAN:", #"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)"#,
+      title: "KASAN: invalid-free in {frame}", alt: ["invalid-free in {frame}"], stack: .trace),
+    CrashKind(
+      "KASAN:", #"BUG: KASAN: ([a-z\-]+) in \S+(?:.*\n)*?.*\b(Read|Write) (?:of|at addr)"#, window: 6,
+      title: "KASAN: {1} {2} in {frame}", alt: ["bad-access in {frame}"], stack: .trace),
+    CrashKind(
+      "KASAN:", #"BUG: KASAN: ([a-z\-]+) on address"#, window: 4,
+      title: "KASAN: {1} {rw}", stack: .none),
+    CrashKind(
+      "KASAN:", #"BUG: KASAN: ([a-z\-]+ in \S+(?: at addr \S+)?)"#,
+      title: "KASAN: {1}", alt: ["bad-access in {frame}"], stack: .trace),
+    CrashKind("KASAN:", #"BUG: KASAN: (.*)"#, title: "KASAN: {1}", corrupted: true),
+    CrashKind(
+      "KMSAN: kernel-usb-infoleak", title: "KMSAN: kernel-usb-infoleak in {frame}",
+      stack: .trace, skip: ["^usb_submit_urb", "^usb_start_wait_urb", "^usb_"]),
+    CrashKind(
+      "KMSAN:", #"KMSAN: ([a-z\-]+)"#, title: "KMSAN: {1} in {frame}", stack: .trace,
+      skip: ["^copy_", "^_copy_", "^__copy_", "^instrument_", "^skb_copy_datagram"]),
+    CrashKind("KCSAN:", #"KCSAN: (.*)"#, title: "KCSAN: {1}"),
+    CrashKind(
+      "KFENCE:", #"KFENCE: (use-after-free|out-of-bounds) (read|write)"#,
+      title: "KFENCE: {1} {2} in {frame}", alt: ["bad-access in {frame}"], stack: .trace),
+    CrashKind("KFENCE:", #"KFENCE: invalid free"#, title: "KFENCE: invalid free in {frame}", stack: .trace),
+    CrashKind(
+      "KFENCE:", #"KFENCE: invalid (read|write)"#, title: "KFENCE: invalid {1} in {frame}",
+      alt: ["bad-access in {frame}"], stack: .trace),
+    CrashKind(
+      "KFENCE:", #"KFENCE: memory corruption"#, title: "KFENCE: memory corruption in {frame}",
+      stack: .trace),
+    CrashKind(
+      "UBSAN:", #"UBSAN: array-index-out-of-bounds"#, title: "UBSAN: array-index-out-of-bounds in {frame}",
+      alt: ["bad-access in {frame}"], stack: .trace),
+    CrashKind(
+      "UBSAN:", #"UBSAN: Undefined behaviour"#, title: "UBSAN: undefined-behaviour in {frame}",
+      stack: .trace),
+    CrashKind("UBSAN:", #"UBSAN: ([a-z\-]+) in"#, title: "UBSAN: {1} in {frame}", stack: .trace),
+  ]
+
+  static let faults: [CrashKind] = [
+    CrashKind(
+      "BUG: ",
+      #"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)"#,
+      title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace),
+    CrashKind(
+      "BUG: ", #"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)"#,
+      title: "BUG: unable to handle kernel NULL pointer dereference in {frame}",
+      alt: ["bad-access in {frame}"], stack: .ripThenTrace),
+    CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),
+    CrashKind(
+      "Unable to handle kernel",
+      #"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)"#,
+      title: "BUG: unable to handle kernel {1} in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace),
+    CrashKind(
+      "general protection fault", title: "general protection fault in {frame}",
+      alt: ["bad-access in {frame}"], stack: .ripThenTrace,
+      suppress: ["general protection fault ip:", "general protection ip:", "traps:"]),
+    CrashKind("stack segment: ", title: "stack segment fault in {frame}", stack: .ripThenTrace),
+    CrashKind(
+      "PANIC: double fault", title: "PANIC: double fault in {frame}", stack: .ripThenTrace,
+      continuesReport: true),
+    CrashKind("divide error:", title: "divide error in {frame}", stack: .ripThenTrace),
+    CrashKind("divide_error:", title: "divide error in {frame}", stack: .ripThenTrace),
+    CrashKind(
+      "invalid opcode:", title: "invalid opcode in {frame}", stack: .ripThenTrace, continuesReport: true),
+    CrashKind("int3: ", title: "int3 in {frame}", stack: .ripThenTrace),
+    CrashKind(
+      "Internal error:", title: "Internal error in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace, continuesReport: true),
+    CrashKind(
+      "Unhandled fault:", title: "Unhandled fault in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace),
+    CrashKind("Alignment trap:", title: "Alignment trap in {frame}", stack: .ripThenTrace),
+    // Coroner: architectures and kernels that print only `Oops:` as the header.
+    CrashKind("Oops: ", #"^Oops: "#, title: "Oops in {frame}", stack: .ripThenTrace, continuesReport: true),
+  ]
+
+  static let bugs: [CrashKind] = [
+    CrashKind(
+      "kernel BUG at", #"kernel BUG at mm/usercopy.c"#, title: "BUG: bad usercopy in {frame}",
+      stack: .ripThenTrace,
+      skip: [
+        "^usercopy_abort", "^__check_object_size", "^check_heap_object", "^__check_heap_object",
+        "^check_object_size",
+      ]),
+    CrashKind(
+      "kernel BUG at", #"kernel BUG at lib/list_debug.c"#, title: "BUG: corrupted list in {frame}",
+      stack: .ripThenTrace, skip: ["^__list_", "list_", "^list_debug"]),
+    CrashKind("kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
+    CrashKind("Kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
+    CrashKind("BUG kmalloc-", #"Object already free"#, title: "BUG: Object already free"),
+    CrashKind(
+      "BUG: ",
+      #"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|cpu recursion)"#,
+      title: "BUG: spinlock {1} in {frame}", stack: .trace,
+      skip: ["^spin_", "^do_raw_spin", "^spin_dump", "^spin_bug"]),
+    CrashKind(
+      "BUG: ", #"BUG: rwlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU)"#,
+      title: "BUG: rwlock {1} in {frame}", stack: .trace, skip: ["^rwlock_bug", "^do_raw_"]),
+    CrashKind(
+      "soft lockup", #"BUG: soft lockup"#, title: "BUG: soft lockup in {frame}", alt: ["stall in {frame}"],
+      stack: .stall),
+    // Coroner: the NMI watchdog (kernel/watchdog_perf.c), absent from syzkaller's table.
+    CrashKind(
+      "hard LOCKUP", #"Watchdog detected hard LOCKUP"#, title: "BUG: hard lockup in {frame}",
+      alt: ["stall in {frame}"], stack: .stall),
+    CrashKind(
+      "BUG: ", #"BUG: .*still has locks held"#, title: "BUG: still has locks held in {frame}",
+      stack: .lockSite),
+    CrashKind(
+      "BUG: ", #"BUG: scheduling while atomic"#, title: "BUG: scheduling while atomic in {frame}",
+      stack: .trace, skip: ["schedule", "^__schedule", "^schedule_", "^do_nanosleep", "^hrtimer_nanosleep"]),
+    CrashKind(
+      "BUG: ", #"BUG: lock held when returning to user space"#,
+      title: "BUG: lock held when returning to user space in {frame}", stack: .lockSite),
+    CrashKind(
+      "BUG: ", #"BUG: bad unlock balance detected"#, title: "BUG: bad unlock balance in {frame}",
+      stack: .lockSite),
+    CrashKind("BUG: ", #"BUG: held lock freed"#, title: "BUG: held lock freed in {frame}", stack: .lockSite),
+    CrashKind("BUG: ", #"BUG: Bad rss-counter state"#, title: "BUG: Bad rss-counter state"),
+    CrashKind(
+      "BUG: ", #"BUG: non-zero (nr_ptes|nr_pmds|pgtables_bytes) on freeing mm"#,
+      title: "BUG: non-zero {1} on freeing mm"),
+    CrashKind(
+      "BUG: ", #"BUG: Dentry .* still in use .*\[unmount of ([^\]]*)\]"#,
+      title: "BUG: Dentry still in use in unmount",
+      alt: ["BUG: Dentry still in use [unmount of {1}]"]),
+    CrashKind(
+      "BUG: ", #"BUG: Bad page (state|cache)"#, title: "BUG: Bad page {1} in {frame}", stack: .trace,
+      skip: [
+        "^free_", "^__free_", "^free_pcp", "^__put_", "^put_page", "^release_pages",
+        "^__folio_put", "^folio_put", "^__page_cache_release", "^page_frag_free", "^skb_",
+        "^__skb_", "^kfree_skb", "^consume_skb", "^__kfree_skb",
+      ]),
+    CrashKind("BUG: ", #"BUG: Bad page map"#, title: "BUG: Bad page map in {frame}", stack: .trace),
+    CrashKind("BUG: workqueue lockup", title: "BUG: workqueue lockup"),
+    CrashKind(
+      "BUG: ", #"BUG: sleeping function called from invalid context"#,
+      title: "BUG: sleeping function called from invalid context in {frame}", stack: .trace),
+    CrashKind(
+      "BUG: ", #"BUG: using (\w+)\(\) in preemptible"#,
+      title: "BUG: using {1}() in preemptible code in {frame}",
+      stack: .trace),
+    CrashKind(
+      "BUG: ", #"BUG: workqueue leaked lock or atomic(?:.*\n)*?.*last function: (\w+)"#, window: 2,
+      title: "BUG: workqueue leaked lock or atomic in {1}"),
+    CrashKind(
+      "BUG: ", #"BUG: memory leak"#, title: "memory leak in {frame}", stack: .after("backtrace"),
+      skip: [
+        "^__alloc", "^alloc_", "alloc_skb", "^__dev_alloc", "^pcpu_", "^kmem", "^kstrdup", "^__kmalloc",
+        "^__vmalloc", "^vmalloc",
+        "^kmemdup", "^__kmem_cache", "^slab_", "^kmalloc", "^kvmalloc", "^kzalloc", "^krealloc",
+        "^__do_kmalloc", "^__kvmalloc", "^kcalloc", "^__kmem", "^kmalloc_trace", "^kmem_cache_alloc",
+      ]),
+    CrashKind(
+      "BUG: ", #"BUG: (?:TASK )?stack guard page was hit"#, title: "BUG: stack guard page was hit in {frame}",
+      alt: ["stack-overflow in {frame}"], stack: .stall),
+    CrashKind(
+      "BUG: ", #"BUG: Invalid wait context"#, title: "WARNING: locking bug in {frame}", stack: .trace,
+      skip: lockdepSkips),
+    CrashKind("BUG: ", #"BUG: MAX_([A-Z_]+) too low!"#, title: "BUG: MAX_{1} too low!"),
+    CrashKind("BUG: ", #"BUG: (?:KASAN|KMSAN|KFENCE)"#, title: "BUG: corrupted", corrupted: true),
+    CrashKind(
+      "BUG: ", #"^BUG: [A-Za-z]"#, title: "BUG: corrupted", corrupted: true,
+      suppress: ["BUG: Unable to handle"]),
+  ]
+
+  static let warnings: [CrashKind] = [
+    CrashKind(
+      "WARNING:", #"WARNING: .*lib/debugobjects\.c"#, title: "WARNING: ODEBUG bug in {frame}",
+      stack: .ripThenTrace,
+      skip: [
+        "^debug_", "^__debug_", "^free_obj_work", "^debug_check_no_obj_freed", "^call_rcu", "^__call_rcu",
+      ]),
+    CrashKind(
+      "WARNING:", #"WARNING: .*mm/usercopy\.c"#, title: "WARNING: bad usercopy in {frame}",
+      stack: .ripThenTrace),
+    CrashKind(
+      "WARNING:", #"WARNING: .*lib/kobject\.c"#, title: "WARNING: kobject bug in {frame}",
+      stack: .ripThenTrace, skip: ["^kobject_"]),
+    CrashKind(
+      "WARNING:", #"WARNING: .*fs/proc/generic\.c"#, title: "WARNING: proc registration bug in {frame}",
+      stack: .ripThenTrace, skip: ["^proc_", "^_proc_", "^__proc_"]),
+    CrashKind(
+      "WARNING:", #"WARNING: .*lib/refcount\.c"#, title: "WARNING: refcount bug in {frame}",
+      stack: .ripThenTrace, skip: ["^refcount", "^__refcount"]),
+    CrashKind(
+      "WARNING:", #"WARNING: .*kernel/locking/lockdep\.c"#, title: "WARNING: locking bug in {frame}",
+      stack: .ripThenTrace,
+      skip: lockdepSkips + [
+        "^look_up_lock_class", "^register_lock_class", "^check_", "^hlock_class", "^__lock_",
+      ]),
+    CrashKind(
+      "WARNING:",
+      #"WARNING: .*mm/(?:slab_common|util|slab|slub|page_alloc)\.c:\d+ (?:kmalloc|__kmalloc|kvmalloc|kmalloc_slab|kmalloc_order|kvmalloc_node|__kvmalloc)"#,
+      title: "WARNING: kmalloc bug in {frame}", stack: .ripThenTrace),
+    CrashKind(
+      "WARNING:", #"WARNING: .*mm/vmalloc\.c:\d+ __vmalloc_node"#,
+      title: "WARNING: zero-size vmalloc in {frame}",
+      stack: .ripThenTrace),
+    CrashKind(
+      "WARNING:", #"WARNING: .*lib/list_debug\.c"#, title: "BUG: corrupted list in {frame}",
+      stack: .ripThenTrace, skip: ["^__list_", "list_"]),
+    CrashKind(
+      "WARNING:", #"WARNING: .*drivers/usb/core/urb\.c"#, title: "WARNING in {frame}/usb_submit_urb",
+      stack: .ripThenTrace, skip: ["^usb_submit_urb", "^usb_start_wait_urb", "^usb_"]),
+    CrashKind(
+      "WARNING:",
+      #"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected)(?:.*\n)*?(?:-> #0|.*is trying to acquire)"#,
+      window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
+    // Too damaged to find the lock chain: keep the header's own words.
+    CrashKind(
+      "WARNING:",
+      #"WARNING: (possible circular locking dependency detected|possible recursive locking detected)"#,
+      title: "WARNING: {1}", corrupted: true),
+    CrashKind(
+      "WARNING:", #"WARNING: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
+      title: "possible deadlock in {frame}", stack: .after("-irq-safe at:"), skip: lockdepSkips),
+    CrashKind(
+      "WARNING:", #"WARNING: possible irq lock inversion dependency detected"#,
+      title: "possible deadlock in {frame}", stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: inconsistent lock state"#, title: "inconsistent lock state in {frame}",
+      stack: .after("stack backtrace:"), skip: lockdepSkips),
+    CrashKind(
+      "WARNING:", #"WARNING: suspicious RCU usage"#, title: "WARNING: suspicious RCU usage in {frame}",
+      stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"],
+      bareTitle: "WARNING: suspicious RCU usage"),
+    CrashKind(
+      "WARNING:", #"WARNING: kernel stack regs at [0-9a-f]+ in .* has bad '(\w+)' value"#,
+      title: "WARNING: kernel stack regs has bad '{1}' value"),
+    CrashKind(
+      "WARNING:", #"WARNING: kernel stack (?:regs|frame pointer) at"#,
+      title: "WARNING: kernel stack regs has bad value"),
+    CrashKind(
+      "WARNING:", #"WARNING: bad unlock balance detected"#, title: "WARNING: bad unlock balance in {frame}",
+      stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: held lock freed"#, title: "WARNING: held lock freed in {frame}", stack: .lockSite
+    ),
+    CrashKind(
+      "WARNING:", #"WARNING: .*still has locks held"#, title: "WARNING: still has locks held in {frame}",
+      stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: lock held when returning to user space"#,
+      title: "WARNING: lock held when returning to user space in {frame}", stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: [Nn]ested lock was not taken"#,
+      title: "WARNING: nested lock was not taken in {frame}",
+      stack: .lockSite),
+    CrashKind(
+      "WARNING:", #"WARNING: (?:CPU: \d+ PID: \d+ at |(?:\[.*\] )?\S+:\d+ at |at )"#,
+      title: "WARNING in {frame}",
+      stack: .ripThenTrace,
+      suppress: ["WARNING: /etc/ssh", "WARNING: workqueue cpumask"]),
+  ]
+
+  static let lockdep: [CrashKind] = [
+    CrashKind(
+      "DEBUG_LOCKS_WARN_ON", #"DEBUG_LOCKS_WARN_ON(?!.*\n.*WARNING: )"#, window: 1,
+      title: "WARNING: locking bug in {frame}", stack: .ripThenTrace, skip: lockdepSkips),
+    CrashKind(
+      "INFO: possible circular locking dependency detected", title: "possible deadlock in {frame}",
+      stack: .lockdepDeadlock),
+    CrashKind(
+      "INFO: possible recursive locking detected", title: "possible deadlock in {frame}",
+      stack: .lockdepDeadlock),
+    CrashKind(
+      "INFO: ", #"INFO: (?:HARDIRQ|SOFTIRQ)-safe -> (?:HARDIRQ|SOFTIRQ)-unsafe lock order detected"#,
+      title: "possible deadlock in {frame}", stack: .lockSite),
+    CrashKind(
+      "INFO: possible irq lock inversion dependency detected", title: "possible deadlock in {frame}",
+      stack: .lockSite),
+    CrashKind(
+      "INFO: inconsistent lock state", title: "inconsistent lock state in {frame}",
+      stack: .after("stack backtrace:"), skip: lockdepSkips),
+  ]
+
+  static let infos: [CrashKind] = [
+    CrashKind(
+      "INFO: ", #"INFO: rcu_(?:preempt|sched|bh) (?:self-)?detected(?: expedited)? stall"#,
+      title: "INFO: rcu detected stall in {frame}", alt: ["stall in {frame}"], stack: .stall),
+    CrashKind(
+      "INFO: ", #"INFO: rcu_tasks detected stalls"#, title: "INFO: rcu detected stall in {frame}",
+      alt: ["stall in {frame}"], stack: .none, corrupted: true),
+    CrashKind(
+      "INFO: ", #"INFO: task .*(?:\n.*)? blocked (?:in I/O wait )?for more than \d+ seconds"#, window: 1,
+      title: "INFO: task hung in {frame}",
+      alt: ["hang in {frame}"], stack: .hang),
+    CrashKind(
+      "INFO: ", #"INFO: task .* can't die for more than"#, title: "INFO: task can't die in {frame}",
+      alt: ["hang in {frame}"], stack: .hang),
+    CrashKind(
+      "INFO: ", #"INFO: trying to register non-static key"#,
+      title: "INFO: trying to register non-static key in {frame}", stack: .trace,
+      skip: lockdepSkips + ["^assign_lock_key", "^__lock_acquire"]),
+    CrashKind(
+      "INFO: ", #"INFO: suspicious RCU usage"#, title: "INFO: suspicious RCU usage in {frame}",
+      stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"]),
+    CrashKind(
+      "INFO: ", #"INFO: (Freed|Allocated) in (\S+)( age=\S+ cpu=\S+ pid=\S+)"#,
+      title: "INFO: {1} in {2}{3}", corrupted: true),
+    CrashKind(
+      "INFO: ", #"^INFO: [a-z]"#, title: "INFO: corrupted", corrupted: true,
+      suppress: ["INFO: lockdep is turned off", "INFO: NMI handler", "INFO: Stall ended", "INFO: Slab"]),
+  ]
+
+  static let panics: [CrashKind] = [
+    CrashKind(
+      "Kernel panic",
+      #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w.]*)\+"#,
+      title: "kernel panic: stack is corrupted in {1}", alt: ["stack-overflow in {1}"], continuesReport: true),
+    CrashKind(
+      "Kernel panic", #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted"#,
+      title: "kernel panic: stack is corrupted in {frame}", alt: ["stack-overflow in {frame}"],
+      stack: .trace, skip: ["^__stack_chk_fail"], continuesReport: true),
+    CrashKind(
+      "Kernel panic", #"Kernel panic - not syncing: corrupted stack end detected inside scheduler"#,
+      title: "kernel panic: corrupted stack end in {frame}", alt: ["stack-overflow in {frame}"],
+      stack: .stall, continuesReport: true),
+    CrashKind(
+      "Kernel panic", #"Kernel panic - not syncing: kernel stack overflow"#,
+      title: "kernel stack overflow in {frame}",
+      alt: ["stack-overflow in {frame}"], stack: .stall, continuesReport: true),
+    CrashKind(
+      "Kernel panic", #"Kernel panic - not syncing: (Attempted to kill init!)"#, title: "kernel panic: {1}",
+      continuesReport: true),
+    CrashKind(
+      "Kernel panic",
+      #"Kernel panic - not syncing: (Fatal exception|panic_on_warn set|hung_task: blocked tasks|softlockup: hung tasks|kernel: panic_on_warn set)"#,
+      title: "kernel panic: {1}", corrupted: true, continuesReport: true),
+    CrashKind(
+      "Kernel panic", #"Kernel panic - not syncing: (.*)"#, title: "kernel panic: {1}", continuesReport: true),
+  ]
+
+  static let others: [CrashKind] = [
+    CrashKind(
+      "unregister_netdevice: waiting for", title: "unregister_netdevice: waiting for DEV to become free"),
+    CrashKind("VFS: Close: file count is 0", title: "VFS: Close: file count is zero (use-after-free)"),
+    CrashKind("VFS: Busy inodes after unmount", title: "VFS: Busy inodes after unmount (use-after-free)"),
+    CrashKind("SYZFAIL:", #"SYZFAIL: (.*)"#, title: "SYZFAIL: {1}"),
+    CrashKind("SYZFATAL:", #"SYZFATAL: (.*)"#, title: "SYZFATAL: {1}"),
+    // The Go runtime of syzkaller's fuzzer and executor.
+    CrashKind(
+      "fatal error:",
+      #"^fatal error: (?:runtime|unexpected signal|all goroutines|concurrent map|found bad|stack)"#,
+      title: "go runtime error"),
+  ]
+}

@@ -1,0 +1,142 @@
+/// Finds every kernel crash in a log and describes each one.
+///
+/// The entry point for every source: a console log gives bytes (`reports(inLog:)`),
+/// a vmcore or pstore gives `LogRecord`s (`reports(in:)`); both reach the same code.
+public struct CrashReportParser: Sendable {
+  /// Panic reasons that are the consequence of the report before them, not a new crash.
+  static let consequentialPanics = [
+    "Fatal exception", "panic_on_warn set", "hung_task: blocked tasks", "softlockup: hung tasks",
+    "Hard LOCKUP", "RCU Stall", "Attempted to kill the idle task", "Fatal hardware error",
+    "Aiee, killing interrupt handler", "Oops - BUG", "kernel: panic_on_warn set", "Attempted to kill init",
+    "softlockup", "hardlockup",
+  ]
+
+  public init() {}
+
+  /// The crashes in `records`, in log order. `evidenceKind` names the source
+  /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
+  public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
+    reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count)
+  }
+
+  /// Reports whose header is one of the first `headersBefore` records.
+  func reports(in records: [LogRecord], evidenceKind: String, headersBefore: Int) -> [CrashReport] {
+    // A printk record from a dump may hold several lines (one printk call with
+    // embedded newlines); each is a line of the report, tied to its record.
+    let lines = records.enumerated().flatMap { index, record -> [ConsoleLine] in
+      guard record.text.contains("\n") else { return [ConsoleLine(record, index: index)] }
+      return record.text.split(separator: "\n", omittingEmptySubsequences: false).map { part in
+        var piece = record
+        piece.text = String(part)
+        return ConsoleLine(piece, index: index)
+      }
+    }
+    return reports(lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore)
+  }
+
+  /// The crashes in the bytes of a console log.
+  public func reports(inLog bytes: [UInt8], evidenceKind: String = "console") -> [CrashReport] {
+    bytes.withUnsafeBufferPointer { reports(inLog: $0, evidenceKind: evidenceKind) }
+  }
+
+  /// The crashes in a console log of any size (a memory-mapped file): only the
+  /// lines around report markers are decoded, in windows of bounded size, so time
+  /// is spent on crashes and memory does not grow with the log. `consumed` is
+  /// told, as the scan advances, the offset before which bytes are not read again
+  /// (a caller may drop those pages).
+  public func reports(
+    inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console",
+    consumed: ((Int) -> Void)? = nil
+  ) -> [CrashReport] {
+    let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
+    let chunk = 32 << 20
+    var reports: [CrashReport] = []
+    var position = 0
+    while position < bytes.count {
+      let limit = min(bytes.count, position + chunk)
+      guard let hit = scanner.firstMarker(in: bytes, from: position, before: limit) else {
+        position = limit
+        consumed?(position)
+        continue
+      }
+      var window = LogWindow(around: hit, in: bytes, lines: LogWindow.shortLines)
+      var records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+      let headerLimit = { (window: LogWindow) in window.isCut ? window.acceptedRecords : Int.max }
+      var found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
+      if window.isCut, found.contains(where: { ($0.evidence.records?.last ?? 0) >= records.count }) {
+        window = LogWindow(around: hit, in: bytes, lines: LogWindow.longLines)
+        records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+        found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
+      }
+      found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
+      var next = window.isCut ? window.acceptedEnd : window.end
+      for var report in found {
+        report.evidence.records = nil
+        if let end = report.evidence.span?.last { next = max(next, end) }
+        if let last = reports.indices.last, report.isConsequentialPanic {
+          reports[last].panicked = true
+        } else {
+          reports.append(report)
+        }
+      }
+      position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
+      consumed?(window.start)
+    }
+    return reports
+  }
+
+  /// True when `bytes` holds at least one crash.
+  public func containsCrash(_ bytes: [UInt8]) -> Bool {
+    !reports(inLog: bytes).isEmpty
+  }
+
+  func reports(
+    lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int
+  )
+    -> [CrashReport]
+  {
+    let matcher = HeaderMatcher.shared
+    var consumed = [Bool](repeating: false, count: lines.count)
+    var reports: [CrashReport] = []
+    var index = 0
+    while index < min(lines.count, headersBefore) {
+      defer { index += 1 }
+      guard !consumed[index], let header = matcher.header(at: index, in: lines) else { continue }
+      if isConsequentialPanic(header), let last = reports.indices.last {
+        reports[last].panicked = true
+        consumed[index] = true
+        continue
+      }
+      let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
+      for line in region.lines { consumed[line] = true }
+      let report = ReportBuilder(header: header, region: region, lines: lines, records: records).build(
+        evidenceKind: evidenceKind)
+      if report.isConsequentialPanic, let last = reports.indices.last {
+        reports[last].panicked = true
+      } else {
+        reports.append(report)
+      }
+    }
+    markPanics(&reports, lines: lines)
+    return reports
+  }
+
+  private func isConsequentialPanic(_ header: ReportHeader) -> Bool {
+    let text = lines(header)
+    guard text.contains("Kernel panic - not syncing") else { return false }
+    return CrashReportParser.consequentialPanics.contains { text.contains($0) }
+  }
+
+  private func lines(_ header: ReportHeader) -> String { header.window }
+
+  /// A panic line anywhere after a report means the kernel died of it (or of a
+  /// later report): the last report before the panic is marked.
+  private func markPanics(_ reports: inout [CrashReport], lines: [ConsoleLine]) {
+    guard !reports.isEmpty else { return }
+    for line in lines where line.text.contains("Kernel panic - not syncing") {
+      if let last = reports.lastIndex(where: { ($0.evidence.records?.first ?? 0) <= line.record }) {
+        reports[last].panicked = true
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/// Applies a kind's `StackRule` to a report region: the report's main trace and
+/// the first frame in it that is not generic machinery.
+struct GuiltyFrameFinder {
+  let reader: StackTraceReader
+  let kind: CrashKind
+
+  struct Result {
+    var frames: [StackFrame] = []
+    var guilty: StackFrame?
+  }
+
+  func find(header: ReportHeader) -> Result {
+    switch kind.stack {
+    case .none:
+      // The title names no function, but the report still has a culprit.
+      return firstUseful(reader.mainTrace().frames)
+    case .capture(let group):
+      let name = group - 1 < header.captures.count ? header.captures[group - 1] : ""
+      return Result(frames: reader.frames(from: 1).frames, guilty: StackFrame(function: name))
+    case .trace:
+      let result = firstUseful(reader.mainTrace().frames)
+      guard result.guilty == nil, let headerFrame = headerSymbol(), !kind.skip.matches(headerFrame.function)
+      else { return result }
+      return Result(frames: result.frames, guilty: headerFrame)
+    case .ripThenTrace:
+      return ripThenTrace()
+    case .after(let needle):
+      guard let start = reader.position(of: needle) else { return lockSite() }
+      let result = firstUseful(reader.frames(from: start + 1).frames)
+      return result.guilty == nil ? lockSite() : result
+    case .lockSite:
+      return lockSite()
+    case .lockdepDeadlock:
+      if let start = reader.position(of: "-> #0") {
+        return firstUseful(reader.frames(from: start + 1).frames)
+      }
+      return lockSite()
+    case .stall:
+      return StallFrames.find(reader: reader, skip: kind.skip)
+    case .hang:
+      return HungTaskFrames.find(reader: reader, skip: kind.skip)
+    }
+  }
+
+  private func firstUseful(_ frames: [StackFrame]) -> Result {
+    Result(frames: frames, guilty: frames.first { $0.reliable && !kind.skip.matches($0.function) })
+  }
+
+  /// The faulting function, then the trace.
+  private func ripThenTrace() -> Result {
+    var frames: [StackFrame] = []
+    let trace = reader.frames(from: 1)
+    if let (rip, position) = reader.instructionPointer(from: 0) {
+      frames.append(rip)
+      frames += position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
+    } else {
+      frames += trace.frames
+    }
+    return firstUseful(frames)
+  }
+
+  /// `WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 func+0x1/0x2` names the function.
+  private func headerSymbol() -> StackFrame? {
+    let text = reader.lines[reader.region[0]].text
+    guard let plus = text.range(of: "+0x") else { return nil }
+    let start = text[..<plus.lowerBound].lastIndex(where: { $0 == " " || $0 == "]" || $0 == ":" })
+    let from = start.map { text.index(after: $0) } ?? text.startIndex
+    return StackFrame.parseSymbol(text[from...])
+  }
+
+  /// The first `at: func+0x1/0x2` of a lockdep report (lock sites are printed by
+  /// `print_lock()` in kernel/locking/lockdep.c), or the frame on the next line
+  /// when `at:` ends the line.
+  private func lockSite() -> Result {
+    let region = reader.region
+    for (position, index) in region.enumerated() {
+      let text = reader.lines[index].text
+      guard text.contains("at:"), let at = text.range(of: "at:", options: .backwards) else { continue }
+      var rest = text[at.upperBound...].drop(while: { $0 == " " })
+      if rest.isEmpty, position + 1 < region.count {
+        rest = Substring(reader.lines[region[position + 1]].text)
+      }
+      if let frame = StackFrame.parse(String(rest)), frame.offset != nil,
+        !kind.skip.matches(frame.function)
+      {
+        return Result(frames: reader.frames(from: position + 1).frames, guilty: frame)
+      }
+    }
+    return firstUseful(reader.mainTrace().frames)
+  }
+}
+
+extension String {
+  func range(of needle: String, options: BackwardsOption) -> Range<Index>? {
+    var result: Range<Index>?
+    var search = startIndex..<endIndex
+    while let found = self[search].firstRange(of: needle) {
+      result = found
+      search = found.upperBound..<endIndex
+    }
+    return result
+  }
+
+  func range(of needle: String) -> Range<Index>? { firstRange(of: needle) }
+
+  enum BackwardsOption { case backwards }
+}

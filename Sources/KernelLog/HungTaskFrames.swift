@@ -1,0 +1,41 @@
+/// The guilty frame of a hung task (kernel/hung_task.c): the task sleeps in the
+/// scheduler, a lock or a wait primitive; the frame that called into those is the
+/// one waiting for something. Waits on a few global barriers are bucketed on the
+/// barrier, since the task waiting is a victim, not the culprit.
+enum HungTaskFrames {
+  static let sleeping = FramePatternList([
+    "^__switch_to", "^__schedule", "^schedule", "^io_schedule", "^__wait_", "^wait_", "^do_wait_for_common",
+    "^__wait_for_common", "^wait_for_completion", "^__flush_work", "^flush_work", "^__flush_workqueue",
+    "^flush_workqueue", "^rwsem_", "^__rwsem", "^down", "^__down", "^mutex_", "^__mutex", "^rt_mutex",
+    "^__rt_mutex", "^bit_wait", "^__wait_on_bit", "^out_of_line_wait_on_bit", "^folio_wait",
+    "^wait_on_page", "^__folio_lock", "^__lock_page", "^lock_page", "^prepare_to_wait", "^finish_wait",
+    "^context_switch", "^percpu_rwsem_wait", "^__percpu_down", "^usleep_range", "^msleep",
+    "^schedule_hrtimeout", "^do_nanosleep", "^__cond_resched", "^kthread", "^ret_from_fork",
+    "^__synchronize_srcu", "^wait_rcu_gp", "^__wait_rcu_gp", "^synchronize_rcu_expedited",
+    "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier", "^console_lock",
+    "fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
+    "^wb_wait_for_completion", "^__wait_var_event",
+  ])
+
+  /// Waits reported under the barrier's name.
+  static let barriers: [(prefix: String, title: String)] = [
+    ("rtnl_lock", "rtnl_lock"), ("synchronize_rcu", "synchronize_rcu"),
+    ("synchronize_srcu", "synchronize_rcu"), ("synchronize_net", "synchronize_rcu"),
+    ("synchronize_sched", "synchronize_rcu"),
+  ]
+
+  static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
+    let frames = reader.frames(from: 0).frames
+    let reliable = frames.filter(\.reliable)
+    for frame in reliable {
+      let name = frame.baseName.drop(while: { $0 == "_" })
+      if let barrier = barriers.first(where: { name.hasPrefix($0.prefix) }) {
+        return GuiltyFrameFinder.Result(frames: frames, guilty: StackFrame(function: barrier.title))
+      }
+      if !sleeping.matches(frame.function) && !skip.matches(frame.function) {
+        return GuiltyFrameFinder.Result(frames: frames, guilty: frame)
+      }
+    }
+    return GuiltyFrameFinder.Result(frames: frames)
+  }
+}

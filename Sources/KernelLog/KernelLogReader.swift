@@ -1,0 +1,133 @@
+/// Turns the bytes of a console capture (serial console, dmesg, journalctl, syslog,
+/// a netconsole stream) into `LogRecord`s, one per line, each with its byte span.
+///
+/// Works on bytes: real logs carry invalid UTF-8, NUL bytes, `\r` from serial
+/// consoles and ANSI colour escapes, all removed here before the prefix is parsed.
+public enum KernelLogReader {
+  /// Every line of `bytes` as a record.
+  public static func records(in bytes: [UInt8]) -> [LogRecord] {
+    bytes.withUnsafeBufferPointer { records(in: $0, range: 0..<$0.count) }
+  }
+
+  /// The lines that start inside `range` (a line start is assumed at `range.lowerBound`).
+  static func records(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) -> [LogRecord] {
+    var result: [LogRecord] = []
+    var scratch: [UInt8] = []
+    scratch.reserveCapacity(256)
+    var lineStart = max(0, range.lowerBound)
+    let end = min(bytes.count, range.upperBound)
+    var previousWasExtended = false
+    while lineStart < end {
+      let lineEnd = LineScanner.endOfLine(in: bytes, from: lineStart)
+      let next = lineEnd < bytes.count ? lineEnd + 1 : lineEnd
+      LineCleaner.clean(UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), into: &scratch)
+      if previousWasExtended, let last = result.indices.last,
+        let entry = DictionaryLine.parse(scratch)
+      {
+        result[last].dictionaryStorage.append(entry)
+        result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
+      } else {
+        let record = scratch.withUnsafeBufferPointer { line in
+          makeRecord(line, span: lineStart..<lineEnd)
+        }
+        previousWasExtended = record.isExtended
+        result.append(record.record)
+      }
+      lineStart = next
+    }
+    return result
+  }
+
+  static func makeRecord(
+    _ line: UnsafeBufferPointer<UInt8>, span: Range<Int>
+  )
+    -> (record: LogRecord, isExtended: Bool)
+  {
+    let prefix = ConsolePrefix(parsing: line)
+    let text = String(decoding: UnsafeBufferPointer(rebasing: line[prefix.textStart...]), as: UTF8.self)
+    var record = LogRecord(
+      text: text, sequence: prefix.sequence, timestampNanoseconds: prefix.timestampNanoseconds,
+      facility: prefix.facility, level: prefix.level, caller: prefix.caller, span: span)
+    record.isForeign = prefix.isForeign
+    return (record, prefix.isExtendedRecord)
+  }
+}
+
+/// Line boundaries: `\n` ends a line (a `\r` before it is dropped by the cleaner).
+enum LineScanner {
+  static func endOfLine(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    guard start < bytes.count, let base = bytes.baseAddress else { return bytes.count }
+    let remaining = bytes.count - start
+    guard let found = memchrNewline(base + start, remaining) else { return bytes.count }
+    return start + found
+  }
+
+  @inline(__always)
+  private static func memchrNewline(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> Int? {
+    var index = 0
+    while index < count {
+      if pointer[index] == 0x0A { return index }
+      index += 1
+    }
+    return nil
+  }
+}
+
+/// Removes what a terminal would not show: `\r`, NUL, other C0 controls but tab, and
+/// ANSI CSI/OSC escape sequences (ECMA-48) that serial consoles and systemd emit.
+enum LineCleaner {
+  static func clean(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    output.removeAll(keepingCapacity: true)
+    // Most lines have nothing to remove: copy them whole.
+    if !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
+      output.append(contentsOf: line)
+      return
+    }
+    var index = 0
+    while index < line.count {
+      let byte = line[index]
+      if byte == 0x1B {
+        index = skipEscape(line, from: index)
+        continue
+      }
+      if byte >= 0x20 || byte == 0x09 || byte >= 0x80 {
+        output.append(byte == 0x7F ? 0x20 : byte)
+      }
+      index += 1
+    }
+  }
+
+  /// Index after the escape sequence starting at `start` (an ESC byte).
+  private static func skipEscape(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    var index = start + 1
+    guard index < line.count else { return index }
+    switch line[index] {
+    case UInt8(ascii: "["):  // CSI: parameters and intermediates, then a final byte 0x40-0x7E
+      index += 1
+      while index < line.count, !(0x40...0x7E).contains(line[index]) { index += 1 }
+      return min(index + 1, line.count)
+    case UInt8(ascii: "]"):  // OSC: up to BEL or ESC backslash
+      index += 1
+      while index < line.count, line[index] != 0x07, line[index] != 0x1B { index += 1 }
+      return min(index + 1, line.count)
+    default:
+      return index + 1
+    }
+  }
+}
+
+/// A `/dev/kmsg` dictionary continuation line: ` SUBSYSTEM=usb`.
+enum DictionaryLine {
+  static func parse(_ line: [UInt8]) -> LogRecord.DictionaryEntry? {
+    guard line.first == UInt8(ascii: " "), let equals = line.firstIndex(of: UInt8(ascii: "=")),
+      equals > 1
+    else { return nil }
+    let key = line[1..<equals]
+    guard
+      key.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) })
+    else { return nil }
+    return LogRecord.DictionaryEntry(
+      key: String(decoding: key, as: UTF8.self),
+      value: String(decoding: line[(equals + 1)...], as: UTF8.self))
+  }
+}

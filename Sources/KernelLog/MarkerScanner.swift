@@ -1,0 +1,61 @@
+/// Finds the lines of a large log that may start a report, without decoding the
+/// rest: a two-byte bitmap rejects almost every position, a four-byte prefix
+/// check and a full compare confirm the few that remain. Most of a log is not a
+/// crash, so this loop is where a gigabyte of console output spends its time.
+struct MarkerScanner {
+  private let markers: [[UInt8]]
+  /// Bit `b0 << 8 | b1` is set when a marker starts with the bytes `b0 b1`.
+  private var pairs = [UInt64](repeating: 0, count: 1024)
+  /// The markers to compare for each starting pair, indexed by the pair.
+  private var candidates = [[Int]](repeating: [], count: 1 << 16)
+
+  init(markers: [String]) {
+    let encoded = markers.map { Array($0.utf8) }.filter { $0.count >= 2 }
+    self.markers = encoded
+    for (index, marker) in encoded.enumerated() {
+      let key = UInt16(marker[0]) << 8 | UInt16(marker[1])
+      pairs[Int(key >> 6)] |= 1 << UInt64(key & 63)
+      candidates[Int(key)].append(index)
+    }
+    // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
+    // a line holding one is a candidate, decoded and searched after cleaning.
+    for first in MarkerScanner.removedBytes {
+      for second in 0...255 where !(first == 0x0D && second == 0x0A) {
+        let key = Int(first) << 8 | second
+        pairs[key >> 6] |= 1 << UInt64(key & 63)
+      }
+    }
+  }
+
+  static let removedBytes: [UInt8] = Array(0x00...0x08) + Array(0x0B...0x1F) + [0x7F]
+
+  /// The offset of the first marker starting in `start..<end` (the whole rest
+  /// of the buffer by default), or nil.
+  func firstMarker(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, before end: Int? = nil) -> Int? {
+    guard let base = bytes.baseAddress, bytes.count >= 2 else { return nil }
+    let last = min(bytes.count - 1, end ?? bytes.count)
+    var index = max(0, start)
+    return pairs.withUnsafeBufferPointer { table -> Int? in
+      while index < last {
+        let key = Int(base[index]) << 8 | Int(base[index + 1])
+        if table[key >> 6] & (1 << UInt64(key & 63)) != 0, matches(at: index, key: UInt16(key), in: bytes) {
+          return index
+        }
+        index += 1
+      }
+      return nil
+    }
+  }
+
+  private func matches(at index: Int, key: UInt16, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let first = UInt8(key >> 8)
+    if first < 0x20 && first != 0x09 && first != 0x0A || first == 0x7F { return true }
+    let list = candidates[Int(key)]
+    for marker in list.lazy.map({ self.markers[$0] }) where index + marker.count <= bytes.count {
+      var offset = 2
+      while offset < marker.count, bytes[index + offset] == marker[offset] { offset += 1 }
+      if offset == marker.count { return true }
+    }
+    return false
+  }
+}

@@ -1,0 +1,70 @@
+/// The lines that belong to one report: those of the header's context (its
+/// caller with CONFIG_PRINTK_CALLER), plus every CPU's lines once an all-CPU
+/// backtrace starts (`Sending NMI from CPU`, lib/nmi_backtrace.c).
+struct ReportRegion {
+  /// Indices into the line list, in order, the header first.
+  var lines: [Int]
+  /// Lines of the region that say the kernel panicked.
+  var panicked: Bool
+
+  static let maximumLines = 1500
+  /// A `Kernel panic` line this far into a report ends it: before that it is the
+  /// panic_on_warn panic printed between the header and the trace.
+  static let panicEndsAfter = 22
+  /// Lines without a frame that end a report once it has shown a trace.
+  static let quietLinesEnd = 400
+
+  /// A cheap test for `func+0x1/0x2`: enough to tell traces from other output.
+  static func looksLikeFrame(_ text: String) -> Bool {
+    text.contains("+0x")
+  }
+
+  static func collect(
+    from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
+  ) -> ReportRegion {
+    let context = lines[header.line].context
+    var region = ReportRegion(lines: [header.line], panicked: false)
+    var acceptCPUs = false
+    var onlyHeaders = true
+    var sawFrame = false
+    var linesSinceFrame = 0
+    var index = header.line + 1
+    while index < lines.count, region.lines.count < maximumLines {
+      defer { index += 1 }
+      let line = lines[index]
+      if line.text.contains("Sending NMI from CPU") || line.text.contains("NMI backtrace for cpu") {
+        acceptCPUs = true
+      }
+      guard !consumed[index], line.context == context || (acceptCPUs && line.isCPUContext) else {
+        continue
+      }
+      if line.text.contains("---[ end Kernel panic") {
+        region.lines.append(index)
+        region.panicked = true
+        break
+      }
+      let isPanic = line.text.contains("Kernel panic - not syncing")
+      if isPanic && region.lines.count > panicEndsAfter { break }
+      if !isPanic, let next = matcher.header(at: index, in: lines), !next.kind.continuesReport {
+        // decode_stacktrace.sh repeats the header once per inlined frame.
+        let repeated = onlyHeaders && next.kind.title == header.kind.title
+        if !repeated { break }
+      } else {
+        onlyHeaders = false
+      }
+      region.lines.append(index)
+      if isPanic { region.panicked = true }
+      // A report is its traces: a long stretch without a frame after one was seen
+      // is other output (a fuzzer's programs, a shell), not this report.
+      if ReportRegion.looksLikeFrame(line.text) {
+        sawFrame = true
+        linesSinceFrame = 0
+      } else {
+        linesSinceFrame += 1
+        if sawFrame && linesSinceFrame >= quietLinesEnd { break }
+      }
+      if line.text.contains("---[ end trace") || line.text.contains("---[ end Kernel panic") { break }
+    }
+    return region
+  }
+}

@@ -1,0 +1,317 @@
+/// One frame of a kernel stack trace as printk prints it: `%pS`/`%pB` gives
+/// `function+0xoffset/0xsize [module]` (lib/vsprintf.c, kernel/kallsyms.c
+/// `sprint_symbol()`); x86's `show_trace_log_lvl()` prefixes `? ` when the unwinder
+/// only guessed (arch/x86/kernel/dumpstack.c); decode_stacktrace.sh appends
+/// `file.c:line` and `[inline]` frames.
+public struct StackFrame: Sendable, Hashable, Codable {
+  public var function: String
+  public var offset: UInt64?
+  public var size: UInt64?
+  public var module: String?
+  /// False for `? ` frames (and PowerPC `(unreliable)`): a guess of the unwinder.
+  public var reliable: Bool
+  public var address: String?
+  public var file: String?
+  public var line: Int?
+  public var inlined: Bool
+
+  public init(
+    function: String, offset: UInt64? = nil, size: UInt64? = nil, module: String? = nil,
+    reliable: Bool = true, address: String? = nil, file: String? = nil, line: Int? = nil,
+    inlined: Bool = false
+  ) {
+    self.function = function
+    self.offset = offset
+    self.size = size
+    self.module = module
+    self.reliable = reliable
+    self.address = address
+    self.file = file
+    self.line = line
+    self.inlined = inlined
+  }
+
+  /// The name a title uses: compiler suffixes (`.cold.83`, `.isra.0`, `.part.1`)
+  /// dropped, as the symbol is the same function.
+  public var baseName: String {
+    guard let dot = function.firstIndex(of: ".") else { return function }
+    return String(function[..<dot])
+  }
+}
+
+extension StackFrame {
+  enum CodingKeys: String, CodingKey {
+    case function, offset, size, module, reliable, address, source
+  }
+
+  /// Where a frame's code is, as decode_stacktrace.sh or `coroner symbolize` adds it.
+  public struct Source: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int?
+    public var inlined: Bool
+  }
+
+  public init(from decoder: Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(function: try container.decode(String.self, forKey: .function))
+    offset = try container.decodeIfPresent(UInt64.self, forKey: .offset)
+    size = try container.decodeIfPresent(UInt64.self, forKey: .size)
+    module = try container.decodeIfPresent(String.self, forKey: .module)
+    reliable = try container.decodeIfPresent(Bool.self, forKey: .reliable) ?? true
+    address = try container.decodeIfPresent(String.self, forKey: .address)
+    if let source = try container.decodeIfPresent([Source].self, forKey: .source)?.first {
+      file = source.file
+      line = source.line
+      inlined = source.inlined
+    }
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(function, forKey: .function)
+    try container.encode(offset, forKey: .offset)
+    try container.encode(size, forKey: .size)
+    try container.encode(module, forKey: .module)
+    try container.encode(reliable, forKey: .reliable)
+    try container.encode(address, forKey: .address)
+    let source = file.map { [Source(file: $0, line: line, inlined: inlined)] } ?? []
+    try container.encode(source, forKey: .source)
+  }
+
+  /// The frame as the kernel prints it: `func+0x1a/0x40 [module]`.
+  public var printed: String {
+    var text = function
+    if let offset { text += "+0x" + String(offset, radix: 16) }
+    if let size { text += "/0x" + String(size, radix: 16) }
+    if let module { text += " [\(module)]" }
+    return text
+  }
+
+  /// Parses a trace line (message text, prefix already removed), or nil if the
+  /// line is not a frame.
+  static func parse(_ text: String) -> StackFrame? {
+    // A frame line starts with blanks, `[<`, `?`, `(` or a symbol character.
+    guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+      first.isSymbolByte || first == UInt8(ascii: "[") || first == UInt8(ascii: "?")
+        || first == UInt8(ascii: "(") || first == UInt8(ascii: "<")
+    else { return nil }
+    var copy = text
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      return parser.parse()
+    }
+  }
+
+  /// The function of `func+0x1/0x2` text anywhere (RIP lines, `at:` lines).
+  static func parseSymbol(_ text: Substring) -> StackFrame? {
+    var copy = String(text)
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      return parser.symbol(requireOffset: true)
+    }
+  }
+}
+
+/// Byte-level parser of one trace line; the bytes must outlive the parser (it
+/// runs inside `withUTF8`, and every value it returns is a copy).
+struct FrameLineParser {
+  private let bytes: UnsafeBufferPointer<UInt8>
+  private var index = 0
+
+  init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
+
+  private mutating func skipSpaces() {
+    while let b = byte(index), b == 0x20 || b == 0x09 { index += 1 }
+  }
+
+  private mutating func take(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard index + count <= bytes.count else { return false }
+    let start = literal.utf8Start
+    for offset in 0..<count where bytes[index + offset] != start[offset] { return false }
+    index += count
+    return true
+  }
+
+  /// Whether the bytes from `index` on start with `literal`.
+  private func restStarts(with literal: StaticString) -> Bool {
+    var probe = self
+    return probe.take(literal)
+  }
+
+  /// Whether the bytes from `index` on contain `literal`.
+  private func restContains(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard count > 0, bytes.count - index >= count else { return false }
+    let start = literal.utf8Start
+    var position = index
+    while position + count <= bytes.count {
+      var offset = 0
+      while offset < count, bytes[position + offset] == start[offset] { offset += 1 }
+      if offset == count { return true }
+      position += 1
+    }
+    return false
+  }
+
+  /// `[<ffffffff81000000>]`, `[c000000049a87a10]` or `<IRQ>`-style context tags.
+  private mutating func skipAddressTokens() -> String? {
+    var address: String?
+    while true {
+      skipSpaces()
+      let start = index
+      if take("[<") || take("[") {
+        let hexStart = index
+        while let b = byte(index), b.isHexDigit { index += 1 }
+        let hexEnd = index
+        if hexEnd > hexStart, take(">]") || take("]") {
+          address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
+          continue
+        }
+        index = start
+        return address
+      }
+      if take("<IRQ>") || take("<EOI>") || take("<NMI>") || take("<TASK>") || take("<#DF>") {
+        continue
+      }
+      return address
+    }
+  }
+
+  mutating func parse() -> StackFrame? {
+    let address = skipAddressTokens()
+    skipSpaces()
+    var reliable = true
+    if take("? ") {
+      reliable = false
+      skipSpaces()
+    }
+    if take("(") {
+      // ARM: `(callee) from [<pc>] (caller+0x10/0x14)`
+      guard var frame = symbol(requireOffset: false), take(")"), frame.function != "null" else { return nil }
+      frame.reliable = reliable
+      frame.address = address
+      return frame
+    }
+    guard var frame = symbol(requireOffset: false) else { return nil }
+    if frame.offset == nil {
+      // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
+      // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
+      guard restStarts(with: " from ") || (restContains("[inline]") && isInlineTail()) else { return nil }
+      frame.inlined = !restStarts(with: " from ")
+    }
+    frame.reliable = reliable && !restContains("(unreliable)")
+    frame.address = address
+    parseTail(&frame)
+    return frame
+  }
+
+  /// ` path/file.c:12 [inline]` and nothing else.
+  private func isInlineTail() -> Bool {
+    let rest = String(decoding: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self)
+    let words = rest.split(separator: " ")
+    return words.count == 2 && words[1] == "[inline]" && SourceLocation(String(words[0])) != nil
+  }
+
+  /// `name`, then `+0xoff/0xsize` (required when `requireOffset`).
+  mutating func symbol(requireOffset: Bool) -> StackFrame? {
+    let start = index
+    while let b = byte(index), b.isSymbolByte { index += 1 }
+    guard index > start, let first = byte(start), !first.isDigitByte else { return nil }
+    let name = String(decoding: bytes[start..<index], as: UTF8.self)
+    var frame = StackFrame(function: name)
+    let beforeOffset = index
+    if take("+0x") {
+      frame.offset = hex()
+      if take("/0x") { frame.size = hex() }
+      if frame.offset == nil { index = beforeOffset }
+    }
+    if frame.offset == nil && requireOffset { return nil }
+    return frame
+  }
+
+  private mutating func hex() -> UInt64? {
+    var value: UInt64 = 0
+    let start = index
+    while let b = byte(index), b.isHexDigit, index - start < 16 {
+      value = value << 4 | UInt64(b.hexValue)
+      index += 1
+    }
+    return index > start ? value : nil
+  }
+
+  /// ` [module]`, ` [module buildid]`, ` path/file.c:12`, ` [inline]`.
+  private mutating func parseTail(_ frame: inout StackFrame) {
+    while true {
+      skipSpaces()
+      guard index < bytes.count else { return }
+      if take("[inline]") {
+        frame.inlined = true
+        continue
+      }
+      if byte(index) == UInt8(ascii: "[") {
+        let start = index + 1
+        guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) else { return }
+        let inside = String(decoding: bytes[start..<close], as: UTF8.self)
+        frame.module = inside.split(separator: " ").first.map(String.init)
+        index = close + 1
+        continue
+      }
+      let start = index
+      while let b = byte(index), b != 0x20 { index += 1 }
+      let token = String(decoding: bytes[start..<index], as: UTF8.self)
+      if let location = SourceLocation(token) {
+        frame.file = location.file
+        frame.line = location.line
+        continue
+      }
+      return
+    }
+  }
+}
+
+/// `net/core/dev.c:123` or `net/core/dev.c:123:4`.
+struct SourceLocation {
+  var file: String
+  var line: Int
+
+  /// `./a/b.c` and `arch/x86/kvm/../../../virt/kvm/eventfd.c` as the plain path.
+  static func normalize(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+      if part == "." { continue }
+      if part == "..", !parts.isEmpty, parts.last != ".." {
+        parts.removeLast()
+        continue
+      }
+      parts.append(part)
+    }
+    return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+  }
+
+  init?(_ token: String) {
+    let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count >= 2, let line = Int(parts[1]), parts[0].contains("."),
+      !parts[0].hasPrefix("0x")
+    else { return nil }
+    self.file = SourceLocation.normalize(String(parts[0]))
+    self.line = line
+  }
+}
+
+extension UInt8 {
+  var isHexDigit: Bool {
+    (self >= 0x30 && self <= 0x39) || (self >= 0x61 && self <= 0x66) || (self >= 0x41 && self <= 0x46)
+  }
+  var hexValue: UInt8 {
+    if self <= 0x39 { return self &- 0x30 }
+    return (self | 0x20) &- 0x61 &+ 10
+  }
+  var isDigitByte: Bool { self >= 0x30 && self <= 0x39 }
+  var isSymbolByte: Bool {
+    (self >= 0x30 && self <= 0x39) || ((self | 0x20) >= 0x61 && (self | 0x20) <= 0x7A)
+      || self == UInt8(ascii: "_") || self == UInt8(ascii: ".") || self == UInt8(ascii: "$")
+  }
+}

@@ -1,0 +1,147 @@
+/// Reads the stack traces of a report region: the faulting instruction line and
+/// the frames that follow a trace start, up to what ends a trace.
+struct StackTraceReader {
+  let lines: [ConsoleLine]
+  /// Indices into `lines`, the region of the report.
+  let region: [Int]
+  /// The frame of each region line, parsed once, when first asked for.
+  private let cache: FrameCache
+
+  final class FrameCache {
+    var frames: [StackFrame??]
+    init(count: Int) { frames = Array(repeating: nil, count: count) }
+  }
+
+  init(lines: [ConsoleLine], region: [Int]) {
+    self.lines = lines
+    self.region = region
+    cache = FrameCache(count: region.count)
+  }
+
+  /// The frame on region line `position`, if it is one.
+  func frame(at position: Int) -> StackFrame? {
+    if let known = cache.frames[position] { return known }
+    let frame = StackFrame.parse(lines[region[position]].text)
+    cache.frames[position] = .some(frame)
+    return frame
+  }
+
+  /// Lines that end a trace (x86 `show_trace_log_lvl()`, KASAN/KMSAN section heads,
+  /// lockdep's sections, the oops end marker).
+  static let terminators = [
+    "Allocated by", "Freed by", "Uninit was", "Local variable", "Memory state", "The buggy address",
+    "Last potentially", "Second to last", "Modules linked in", "---[ end", "Kernel Offset",
+    "Showing all locks", "Sending NMI", "NMI backtrace", "Kernel panic", "INFO:", "irq event stamp",
+    "hardirqs last", "softirqs last", "other info that", "Mem abort info", "Disabling lock debugging",
+    "CPU: ", "Hardware name:", "Workqueue:", "rcu: ", "Object ", "Page ", "page:",
+    "Dumping ftrace", "Rebooting in", "Unable to handle", "BUG: ", "WARNING: ", "Task dump",
+  ]
+
+  /// Frames of the first trace at or after region position `start`. Lines before
+  /// the first frame are skipped (register dumps, raw stack words), but a section
+  /// head that starts another trace stops the search.
+  func frames(from start: Int) -> (frames: [StackFrame], end: Int) {
+    var frames: [StackFrame] = []
+    var position = start
+    // ARM prints `(callee) from [<pc>] (caller+0x1/0x2)`: the caller of the last
+    // line is a frame of its own.
+    var pendingCaller: StackFrame?
+    while position < region.count {
+      let text = lines[region[position]].text
+      let trimmed = lines[region[position]].trimmed
+      if let frame = frame(at: position) {
+        if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
+        frames.append(frame)
+        pendingCaller = StackTraceReader.armCaller(in: text)
+      } else if frames.isEmpty {
+        if position > start, StackTraceReader.stopsSearch(trimmed) { break }
+      } else if trimmed.isEmpty || StackTraceReader.endsTrace(trimmed) {
+        break
+      }
+      position += 1
+    }
+    if let caller = pendingCaller { frames.append(caller) }
+    return (frames, position)
+  }
+
+  /// The `(caller+0x1/0x2)` of an ARM `(callee) from [<pc>] (caller+0x1/0x2)` line.
+  static func armCaller(in text: String) -> StackFrame? {
+    guard let from = text.range(of: ") from ") else { return nil }
+    let rest = text[from.upperBound...]
+    guard let open = rest.firstIndex(of: "(") else { return nil }
+    return StackFrame.parseSymbol(rest[rest.index(after: open)...])
+  }
+
+  static let searchStoppers = ["Allocated by", "Freed by", "---[ end", "Showing all locks", "Uninit was"]
+
+  static func stopsSearch(_ text: Substring) -> Bool {
+    guard let first = text.utf8.first, "AF-SU".utf8.contains(first) else { return false }
+    return searchStoppers.contains { text.hasBytePrefix($0) }
+  }
+
+  /// First bytes of the terminators: most lines are rejected on their first byte.
+  static let terminatorInitials = Set(terminators.compactMap { $0.utf8.first } + [UInt8(ascii: "R")])
+
+  static func endsTrace(_ text: Substring) -> Bool {
+    guard let first = text.utf8.first, terminatorInitials.contains(first) else { return false }
+    if text.hasBytePrefix("RIP: 0033:") || text.hasBytePrefix("RIP: 0023:") { return true }
+    return terminators.contains { text.hasBytePrefix($0) }
+  }
+
+  /// The report's call trace: the first trace after the header (KMSAN, KFENCE and
+  /// kmemleak print theirs right there), unless that is a lone `... at:` site
+  /// (`Preemption disabled at:`), then the frames of `Call Trace:` (x86, arm64)
+  /// or `Backtrace:` (arm).
+  func mainTrace() -> (frames: [StackFrame], end: Int) {
+    let first = frames(from: 0)
+    guard first.frames.count <= 1 else { return first }
+    let heads = ["Call Trace:", "Call trace:", "Backtrace:"]
+    if let start = (0..<region.count).first(where: { position in
+      let text = lines[region[position]].trimmed
+      return heads.contains { text.hasPrefix($0) }
+    }) {
+      let trace = frames(from: start + 1)
+      if !trace.frames.isEmpty { return trace }
+    }
+    return first
+  }
+
+  /// Position (in the region) of the first line containing `needle`, from `start`.
+  func position(of needle: String, from start: Int = 0) -> Int? {
+    (start..<region.count).first { lines[region[$0]].text.contains(needle) }
+  }
+
+  /// The function of the faulting instruction: x86 `RIP: 0010:`/`IP:`, arm64
+  /// `pc : `, arm `PC is at`, riscv `epc :`, powerpc `NIP [..]`, i386 `EIP:`.
+  /// User-mode instruction pointers (`RIP: 0033:`) are not frames.
+  func instructionPointer(from start: Int = 0, before end: Int? = nil) -> (StackFrame, Int)? {
+    let last = min(end ?? region.count, region.count)
+    guard start < last else { return nil }
+    for position in start..<last {
+      if let frame = StackTraceReader.instructionPointer(in: lines[region[position]].text) {
+        return (frame, position)
+      }
+    }
+    return nil
+  }
+
+  static let instructionPointerHeads = [
+    "RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  ",
+  ]
+
+  static func instructionPointer(in text: String) -> StackFrame? {
+    let trimmed = text.drop(while: { $0 == " " })
+    guard let head = instructionPointerHeads.first(where: { trimmed.hasPrefix($0) }) else { return nil }
+    var rest = trimmed.dropFirst(head.count)
+    if head == "RIP: " {
+      // `RIP: 0010:func+0x1/0x2` or `RIP: 0010:[<ffffffff81000000>]  [<...>] func+0x1/0x2`
+      guard let colon = rest.firstIndex(of: ":"), rest.distance(from: rest.startIndex, to: colon) == 4
+      else { return nil }
+      let segment = rest[..<colon]
+      if segment == "0033" || segment == "0023" || segment == "002b" { return nil }
+      rest = rest[rest.index(after: colon)...]
+    }
+    return StackFrame.parse(String(rest))
+      ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " }))
+  }
+}

@@ -1,0 +1,100 @@
+import XCTest
+
+@testable import KernelLog
+
+/// Every prefix users have in front of kernel messages, on bytes.
+final class ConsolePrefixTests: XCTestCase {
+  func record(_ line: String) throws -> LogRecord {
+    try XCTUnwrap(KernelLogReader.records(in: Array(line.utf8)).first)
+  }
+
+  func testTimestampAndCaller() throws {
+    let task = try record("[  351.337674][ T6560] Unable to handle kernel paging request")
+    XCTAssertEqual(task.text, "Unable to handle kernel paging request")
+    XCTAssertEqual(task.timestampNanoseconds, 351_337_674_000)
+    XCTAssertEqual(task.caller, .task(pid: 6560))
+    let cpu = try record("[   12.000001][    C1] rcu: INFO: rcu_sched self-detected stall on CPU")
+    XCTAssertEqual(cpu.caller, .cpu(1))
+    XCTAssertEqual(cpu.text, "rcu: INFO: rcu_sched self-detected stall on CPU")
+    let spaced = try record("[    1.5] [T12] text")
+    XCTAssertEqual(spaced.caller, .task(pid: 12))
+    XCTAssertEqual(spaced.timestampNanoseconds, 1_500_000_000)
+  }
+
+  func testSyslogLevel() throws {
+    let line = try record("<4>[   12.345678] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
+    XCTAssertEqual(line.level, 4)
+    XCTAssertEqual(line.facility, 0)
+    XCTAssertEqual(line.text, "WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
+  }
+
+  func testDmesgHumanDates() throws {
+    let line = try record("[Tue Mar  3 10:11:12 2026] BUG: kernel NULL pointer dereference, address: 0")
+    XCTAssertEqual(line.text, "BUG: kernel NULL pointer dereference, address: 0")
+    XCTAssertNil(line.timestampNanoseconds)
+  }
+
+  func testJournalAndSyslog() throws {
+    let journal = try record("Mar 03 10:11:12 host kernel: [   12.345678] Oops: 0002 [#1] SMP")
+    XCTAssertEqual(journal.text, "Oops: 0002 [#1] SMP")
+    XCTAssertEqual(journal.timestampNanoseconds, 12_345_678_000)
+    XCTAssertFalse(journal.isForeign)
+    let plain = try record("Mar  3 10:11:12 host kernel: Kernel panic - not syncing: Fatal exception")
+    XCTAssertEqual(plain.text, "Kernel panic - not syncing: Fatal exception")
+    let iso = try record("2026-03-03T10:11:12.123456+00:00 host kernel: BUG: soft lockup")
+    XCTAssertEqual(iso.text, "BUG: soft lockup")
+    let other = try record("Mar 03 10:11:12 host sshd[812]: WARNING: something")
+    XCTAssertTrue(other.isForeign)
+  }
+
+  func testNetconsoleExtendedRecordAndDictionary() throws {
+    let records = KernelLogReader.records(
+      in: Array(
+        "6,444,501151268,-;usb 1-1: new device\n SUBSYSTEM=usb\n DEVICE=c189:1\n4,445,501151300,-,caller=T12;next\n"
+          .utf8))
+    XCTAssertEqual(records.count, 2)
+    XCTAssertEqual(records[0].text, "usb 1-1: new device")
+    XCTAssertEqual(records[0].sequence, 444)
+    XCTAssertEqual(records[0].level, 6)
+    XCTAssertEqual(records[0].timestampNanoseconds, 501_151_268_000)
+    XCTAssertEqual(records[0].dictionary.map(\.key), ["SUBSYSTEM", "DEVICE"])
+    XCTAssertEqual(records[0].dictionary.map(\.value), ["usb", "c189:1"])
+    XCTAssertEqual(records[1].caller, .task(pid: 12))
+    XCTAssertEqual(records[1].level, 4)
+  }
+
+  func testEscapesCarriageReturnsAndNul() throws {
+    let bytes: [UInt8] =
+      Array("\u{1B}[0;31m[    1.000000] BUG: x\u{1B}[0m\r\n".utf8) + [0x00, 0x41, 0xFF, 0x0A]
+    let records = KernelLogReader.records(in: bytes)
+    XCTAssertEqual(records.count, 2)
+    XCTAssertEqual(records[0].text, "BUG: x")
+    XCTAssertEqual(records[0].timestampNanoseconds, 1_000_000_000)
+    XCTAssertEqual(records[1].text, "A\u{FFFD}")
+  }
+
+  func testLoginPromptAndDroppedMessages() throws {
+    let login = try record("syzkaller login: [   50.946624] WARNING: CPU: 0 PID: 3081 at mm/x.c:1 f+0x1/0x2")
+    XCTAssertEqual(login.text, "WARNING: CPU: 0 PID: 3081 at mm/x.c:1 f+0x1/0x2")
+    let dropped = try record("** 12 printk messages dropped ** [   10.000000] BUG: y")
+    XCTAssertEqual(dropped.text, "BUG: y")
+  }
+
+  func testSpansCoverEachLine() {
+    let text = "[    1.0] a\n[    2.0] b\nc"
+    let records = KernelLogReader.records(in: Array(text.utf8))
+    XCTAssertEqual(records.map(\.span), [0..<11, 12..<23, 24..<25])
+  }
+
+  func testHostileBytesNeverTrap() {
+    let samples: [[UInt8]] = [
+      Array("[".utf8), Array("[ 99999999999999999999999.9]".utf8), Array("<999999>".utf8),
+      Array("1,2,3".utf8), Array("1,2,3,;".utf8), Array("[1.2][T".utf8), Array("Mar 03 10:11:12".utf8),
+      [0x1B], [0x1B, 0x5B], Array(repeating: 0xFF, count: 64),
+    ]
+    for sample in samples {
+      _ = KernelLogReader.records(in: sample)
+      _ = CrashReportParser().reports(inLog: sample)
+    }
+  }
+}
