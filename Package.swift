@@ -20,9 +20,9 @@ let package = Package(
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
-    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"]),
+    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "CZlib"]),
+    .target(name: "Symbols", dependencies: ["Dump", "CZlib"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
     // The system zlib (zlib1g-dev): dump pages, compressed sections, pstore records.
