@@ -17,10 +17,13 @@ swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name KernelLogFu
 echo "built $out/fuzz-kernellog"
 [ "${1:-}" = run ] || exit 0
 seeds="$out/seeds"
-mkdir -p "$seeds"
+mkdir -p "$seeds" "$out/corpus"
 cp Tests/KernelLogTests/Fixtures/lab/*.log "$seeds/"
 for f in $(ls ../shared/corpus/syzkaller/report 2>/dev/null | head -80); do
   cp "../shared/corpus/syzkaller/report/$f" "$seeds/syz-$f"
 done
+status=0
 ASAN_OPTIONS=detect_leaks=0 "$out/fuzz-kernellog" -max_total_time="${2:-60}" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
-  -artifact_prefix=scripts/fuzz-kernellog/crashers/ "$out/corpus" "$seeds" 2>&1 | tail -20
+  -artifact_prefix=scripts/fuzz-kernellog/crashers/ "$out/corpus" "$seeds" >"$out/run.log" 2>&1 || status=$?
+tail -20 "$out/run.log"
+exit $status
