@@ -15,7 +15,7 @@ struct Coroner: ParsableCommand {
     version: CoronerVersion.string,
     subcommands: [
       DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self, Arm.self, Disarm.self,
-      Pstore.self,
+      Pstore.self, CaptureCommand.self,
     ]
   )
 }
