@@ -120,16 +120,20 @@ public struct CaptureSession {
     var memory = PageBitmap(pageCount: maxMapNr)
     var dumpable = PageBitmap(pageCount: maxMapNr)
     let elf = vmcore.physical as? ElfVmcore
+    // Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment
+    // ends inside a page (0x9fc00), and that page is left out of both bitmaps.
+    func whole(_ range: Range<UInt64>) -> Range<UInt64> {
+      let low = (range.lowerBound + pageSize - 1) / pageSize
+      return low..<max(low, range.upperBound / pageSize)
+    }
     if let elf {
       for segment in elf.segments {
-        memory.insert(
-          segment.physical / pageSize..<(segment.physical + segment.memorySize + pageSize - 1) / pageSize)
+        memory.insert(whole(segment.physical..<segment.physical + segment.memorySize))
       }
     }
     for range in vmcore.physical.presentRanges {
-      let pfns = range.lowerBound / pageSize..<(range.upperBound + pageSize - 1) / pageSize
-      dumpable.insert(pfns)
-      if elf == nil { memory.insert(pfns) }
+      dumpable.insert(whole(range))
+      if elf == nil { memory.insert(whole(range)) }
     }
     report.pagesTotal = memory.count
     report.level = options.level

@@ -15,7 +15,8 @@ final class KdumpCompressedWriterTests: XCTestCase {
 
   func elf() throws -> ElfVmcore {
     try ElfVmcore(
-      source: MemoryByteSource(name: "synthetic.elf", bytes: SyntheticElf.build(ranges: ranges, content: content)))
+      source: MemoryByteSource(
+        name: "synthetic.elf", bytes: SyntheticElf.build(ranges: ranges, content: content)))
   }
 
   func bitmaps(excluding excluded: Set<UInt64>) -> (PageBitmap, PageBitmap) {
@@ -31,7 +32,8 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let fields = KdumpHeaderFields(
       utsname: ["Linux", "test", "6.1.0-test", "#1", "x86_64", ""], timestamp: 1, codec: codec,
       dumpLevel: level.rawValue, physBase: 0, cpuCount: 0, notes: notes, vmcoreInfoRange: range)
-    let layout = KdumpCompressedLayout(blockSize: 4096, maxMapNr: maxMapNr, notesSize: notes.count, dumpedPages: dumped)
+    let layout = KdumpCompressedLayout(
+      blockSize: 4096, maxMapNr: maxMapNr, notesSize: notes.count, dumpedPages: dumped)
     var writer = KdumpCompressedWriter(layout: layout, fields: fields, threads: 2)
     writer.chunkPages = 16
     return writer
@@ -48,21 +50,28 @@ final class KdumpCompressedWriterTests: XCTestCase {
         memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
       XCTAssertTrue(result.complete, "\(codec)")
       XCTAssertEqual(result.pagesWritten, dumpable.count)
-      XCTAssertEqual(result.zeroPages, UInt64((1..<300).filter { $0 % 7 == 0 && dumpable.contains($0) }.count))
+      XCTAssertEqual(
+        result.zeroPages, UInt64((1..<300).filter { $0 % 7 == 0 && dumpable.contains($0) }.count))
       let dump = try KdumpCompressedDump(source: MemoryByteSource(name: "\(codec)", bytes: output.bytes))
       XCTAssertFalse(dump.header.isIncomplete)
       XCTAssertEqual(dump.header.dumpLevel, 31)
       XCTAssertEqual(dump.header.status & 0x27, codec.flag)
       XCTAssertEqual(dump.dumpedPages, dumpable.count)
       XCTAssertEqual(dump.memoryPages, memory.count)
-      XCTAssertEqual(dump.vmcoreInfoText.map { String(decoding: $0, as: UTF8.self) }, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n")
+      XCTAssertEqual(
+        dump.vmcoreInfoText.map { String(decoding: $0, as: UTF8.self) },
+        "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n")
       for pfn in 0..<maxMapNr {
         if dumpable.contains(pfn) {
           XCTAssertEqual(try dump.page(pfn), content(pfn), "\(codec) pfn \(pfn)")
         } else if memory.contains(pfn) {
-          XCTAssertThrowsError(try dump.page(pfn)) { XCTAssertEqual($0 as? DumpError, .pageExcluded(address: pfn * 4096)) }
+          XCTAssertThrowsError(try dump.page(pfn)) {
+            XCTAssertEqual($0 as? DumpError, .pageExcluded(address: pfn * 4096))
+          }
         } else {
-          XCTAssertThrowsError(try dump.page(pfn)) { XCTAssertEqual($0 as? DumpError, .physicalNotInDump(address: pfn * 4096)) }
+          XCTAssertThrowsError(try dump.page(pfn)) {
+            XCTAssertEqual($0 as? DumpError, .physicalNotInDump(address: pfn * 4096))
+          }
         }
       }
     }
@@ -113,7 +122,8 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let writer = writer(elf, dumped: dumpable.count, codec: .zlib, level: .zero)
     let limit = writer.layout.dataOffset + 4000
     let output = MemoryDumpOutput(failAfter: limit)
-    let result = try writer.write(memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
+    let result = try writer.write(
+      memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
     XCTAssertFalse(result.complete)
     XCTAssertEqual(result.error, .write(path: "memory.kdump", offset: result.fileSize, errno: ENOSPC))
     XCTAssertGreaterThan(result.pagesWritten, 0)
@@ -138,7 +148,8 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(getpid()).kdump").path
     defer { unlink(path) }
     XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(output.bytes)))
-    let point = try KdumpCompressedWriter.resumePoint(path: path, layout: writer.layout, fields: writer.fields)
+    let point = try KdumpCompressedWriter.resumePoint(
+      path: path, layout: writer.layout, fields: writer.fields)
     XCTAssertEqual(point.rank, result.pagesWritten)
     output.failAfter = nil
     let resumed = try writer.write(
@@ -161,6 +172,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
     defer { unlink(path) }
     XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(output.bytes)))
     let other = self.writer(elf, dumped: dumpable.count, codec: .zlib, level: .all)
-    XCTAssertThrowsError(try KdumpCompressedWriter.resumePoint(path: path, layout: other.layout, fields: other.fields))
+    XCTAssertThrowsError(
+      try KdumpCompressedWriter.resumePoint(path: path, layout: other.layout, fields: other.fields))
   }
 }

@@ -11,9 +11,10 @@ import Dump
 enum SyntheticElf {
   static let pageSize = 4096
 
-  static func build(ranges: [Range<UInt64>], vmcoreInfo: String = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n",
-    content: (UInt64) -> [UInt8]) -> [UInt8]
-  {
+  static func build(
+    ranges: [Range<UInt64>], vmcoreInfo: String = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n",
+    content: (UInt64) -> [UInt8]
+  ) -> [UInt8] {
     let note = note(name: "VMCOREINFO", type: 0, descriptor: Array(vmcoreInfo.utf8))
     let headers = 64 + 56 * (ranges.count + 1)
     var file = [UInt8](repeating: 0, count: headers)
