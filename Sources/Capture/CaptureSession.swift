@@ -81,7 +81,7 @@ public struct CaptureSession {
     let started = clock.now
     var report = Report()
     report.codec = options.codec
-    let vmcore = try Vmcore.open(path: options.source)
+    let vmcore = try Vmcore(source: PreadFile(path: options.source))
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize
