@@ -61,6 +61,8 @@ public struct CaptureSession {
     public var complete = false
     public var resumedAt: UInt64?
     public var seconds = 0.0
+    /// Seconds spent in each phase (open, log, filter, dump, checksum).
+    public var phaseSeconds: [(phase: String, seconds: Double)] = []
     public var problems: [String] = []
     public var error: CaptureError?
   }
@@ -80,11 +82,20 @@ public struct CaptureSession {
     let clock = ContinuousClock()
     let started = clock.now
     var report = Report()
+    var mark = started
+    func lap(_ phase: String) {
+      let now = clock.now
+      let elapsed = now - mark
+      report.phaseSeconds.append(
+        (phase, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+      mark = now
+    }
     report.codec = options.codec
     let vmcore = try Vmcore(source: PreadFile(path: options.source))
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize
+    lap("open")
     progress(Progress(phase: .log, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     var logFiles: [String] = []
     do {
@@ -114,6 +125,7 @@ public struct CaptureSession {
     try? writeCrashJSON(report)
 
     // The bitmaps: RAM, then what the level keeps.
+    lap("log")
     progress(Progress(phase: .filter, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     let pageSize = UInt64(vmcore.physical.pageSize)
     let maxMapNr = (vmcore.physical.physicalEnd + pageSize - 1) / pageSize
@@ -154,6 +166,7 @@ public struct CaptureSession {
     }
     report.pagesDumpable = dumpable.count
 
+    lap("filter")
     // The dump.
     let (notes, vmcoreInfoRange) = KdumpHeaderFields.notesBlob(vmcore.notes)
     let fields = KdumpHeaderFields(
@@ -196,6 +209,7 @@ public struct CaptureSession {
         "the dump is incomplete (\(error)): \(result.pagesWritten) of \(layout.dumpedPages) pages saved; run again with --resume or another target"
       )
     }
+    lap("dump")
     progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     report.files = (logFiles + [Self.dumpName]).compactMap { try? checksum($0) }
     report.seconds =

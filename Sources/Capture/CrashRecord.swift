@@ -38,6 +38,8 @@ enum CrashRecord {
       "    {\"name\": \(q($0.name)), \"bytes\": \($0.bytes), \"sha256\": \(q($0.sha256))}"
     }
     lines.append("  \"files\": [\n\(files.joined(separator: ",\n"))\n  ]")
+    let timings = report.phaseSeconds.map { "\(q($0.phase)): \(Int(($0.seconds * 1000).rounded()))" }
+    lines.append("  \"milliseconds\": {\(timings.joined(separator: ", "))}")
     lines.append("  \"problems\": [\(report.problems.map(q).joined(separator: ", "))]")
     return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
   }

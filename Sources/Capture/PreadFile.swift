@@ -31,7 +31,8 @@ public final class PreadFile: ByteSource, @unchecked Sendable {
 
   deinit { close(descriptor) }
 
-  public func copyBytes(at offset: UInt64, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+  public func copyBytes(at offset: UInt64, count: Int, into destination: UnsafeMutableRawBufferPointer) throws
+  {
     guard count >= 0, contains(offset: offset, count: UInt64(count)), destination.count >= count else {
       throw DumpError.truncated(path: name, offset: offset, expected: "\(count) bytes")
     }

@@ -1,13 +1,26 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// SHA-256 (FIPS 180-4), for the checksums `crash.json` lists: the toolchain on
-/// Linux has no CryptoKit and the project adds no package for one hash.
+/// Linux has no CryptoKit and the project adds no package for one hash. OpenSSL's
+/// libcrypto, when the system has it, is loaded at run time and does the work
+/// (its assembly is several times faster); this implementation is the fallback
+/// and the reference its tests pin.
 public struct Sha256 {
+  private var accelerated: LibcryptoSha256?
   private var state: [UInt32] = [
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
   ]
   private var buffer: [UInt8] = []
   private var length: UInt64 = 0
 
-  public init() { buffer.reserveCapacity(64) }
+  public init(useLibcrypto: Bool = true) {
+    buffer.reserveCapacity(64)
+    accelerated = useLibcrypto ? LibcryptoSha256() : nil
+  }
 
   /// FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the cube roots
   /// of the first 64 primes.
@@ -23,6 +36,10 @@ public struct Sha256 {
   ]
 
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    if let accelerated {
+      accelerated.update(bytes)
+      return
+    }
     length &+= UInt64(bytes.count)
     var index = 0
     if !buffer.isEmpty {
@@ -47,6 +64,7 @@ public struct Sha256 {
 
   /// The digest; the hash is spent afterwards.
   public mutating func finish() -> [UInt8] {
+    if let accelerated { return accelerated.finish() }
     let bits = length &* 8
     var tail: [UInt8] = [0x80]
     let used = (buffer.count + 1) % 64
@@ -94,4 +112,55 @@ public struct Sha256 {
   }
 
   @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+}
+
+/// libcrypto's SHA256_Init/Update/Final (OpenSSL 1.1 and 3), through dlopen(3).
+final class LibcryptoSha256 {
+  typealias Initialize = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+  typealias Update = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int32
+  typealias Final = @convention(c) (UnsafeMutablePointer<UInt8>?, UnsafeMutableRawPointer?) -> Int32
+
+  struct Functions: @unchecked Sendable {
+    let initialize: Initialize
+    let update: Update
+    let final: Final
+  }
+
+  static let functions: Functions? = {
+    for library in ["libcrypto.so.3", "libcrypto.so.1.1"] {
+      guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
+        let initialize = dlsym(handle, "SHA256_Init"), let update = dlsym(handle, "SHA256_Update"),
+        let final = dlsym(handle, "SHA256_Final")
+      else { continue }
+      return Functions(
+        initialize: unsafeBitCast(initialize, to: Initialize.self),
+        update: unsafeBitCast(update, to: Update.self), final: unsafeBitCast(final, to: Final.self))
+    }
+    return nil
+  }()
+
+  let functions: Functions
+  /// SHA256_CTX is 112 bytes; room to spare.
+  let context = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+
+  init?() {
+    guard let functions = Self.functions else {
+      context.deallocate()
+      return nil
+    }
+    self.functions = functions
+    guard functions.initialize(context) == 1 else { return nil }
+  }
+
+  deinit { context.deallocate() }
+
+  func update(_ bytes: UnsafeRawBufferPointer) {
+    _ = functions.update(context, bytes.baseAddress, bytes.count)
+  }
+
+  func finish() -> [UInt8] {
+    var digest = [UInt8](repeating: 0, count: 32)
+    _ = functions.final(&digest, context)
+    return digest
+  }
 }

@@ -4,7 +4,13 @@ import XCTest
 
 final class Sha256Tests: XCTestCase {
   func digest(_ bytes: [UInt8], pieces: Int = 1) -> String {
-    var hash = Sha256()
+    let ours = digest(bytes, pieces: pieces, useLibcrypto: false)
+    XCTAssertEqual(digest(bytes, pieces: pieces, useLibcrypto: true), ours, "libcrypto and ours agree")
+    return ours
+  }
+
+  func digest(_ bytes: [UInt8], pieces: Int, useLibcrypto: Bool) -> String {
+    var hash = Sha256(useLibcrypto: useLibcrypto)
     let step = max(1, bytes.count / pieces)
     var start = 0
     while start < bytes.count {
