@@ -91,13 +91,16 @@ public struct CaptureSession {
       mark = now
     }
     report.codec = options.codec
-    let vmcore = try Vmcore(source: PreadFile(path: options.source))
+    let recorder = ReadRecorder(try PreadFile(path: options.source))
+    let vmcore = try Vmcore(source: recorder)
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize
     lap("open")
     progress(Progress(phase: .log, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     var logFiles: [String] = []
+    recorder.recording = true
+    let names = utsname(vmcore)
     do {
       let log = try vmcore.kernelLog()
       report.problems += log.problems
@@ -121,6 +124,23 @@ public struct CaptureSession {
     } catch {
       report.problems.append("the kernel log cannot be read: \(error)")
     }
+    // Other readers (makedumpfile, crash) translate kernel-image addresses through
+    // the page tables too: keep the tables that map every symbol VMCOREINFO names.
+    if let info = vmcore.vmcoreInfo, let space = try? X86_64AddressSpace(vmcoreInfo: info) {
+      for entry in info.entries where entry.key.hasPrefix("SYMBOL(") {
+        if let address = UInt64(entry.value, radix: 16) { _ = try? space.walk(address, in: vmcore.physical) }
+      }
+      // makedumpfile validates the mem_section table before it reads the log.
+      if let memory = try? vmcore.kernelMemory(),
+        let sections = try? SparseMemMap(vmcoreInfo: info, memory: memory)
+      {
+        let frames = vmcore.physical.physicalEnd / UInt64(vmcore.physical.pageSize)
+        for section in 0..<(frames + sections.pagesPerSection - 1) / sections.pagesPerSection {
+          _ = sections.memMap(section: section)
+        }
+      }
+    }
+    recorder.recording = false
     report.files = logFiles.compactMap { try? checksum($0) }
     try? writeCrashJSON(report)
 
@@ -170,7 +190,7 @@ public struct CaptureSession {
     // The dump.
     let (notes, vmcoreInfoRange) = KdumpHeaderFields.notesBlob(vmcore.notes)
     let fields = KdumpHeaderFields(
-      utsname: utsname(vmcore), timestamp: Int64(time(nil)), codec: options.codec,
+      utsname: names, timestamp: Int64(time(nil)), codec: options.codec,
       dumpLevel: report.level.rawValue,
       physBase: vmcore.vmcoreInfo?.number("phys_base").map { UInt64(bitPattern: $0) } ?? 0,
       cpuCount: Int32(vmcore.notes.filter { $0.name == "CORE" && $0.type == ElfNote.prstatus }.count),
@@ -188,7 +208,8 @@ public struct CaptureSession {
       elf.map { ElfPageSource(elf: $0) } ?? PhysicalPageSource(physical: vmcore.physical)
     let output = try FileDumpOutput(path: dumpPath, truncate: resume == nil)
     let result = try writer.write(
-      memory: memory, dumpable: dumpable, source: source, to: output, resume: resume
+      memory: memory, dumpable: dumpable, source: source, to: output,
+      first: elf.map { recorder.frames(in: $0) } ?? [], resume: resume
     ) { step in
       progress(
         Progress(
@@ -250,6 +271,7 @@ public struct CaptureSession {
   }
 
   func writeCrashJSON(_ report: Report) throws {
-    try SmallFile.write(Array(CrashRecord.json(report, source: options.source).utf8), to: path("crash.json"))
+    try SmallFile.overwrite(
+      Array(CrashRecord.json(report, source: options.source).utf8), to: path("crash.json"))
   }
 }

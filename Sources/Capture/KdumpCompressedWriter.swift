@@ -53,9 +53,12 @@ public struct KdumpCompressedWriter {
 
   /// Writes the dump. `memory` is the 1st bitmap (RAM), `dumpable` the 2nd (pages
   /// kept); zero pages point at the shared zero page when the level excludes them.
+  /// The pages in `first` (those the kernel log and the crash scene are read from)
+  /// are written before all others, so that a dump cut short by a full disk still
+  /// holds the log.
   public func write(
     memory: PageBitmap, dumpable: PageBitmap, source: any PageSource, to output: any DumpOutput,
-    resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
+    first: [UInt64] = [], resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
   ) throws -> Result {
     var result = Result()
     let block = layout.blockSize
@@ -80,16 +83,51 @@ public struct KdumpCompressedWriter {
     chunk.reserveCapacity(chunkPages)
     result.pagesWritten = skip
 
+    var prewritten: [UInt64: ChunkWorker.Entry] = [:]
+
+    /// The log's pages: data at the cursor, each descriptor at its own rank.
+    func writeFirst() throws {
+      let urgent = Array(Set(first.filter { dumpable.contains($0) })).sorted()
+      var start = 0
+      while start < urgent.count {
+        let pfns = Array(urgent[start..<min(start + chunkPages, urgent.count)])
+        start += pfns.count
+        let worker = workers[0]
+        worker.run(pfns, source: source, excludeZero: excludeZero, done: [:])
+        try output.write(UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed), at: cursor)
+        for (index, pfn) in pfns.enumerated() {
+          var entry = worker.entries[index]
+          entry.offset += cursor
+          entry.absolute = true
+          prewritten[pfn] = entry
+          try output.write(
+            descriptor(entry),
+            at: layout.descriptorsOffset + dumpable.rank(pfn) * KdumpCompressedLayout.descriptorSize)
+        }
+        cursor += UInt64(worker.outputUsed)
+        result.zeroPages += worker.zeroCount
+        result.unreadablePages += worker.unreadable
+      }
+    }
+
+    func descriptor(_ entry: ChunkWorker.Entry) -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: 24)
+      bytes.put(Int64(entry.zero ? layout.zeroPageOffset : entry.offset), at: 0)
+      bytes.put(entry.zero ? UInt32(block) : entry.size, at: 8)
+      bytes.put(entry.zero ? 0 : entry.flags, at: 12)
+      return bytes
+    }
+
     func flush() throws {
       let batches = pending
       pending.removeAll(keepingCapacity: true)
       if batches.count == 1 || threads == 1 {
         for (index, pfns) in batches.enumerated() {
-          workers[index].run(pfns, source: source, excludeZero: excludeZero)
+          workers[index].run(pfns, source: source, excludeZero: excludeZero, done: prewritten)
         }
       } else {
         DispatchQueue.concurrentPerform(iterations: batches.count) { index in
-          workers[index].run(batches[index], source: source, excludeZero: excludeZero)
+          workers[index].run(batches[index], source: source, excludeZero: excludeZero, done: prewritten)
         }
       }
       for (index, pfns) in batches.enumerated() {
@@ -97,7 +135,8 @@ public struct KdumpCompressedWriter {
         var descriptors = [UInt8](repeating: 0, count: pfns.count * 24)
         for page in 0..<pfns.count {
           let entry = worker.entries[page]
-          let offset = entry.zero ? layout.zeroPageOffset : cursor + entry.offset
+          let offset =
+            entry.zero ? layout.zeroPageOffset : (entry.absolute ? entry.offset : cursor + entry.offset)
           descriptors.put(Int64(offset), at: page * 24)
           descriptors.put(entry.zero ? UInt32(block) : entry.size, at: page * 24 + 8)
           descriptors.put(entry.zero ? 0 : entry.flags, at: page * 24 + 12)
@@ -116,6 +155,7 @@ public struct KdumpCompressedWriter {
     }
 
     do {
+      if resume == nil { try writeFirst() }
       try dumpable.forEach { pfn in
         defer { rank += 1 }
         if rank < skip { return true }
@@ -162,24 +202,29 @@ public struct KdumpCompressedWriter {
       throw CaptureError.cannotResume(
         path: path, reason: "it was written from another vmcore, level or codec (headers differ)")
     }
-    var low: UInt64 = 0
+    // The first empty descriptor is where to go on; page data ends after the
+    // furthest one written (the log's pages were written ahead of their rank).
+    var low: UInt64?
     var dataEnd = layout.dataOffset
     let size = KdumpCompressedLayout.descriptorSize
-    while low < layout.dumpedPages {
-      let at = layout.descriptorsOffset + low * size
-      guard let bytes = try? file.read(at: at, count: Int(size)) else { break }
-      let offset = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-      let length = bytes.withUnsafeBytes {
-        UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    let count = Int(min(layout.dumpedPages, (file.size - min(file.size, layout.descriptorsOffset)) / size))
+    let table = (try? file.read(at: layout.descriptorsOffset, count: count * Int(size))) ?? []
+    table.withUnsafeBytes { raw in
+      for index in 0..<count {
+        let offset = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24, as: UInt64.self))
+        let length = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24 + 8, as: UInt32.self))
+        if offset == 0 {
+          if low == nil { low = UInt64(index) }
+        } else if offset != layout.zeroPageOffset {
+          dataEnd = max(dataEnd, offset + UInt64(length))
+        }
       }
-      if offset == 0 { break }
-      if offset != layout.zeroPageOffset { dataEnd = max(dataEnd, offset + UInt64(length)) }
-      low += 1
     }
+    let resumeRank = low ?? UInt64(count)
     guard dataEnd <= file.size else {
       throw CaptureError.cannotResume(path: path, reason: "page data ends past the end of the file")
     }
-    return ResumePoint(rank: low, dataEnd: dataEnd)
+    return ResumePoint(rank: resumeRank, dataEnd: dataEnd)
   }
 }
 
@@ -191,6 +236,8 @@ final class ChunkWorker: @unchecked Sendable {
     var size: UInt32 = 0
     var flags: UInt32 = 0
     var zero = false
+    /// Written already (the log's pages): `offset` is a file offset.
+    var absolute = false
   }
 
   let encoder: PageEncoder
@@ -219,18 +266,26 @@ final class ChunkWorker: @unchecked Sendable {
 
   /// Reads the pages (runs of consecutive frames in one read), then stores each as
   /// zero, compressed, or raw when it does not shrink.
-  func run(_ pfns: [UInt64], source: any PageSource, excludeZero: Bool) {
+  func run(_ pfns: [UInt64], source: any PageSource, excludeZero: Bool, done: [UInt64: Entry]) {
     outputUsed = 0
     zeroCount = 0
     unreadable = 0
     var start = 0
     while start < pfns.count {
+      if done[pfns[start]] != nil {
+        start += 1
+        continue
+      }
       var end = start + 1
-      while end < pfns.count && pfns[end] == pfns[end - 1] + 1 { end += 1 }
+      while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
       unreadable += UInt64(source.readPages(pfns[start], count: end - start, into: input + start * pageSize))
       start = end
     }
     for index in 0..<pfns.count {
+      if let entry = done[pfns[index]] {
+        entries[index] = entry
+        continue
+      }
       let page = input + index * pageSize
       if excludeZero && Self.isZero(page, pageSize) {
         entries[index] = Entry(zero: true)

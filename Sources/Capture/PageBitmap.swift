@@ -37,6 +37,16 @@ public struct PageBitmap: Sendable, Equatable {
     return was
   }
 
+  /// Number of set bits before `pfn` (the index of its page descriptor).
+  public func rank(_ pfn: UInt64) -> UInt64 {
+    let word = Int(min(pfn >> 6, UInt64(words.count)))
+    var total = words[0..<word].reduce(UInt64(0)) { $0 + UInt64($1.nonzeroBitCount) }
+    if word < words.count, pfn & 63 != 0 {
+      total += UInt64((words[word] & ((1 << (pfn & 63)) - 1)).nonzeroBitCount)
+    }
+    return total
+  }
+
   /// Number of set bits.
   public var count: UInt64 { words.reduce(0) { $0 + UInt64($1.nonzeroBitCount) } }
 

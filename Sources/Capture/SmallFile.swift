@@ -25,6 +25,21 @@ enum SmallFile {
     }
   }
 
+  /// Writes `bytes` over the start of `path`, padded with spaces to a multiple of
+  /// `room` bytes: the first write claims the room, so rewriting the file (with the
+  /// dump's checksums) needs no new blocks on a disk the dump has filled. Trailing
+  /// spaces keep a JSON document valid.
+  static func overwrite(_ bytes: [UInt8], to path: String, room: Int = 16384) throws {
+    let padded = (bytes.count + room) / room * room
+    let output = try FileDumpOutput(path: path, truncate: false)
+    try output.write(
+      bytes + [UInt8](repeating: UInt8(ascii: " "), count: padded - bytes.count - 1) + [0x0A], at: 0)
+    guard ftruncate(output.descriptor, off_t(padded)) == 0 else {
+      throw CaptureError.write(path: path, offset: UInt64(padded), errno: errno)
+    }
+    try output.synchronize()
+  }
+
   /// Size and SHA-256 of a file, read in 1 MiB pieces.
   static func sha256(_ path: String) throws -> (UInt64, String) {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -122,8 +122,9 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let writer = writer(elf, dumped: dumpable.count, codec: .zlib, level: .zero)
     let limit = writer.layout.dataOffset + 4000
     let output = MemoryDumpOutput(failAfter: limit)
+    let urgent: [UInt64] = [290, 299, 5]
     let result = try writer.write(
-      memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
+      memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output, first: urgent)
     XCTAssertFalse(result.complete)
     XCTAssertEqual(result.error, .write(path: "memory.kdump", offset: result.fileSize, errno: ENOSPC))
     XCTAssertGreaterThan(result.pagesWritten, 0)
@@ -141,7 +142,12 @@ final class KdumpCompressedWriterTests: XCTestCase {
         missing += 1
       }
     }
-    XCTAssertEqual(UInt64(read), result.pagesWritten)
+    for pfn in urgent {
+      XCTAssertEqual(
+        try vmcore.physical.readPhysical(pfn * 4096, count: 4096), content(pfn), "written first: \(pfn)")
+    }
+    XCTAssertEqual(
+      UInt64(read), result.pagesWritten + 2, "the pages written first, past where the copy stopped")
     XCTAssertEqual(UInt64(read + missing), dumpable.count)
 
     // Resume from the file as the disk left it, then with room.

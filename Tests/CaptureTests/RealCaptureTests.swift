@@ -137,6 +137,27 @@ final class RealCaptureTests: XCTestCase {
     XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/crash.json"))
     let dump = try Vmcore.open(path: folder + "/" + CaptureSession.dumpName)
     XCTAssertEqual(dump.kdumpHeader?.isIncomplete, true)
+    // The log's pages went first: the cut dump still holds the whole log, for us
+    // and for makedumpfile.
+    XCTAssertEqual(
+      try dmesg(folder + "/" + CaptureSession.dumpName, style: DmesgFormatter.vmcoreDmesg), saved)
+    let ours = FileManager.default.temporaryDirectory.appendingPathComponent("capture-md-\(getpid()).txt")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: ours) }
+    if run("makedumpfile", ["--dump-dmesg", folder + "/" + CaptureSession.dumpName, ours]) != nil {
+      var expected: [UInt8] = []
+      for record in try Vmcore.open(path: source).kernelLog().records {
+        DmesgFormatter.makedumpfile(record, into: &expected)
+      }
+      XCTAssertEqual(
+        try String(contentsOfFile: ours, encoding: .utf8), String(decoding: expected, as: UTF8.self))
+    } else {
+      XCTFail("makedumpfile --dump-dmesg cannot read the incomplete dump")
+    }
+    // crash.json was rewritten in the room it kept, with the dump's checksum.
+    let crash = try String(contentsOfFile: folder + "/crash.json", encoding: .utf8)
+    XCTAssertTrue(crash.contains("\"complete\": false"), crash)
+    XCTAssertTrue(crash.contains(try SmallFile.sha256(folder + "/" + CaptureSession.dumpName).1))
 
     // Room again: copy what fit to a bigger target and resume there.
     let bigger = try scratch("resumed")
