@@ -15,7 +15,7 @@ struct Coroner: ParsableCommand {
     version: CoronerVersion.string,
     subcommands: [
       ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
-      Arm.self, Disarm.self, Pstore.self, LabCommand.self,
+      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
     ]
   )
 }

@@ -76,24 +76,5 @@ struct DmesgCommand: ParsableCommand {
     }
   }
 
-  static func json(_ record: PrintkRecord) -> String {
-    var fields = [
-      "\"seq\":\(record.sequence)", "\"ts_nsec\":\(record.timestampNanoseconds)",
-      "\"facility\":\(record.facility)", "\"level\":\(record.level)", "\"flags\":\(record.flags)",
-    ]
-    if let caller = record.callerID {
-      fields.append("\"caller\":\(DumpCommandSupport.jsonString(record.logRecord.caller?.description ?? ""))")
-      fields.append("\"caller_id\":\(caller)")
-    }
-    fields.append("\"continuation\":\(record.isContinuation)")
-    if record.isTextLost { fields.append("\"text_lost\":true") }
-    fields.append("\"text\":\(DumpCommandSupport.jsonString(String(decoding: record.text, as: UTF8.self)))")
-    if !record.dictionary.isEmpty {
-      let pairs = record.dictionary.map {
-        "\(DumpCommandSupport.jsonString($0.key)):\(DumpCommandSupport.jsonString($0.value))"
-      }
-      fields.append("\"dictionary\":{\(pairs.joined(separator: ","))}")
-    }
-    return "{" + fields.joined(separator: ",") + "}"
-  }
+  static func json(_ record: PrintkRecord) -> String { DmesgFormatter.json(record) }
 }

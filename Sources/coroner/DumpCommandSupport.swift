@@ -41,26 +41,7 @@ enum DumpCommandSupport {
   }
 
   /// A JSON string literal (RFC 8259 escapes).
-  static func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          let digits = String(scalar.value, radix: 16)
-          result += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-        } else {
-          result.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return result + "\""
-  }
+  static func jsonString(_ text: String) -> String { DmesgFormatter.jsonString(text) }
 
   static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 }

@@ -1,0 +1,46 @@
+import Dump
+
+/// `crash.json`: the cause of death as far as the capture can tell (the panic
+/// message, the CPU and task of the crash scene), what the dump holds, and the
+/// SHA-256 of every file saved beside it.
+enum CrashRecord {
+  static func json(_ report: CaptureSession.Report, source: String) -> String {
+    let q = DmesgFormatter.jsonString
+    var lines: [String] = []
+    lines.append("  \"source\": \(q(source))")
+    lines.append("  \"kernel\": {\"release\": \(report.release.map(q) ?? "null")}")
+    if let scene = report.scene {
+      var fields = ["\"panic_message\": \(scene.panicMessage.map(q) ?? "null")"]
+      fields.append("\"cpu\": \(scene.cpu.map(String.init) ?? "null")")
+      fields.append("\"pid\": \(scene.pid.map(String.init) ?? "null")")
+      fields.append("\"comm\": \(scene.comm.map(q) ?? "null")")
+      if let rip = scene.registers?.registers.first(where: { $0.name == "rip" })?.value {
+        fields.append("\"rip\": \(q("0x" + String(rip, radix: 16)))")
+      }
+      lines.append("  \"crash\": {\(fields.joined(separator: ", "))}")
+    } else {
+      lines.append("  \"crash\": null")
+    }
+    lines.append("  \"log_records\": \(report.logRecords)")
+    let excluded = ExcludedClass.allCases.compactMap { kind in
+      report.excluded[kind].map { "\(q(kind.description)): \($0)" }
+    }
+    lines.append(
+      """
+        "dump": {"file": \(q(CaptureSession.dumpName)), "format": "kdump-compressed", \
+      "dump_level": \(report.level.rawValue), "compression": \(q(report.codec.rawValue)), \
+      "page_size": \(report.pageSize), "pages_total": \(report.pagesTotal), \
+      "pages_excluded": {\(excluded.joined(separator: ", "))}, "pages_dumpable": \(report.pagesDumpable), \
+      "pages_written": \(report.pagesWritten), "complete": \(report.complete), \
+      "error": \(report.error.map { q($0.description) } ?? "null")}
+      """)
+    let files = report.files.map {
+      "    {\"name\": \(q($0.name)), \"bytes\": \($0.bytes), \"sha256\": \(q($0.sha256))}"
+    }
+    lines.append("  \"files\": [\n\(files.joined(separator: ",\n"))\n  ]")
+    let timings = report.phaseSeconds.map { "\(q($0.phase)): \(Int(($0.seconds * 1000).rounded()))" }
+    lines.append("  \"milliseconds\": {\(timings.joined(separator: ", "))}")
+    lines.append("  \"problems\": [\(report.problems.map(q).joined(separator: ", "))]")
+    return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
+  }
+}

@@ -1,0 +1,316 @@
+import Dispatch
+import Dump
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes a kdump-compressed dump (makedumpfile's format, header version 6) from
+/// the two bitmaps and a page source, streaming: pages are read, checked for zeros
+/// and compressed in chunks by `threads` workers, then written in frame order, so
+/// memory stays a few MiB per thread whatever the dump's size.
+///
+/// The header says "incomplete" (status 0x08) from the first write until the last
+/// page is down; a failed write (ENOSPC, EIO) stops the copy and leaves a valid
+/// dump whose unwritten descriptors are zero (vmcore-format.md §7.8).
+public struct KdumpCompressedWriter {
+  public struct Progress: Sendable {
+    public var pagesDone: UInt64
+    public var pagesTotal: UInt64
+    public var bytesWritten: UInt64
+  }
+
+  /// Where a previous, interrupted run stopped: the first descriptor not written and
+  /// the end of its page data.
+  public struct ResumePoint: Sendable, Equatable {
+    public var rank: UInt64
+    public var dataEnd: UInt64
+  }
+
+  public struct Result: Sendable {
+    public var pagesWritten: UInt64 = 0
+    public var zeroPages: UInt64 = 0
+    public var unreadablePages: UInt64 = 0
+    public var fileSize: UInt64 = 0
+    public var complete = false
+    /// The write error that cut the dump short.
+    public var error: CaptureError?
+  }
+
+  public let layout: KdumpCompressedLayout
+  public let fields: KdumpHeaderFields
+  public let threads: Int
+  /// Pages per chunk a worker compresses at a time.
+  public var chunkPages = 512
+
+  public init(layout: KdumpCompressedLayout, fields: KdumpHeaderFields, threads: Int) {
+    self.layout = layout
+    self.fields = fields
+    self.threads = max(1, threads)
+  }
+
+  /// Writes the dump. `memory` is the 1st bitmap (RAM), `dumpable` the 2nd (pages
+  /// kept); zero pages point at the shared zero page when the level excludes them.
+  /// The pages in `first` (those the kernel log and the crash scene are read from)
+  /// are written before all others, so that a dump cut short by a full disk still
+  /// holds the log.
+  public func write(
+    memory: PageBitmap, dumpable: PageBitmap, source: any PageSource, to output: any DumpOutput,
+    first: [UInt64] = [], resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
+  ) throws -> Result {
+    var result = Result()
+    let block = layout.blockSize
+    if resume == nil {
+      output.reserve(layout.dataOffset)
+      try output.write(fields.image(layout: layout, incomplete: true), at: 0)
+      try output.write(memory.bytes(paddedTo: layout.bitmapBytes), at: layout.bitmapOffset)
+      try output.write(
+        dumpable.bytes(paddedTo: layout.bitmapBytes), at: layout.bitmapOffset + UInt64(layout.bitmapBytes))
+      try output.write([UInt8](repeating: 0, count: block), at: layout.zeroPageOffset)
+    }
+    let workers = try (0..<threads).map { _ in
+      try ChunkWorker(codec: fields.codec, pageSize: block, pages: chunkPages)
+    }
+    defer { workers.forEach { $0.deallocate() } }
+    let excludeZero = fields.dumpLevel & DumpLevel.zero.rawValue != 0
+    var cursor = resume?.dataEnd ?? layout.dataOffset
+    var rank: UInt64 = 0
+    let skip = resume?.rank ?? 0
+    var pending: [[UInt64]] = []
+    var chunk: [UInt64] = []
+    chunk.reserveCapacity(chunkPages)
+    result.pagesWritten = skip
+
+    var prewritten: [UInt64: ChunkWorker.Entry] = [:]
+
+    /// The log's pages: data at the cursor, each descriptor at its own rank.
+    func writeFirst() throws {
+      let urgent = Array(Set(first.filter { dumpable.contains($0) })).sorted()
+      var start = 0
+      while start < urgent.count {
+        let pfns = Array(urgent[start..<min(start + chunkPages, urgent.count)])
+        start += pfns.count
+        let worker = workers[0]
+        worker.run(pfns, source: source, excludeZero: excludeZero, done: [:])
+        try output.write(UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed), at: cursor)
+        for (index, pfn) in pfns.enumerated() {
+          var entry = worker.entries[index]
+          entry.offset += cursor
+          entry.absolute = true
+          prewritten[pfn] = entry
+          try output.write(
+            descriptor(entry),
+            at: layout.descriptorsOffset + dumpable.rank(pfn) * KdumpCompressedLayout.descriptorSize)
+        }
+        cursor += UInt64(worker.outputUsed)
+        result.zeroPages += worker.zeroCount
+        result.unreadablePages += worker.unreadable
+      }
+    }
+
+    func descriptor(_ entry: ChunkWorker.Entry) -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: 24)
+      bytes.put(Int64(entry.zero ? layout.zeroPageOffset : entry.offset), at: 0)
+      bytes.put(entry.zero ? UInt32(block) : entry.size, at: 8)
+      bytes.put(entry.zero ? 0 : entry.flags, at: 12)
+      return bytes
+    }
+
+    func flush() throws {
+      let batches = pending
+      pending.removeAll(keepingCapacity: true)
+      if batches.count == 1 || threads == 1 {
+        for (index, pfns) in batches.enumerated() {
+          workers[index].run(pfns, source: source, excludeZero: excludeZero, done: prewritten)
+        }
+      } else {
+        DispatchQueue.concurrentPerform(iterations: batches.count) { index in
+          workers[index].run(batches[index], source: source, excludeZero: excludeZero, done: prewritten)
+        }
+      }
+      for (index, pfns) in batches.enumerated() {
+        let worker = workers[index]
+        var descriptors = [UInt8](repeating: 0, count: pfns.count * 24)
+        for page in 0..<pfns.count {
+          let entry = worker.entries[page]
+          let offset =
+            entry.zero ? layout.zeroPageOffset : (entry.absolute ? entry.offset : cursor + entry.offset)
+          descriptors.put(Int64(offset), at: page * 24)
+          descriptors.put(entry.zero ? UInt32(block) : entry.size, at: page * 24 + 8)
+          descriptors.put(entry.zero ? 0 : entry.flags, at: page * 24 + 12)
+        }
+        let dataBytes = UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed)
+        try output.write(dataBytes, at: cursor)
+        try output.write(
+          descriptors,
+          at: layout.descriptorsOffset + (result.pagesWritten) * KdumpCompressedLayout.descriptorSize)
+        cursor += UInt64(worker.outputUsed)
+        result.pagesWritten += UInt64(pfns.count)
+        result.zeroPages += worker.zeroCount
+        result.unreadablePages += worker.unreadable
+      }
+      progress(Progress(pagesDone: result.pagesWritten, pagesTotal: layout.dumpedPages, bytesWritten: cursor))
+    }
+
+    do {
+      if resume == nil { try writeFirst() }
+      try dumpable.forEach { pfn in
+        defer { rank += 1 }
+        if rank < skip { return true }
+        chunk.append(pfn)
+        if chunk.count == chunkPages {
+          pending.append(chunk)
+          chunk.removeAll(keepingCapacity: true)
+          if pending.count == threads { try flush() }
+        }
+        return true
+      }
+      if !chunk.isEmpty { pending.append(chunk) }
+      if !pending.isEmpty { try flush() }
+      try output.write(fields.image(layout: layout, incomplete: false), at: 0)
+      try output.synchronize()
+      result.complete = true
+    } catch let error as CaptureError where error.isOutputFailure {
+      result.error = error
+      // The header written first already says "incomplete"; make sure of it.
+      try? output.write(fields.image(layout: layout, incomplete: true), at: 0)
+      try? output.synchronize()
+    }
+    result.fileSize = cursor
+    return result
+  }
+
+  /// Reads where an interrupted dump stopped: its header must match this one's
+  /// layout, then the first all-zero descriptor is where to go on.
+  public static func resumePoint(
+    path: String, layout: KdumpCompressedLayout, fields: KdumpHeaderFields
+  ) throws -> ResumePoint {
+    let file: MappedFile
+    do { file = try MappedFile(path: path) } catch {
+      throw CaptureError.cannotResume(path: path, reason: "\(error)")
+    }
+    let header = try? KdumpHeader(source: file)
+    guard let header, header.isIncomplete else {
+      throw CaptureError.cannotResume(path: path, reason: "no dump flagged incomplete there")
+    }
+    let expected = fields.image(layout: layout, incomplete: true)
+    guard let existing = try? file.read(at: 0, count: expected.count), existing.count == expected.count,
+      Array(existing[424...]) == Array(expected[424...]), header.dumpLevel == fields.dumpLevel
+    else {
+      throw CaptureError.cannotResume(
+        path: path, reason: "it was written from another vmcore, level or codec (headers differ)")
+    }
+    // The first empty descriptor is where to go on; page data ends after the
+    // furthest one written (the log's pages were written ahead of their rank).
+    var low: UInt64?
+    var dataEnd = layout.dataOffset
+    let size = KdumpCompressedLayout.descriptorSize
+    let count = Int(min(layout.dumpedPages, (file.size - min(file.size, layout.descriptorsOffset)) / size))
+    let table = (try? file.read(at: layout.descriptorsOffset, count: count * Int(size))) ?? []
+    table.withUnsafeBytes { raw in
+      for index in 0..<count {
+        let offset = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24, as: UInt64.self))
+        let length = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24 + 8, as: UInt32.self))
+        if offset == 0 {
+          if low == nil { low = UInt64(index) }
+        } else if offset != layout.zeroPageOffset {
+          dataEnd = max(dataEnd, offset + UInt64(length))
+        }
+      }
+    }
+    let resumeRank = low ?? UInt64(count)
+    guard dataEnd <= file.size else {
+      throw CaptureError.cannotResume(path: path, reason: "page data ends past the end of the file")
+    }
+    return ResumePoint(rank: resumeRank, dataEnd: dataEnd)
+  }
+}
+
+/// One worker's buffers: the pages read, what they compress to, and a descriptor
+/// draft per page (offset within the chunk's data).
+final class ChunkWorker: @unchecked Sendable {
+  struct Entry {
+    var offset: UInt64 = 0
+    var size: UInt32 = 0
+    var flags: UInt32 = 0
+    var zero = false
+    /// Written already (the log's pages): `offset` is a file offset.
+    var absolute = false
+  }
+
+  let encoder: PageEncoder
+  let pageSize: Int
+  let input: UnsafeMutableRawPointer
+  let output: UnsafeMutableRawPointer
+  let capacity: Int
+  var entries: [Entry]
+  var outputUsed = 0
+  var zeroCount: UInt64 = 0
+  var unreadable: UInt64 = 0
+
+  init(codec: PageCodec, pageSize: Int, pages: Int) throws {
+    encoder = try PageEncoder(codec: codec, pageSize: pageSize)
+    self.pageSize = pageSize
+    capacity = max(pageSize, encoder.outputCapacity)
+    input = UnsafeMutableRawPointer.allocate(byteCount: pages * pageSize, alignment: 4096)
+    output = UnsafeMutableRawPointer.allocate(byteCount: pages * capacity, alignment: 64)
+    entries = [Entry](repeating: Entry(), count: pages)
+  }
+
+  func deallocate() {
+    input.deallocate()
+    output.deallocate()
+  }
+
+  /// Reads the pages (runs of consecutive frames in one read), then stores each as
+  /// zero, compressed, or raw when it does not shrink.
+  func run(_ pfns: [UInt64], source: any PageSource, excludeZero: Bool, done: [UInt64: Entry]) {
+    outputUsed = 0
+    zeroCount = 0
+    unreadable = 0
+    var start = 0
+    while start < pfns.count {
+      if done[pfns[start]] != nil {
+        start += 1
+        continue
+      }
+      var end = start + 1
+      while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
+      unreadable += UInt64(source.readPages(pfns[start], count: end - start, into: input + start * pageSize))
+      start = end
+    }
+    for index in 0..<pfns.count {
+      if let entry = done[pfns[index]] {
+        entries[index] = entry
+        continue
+      }
+      let page = input + index * pageSize
+      if excludeZero && Self.isZero(page, pageSize) {
+        entries[index] = Entry(zero: true)
+        zeroCount += 1
+        continue
+      }
+      let target = output + outputUsed
+      if let size = encoder.encode(page, into: target) {
+        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(size), flags: encoder.codec.flag)
+        outputUsed += size
+      } else {
+        target.copyMemory(from: page, byteCount: pageSize)
+        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(pageSize), flags: 0)
+        outputUsed += pageSize
+      }
+    }
+  }
+
+  static func isZero(_ page: UnsafeRawPointer, _ size: Int) -> Bool {
+    let words = page.assumingMemoryBound(to: UInt64.self)
+    var index = 0
+    while index < size / 8 {
+      if words[index] | words[index + 1] | words[index + 2] | words[index + 3] != 0 { return false }
+      index += 4
+    }
+    return true
+  }
+}

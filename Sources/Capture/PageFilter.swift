@@ -1,0 +1,169 @@
+import Dump
+
+/// Applies a dump level to the bitmap of dumpable pages by reading the kernel's
+/// own page descriptors: `struct page` array found through SPARSEMEM's
+/// `mem_section` (vmcore-format.md §7.4), classified by `PageClassifier`.
+public struct PageFilter {
+  /// Pages left out, by class; pages that could not be classified (their
+  /// descriptors unreadable) are kept and counted here.
+  public struct Result: Sendable, Equatable {
+    public var excluded: [ExcludedClass: UInt64] = [:]
+    public var unclassified: UInt64 = 0
+    public var problems: [String] = []
+  }
+
+  let classifier: PageClassifier
+  let memMap: SparseMemMap
+  let memory: any KernelMemoryReader
+  /// Page descriptors read at a time (with one more, for a compound page's order).
+  static let batch: UInt64 = 4096
+
+  public init(level: DumpLevel, vmcoreInfo: VmcoreInfo, memory: any KernelMemoryReader) throws {
+    classifier = PageClassifier(layout: try PageDescriptorLayout(vmcoreInfo: vmcoreInfo), level: level)
+    memMap = try SparseMemMap(vmcoreInfo: vmcoreInfo, memory: memory)
+    self.memory = memory
+  }
+
+  /// Clears from `dumpable` every page the level excludes; zero pages are found
+  /// later, when the pages are read.
+  public func apply(to dumpable: inout PageBitmap) -> Result {
+    var result = Result()
+    let perSection = memMap.pagesPerSection
+    var excludeUntil: UInt64 = 0
+    var excludeClass = ExcludedClass.free
+    var unreadableSections = 0
+    var section: UInt64 = 0
+    while section * perSection < dumpable.pageCount {
+      let start = section * perSection
+      let end = min(start + perSection, dumpable.pageCount)
+      section += 1
+      // A compound or buddy block that began in an earlier section.
+      var pfn = start
+      while pfn < min(excludeUntil, end) {
+        if dumpable.remove(pfn) { result.excluded[excludeClass, default: 0] += 1 }
+        pfn += 1
+      }
+      guard dumpable.intersects(pfn..<end) else { continue }
+      guard let base = memMap.memMap(section: section - 1) else {
+        unreadableSections += 1
+        result.unclassified += countSet(dumpable, pfn..<end)
+        continue
+      }
+      var chunk = pfn
+      while chunk < end {
+        let chunkEnd = min(chunk + Self.batch, end)
+        let size = UInt64(classifier.layout.size)
+        let address = base &+ chunk &* size
+        let count = Int(chunkEnd - chunk)
+        guard
+          let bytes = (try? memory.read(address, count: (count + 1) * Int(size)))
+            ?? (try? memory.read(address, count: count * Int(size)))
+        else {
+          result.unclassified += countSet(dumpable, max(chunk, excludeUntil)..<chunkEnd)
+          chunk = chunkEnd
+          continue
+        }
+        bytes.withUnsafeBytes { raw in
+          var current = max(chunk, min(excludeUntil, chunkEnd))
+          while current < chunkEnd {
+            if current < excludeUntil {
+              if dumpable.remove(current) { result.excluded[excludeClass, default: 0] += 1 }
+              current += 1
+              continue
+            }
+            guard dumpable.contains(current) else {
+              current += 1
+              continue
+            }
+            let index = Int(current - chunk)
+            let page = raw.baseAddress! + index * Int(size)
+            let next = (index + 2) * Int(size) <= raw.count ? page + Int(size) : nil
+            if let (kind, pages) = classifier.decide(page: page, next: next, pfn: current) {
+              excludeUntil = current + pages
+              excludeClass = kind
+            } else {
+              current += 1
+            }
+          }
+        }
+        chunk = chunkEnd
+      }
+    }
+    if unreadableSections > 0 {
+      result.problems.append(
+        "the page descriptors of \(unreadableSections) memory sections are not in the dump: their pages are kept"
+      )
+    }
+    return result
+  }
+
+  func countSet(_ bitmap: PageBitmap, _ range: Range<UInt64>) -> UInt64 {
+    guard !range.isEmpty else { return 0 }
+    var total: UInt64 = 0
+    bitmap.forEach(from: range.lowerBound) { pfn in
+      guard pfn < range.upperBound else { return false }
+      total += 1
+      return true
+    }
+    return total
+  }
+}
+
+/// SPARSEMEM_EXTREME's two-level `mem_section` table (include/linux/mmzone.h):
+/// `NR_SECTION_ROOTS` pointers, each to a page of `struct mem_section`, whose
+/// `section_mem_map` holds the section's `struct page` array minus its first PFN,
+/// with flag bits in the low bits.
+struct SparseMemMap {
+  let roots: [UInt64]
+  let sectionSize: Int
+  let mapOffset: Int
+  let perRoot: UInt64
+  let pagesPerSection: UInt64
+  let memory: any KernelMemoryReader
+
+  init(vmcoreInfo info: VmcoreInfo, memory: any KernelMemoryReader) throws {
+    guard let table = info.symbol("mem_section") else {
+      throw CaptureError.missingVmcoreInfo(key: "SYMBOL(mem_section)")
+    }
+    guard let count = info.length("mem_section"), count > 0, count <= 1 << 20 else {
+      throw CaptureError.missingVmcoreInfo(key: "LENGTH(mem_section)")
+    }
+    guard let size = info.size("mem_section"), size >= 8, size <= 4096 else {
+      throw CaptureError.missingVmcoreInfo(key: "SIZE(mem_section)")
+    }
+    guard let offset = info.offset("mem_section.section_mem_map"), offset + 8 <= size else {
+      throw CaptureError.missingVmcoreInfo(key: "OFFSET(mem_section.section_mem_map)")
+    }
+    guard let bits = info.number("SECTION_SIZE_BITS"), (13...40).contains(bits) else {
+      throw CaptureError.missingVmcoreInfo(key: "NUMBER(SECTION_SIZE_BITS)")
+    }
+    let pageSize = UInt64(info.pageSize ?? 4096)
+    pagesPerSection = 1 << (UInt64(bits) - UInt64(pageSize.trailingZeroBitCount))
+    sectionSize = Int(size)
+    mapOffset = Int(offset)
+    perRoot = pageSize / size
+    self.memory = memory
+    let bytes: [UInt8]
+    do {
+      bytes = try memory.read(table, count: Int(count) * 8)
+    } catch {
+      throw CaptureError.badVmcoreInfo(
+        key: "SYMBOL(mem_section)", reason: "the table is unreadable: \(error)")
+    }
+    roots = (0..<Int(count)).map { index in
+      bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) }
+    }
+  }
+
+  /// The address `struct page` of PFN p is at: result + p * SIZE(page); nil for a
+  /// section without a memory map. The low bits of `section_mem_map` are flags
+  /// (SECTION_MARKED_PRESENT = 1, SECTION_HAS_MEM_MAP = 2, then more); the encoded
+  /// pointer is at least 64-byte aligned, so clearing six bits leaves it.
+  func memMap(section: UInt64) -> UInt64? {
+    let root = section / perRoot
+    guard root < UInt64(roots.count), roots[Int(root)] != 0 else { return nil }
+    let address = roots[Int(root)] &+ (section % perRoot) &* UInt64(sectionSize) &+ UInt64(mapOffset)
+    guard let value = try? memory.u64(address), value & 2 != 0 else { return nil }
+    return value & ~0x3F
+  }
+}

@@ -1,0 +1,176 @@
+import Dump
+import Foundation
+import XCTest
+
+@testable import Capture
+
+/// `coroner capture` on a real in-guest vmcore (a /proc/vmcore copy the lab made),
+/// checked against the reference tools. Skips, saying why, when the dump or a tool
+/// is absent (`CORONER_DUMP_DIR`, default /work/scratch-dump).
+final class RealCaptureTests: XCTestCase {
+  var directory: String { ProcessInfo.processInfo.environment["CORONER_DUMP_DIR"] ?? "/work/scratch-dump" }
+
+  func vmcore() throws -> String {
+    let path = directory + "/kdump.vmcore"
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw XCTSkip("in-guest vmcore \(path) is absent (set CORONER_DUMP_DIR)")
+    }
+    return path
+  }
+
+  func scratch(_ name: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("capture-\(name)-\(getpid())")
+      .path
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  /// Runs a tool; nil when it is not installed or fails.
+  func run(_ tool: String, _ arguments: [String], stderr: Bool = false) -> String? {
+    guard
+      let executable = ["/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"].map({ $0 + tool }).first(where: {
+        FileManager.default.isExecutableFile(atPath: $0)
+      })
+    else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = stderr ? pipe : FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+  }
+
+  func dmesg(_ path: String, style: (PrintkRecord, inout [UInt8]) -> Void) throws -> String {
+    var output: [UInt8] = []
+    for record in try Vmcore.open(path: path).kernelLog().records { style(record, &output) }
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  /// makedumpfile's statistics (`--message-level 31`): "Free pages : 0x...".
+  func statistic(_ name: String, in text: String) -> UInt64? {
+    for line in text.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix(name) {
+      if let value = line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces),
+        value.hasPrefix("0x")
+      {
+        return UInt64(value.dropFirst(2), radix: 16)
+      }
+    }
+    return nil
+  }
+
+  func testCaptureAtLevel31MatchesTheReferenceTools() throws {
+    let source = try vmcore()
+    let folder = try scratch("31")
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let report = try CaptureSession(
+      options: .init(source: source, directory: folder, level: .all, codec: .zlib, threads: 2)
+    ).run()
+    XCTAssertTrue(report.complete)
+    let dump = folder + "/" + CaptureSession.dumpName
+    // The log saved first, the log in the dump, and vmcore-dmesg on the source agree.
+    let saved = try String(contentsOfFile: folder + "/dmesg.txt", encoding: .utf8)
+    XCTAssertEqual(try dmesg(dump, style: DmesgFormatter.vmcoreDmesg), saved)
+    if let reference = run("vmcore-dmesg", [source]) { XCTAssertEqual(saved, reference) }
+    XCTAssertEqual(
+      try String(contentsOfFile: folder + "/dmesg.json", encoding: .utf8).split(separator: "\n").count,
+      report.logRecords)
+    // crash.json names the panic and the checksum of the dump.
+    let crash = try String(contentsOfFile: folder + "/crash.json", encoding: .utf8)
+    XCTAssertTrue(crash.contains("\"panic_message\": \"sysrq triggered crash\""), crash)
+    let (_, digest) = try SmallFile.sha256(dump)
+    XCTAssertTrue(crash.contains(digest))
+
+    // makedumpfile reads our dump's log as it reads the source's.
+    let ours = folder + "/md-ours.txt"
+    let theirs = folder + "/md-source.txt"
+    guard run("makedumpfile", ["--dump-dmesg", dump, ours]) != nil else {
+      throw XCTSkip("makedumpfile is not installed or cannot read the dump")
+    }
+    XCTAssertNotNil(run("makedumpfile", ["--dump-dmesg", source, theirs]))
+    XCTAssertEqual(
+      try String(contentsOfFile: ours, encoding: .utf8), try String(contentsOfFile: theirs, encoding: .utf8))
+
+    // The same pages excluded per class as makedumpfile -d 31.
+    guard
+      let stats = run(
+        "makedumpfile", ["-c", "-d", "31", "--message-level", "31", source, folder + "/md31"], stderr: true)
+    else { throw XCTSkip("makedumpfile -d 31 failed") }
+    let expected: [(String, ExcludedClass)] = [
+      ("Pages filled with zero", .zero), ("Non-private cache pages", .cacheWithoutPrivate),
+      ("Private cache pages", .cacheWithPrivate), ("User process data pages", .user), ("Free pages", .free),
+    ]
+    for (name, kind) in expected {
+      XCTAssertEqual(report.excluded[kind] ?? 0, statistic(name, in: stats), name)
+    }
+    // makedumpfile's "Original pages" count /proc/vmcore's kernel-text segment a
+    // second time (it repeats RAM), so only the exclusions are compared.
+  }
+
+  /// A target too small for the dump: the log and crash.json survive, the dump is
+  /// valid and flagged incomplete, its log still readable; a second run with room
+  /// resumes it.
+  func testFullFileSystemKeepsTheLogAndAValidIncompleteDump() throws {
+    let source = try vmcore()
+    let folder = try scratch("full")
+    defer {
+      _ = run("umount", [folder])
+      try? FileManager.default.removeItem(atPath: folder)
+    }
+    guard getuid() == 0, run("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", folder]) != nil else {
+      throw XCTSkip("cannot mount a small tmpfs (needs root)")
+    }
+    let options = CaptureSession.Options(
+      source: source, directory: folder, level: .all, codec: .zlib, threads: 1)
+    let report = try CaptureSession(options: options).run()
+    XCTAssertFalse(report.complete)
+    XCTAssertEqual(
+      report.error.map { if case .write(_, _, let number) = $0 { return number } else { return 0 } }, ENOSPC)
+    XCTAssertGreaterThan(report.pagesWritten, 0)
+    XCTAssertTrue(report.problems.contains { $0.contains("incomplete") })
+    let saved = try String(contentsOfFile: folder + "/dmesg.txt", encoding: .utf8)
+    XCTAssertTrue(saved.contains("Kernel panic - not syncing"))
+    XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/crash.json"))
+    let dump = try Vmcore.open(path: folder + "/" + CaptureSession.dumpName)
+    XCTAssertEqual(dump.kdumpHeader?.isIncomplete, true)
+    // The log's pages went first: the cut dump still holds the whole log, for us
+    // and for makedumpfile.
+    XCTAssertEqual(
+      try dmesg(folder + "/" + CaptureSession.dumpName, style: DmesgFormatter.vmcoreDmesg), saved)
+    let ours = FileManager.default.temporaryDirectory.appendingPathComponent("capture-md-\(getpid()).txt")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: ours) }
+    if run("makedumpfile", ["--dump-dmesg", folder + "/" + CaptureSession.dumpName, ours]) != nil {
+      var expected: [UInt8] = []
+      for record in try Vmcore.open(path: source).kernelLog().records {
+        DmesgFormatter.makedumpfile(record, into: &expected)
+      }
+      XCTAssertEqual(
+        try String(contentsOfFile: ours, encoding: .utf8), String(decoding: expected, as: UTF8.self))
+    } else {
+      XCTFail("makedumpfile --dump-dmesg cannot read the incomplete dump")
+    }
+    // crash.json was rewritten in the room it kept, with the dump's checksum.
+    let crash = try String(contentsOfFile: folder + "/crash.json", encoding: .utf8)
+    XCTAssertTrue(crash.contains("\"complete\": false"), crash)
+    XCTAssertTrue(crash.contains(try SmallFile.sha256(folder + "/" + CaptureSession.dumpName).1))
+
+    // Room again: copy what fit to a bigger target and resume there.
+    let bigger = try scratch("resumed")
+    defer { try? FileManager.default.removeItem(atPath: bigger) }
+    try FileManager.default.copyItem(
+      atPath: folder + "/" + CaptureSession.dumpName, toPath: bigger + "/" + CaptureSession.dumpName)
+    var again = options
+    again.directory = bigger
+    again.resume = true
+    let resumed = try CaptureSession(options: again).run()
+    XCTAssertTrue(resumed.complete)
+    XCTAssertEqual(resumed.resumedAt, report.pagesWritten)
+    XCTAssertEqual(
+      try dmesg(bigger + "/" + CaptureSession.dumpName, style: DmesgFormatter.vmcoreDmesg), saved)
+  }
+}
