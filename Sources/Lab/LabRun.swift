@@ -13,11 +13,14 @@ public struct LabRunRequest: Sendable {
   public var crashKernelMiB: Int
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
+  /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
+  /// after, reported on the console) instead of kexec-tools.
+  public var guestCoroner: GuestCoroner?
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
     accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int = 256,
-    timeoutScale: Double = 1
+    timeoutScale: Double = 1, guestCoroner: GuestCoroner? = nil
   ) {
     self.scenario = scenario
     self.kernel = kernel
@@ -28,6 +31,7 @@ public struct LabRunRequest: Sendable {
     self.cpus = cpus
     self.crashKernelMiB = crashKernelMiB
     self.timeoutScale = timeoutScale
+    self.guestCoroner = guestCoroner
   }
 
   /// The guest kernel's command line for this run.
@@ -166,7 +170,8 @@ public struct LabRunner: Sendable {
     if request.capture == .kdump {
       kdump = (try images.captureInitramfs(), LabRunRequest.captureKernelParameters)
     }
-    return try images.crashInitramfs(scenario: request.scenario, detonators: detonators, kdump: kdump)
+    return try images.crashInitramfs(
+      scenario: request.scenario, detonators: detonators, kdump: kdump, coroner: request.guestCoroner)
   }
 
   static func createSparseDisk(_ url: URL, bytes: UInt64) throws {
