@@ -9,14 +9,14 @@ public struct GuestReport: Sendable, Equatable {
   public var text: String { lines.map { $0 + "\n" }.joined() }
 
   /// The first report called `name` in a console log, or nil when the guest never began it.
-  /// Console lines carry the kernel's `[ time]` prefix and may end in `\r`.
+  /// Console lines carry the kernel's `[ time]` prefix and end in `\r\n`, one Character
+  /// in Swift, so lines are split on any newline.
   public static func find(_ name: String, in console: String) -> GuestReport? {
     let begin = "coroner-lab: \(name) begin"
     let line = "coroner-lab: \(name)| "
     let end = "coroner-lab: \(name) end exit "
     var report: GuestReport?
-    for raw in console.split(separator: "\n", omittingEmptySubsequences: false) {
-      let text = raw.hasSuffix("\r") ? raw.dropLast() : raw
+    for text in console.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
       if report == nil {
         if text.hasSuffix(begin) { report = GuestReport(name: name, lines: [], exitStatus: nil) }
         continue

@@ -24,6 +24,11 @@ struct LabRunCommand: ParsableCommand {
   @Option(help: "Output folder.")
   var out: String
 
+  @Option(
+    name: .customLong("arm-with"),
+    help: "With kdump: kexec-tools, or coroner (a release build of this checkout runs `coroner arm` in the guest, with `coroner doctor` before and after).")
+  var armWith = "kexec-tools"
+
   @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
   var kernelImage: String?
 
@@ -42,6 +47,12 @@ struct LabRunCommand: ParsableCommand {
   func validate() throws {
     if (kernelImage == nil) != (kernelBuild == nil) {
       throw ValidationError("--kernel-image and --kernel-build go together")
+    }
+    guard ["kexec-tools", "coroner"].contains(armWith) else {
+      throw ValidationError("--arm-with: kexec-tools or coroner")
+    }
+    if armWith == "coroner" && capture != "kdump" {
+      throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump")
     }
   }
 
@@ -63,10 +74,18 @@ struct LabRunCommand: ParsableCommand {
         throw LabError.unknownName(
           kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
       }
+      var guestCoroner: GuestCoroner?
+      if armWith == "coroner" {
+        guestCoroner = try buildGuestCoroner()
+      }
       let request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
-        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale)
+        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale,
+        guestCoroner: guestCoroner)
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
+      if guestCoroner != nil {
+        try printGuestReports(folder: URL(fileURLWithPath: out))
+      }
       if json {
         let data = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("scene.json"))
         print(String(decoding: data, as: UTF8.self))
@@ -82,5 +101,30 @@ struct LabRunCommand: ParsableCommand {
     } catch {
       throw exitWithLabError(error)
     }
+  }
+}
+
+/// The guest's `coroner`: a release build of the checkout this binary was built from.
+func buildGuestCoroner() throws -> GuestCoroner {
+  guard let package = GuestCoroner.packageRoot() else {
+    throw LabError.missingInput(
+      path: "Package.swift", expected: "the coroner checkout this binary was built from")
+  }
+  labProgress("building coroner for the guest (release, static Swift runtime)")
+  let coroner = try GuestCoroner.build(package: package)
+  labProgress(String(format: "guest coroner ready in %.1f s: %@", coroner.buildSeconds, coroner.binary.path))
+  return coroner
+}
+
+/// The verdicts `coroner doctor` and `coroner arm` gave inside the guest.
+func printGuestReports(folder: URL) throws {
+  let console = try String(contentsOf: folder.appendingPathComponent("console.log"), encoding: .utf8)
+  for name in ["doctor-before", "arm", "doctor-after"] {
+    guard let report = GuestReport.find(name, in: console) else {
+      print("  \(name): did not run")
+      continue
+    }
+    let verdict = report.lines.last { $0.hasPrefix("ready") || $0.hasPrefix("not ready") || $0.hasPrefix("armed") }
+    print("  \(name): exit \(report.exitStatus.map(String.init) ?? "?")\(verdict.map { ", \($0)" } ?? "")")
   }
 }
