@@ -64,7 +64,9 @@ public struct GuestCoroner: Sendable {
   public static func packageRoot(sourceFile: String = #filePath) -> URL? {
     var url = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
     while url.path != "/" {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        return url
+      }
       url.deleteLastPathComponent()
     }
     return nil

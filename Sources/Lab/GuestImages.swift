@@ -42,7 +42,7 @@ struct GuestImages {
   /// `coroner doctor` before and after).
   func crashInitramfs(
     scenario: Scenario, detonators: URL?, kdump: (captureInitramfs: Data, append: String)?,
-    coroner: GuestCoroner? = nil
+    coroner: GuestCoroner? = nil, saveDoctorTree: Bool = false
   ) throws -> Data {
     var kexecLoad: String?
     var setup = ""
@@ -59,7 +59,9 @@ struct GuestImages {
       kexecLoad = "{ \(Self.kexecPath) \(arguments) || \(Self.kexecPath) -s \(arguments); }"
     }
     var tree = try baseTree {
-      GuestInit.crashScript(scenario: scenario, modules: $0, kexecLoad: kexecLoad, setup: setup, doctor: doctor)
+      GuestInit.crashScript(
+        scenario: scenario, modules: $0, kexecLoad: kexecLoad, setup: setup, doctor: doctor,
+        saveDoctorTree: saveDoctorTree)
     }
     if let module = scenario.module {
       guard let detonators else {

@@ -35,9 +35,11 @@ public enum GuestInit {
 
   /// The crash guest: arms the detectors, arms kdump when asked, then detonates. `setup`
   /// runs first; `doctor`, when given, is reported before the kdump load as JSON
-  /// (`doctor-before`) and after it as text (`doctor-after`).
+  /// (`doctor-before`) and after it as text (`doctor-after`); with `saveDoctorTree` the
+  /// files the first run read are reported too (`doctor-tree`).
   public static func crashScript(
-    scenario: Scenario, modules: [String], kexecLoad: String?, setup: String = "", doctor: String? = nil
+    scenario: Scenario, modules: [String], kexecLoad: String?, setup: String = "", doctor: String? = nil,
+    saveDoctorTree: Bool = false
   ) -> String {
     var script = prologue
     script += "say \"guest up $(uname -r)\"\n"
@@ -48,7 +50,15 @@ public enum GuestInit {
       script += "echo \(value) > \(file) || say \"cannot set \(key)\"\n"
     }
     if let kexecLoad {
-      if let doctor { script += "report doctor-before \(doctor) --json\n" }
+      if let doctor {
+        if saveDoctorTree {
+          // The files doctor read, as a gzipped tar in base64 lines (GuestReport.archive).
+          script += "report doctor-before \(doctor) --json --save-tree /tmp/doctor-tree\n"
+          script += "report doctor-tree sh -c 'tar -C /tmp/doctor-tree -cf - . | gzip | base64'\n"
+        } else {
+          script += "report doctor-before \(doctor) --json\n"
+        }
+      }
       script += "\(kexecLoad) || say \"kexec failed\"\n"
       script += "say \"kdump loaded $(cat /sys/kernel/kexec_crash_loaded)\"\n"
       if let doctor { script += "report doctor-after \(doctor)\n" }

@@ -86,9 +86,10 @@ public struct PstoreRoundTrip: Sendable {
       detonators = try DetonatorBuilder(kernel: kernel).build(into: folder)
     }
     let initrd = work.appendingPathComponent("initramfs.cpio")
-    try GuestImages(kernel: kernel).pstoreInitramfs(
-      scenario: scenario, detonators: detonators, ramoops: region, coroner: coroner
-    ).write(to: initrd)
+    let image = try GuestImages(kernel: kernel).pstoreInitramfs(
+      scenario: scenario, detonators: detonators, ramoops: region, coroner: coroner)
+    try image.write(to: initrd)
+    progress("initramfs: \(image.count >> 20) MiB")
 
     var command = QemuCommand(kernel: kernel.image, serialLog: out.appendingPathComponent("console.log").path)
     command.accelerator = accelerator
@@ -121,7 +122,8 @@ public struct PstoreRoundTrip: Sendable {
       seconds: 180)
     let limit = 60 * timeoutScale
     guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(stage: "power off after the harvest", seconds: limit, consoleTail: console.tail())
+      throw LabError.guestTimeout(
+        stage: "power off after the harvest", seconds: limit, consoleTail: console.tail())
     }
     let seconds = (Date().timeIntervalSince(start) * 100).rounded() / 100
 

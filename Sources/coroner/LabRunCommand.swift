@@ -18,7 +18,10 @@ struct LabRunCommand: ParsableCommand {
   @Option(help: "Debian kernel: 5.10, 6.1 or 6.12.")
   var kernel = "6.1"
 
-  @Option(help: "kdump (in-guest), qemu-elf or qemu-kdump.")
+  @Option(
+    help:
+      "kdump (in-guest), qemu-elf, qemu-kdump, or pstore (ramoops, a reset, then `coroner pstore` in the next boot)."
+  )
   var capture = "kdump"
 
   @Option(help: "Output folder.")
@@ -26,8 +29,15 @@ struct LabRunCommand: ParsableCommand {
 
   @Option(
     name: .customLong("arm-with"),
-    help: "With kdump: kexec-tools, or coroner (a release build of this checkout runs `coroner arm` in the guest, with `coroner doctor` before and after).")
+    help:
+      "With kdump: kexec-tools, or coroner (a release build of this checkout runs `coroner arm` in the guest, with `coroner doctor` before and after)."
+  )
   var armWith = "kexec-tools"
+
+  @Flag(
+    name: .customLong("save-doctor-tree"),
+    help: "With --arm-with coroner: save what the first `coroner doctor` read into OUT/doctor-tree.")
+  var saveDoctorTree = false
 
   @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
   var kernelImage: String?
@@ -51,8 +61,11 @@ struct LabRunCommand: ParsableCommand {
     guard ["kexec-tools", "coroner"].contains(armWith) else {
       throw ValidationError("--arm-with: kexec-tools or coroner")
     }
-    if armWith == "coroner" && capture != "kdump" {
+    if armWith == "coroner" && capture != "kdump" && capture != "pstore" {
       throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump")
+    }
+    if saveDoctorTree && armWith != "coroner" {
+      throw ValidationError("--save-doctor-tree needs --arm-with coroner")
     }
   }
 
@@ -65,23 +78,24 @@ struct LabRunCommand: ParsableCommand {
       } else {
         tree = try cache.kernel(try parseKernel(kernel))
       }
+      if capture == "pstore" {
+        try runPstore(tree: tree, cache: cache)
+        return
+      }
       guard let method = CaptureMethod(rawValue: capture) else {
         throw LabError.unknownName(
           kind: "capture method", name: capture, known: CaptureMethod.allCases.map(\.rawValue))
       }
-      let accelName = accel ?? cache.host()?.accelerator ?? "tcg"
-      guard let accelerator = Accelerator(rawValue: accelName) else {
-        throw LabError.unknownName(
-          kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
-      }
+      let accelerator = try accelerator(cache)
       var guestCoroner: GuestCoroner?
       if armWith == "coroner" {
         guestCoroner = try buildGuestCoroner()
       }
-      let request = LabRunRequest(
+      var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
         out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale,
         guestCoroner: guestCoroner)
+      request.saveDoctorTree = saveDoctorTree
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
       if guestCoroner != nil {
         try printGuestReports(folder: URL(fileURLWithPath: out))
@@ -101,6 +115,29 @@ struct LabRunCommand: ParsableCommand {
     } catch {
       throw exitWithLabError(error)
     }
+  }
+
+  func accelerator(_ cache: LabCache) throws -> Accelerator {
+    let accelName = accel ?? cache.host()?.accelerator ?? "tcg"
+    guard let accelerator = Accelerator(rawValue: accelName) else {
+      throw LabError.unknownName(
+        kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
+    }
+    return accelerator
+  }
+
+  /// The pstore round trip: no kdump; the log survives in ramoops over a reset.
+  func runPstore(tree: KernelTree, cache: LabCache) throws {
+    var trip = PstoreRoundTrip(
+      scenario: try ScenarioCatalogue.named(scenario), kernel: tree, coroner: try buildGuestCoroner(),
+      out: URL(fileURLWithPath: out))
+    trip.accelerator = try accelerator(cache)
+    trip.timeoutScale = timeoutScale
+    trip.cache = cache
+    let result = try trip.run(progress: labProgress)
+    print("\(scenario) on \(tree.release): pstore round trip in \(out) (\(result.seconds) s)")
+    for line in result.harvest.lines { print("  \(line)") }
+    print("  console.log, pstore-dmesg.txt (\(result.recoveredLog.utf8.count) bytes)")
   }
 }
 
@@ -124,7 +161,9 @@ func printGuestReports(folder: URL) throws {
       print("  \(name): did not run")
       continue
     }
-    let verdict = report.lines.last { $0.hasPrefix("ready") || $0.hasPrefix("not ready") || $0.hasPrefix("armed") }
+    let verdict = report.lines.last {
+      $0.hasPrefix("ready") || $0.hasPrefix("not ready") || $0.hasPrefix("armed")
+    }
     print("  \(name): exit \(report.exitStatus.map(String.init) ?? "?")\(verdict.map { ", \($0)" } ?? "")")
   }
 }

@@ -63,7 +63,8 @@ final class CoronerLabTests: XCTestCase {
 
     let console = try String(contentsOf: out.appendingPathComponent("console.log"), encoding: .utf8)
     XCTAssertTrue(console.contains(scenario.marker), "the first boot panicked")
-    XCTAssertTrue(console.contains("coroner-lab: pstore holds dmesg-ramoops-"), "the second boot found records")
+    XCTAssertTrue(
+      console.contains("coroner-lab: pstore holds dmesg-ramoops-"), "the second boot found records")
     XCTAssertTrue(result.recoveredLog.contains(scenario.marker), result.recoveredLog)
 
     // What `coroner examine` does with the recovered log.
