@@ -110,7 +110,8 @@ public struct PstoreRoundTrip: Sendable {
     let request = LabRunRequest(
       scenario: scenario, kernel: kernel, capture: .qemuELF, out: out, accelerator: accelerator,
       timeoutScale: timeoutScale)
-    let stage = Stage(request: request, qemu: qemu, console: console, qemuOutput: qemuOutput)
+    let stage = Stage(
+      request: request, qemu: qemu, console: console, qemuOutput: qemuOutput, method: "pstore")
     let failures = ["coroner-lab: insmod", "coroner-lab: cannot mount pstore"]
     try stage.waitForConsole(
       ["coroner-lab: detonating"], failures: failures, what: "boot and detonate", seconds: 120)
