@@ -42,12 +42,15 @@ public struct GuestCoroner: Sendable {
     }
     // Symbols are a quarter of the binary and the guest never reads them: a smaller
     // initramfs unpacks faster under TCG. Stripped again only when the build relinked.
-    let stripped = folder.appendingPathComponent("coroner-guest")
-    if Self.isOlder(stripped, than: built) {
-      try Subprocess.run(["strip", "--strip-all", "-o", stripped.path, built.path])
+    var binary = built
+    if Subprocess.which("strip") != nil {
+      binary = folder.appendingPathComponent("coroner-guest")
+      if Self.isOlder(binary, than: built) {
+        try Subprocess.run(["strip", "--strip-all", "-o", binary.path, built.path])
+      }
     }
     let seconds = Date().timeIntervalSince(start)
-    return GuestCoroner(binary: stripped, buildSeconds: (seconds * 100).rounded() / 100)
+    return GuestCoroner(binary: binary, buildSeconds: (seconds * 100).rounded() / 100)
   }
 
   /// True when `file` is missing or older than `source`.
