@@ -31,9 +31,13 @@ struct GuestImages {
     return tree
   }
 
-  /// The capture kernel's initramfs.
-  func captureInitramfs(save: String = GuestInit.rawCopy) throws -> Data {
-    try baseTree { GuestInit.captureScript(modules: $0, save: save) }.archive()
+  /// The capture kernel's initramfs. With `coroner`, the binary and its libraries are in
+  /// it too, for a `save` line that runs `coroner capture` (the binary takes about 60 MiB
+  /// of the reservation, and as much again once unpacked).
+  func captureInitramfs(save: String = GuestInit.rawCopy, coroner: GuestCoroner? = nil) throws -> Data {
+    var tree = try baseTree { GuestInit.captureScript(modules: $0, save: save) }
+    try coroner?.install(into: &tree)
+    return tree.archive()
   }
 
   /// The crash guest's initramfs. `detonators` holds the built `.ko` files; `kdump` asks

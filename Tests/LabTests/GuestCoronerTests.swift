@@ -86,6 +86,21 @@ final class GuestCoronerTests: XCTestCase {
     XCTAssertFalse(command.arguments.contains("-no-reboot"))
   }
 
+  /// The capture initramfs can carry coroner too, with the libraries `ldd` names.
+  func testCaptureInitramfsCanCarryCoroner() throws {
+    let tree = KernelTree(
+      release: "6.1.0-0-amd64", label: "6.1", packageVersion: nil, image: "/k/vmlinuz", modulesDir: nil,
+      buildDir: nil, compiler: nil, noModulesReason: nil)
+    let program = URL(fileURLWithPath: "/bin/true")
+    let images = GuestImages(kernel: tree)
+    let with = try images.captureInitramfs(coroner: GuestCoroner(binary: program))
+    let without = try images.captureInitramfs()
+    XCTAssertNotNil(with.range(of: Data("bin/coroner\0".utf8)))
+    XCTAssertNil(without.range(of: Data("bin/coroner\0".utf8)))
+    let loader = try XCTUnwrap(SharedLibraries.of(program).first { $0.contains("ld-linux") })
+    XCTAssertNotNil(with.range(of: Data((String(loader.dropFirst()) + "\0").utf8)))
+  }
+
   func testPackageRootIsTheCheckout() throws {
     let root = try XCTUnwrap(GuestCoroner.packageRoot())
     XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("Sources/Lab").path))
