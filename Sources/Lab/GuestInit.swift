@@ -12,6 +12,17 @@ public enum GuestInit {
     mount -t sysfs sysfs /sys
     mount -t devtmpfs devtmpfs /dev
     say() { echo "coroner-lab: $*" > /dev/kmsg; }
+    # report NAME COMMAND...: runs COMMAND, then says its output a line at a time between
+    # "NAME begin" and "NAME end exit STATUS", so the host reads both from the console.
+    report() {
+      name=$1; shift
+      "$@" > /tmp/$name.out 2>&1
+      rc=$?
+      say "$name begin"
+      while IFS= read -r line; do say "$name| $line"; done < /tmp/$name.out
+      say "$name end exit $rc"
+      return $rc
+    }
 
     """
 
@@ -22,26 +33,78 @@ public enum GuestInit {
     names.map { "insmod /lib/modules/\($0).ko || say \"insmod \($0) failed\"\n" }.joined()
   }
 
-  /// The crash guest: arms the detectors, arms kdump when asked, then detonates.
+  /// The crash guest: arms the detectors, arms kdump when asked, then detonates. `setup`
+  /// runs first; `doctor`, when given, is reported before the kdump load as JSON
+  /// (`doctor-before`) and after it as text (`doctor-after`); with `saveDoctorTree` the
+  /// files the first run read are reported too (`doctor-tree`).
   public static func crashScript(
-    scenario: Scenario, modules: [String], kexecLoad: String?
+    scenario: Scenario, modules: [String], kexecLoad: String?, setup: String = "", doctor: String? = nil,
+    saveDoctorTree: Bool = false
   ) -> String {
     var script = prologue
     script += "say \"guest up $(uname -r)\"\n"
     script += loadModules(modules)
+    script += setup
     for (key, value) in scenario.sysctls {
       let file = "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/")
       script += "echo \(value) > \(file) || say \"cannot set \(key)\"\n"
     }
     if let kexecLoad {
+      if let doctor {
+        if saveDoctorTree {
+          // The files doctor read, as a gzipped tar in base64 lines (GuestReport.archive).
+          script += "report doctor-before \(doctor) --json --save-tree /tmp/doctor-tree\n"
+          script += "report doctor-tree sh -c 'tar -C /tmp/doctor-tree -cf - . | gzip | base64'\n"
+        } else {
+          script += "report doctor-before \(doctor) --json\n"
+        }
+      }
       script += "\(kexecLoad) || say \"kexec failed\"\n"
       script += "say \"kdump loaded $(cat /sys/kernel/kexec_crash_loaded)\"\n"
+      if let doctor { script += "report doctor-after \(doctor)\n" }
     }
-    script += "say \"detonating \(scenario.name)\"\n"
+    script += detonation(scenario)
+    return script + idle
+  }
+
+  static func detonation(_ scenario: Scenario) -> String {
+    var script = "say \"detonating \(scenario.name)\"\n"
     switch scenario.trigger {
     case .sysrq(let key): script += "echo \(key) > /proc/sysrq-trigger\n"
     case .module(let name): script += "insmod /lib/detonators/\(name).ko\n"
     }
+    return script
+  }
+
+  /// The pstore guest, the same image for both boots: it loads ramoops on the reserved
+  /// region and mounts pstore. Empty, it detonates (the kernel's kmsg dumper writes the
+  /// panic's log into ramoops, and `panic=1` resets the machine); holding records, it
+  /// moves them out with `coroner pstore`, reports the recovered logs and powers off.
+  public static func pstoreScript(
+    scenario: Scenario, modules: [String], ramoops: String, coroner: String
+  ) -> String {
+    var script = prologue
+    script += "say \"guest up $(uname -r)\"\n"
+    script += loadModules(modules)
+    script += """
+      insmod /lib/modules/ramoops.ko \(ramoops) || say "insmod ramoops failed"
+      mkdir -p /sys/fs/pstore
+      mount -t pstore pstore /sys/fs/pstore || say "cannot mount pstore"
+      if [ -n "$(ls /sys/fs/pstore)" ]; then
+        say "pstore holds $(ls /sys/fs/pstore | tr '\\n' ' ')"
+        report pstore-harvest \(coroner) pstore --to /tmp/crash
+        report pstore-dmesg sh -c 'cat /tmp/crash/*/dmesg*'
+        say "pstore round trip done"
+        sync
+        poweroff -f
+      fi
+
+      """
+    for (key, value) in scenario.sysctls {
+      let file = "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/")
+      script += "echo \(value) > \(file) || say \"cannot set \(key)\"\n"
+    }
+    script += detonation(scenario)
     return script + idle
   }
 

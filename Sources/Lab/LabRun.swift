@@ -13,11 +13,17 @@ public struct LabRunRequest: Sendable {
   public var crashKernelMiB: Int
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
+  /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
+  /// after, reported on the console) instead of kexec-tools.
+  public var guestCoroner: GuestCoroner?
+  /// With `guestCoroner`: also save the files the first `coroner doctor` read
+  /// (`--save-tree`) into `out/doctor-tree`, a `--root` tree of a fresh lab guest.
+  public var saveDoctorTree = false
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
     accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int = 256,
-    timeoutScale: Double = 1
+    timeoutScale: Double = 1, guestCoroner: GuestCoroner? = nil
   ) {
     self.scenario = scenario
     self.kernel = kernel
@@ -28,6 +34,7 @@ public struct LabRunRequest: Sendable {
     self.cpus = cpus
     self.crashKernelMiB = crashKernelMiB
     self.timeoutScale = timeoutScale
+    self.guestCoroner = guestCoroner
   }
 
   /// The guest kernel's command line for this run.
@@ -67,7 +74,9 @@ public struct LabRunner: Sendable {
 
     progress("building the guest for \(scenario.name) on \(request.kernel.release)")
     let initrd = work.appendingPathComponent("initramfs.cpio")
-    try prepareInitramfs(request, work: work).write(to: initrd)
+    let image = try prepareInitramfs(request, work: work)
+    try image.write(to: initrd)
+    progress("initramfs: \(image.count >> 20) MiB")
     // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
     for stale in ["vmcore", "console.log", "scene.json"] {
@@ -108,6 +117,9 @@ public struct LabRunner: Sendable {
     }
     let captured = Date()
     qemu.stop()
+    if request.guestCoroner != nil && request.saveDoctorTree {
+      try Self.extractDoctorTree(console: console, into: request.out.appendingPathComponent("doctor-tree"))
+    }
 
     let scene = Self.scene(
       request, command: command, bytes: bytes, times: [start, detonated, detected, captured])
@@ -166,7 +178,26 @@ public struct LabRunner: Sendable {
     if request.capture == .kdump {
       kdump = (try images.captureInitramfs(), LabRunRequest.captureKernelParameters)
     }
-    return try images.crashInitramfs(scenario: request.scenario, detonators: detonators, kdump: kdump)
+    return try images.crashInitramfs(
+      scenario: request.scenario, detonators: detonators, kdump: kdump, coroner: request.guestCoroner,
+      saveDoctorTree: request.saveDoctorTree)
+  }
+
+  /// Unpacks the guest's `doctor-tree` report (a gzipped tar in base64 lines).
+  static func extractDoctorTree(console: SerialConsole, into folder: URL) throws {
+    guard let report = GuestReport.find("doctor-tree", in: console.text), report.exitStatus == 0,
+      let archive = Data(base64Encoded: report.lines.joined())
+    else {
+      throw LabError.captureFailed(
+        method: "kdump", reason: "the guest reported no doctor tree", consoleTail: console.tail())
+    }
+    let fm = FileManager.default
+    try? fm.removeItem(at: folder)
+    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    let file = folder.appendingPathComponent(".doctor-tree.tar.gz")
+    try archive.write(to: file)
+    defer { try? fm.removeItem(at: file) }
+    try Subprocess.run(["tar", "-xzf", file.path, "-C", folder.path])
   }
 
   static func createSparseDisk(_ url: URL, bytes: UInt64) throws {

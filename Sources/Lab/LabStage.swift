@@ -6,6 +6,10 @@ struct Stage {
   var qemu: QemuProcess
   var console: SerialConsole
   var qemuOutput: URL
+  /// The capture method errors name, when it is not the request's (the pstore round trip).
+  var method: String? = nil
+
+  var methodName: String { method ?? request.capture.rawValue }
 
   /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout.
   func waitForConsole(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
@@ -15,13 +19,13 @@ struct Stage {
     if result.found != nil { return }
     if let failure = result.failure {
       throw LabError.captureFailed(
-        method: request.capture.rawValue, reason: "the guest said \"\(failure)\"", consoleTail: console.tail()
+        method: methodName, reason: "the guest said \"\(failure)\"", consoleTail: console.tail()
       )
     }
     if !qemu.isRunning {
       let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
       throw LabError.captureFailed(
-        method: request.capture.rawValue,
+        method: methodName,
         reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
         consoleTail: console.tail())
     }

@@ -27,6 +27,9 @@ public struct QemuCommand: Sendable, Equatable, Codable {
   /// Adds `-device vmcoreinfo`, so QEMU's own dumps carry the guest's VMCOREINFO note
   /// (the guest needs the `qemu_fw_cfg` driver to hand it over).
   public var vmcoreinfoDevice = true
+  /// Adds `-no-reboot`: a guest reboot ends QEMU. Off for runs that need the reset itself
+  /// (pstore: RAM, and so ramoops' region, survives a QEMU system reset).
+  public var exitOnReboot = true
 
   public init(kernel: String, serialLog: String) {
     self.kernel = kernel
@@ -40,7 +43,8 @@ public struct QemuCommand: Sendable, Equatable, Codable {
     args += ["-machine", "pc", "-m", "\(memoryMiB)", "-smp", "\(cpus)"]
     // No default devices, no display: the serial port is the console; -no-reboot makes a
     // guest reboot (or a panic with panic=N) end QEMU instead of looping.
-    args += ["-nodefaults", "-display", "none", "-no-reboot"]
+    args += ["-nodefaults", "-display", "none"]
+    if exitOnReboot { args.append("-no-reboot") }
     args += ["-kernel", kernel]
     if let initrd { args += ["-initrd", initrd] }
     if !kernelParameters.isEmpty { args += ["-append", kernelParameters.joined(separator: " ")] }

@@ -18,11 +18,26 @@ struct LabRunCommand: ParsableCommand {
   @Option(help: "Debian kernel: 5.10, 6.1 or 6.12.")
   var kernel = "6.1"
 
-  @Option(help: "kdump (in-guest), qemu-elf or qemu-kdump.")
+  @Option(
+    help:
+      "kdump (in-guest), qemu-elf, qemu-kdump, or pstore (ramoops, a reset, then `coroner pstore` in the next boot)."
+  )
   var capture = "kdump"
 
   @Option(help: "Output folder.")
   var out: String
+
+  @Option(
+    name: .customLong("arm-with"),
+    help:
+      "With kdump: kexec-tools, or coroner (a release build of this checkout runs `coroner arm` in the guest, with `coroner doctor` before and after)."
+  )
+  var armWith = "kexec-tools"
+
+  @Flag(
+    name: .customLong("save-doctor-tree"),
+    help: "With --arm-with coroner: save what the first `coroner doctor` read into OUT/doctor-tree.")
+  var saveDoctorTree = false
 
   @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
   var kernelImage: String?
@@ -43,6 +58,15 @@ struct LabRunCommand: ParsableCommand {
     if (kernelImage == nil) != (kernelBuild == nil) {
       throw ValidationError("--kernel-image and --kernel-build go together")
     }
+    guard ["kexec-tools", "coroner"].contains(armWith) else {
+      throw ValidationError("--arm-with: kexec-tools or coroner")
+    }
+    if armWith == "coroner" && capture != "kdump" && capture != "pstore" {
+      throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump")
+    }
+    if saveDoctorTree && armWith != "coroner" {
+      throw ValidationError("--save-doctor-tree needs --arm-with coroner")
+    }
   }
 
   func run() throws {
@@ -54,19 +78,28 @@ struct LabRunCommand: ParsableCommand {
       } else {
         tree = try cache.kernel(try parseKernel(kernel))
       }
+      if capture == "pstore" {
+        try runPstore(tree: tree, cache: cache)
+        return
+      }
       guard let method = CaptureMethod(rawValue: capture) else {
         throw LabError.unknownName(
           kind: "capture method", name: capture, known: CaptureMethod.allCases.map(\.rawValue))
       }
-      let accelName = accel ?? cache.host()?.accelerator ?? "tcg"
-      guard let accelerator = Accelerator(rawValue: accelName) else {
-        throw LabError.unknownName(
-          kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
+      let accelerator = try accelerator(cache)
+      var guestCoroner: GuestCoroner?
+      if armWith == "coroner" {
+        guestCoroner = try buildGuestCoroner()
       }
-      let request = LabRunRequest(
+      var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
-        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale)
+        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale,
+        guestCoroner: guestCoroner)
+      request.saveDoctorTree = saveDoctorTree
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
+      if guestCoroner != nil {
+        try printGuestReports(folder: URL(fileURLWithPath: out))
+      }
       if json {
         let data = try Data(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("scene.json"))
         print(String(decoding: data, as: UTF8.self))
@@ -82,5 +115,55 @@ struct LabRunCommand: ParsableCommand {
     } catch {
       throw exitWithLabError(error)
     }
+  }
+
+  func accelerator(_ cache: LabCache) throws -> Accelerator {
+    let accelName = accel ?? cache.host()?.accelerator ?? "tcg"
+    guard let accelerator = Accelerator(rawValue: accelName) else {
+      throw LabError.unknownName(
+        kind: "accelerator", name: accelName, known: Accelerator.allCases.map(\.rawValue))
+    }
+    return accelerator
+  }
+
+  /// The pstore round trip: no kdump; the log survives in ramoops over a reset.
+  func runPstore(tree: KernelTree, cache: LabCache) throws {
+    var trip = PstoreRoundTrip(
+      scenario: try ScenarioCatalogue.named(scenario), kernel: tree, coroner: try buildGuestCoroner(),
+      out: URL(fileURLWithPath: out))
+    trip.accelerator = try accelerator(cache)
+    trip.timeoutScale = timeoutScale
+    trip.cache = cache
+    let result = try trip.run(progress: labProgress)
+    print("\(scenario) on \(tree.release): pstore round trip in \(out) (\(result.seconds) s)")
+    for line in result.harvest.lines { print("  \(line)") }
+    print("  console.log, pstore-dmesg.txt (\(result.recoveredLog.utf8.count) bytes)")
+  }
+}
+
+/// The guest's `coroner`: a release build of the checkout this binary was built from.
+func buildGuestCoroner() throws -> GuestCoroner {
+  guard let package = GuestCoroner.packageRoot() else {
+    throw LabError.missingInput(
+      path: "Package.swift", expected: "the coroner checkout this binary was built from")
+  }
+  labProgress("building coroner for the guest (release, static Swift runtime)")
+  let coroner = try GuestCoroner.build(package: package)
+  labProgress(String(format: "guest coroner ready in %.1f s: %@", coroner.buildSeconds, coroner.binary.path))
+  return coroner
+}
+
+/// The verdicts `coroner doctor` and `coroner arm` gave inside the guest.
+func printGuestReports(folder: URL) throws {
+  let console = try String(contentsOf: folder.appendingPathComponent("console.log"), encoding: .utf8)
+  for name in ["doctor-before", "arm", "doctor-after"] {
+    guard let report = GuestReport.find(name, in: console) else {
+      print("  \(name): did not run")
+      continue
+    }
+    let verdict = report.lines.last {
+      $0.hasPrefix("ready") || $0.hasPrefix("not ready") || $0.hasPrefix("armed")
+    }
+    print("  \(name): exit \(report.exitStatus.map(String.init) ?? "?")\(verdict.map { ", \($0)" } ?? "")")
   }
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The `coroner` binary made to run inside a lab guest: built in release mode with the
+/// Swift runtime linked in (`--static-swift-stdlib`), in its own scratch folder so it never
+/// disturbs the host's debug build, then copied into an initramfs with the C libraries
+/// `ldd` lists and the loader (docs/crash-lab.md, "Swift in the guest").
+/// SwiftPM's own incremental build is the cache: a second `build` relinks nothing.
+public struct GuestCoroner: Sendable {
+  /// Where the binary sits inside the guest; busybox's applets never take this name.
+  public static let guestPath = "/bin/coroner"
+
+  /// The built binary on the host.
+  public var binary: URL
+  /// Host wall-clock seconds the build took (close to zero when SwiftPM had nothing to do).
+  public var buildSeconds: Double
+
+  public init(binary: URL, buildSeconds: Double = 0) {
+    self.binary = binary
+    self.buildSeconds = buildSeconds
+  }
+
+  /// The scratch folder of the guest build, beside the package's own `.build`.
+  public static func scratch(package: URL) -> URL {
+    package.appendingPathComponent(".build-guest")
+  }
+
+  /// Builds (or brings up to date) the release binary of the package at `package`.
+  public static func build(package: URL, scratch: URL? = nil) throws -> GuestCoroner {
+    let folder = scratch ?? Self.scratch(package: package)
+    guard FileManager.default.fileExists(atPath: package.appendingPathComponent("Package.swift").path) else {
+      throw LabError.missingInput(path: package.path, expected: "the coroner package (Package.swift)")
+    }
+    let start = Date()
+    try Subprocess.run(
+      [
+        "swift", "build", "-c", "release", "--static-swift-stdlib", "--product", "coroner",
+        "--scratch-path", folder.path,
+      ], in: package)
+    let built = folder.appendingPathComponent("release/coroner")
+    guard FileManager.default.isExecutableFile(atPath: built.path) else {
+      throw LabError.missingInput(path: built.path, expected: "the guest build's coroner binary")
+    }
+    // Symbols are a quarter of the binary and the guest never reads them: a smaller
+    // initramfs unpacks faster under TCG. Stripped again only when the build relinked.
+    var binary = built
+    if Subprocess.which("strip") != nil {
+      binary = folder.appendingPathComponent("coroner-guest")
+      if Self.isOlder(binary, than: built) {
+        try Subprocess.run(["strip", "--strip-all", "-o", binary.path, built.path])
+      }
+    }
+    let seconds = Date().timeIntervalSince(start)
+    return GuestCoroner(binary: binary, buildSeconds: (seconds * 100).rounded() / 100)
+  }
+
+  /// True when `file` is missing or older than `source`.
+  static func isOlder(_ file: URL, than source: URL) -> Bool {
+    let fm = FileManager.default
+    guard let mine = (try? fm.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date,
+      let theirs = (try? fm.attributesOfItem(atPath: source.path))?[.modificationDate] as? Date
+    else { return true }
+    return mine < theirs
+  }
+
+  /// The package that holds this source file, for tests and for `coroner lab run` from a
+  /// checkout; nil when the sources are not where they were compiled.
+  public static func packageRoot(sourceFile: String = #filePath) -> URL? {
+    var url = URL(fileURLWithPath: sourceFile).deletingLastPathComponent()
+    while url.path != "/" {
+      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        return url
+      }
+      url.deleteLastPathComponent()
+    }
+    return nil
+  }
+
+  /// Puts the binary at `guestPath` and every shared library it needs (glibc, libstdc++,
+  /// libgcc_s, zlib, the loader) at its host path, where the loader looks for it.
+  public func install(into tree: inout InitramfsTree) throws {
+    try tree.addHostFile(binary, at: Self.guestPath)
+    for library in try SharedLibraries.of(binary) {
+      try tree.addHostFile(URL(fileURLWithPath: library), at: library)
+    }
+  }
+}
