@@ -1,0 +1,117 @@
+import Dump
+import Foundation
+import KernelLog
+import Symbols
+
+/// vmcores of every format the Dump library reads (ELF, kdump-compressed, flattened):
+/// the printk records of the dump go to the same report parser as a console log,
+/// and the report that killed the kernel gains what only a dump knows: the panic
+/// CPU's registers from NT_PRSTATUS and the crashing task, with register values
+/// named from the dump's own kallsyms (Linux 6.0 and later).
+struct VmcoreEvidenceReader: EvidenceReader {
+  var options = ExamineOptions()
+
+  var kind: String { "vmcore" }
+
+  func recognizes(_ head: [UInt8]) -> Bool {
+    head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: Array("KDUMP   ".utf8))
+      || head.starts(with: Array("DISKDUMP".utf8)) || head.starts(with: Array("makedumpfile".utf8))
+  }
+
+  func records(from evidence: EvidenceFile) throws -> [LogRecord] {
+    try DumpExamination.open(evidence.path).log.records.map(\.logRecord)
+  }
+
+  func reports(from evidence: EvidenceFile) throws -> [CrashReport] {
+    let dump = try DumpExamination.open(evidence.path)
+    return dump.reports(options: options)
+  }
+}
+
+/// A dump opened for examine: its log, its crash scene and, when it has them, its
+/// kallsyms.
+struct DumpExamination {
+  let vmcore: Vmcore
+  let log: PrintkLog
+  let scene: CrashScene
+  /// The dump's vmlinux symbols, or why there are none.
+  let symbols: Result<SymbolTable, SymbolsError>
+
+  static func open(_ path: String) throws -> DumpExamination {
+    guard path != "-" else {
+      throw EvidenceError.unsupported(path, "a kernel dump cannot be read from standard input; give its file")
+    }
+    do {
+      let vmcore = try Vmcore.open(path: path)
+      let log = try vmcore.kernelLog()
+      let scene = CrashScene(records: log.records, cpus: vmcore.cpus)
+      let symbols: Result<SymbolTable, SymbolsError>
+      do {
+        symbols = .success(try DumpKallsyms.read(vmcore))
+      } catch let error as SymbolsError {
+        symbols = .failure(error)
+      } catch {
+        symbols = .failure(SymbolsError(.missing, path: path, expected: "kallsyms in memory: \(error)"))
+      }
+      return DumpExamination(vmcore: vmcore, log: log, scene: scene, symbols: symbols)
+    } catch let error as EvidenceError {
+      throw error
+    } catch {
+      throw EvidenceError.unsupported(path, "cannot read the dump: \(error)")
+    }
+  }
+
+  func reports(options: ExamineOptions) -> [CrashReport] {
+    let records = log.records.map(\.logRecord)
+    var reports = CrashReport.killerFirst(CrashReportParser().reports(in: records, evidenceKind: "vmcore"))
+    guard !reports.isEmpty else { return reports }
+    // The scene is the last oops/panic of the log: the report that killed the kernel.
+    reports[0] = withScene(reports[0])
+    if let symbolizer = ExamineSymbolizer(options: options, vmcore: vmcore, release: release(reports[0])) {
+      reports = reports.map { symbolizer.annotate($0) }
+    }
+    return reports
+  }
+
+  func release(_ report: CrashReport) -> String? {
+    vmcore.vmcoreInfo?.osRelease ?? report.kernel?.release
+  }
+
+  /// The dump's task and registers in the killer report; the log's `CPU:` line
+  /// already names the task, the dump confirms it and adds what the log lacks.
+  func withScene(_ report: CrashReport) -> CrashReport {
+    var report = report
+    if scene.cpu != nil || scene.pid != nil {
+      var task = report.task ?? CrashReport.TaskIdentity()
+      task.pid = task.pid ?? scene.pid
+      task.comm = task.comm ?? scene.comm
+      task.cpu = task.cpu ?? scene.cpu
+      report.task = task
+    }
+    if report.kernel == nil, let release = vmcore.vmcoreInfo?.osRelease {
+      report.kernel = CrashReport.KernelBuild(release: release, version: nil)
+    }
+    guard let cpu = scene.registers else { return report }
+    var registers: [String: String] = [:]
+    var named: [String: String] = [:]
+    for (name, value) in cpu.registers {
+      registers[name] = "0x" + String(value, radix: 16)
+      if let location = codeLocation(value, register: name) { named[name] = location.description }
+    }
+    for (index, value) in cpu.controlRegisters.enumerated() {
+      registers["cr\(index)"] = "0x" + String(value, radix: 16)
+    }
+    report.registers = registers
+    report.registerSymbols = named.isEmpty ? nil : named
+    return report
+  }
+
+  /// `sym+0xoff/0xsize` for a value inside kernel text: rip always when it can be
+  /// named, other registers only when they hold a code address (a return address
+  /// left in a callee-saved register).
+  func codeLocation(_ value: UInt64, register: String) -> SymbolLocation? {
+    guard case .success(let table) = symbols, let location = table.locate(value) else { return nil }
+    guard location.symbol.isText else { return nil }
+    return location
+  }
+}
