@@ -49,6 +49,8 @@ let package = Package(
     .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+    // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
+    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -52,9 +52,11 @@ struct ExamineSymbolizer {
       report.frames[index].inlined = innermost.inlined
       report.frames[index].sources = sources
     }
+    // The guilty function's own file: the outermost entry of its chain, not the
+    // header an inlined helper (cpu_relax) came from.
     if let guilty = report.guiltyFrame,
-      let frame = report.frames.first(where: { $0.reliable && $0.baseName == guilty && $0.file != nil }),
-      let file = frame.file
+      let frame = report.frames.first(where: { $0.reliable && $0.baseName == guilty && !$0.sources.isEmpty }),
+      let file = frame.sources.last?.file
     {
       report.guiltyFile = file
     }
