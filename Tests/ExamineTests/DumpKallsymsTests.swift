@@ -19,7 +19,9 @@ final class DumpKallsymsTests: XCTestCase {
     let offset = try XCTUnwrap(info.kernelOffset)
     try assertKallsyms(table, equalSystemMapAt: mapPath, shiftedBy: offset)
   }
+}
 
+extension XCTestCase {
   /// Every symbol kallsyms holds is in System.map at the same address once moved by
   /// the KASLR slide (System.map also lists symbols kallsyms leaves out).
   func assertKallsyms(
