@@ -121,7 +121,8 @@ public struct LabSceneCache: Sendable {
       try fm.removeItem(at: vmcore)
       try fm.moveItem(at: filtered, to: vmcore)
     } catch {
-      throw LabError.io(path: vmcore.path, reason: "cannot replace by its filtered copy: \(error.localizedDescription)")
+      throw LabError.io(
+        path: vmcore.path, reason: "cannot replace by its filtered copy: \(error.localizedDescription)")
     }
     var scene = scene
     scene.vmcoreFilter = "makedumpfile -E -d 31"
@@ -133,11 +134,14 @@ public struct LabSceneCache: Sendable {
 
   /// Bytes the cached scenes take on disk.
   public func diskUsage() -> UInt64 {
-    guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.totalFileAllocatedSizeKey])
+    guard
+      let walker = FileManager.default.enumerator(
+        at: root, includingPropertiesForKeys: [.totalFileAllocatedSizeKey])
     else { return 0 }
     var total: UInt64 = 0
     for case let url as URL in walker {
-      total += UInt64((try? url.resourceValues(forKeys: [.totalFileAllocatedSizeKey]))?.totalFileAllocatedSize ?? 0)
+      total += UInt64(
+        (try? url.resourceValues(forKeys: [.totalFileAllocatedSizeKey]))?.totalFileAllocatedSize ?? 0)
     }
     return total
   }

@@ -29,4 +29,18 @@ public enum DumpKallsyms {
     let location = try location(info)
     return try Kallsyms.read(from: try vmcore.kernelMemory(), at: location).table
   }
+
+  /// vmlinux's symbols and those of the modules on the dump's `modules` list (found
+  /// by name in kallsyms), with what could not be read of the modules.
+  public static func readWithModules(
+    _ vmcore: Vmcore
+  ) throws -> (table: SymbolTable, modules: [DumpModules.Module], problems: [String]) {
+    let kernel = try read(vmcore)
+    guard let head = kernel.symbols.first(where: { $0.name == "modules" && !$0.isText })?.address else {
+      return (kernel, [], ["kallsyms has no `modules` list head: module symbols skipped"])
+    }
+    let (modules, problems) = DumpModules.read(memory: try vmcore.kernelMemory(), modulesListHead: head)
+    guard !modules.isEmpty else { return (kernel, modules, problems) }
+    return (SymbolTable(kernel.symbols + modules.flatMap(\.symbols)), modules, problems)
+  }
 }

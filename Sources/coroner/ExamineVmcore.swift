@@ -34,8 +34,10 @@ struct DumpExamination {
   let vmcore: Vmcore
   let log: PrintkLog
   let scene: CrashScene
-  /// The dump's vmlinux symbols, or why there are none.
+  /// The dump's vmlinux and module symbols, or why there are none.
   let symbols: Result<SymbolTable, SymbolsError>
+  /// What could not be read of the module list.
+  let moduleProblems: [String]
 
   static func open(_ path: String) throws -> DumpExamination {
     guard path != "-" else {
@@ -46,14 +48,18 @@ struct DumpExamination {
       let log = try vmcore.kernelLog()
       let scene = CrashScene(records: log.records, cpus: vmcore.cpus)
       let symbols: Result<SymbolTable, SymbolsError>
+      var moduleProblems: [String] = []
       do {
-        symbols = .success(try DumpKallsyms.read(vmcore))
+        let read = try DumpKallsyms.readWithModules(vmcore)
+        symbols = .success(read.table)
+        moduleProblems = read.problems
       } catch let error as SymbolsError {
         symbols = .failure(error)
       } catch {
         symbols = .failure(SymbolsError(.missing, path: path, expected: "kallsyms in memory: \(error)"))
       }
-      return DumpExamination(vmcore: vmcore, log: log, scene: scene, symbols: symbols)
+      return DumpExamination(
+        vmcore: vmcore, log: log, scene: scene, symbols: symbols, moduleProblems: moduleProblems)
     } catch let error as EvidenceError {
       throw error
     } catch {
@@ -81,6 +87,10 @@ struct DumpExamination {
   /// already names the task, the dump confirms it and adds what the log lacks.
   func withScene(_ report: CrashReport) -> CrashReport {
     var report = report
+    // The capture kernel runs only when the kernel died (crash_kexec() from panic(),
+    // or straight from oops_end() with panic_on_oops, before any panic line is
+    // printed); a QEMU dump (vCPU notes) may be of a live guest, so it proves nothing.
+    if !vmcore.cpus.isEmpty, !vmcore.cpus.contains(where: { $0.vcpu != nil }) { report.panicked = true }
     if scene.cpu != nil || scene.pid != nil {
       var task = report.task ?? CrashReport.TaskIdentity()
       task.pid = task.pid ?? scene.pid
