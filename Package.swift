@@ -43,7 +43,7 @@ let package = Package(
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib"],
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib", "Lab"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
