@@ -88,6 +88,32 @@ public struct LabSceneCache: Sendable {
     return CachedScene(folder: folder, scene: scene, reused: false)
   }
 
+  /// Keeps a scene another caller ran (LabTests' own boots) when the cache has no
+  /// usable one for its key, so later tests need not boot again; returns whether it
+  /// was kept (moved into the cache). The folder must hold only that run's files.
+  @discardableResult
+  public func adopt(folder run: URL, scene: Scene, dump: SceneDump = .filtered) throws -> Bool {
+    guard let kernel = DebianKernel(rawValue: scene.kernel.label) else { return false }
+    let key = Self.key(scenario: scene.scenario, kernel: kernel, capture: scene.capture)
+    let folder = root.appendingPathComponent(key)
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    Self.processLock.lock()
+    defer { Self.processLock.unlock() }
+    let lock = try FileLock(path: root.appendingPathComponent(key + ".lock").path)
+    defer { lock.unlock() }
+    if Self.usable(folder: folder, release: scene.kernel.release, dump: dump) != nil { return false }
+    if dump == .filtered, scene.capture == .kdump, scene.vmcoreFilter == nil {
+      _ = try Self.filter(scene, in: run)
+    }
+    try? FileManager.default.removeItem(at: folder)
+    do {
+      try FileManager.default.moveItem(at: run, to: folder)
+    } catch {
+      throw LabError.io(path: folder.path, reason: "cannot keep the scene: \(error.localizedDescription)")
+    }
+    return true
+  }
+
   func kernelTree(_ kernel: DebianKernel, progress: (String) -> Void) throws -> KernelTree {
     if let tree = try? cache.kernel(kernel) { return tree }
     let report = try cache.setup(kernels: [kernel], progress: progress)
