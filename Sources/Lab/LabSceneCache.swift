@@ -47,15 +47,24 @@ public struct LabSceneCache: Sendable {
     "\(kernel.rawValue)-\(scenario)-\(capture.rawValue)"
   }
 
+  /// What a scene keeps unless asked otherwise: the `panic` scenes are the dump
+  /// readers' reference captures (vmcore-dmesg and makedumpfile compare whole
+  /// /proc/vmcore copies), every other scene keeps what the log and registers need.
+  /// One policy for every caller, so no caller's request replaces another's scene.
+  public static func defaultDump(scenario: String) -> SceneDump {
+    scenario == "panic" ? .whole : .filtered
+  }
+
   /// Serializes scene making within the process; the lock file does it across processes.
   private static let processLock = NSLock()
 
   /// The scene, made now if no usable one is cached. Sets the lab up first when the
   /// kernel is not unpacked yet (idempotent).
   public func scene(
-    scenario name: String, kernel: DebianKernel, capture: CaptureMethod, dump: SceneDump = .filtered,
+    scenario name: String, kernel: DebianKernel, capture: CaptureMethod, dump: SceneDump? = nil,
     progress: (String) -> Void = { _ in }
   ) throws -> CachedScene {
+    let dump = dump ?? Self.defaultDump(scenario: name)
     let key = Self.key(scenario: name, kernel: kernel, capture: capture)
     let folder = root.appendingPathComponent(key)
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -92,7 +101,8 @@ public struct LabSceneCache: Sendable {
   /// usable one for its key, so later tests need not boot again; returns whether it
   /// was kept (moved into the cache). The folder must hold only that run's files.
   @discardableResult
-  public func adopt(folder run: URL, scene: Scene, dump: SceneDump = .filtered) throws -> Bool {
+  public func adopt(folder run: URL, scene: Scene, dump: SceneDump? = nil) throws -> Bool {
+    let dump = dump ?? Self.defaultDump(scenario: scene.scenario)
     guard let kernel = DebianKernel(rawValue: scene.kernel.label) else { return false }
     let key = Self.key(scenario: scene.scenario, kernel: kernel, capture: scene.capture)
     let folder = root.appendingPathComponent(key)

@@ -6,7 +6,7 @@ import XCTest
 /// every test target and later runs). CORONER_LAB_TESTS=0 skips them.
 enum LabScenes {
   static func scene(
-    _ scenario: String, on kernel: DebianKernel, capture: CaptureMethod = .kdump, dump: SceneDump = .filtered
+    _ scenario: String, on kernel: DebianKernel, capture: CaptureMethod = .kdump, dump: SceneDump? = nil
   ) throws -> CachedScene {
     if ProcessInfo.processInfo.environment["CORONER_LAB_TESTS"] == "0" {
       throw XCTSkip("CORONER_LAB_TESTS=0")
