@@ -22,6 +22,10 @@ public struct CrashReport: Sendable, Hashable, Codable {
   /// Names of the register values that point into kernel code (`sym+0x1a/0x40`),
   /// when a symbol table was at hand (kallsyms from a dump).
   public var registerSymbols: [String: String]?
+  /// Code addresses found on the crashing CPU's stack from its saved stack pointer,
+  /// as `rsp+0x18: 0xffffffff81234567 func+0x1a/0x40` (a dump's `bt -t`), when the
+  /// evidence holds memory.
+  public var stackWords: [String]?
   public var evidence: Evidence
   /// The report's own lines, prefixes removed.
   public var log: String
@@ -87,6 +91,7 @@ public struct CrashReport: Sendable, Hashable, Codable {
     case guiltyFile = "guilty_file"
     case kernel, task, taint, hardware, frames, registers
     case registerSymbols = "register_symbols"
+    case stackWords = "stack_words"
     case evidence, log
   }
 }

@@ -67,6 +67,11 @@ enum ExamineSummary {
       lines.append("  registers (the crashing CPU, from the dump):")
       lines += registers(report)
     }
+    if let words = report.stackWords {
+      lines.append("  stack (code addresses from rsp, the crashing CPU):")
+      lines += words.prefix(traceLimit).map { "    " + $0 }
+      if words.count > traceLimit { lines.append("    ... \(words.count - traceLimit) more") }
+    }
     return lines
   }
 

@@ -113,7 +113,36 @@ struct DumpExamination {
     }
     report.registers = registers
     report.registerSymbols = named.isEmpty ? nil : named
+    if let rsp = cpu["rsp"] {
+      let words = stackWords(from: rsp)
+      report.stackWords = words.isEmpty ? nil : words
+    }
     return report
+  }
+
+  /// x86_64 THREAD_SIZE (16 KiB with KASAN off, arch/x86/include/asm/page_64_types.h):
+  /// kernel stacks are aligned to it, so the stack ends at the next boundary.
+  static let threadSize: UInt64 = 16 << 10
+  static let stackWordLimit = 256
+
+  /// Words of the stack from `rsp` to its end that point into kernel or module code:
+  /// return addresses and the code pointers the unwinder would show with `?`.
+  func stackWords(from rsp: UInt64) -> [String] {
+    guard case .success(let table) = symbols, rsp & 7 == 0, let memory = try? vmcore.kernelMemory() else {
+      return []
+    }
+    let top = (rsp | (Self.threadSize - 1)) &+ 1
+    guard top > rsp else { return [] }
+    let count = Int(min(top - rsp, UInt64(Self.stackWordLimit * 8)))
+    guard let bytes = try? memory.read(rsp, count: count) else { return [] }
+    var words: [String] = []
+    for offset in stride(from: 0, to: bytes.count - 7, by: 8) {
+      let value = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * $1) }
+      guard value >= 0xFFFF_FFFF_8000_0000, let location = table.locate(value), location.symbol.isText
+      else { continue }
+      words.append("rsp+0x\(String(offset, radix: 16)): 0x\(String(value, radix: 16)) \(location)")
+    }
+    return words
   }
 
   /// `sym+0xoff/0xsize` for a value inside kernel text: rip always when it can be

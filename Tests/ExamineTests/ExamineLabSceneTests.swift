@@ -35,6 +35,30 @@ final class ExamineLabSceneTests: XCTestCase {
     }
   }
 
+  /// The `panic` scene of every kernel and capture (the dump tests' reference scenes):
+  /// examine names the sysrq panic from the dump, with the registers of the crashing
+  /// CPU, named from kallsyms where the kernel exports it (6.0+: not 5.10).
+  func testEveryKernelsPanicDumpIsExamined() throws {
+    for kernel in DebianKernel.allCases {
+      for capture in CaptureMethod.allCases {
+        let scene = try LabScenes.scene("panic", on: kernel, capture: capture)
+        let label = "\(kernel.rawValue) \(capture.rawValue)"
+        let examination = try Examination.examine(try EvidenceFile.read(scene.vmcore.path))
+        XCTAssertEqual(examination.kind, "vmcore", label)
+        let report = try XCTUnwrap(examination.reports.first, label)
+        XCTAssertEqual(report.title, "kernel panic: sysrq triggered crash", label)
+        XCTAssertEqual(report.guiltyFrame, "sysrq_handle_crash", label)
+        XCTAssertNotNil(report.registers["rip"], label)
+        XCTAssertNotNil(report.task?.cpu, label)
+        if kernel == .v5_10 {
+          XCTAssertNil(report.registerSymbols, label)
+        } else {
+          XCTAssertNotNil(report.registerSymbols?["rip"], label)
+        }
+      }
+    }
+  }
+
   /// The oops and BUG scenes die in module code (panic_on_oops: crash_kexec() from
   /// oops_end() with the faulting registers), so rip is named from the dump's module
   /// list as the log's `RIP:` line names it.

@@ -55,6 +55,18 @@ final class ExamineVmcoreTests: XCTestCase {
     }
   }
 
+  /// The panicking CPU's stack, from its saved rsp: the soft lockup watchdog's
+  /// hrtimer called panic(), which called __crash_kexec (kernel/watchdog.c).
+  func testStackWordsFromTheSavedStackPointerNameThePanicPath() throws {
+    let report = try XCTUnwrap(try examine(Samples.softlockupVmcore).reports.first)
+    let words = try XCTUnwrap(report.stackWords)
+    let names = words.compactMap { $0.split(separator: " ").dropFirst(2).first.map(String.init) }
+    for expected in ["__crash_kexec+", "panic+", "watchdog_timer_fn", "hrtimer_interrupt+"] {
+      XCTAssertTrue(names.contains { $0.hasPrefix(expected) }, "\(expected) in \(names)")
+    }
+    XCTAssertTrue(words.allSatisfy { $0.hasPrefix("rsp+0x") }, "\(words)")
+  }
+
   func testJsonCarriesRegistersTaskAndTheirNames() throws {
     let line = try ExamineJSON.line(try examine(Samples.softlockupVmcore))
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
