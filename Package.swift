@@ -43,12 +43,14 @@ let package = Package(
     ),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib"],
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib", "Lab"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+    // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
+    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
   ],
   swiftLanguageModes: [.v5]
 )

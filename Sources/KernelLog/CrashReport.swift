@@ -19,6 +19,13 @@ public struct CrashReport: Sendable, Hashable, Codable {
   public var hardware: String?
   public var frames: [StackFrame]
   public var registers: [String: String]
+  /// Names of the register values that point into kernel code (`sym+0x1a/0x40`),
+  /// when a symbol table was at hand (kallsyms from a dump).
+  public var registerSymbols: [String: String]?
+  /// Code addresses found on the crashing CPU's stack from its saved stack pointer,
+  /// as `rsp+0x18: 0xffffffff81234567 func+0x1a/0x40` (a dump's `bt -t`), when the
+  /// evidence holds memory.
+  public var stackWords: [String]?
   public var evidence: Evidence
   /// The report's own lines, prefixes removed.
   public var log: String
@@ -28,12 +35,23 @@ public struct CrashReport: Sendable, Hashable, Codable {
     public var release: String
     /// `uname -v`: `#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1`.
     public var version: String?
+
+    public init(release: String, version: String? = nil) {
+      self.release = release
+      self.version = version
+    }
   }
 
   public struct TaskIdentity: Sendable, Hashable, Codable {
     public var pid: Int?
     public var comm: String?
     public var cpu: Int?
+
+    public init(pid: Int? = nil, comm: String? = nil, cpu: Int? = nil) {
+      self.pid = pid
+      self.comm = comm
+      self.cpu = cpu
+    }
   }
 
   public struct Evidence: Sendable, Hashable, Codable {
@@ -71,6 +89,9 @@ public struct CrashReport: Sendable, Hashable, Codable {
     case panicked
     case guiltyFrame = "guilty_frame"
     case guiltyFile = "guilty_file"
-    case kernel, task, taint, hardware, frames, registers, evidence, log
+    case kernel, task, taint, hardware, frames, registers
+    case registerSymbols = "register_symbols"
+    case stackWords = "stack_words"
+    case evidence, log
   }
 }

@@ -14,6 +14,9 @@ public struct StackFrame: Sendable, Hashable, Codable {
   public var file: String?
   public var line: Int?
   public var inlined: Bool
+  /// The whole inline chain at the frame's address, innermost first, when a
+  /// symbolizer resolved it (the console gives one file:line at most).
+  public var sources: [Source] = []
 
   public init(
     function: String, offset: UInt64? = nil, size: UInt64? = nil, module: String? = nil,
@@ -49,6 +52,12 @@ extension StackFrame {
     public var file: String
     public var line: Int?
     public var inlined: Bool
+
+    public init(file: String, line: Int?, inlined: Bool) {
+      self.file = file
+      self.line = line
+      self.inlined = inlined
+    }
   }
 
   public init(from decoder: Decoder) throws {
@@ -59,11 +68,13 @@ extension StackFrame {
     module = try container.decodeIfPresent(String.self, forKey: .module)
     reliable = try container.decodeIfPresent(Bool.self, forKey: .reliable) ?? true
     address = try container.decodeIfPresent(String.self, forKey: .address)
-    if let source = try container.decodeIfPresent([Source].self, forKey: .source)?.first {
+    let sources = try container.decodeIfPresent([Source].self, forKey: .source) ?? []
+    if let source = sources.first {
       file = source.file
       line = source.line
       inlined = source.inlined
     }
+    if sources.count > 1 { self.sources = sources }
   }
 
   public func encode(to encoder: Encoder) throws {
@@ -74,7 +85,8 @@ extension StackFrame {
     try container.encode(module, forKey: .module)
     try container.encode(reliable, forKey: .reliable)
     try container.encode(address, forKey: .address)
-    let source = file.map { [Source(file: $0, line: line, inlined: inlined)] } ?? []
+    let source =
+      sources.isEmpty ? file.map { [Source(file: $0, line: line, inlined: inlined)] } ?? [] : sources
     try container.encode(source, forKey: .source)
   }
 

@@ -126,6 +126,7 @@ extension EvidenceReader {
 
 /// Plain text from a serial console, dmesg, journalctl, syslog or netconsole.
 struct ConsoleLogReader: EvidenceReader {
+  var options = ExamineOptions()
   var kind: String { "console" }
   func recognizes(_ head: [UInt8]) -> Bool { true }
   func records(from evidence: EvidenceFile) throws -> [LogRecord] {
@@ -134,7 +135,7 @@ struct ConsoleLogReader: EvidenceReader {
   /// Console text goes straight to the byte scanner, which decodes only the
   /// lines around crashes.
   func reports(from evidence: EvidenceFile) throws -> [CrashReport] {
-    evidence.withBytes { bytes in
+    let reports = evidence.withBytes { bytes in
       var released = 0
       return CrashReportParser().reports(inLog: bytes, evidenceKind: kind) { offset in
         guard offset - released >= 16 << 20 else { return }
@@ -142,19 +143,11 @@ struct ConsoleLogReader: EvidenceReader {
         released = offset
       }
     }
-  }
-}
-
-/// Files that are dumps, not text: until a dump reader is registered, say so
-/// instead of parsing binary data as a log.
-struct UnsupportedDumpReader: EvidenceReader {
-  var kind: String { "vmcore" }
-  func recognizes(_ head: [UInt8]) -> Bool {
-    head.starts(with: [0x7F, 0x45, 0x4C, 0x46]) || head.starts(with: Array("KDUMP   ".utf8))
-      || head.starts(with: Array("makedumpfile".utf8))
-  }
-  func records(from evidence: EvidenceFile) throws -> [LogRecord] {
-    throw EvidenceError.unsupported(evidence.path, "is a kernel dump; dump reading is not available yet")
+    let release = reports.lazy.compactMap { $0.kernel?.release }.first
+    guard let symbolizer = ExamineSymbolizer(options: options, vmcore: nil, release: release) else {
+      return reports
+    }
+    return reports.map { symbolizer.annotate($0) }
   }
 }
 
@@ -165,11 +158,15 @@ struct Examination {
   let reports: [CrashReport]
 
   /// Readers tried in order; the first that recognizes the bytes reads them.
-  static let readers: [any EvidenceReader] = [UnsupportedDumpReader(), ConsoleLogReader()]
+  static func readers(_ options: ExamineOptions) -> [any EvidenceReader] {
+    [VmcoreEvidenceReader(options: options), ConsoleLogReader(options: options)]
+  }
 
-  static func examine(_ evidence: EvidenceFile) throws -> Examination {
+  static func examine(
+    _ evidence: EvidenceFile, options: ExamineOptions = ExamineOptions()
+  ) throws -> Examination {
     let head = evidence.head
-    let reader = readers.first { $0.recognizes(head) } ?? ConsoleLogReader()
+    let reader = readers(options).first { $0.recognizes(head) } ?? ConsoleLogReader(options: options)
     var reports = try reader.reports(from: evidence)
     for index in reports.indices { reports[index].evidence.path = evidence.path }
     return Examination(path: evidence.path, kind: reader.kind, reports: CrashReport.killerFirst(reports))

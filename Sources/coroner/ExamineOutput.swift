@@ -63,6 +63,45 @@ enum ExamineSummary {
       lines.append("  trace:")
       lines += trace(report)
     }
+    if report.evidence.kind == "vmcore", !report.registers.isEmpty {
+      lines.append("  registers (the crashing CPU, from the dump):")
+      lines += registers(report)
+    }
+    if let words = report.stackWords {
+      lines.append("  stack (code addresses from rsp, the crashing CPU):")
+      lines += words.prefix(traceLimit).map { "    " + $0 }
+      if words.count > traceLimit { lines.append("    ... \(words.count - traceLimit) more") }
+    }
+    return lines
+  }
+
+  /// The order `struct pt_regs` prints them in (arch/x86/kernel/process_64.c
+  /// __show_regs()), named values after their register.
+  static let registerOrder = [
+    "rip", "rsp", "eflags", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10",
+    "r11", "r12", "r13", "r14", "r15", "orig_rax", "cs", "ss", "ds", "es", "fs", "gs", "fs_base",
+    "gs_base", "cr0", "cr2", "cr3", "cr4",
+  ]
+
+  static func registers(_ report: CrashReport) -> [String] {
+    let names =
+      registerOrder.filter { report.registers[$0] != nil }
+      + report.registers.keys.filter { !registerOrder.contains($0) }.sorted()
+    let symbols = report.registerSymbols ?? [:]
+    var lines: [String] = []
+    var plain: [String] = []
+    for name in names {
+      guard let value = report.registers[name] else { continue }
+      if let symbol = symbols[name] {
+        lines.append("    \(name.padding(toLength: 8, withPad: " ", startingAt: 0))\(value) \(symbol)")
+      } else {
+        plain.append("\(name)=\(value)")
+      }
+    }
+    // Values that name nothing, four to a line.
+    for start in stride(from: 0, to: plain.count, by: 4) {
+      lines.append("    " + plain[start..<min(start + 4, plain.count)].joined(separator: " "))
+    }
     return lines
   }
 
@@ -79,6 +118,10 @@ enum ExamineSummary {
       if let file = frame.file { text += " \(file)\(frame.line.map { ":\($0)" } ?? "")" }
       if isGuilty { text += "   <- guilty" }
       lines.append(text)
+      // Inlined callers below their frame, as decode_stacktrace.sh shows them.
+      for source in frame.sources.dropFirst() {
+        lines.append("        (inlined into) \(source.file)\(source.line.map { ":\($0)" } ?? "")")
+      }
     }
     if report.frames.count > traceLimit { lines.append("    ... \(report.frames.count - traceLimit) more") }
     if !marked, let guilty = report.guiltyFrame { lines.append("  guilty:   \(guilty)") }

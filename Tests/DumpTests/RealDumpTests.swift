@@ -6,13 +6,6 @@ import XCTest
 /// Lab dumps compared with the reference tools, byte for byte. Each test skips,
 /// saying which file is absent, on machines without the lab's dumps.
 final class RealDumpTests: XCTestCase {
-  func dmesg(_ path: String) throws -> [UInt8] {
-    let log = try Vmcore.open(path: path).kernelLog()
-    var output: [UInt8] = []
-    for record in log.records { DmesgFormatter.vmcoreDmesg(record, into: &output) }
-    return output
-  }
-
   func require(_ name: String) throws -> String {
     guard let path = RealDumps.path(name) else {
       throw XCTSkip("lab dump \(RealDumps.directory)/\(name) is absent (set CORONER_DUMP_DIR)")
@@ -37,31 +30,7 @@ final class RealDumpTests: XCTestCase {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     for vmcore in vmcores {
-      guard let expected = RealDumps.run("vmcore-dmesg", [vmcore]) else {
-        throw XCTSkip("vmcore-dmesg is not installed")
-      }
-      XCTAssertEqual(try dmesg(vmcore), [UInt8](expected), vmcore)
-      for (flag, name) in [("-c", "c31"), ("-l", "l31")] {
-        let output = scratch.appendingPathComponent(name).path
-        try? FileManager.default.removeItem(atPath: output)
-        guard RealDumps.run("makedumpfile", [flag, "-d", "31", vmcore, output]) != nil else { continue }
-        XCTAssertEqual(try dmesg(output), [UInt8](expected), "\(vmcore) makedumpfile \(flag)")
-        let text = scratch.appendingPathComponent(name + ".txt").path
-        if RealDumps.run("makedumpfile", ["--dump-dmesg", output, text]) != nil,
-          let reference = FileManager.default.contents(atPath: text)
-        {
-          var ours: [UInt8] = []
-          for record in try Vmcore.open(path: output).kernelLog().records {
-            DmesgFormatter.makedumpfile(record, into: &ours)
-          }
-          XCTAssertEqual(ours, [UInt8](reference), "\(vmcore) makedumpfile --dump-dmesg of \(flag)")
-        }
-      }
-      if let flat = RealDumps.run("makedumpfile", ["-F", "-c", "-d", "31", vmcore]) {
-        let path = scratch.appendingPathComponent("F31").path
-        try flat.write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(try dmesg(path), [UInt8](expected), "\(vmcore) makedumpfile -F")
-      }
+      try checkInGuestVmcore(vmcore, scratch: scratch)
     }
   }
 
@@ -113,28 +82,8 @@ final class RealDumpTests: XCTestCase {
   func checkAgainstConsole(_ name: String) throws {
     let elf = try require(name + ".elf")
     let serial = try require(name + ".serial")
-    let console = try String(contentsOfFile: serial, encoding: .utf8)
-      .replacingOccurrences(of: "\r", with: "").split(separator: "\n").filter { $0.hasPrefix("[") }.map(
-        String.init)
-    let log = try Vmcore.open(path: elf).kernelLog()
-    var kernelStyle: [UInt8] = []
-    for record in log.records { DmesgFormatter.kernel(record, into: &kernelStyle) }
-    let output = String(decoding: kernelStyle, as: UTF8.self)
-    // The console shows the records at or above its log level, a line per line of
-    // text: every console line must be one of the dump's lines, in order.
-    let dumpLines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    var index = 0
-    var missing: [String] = []
-    for line in console {
-      guard let found = dumpLines[index...].firstIndex(of: line) else {
-        missing.append(line)
-        continue
-      }
-      index = found + 1
-    }
-    XCTAssertEqual(missing, [], "\(name): console lines not found in order in the dump")
-    XCTAssertGreaterThan(console.count, 300, name)
-    XCTAssertTrue(output.contains("Kernel panic - not syncing: sysrq triggered crash"))
+    try checkAgainstConsole(
+      dump: elf, serial: serial, panic: "Kernel panic - not syncing: sysrq triggered crash", name: name)
     if let flat = RealDumps.path(name + ".flatz") {
       XCTAssertEqual(try dmesg(flat), try dmesg(elf), "\(name): QEMU -z dump equals the ELF dump")
     }
@@ -264,5 +213,74 @@ final class FuzzSeedTests: XCTestCase {
         at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(bytes).write(to: url)
     }
+  }
+}
+
+/// Comparisons of a real dump with the reference tools, shared by the tests of dumps
+/// in CORONER_DUMP_DIR and of lab scenes.
+extension XCTestCase {
+  func dmesg(_ path: String) throws -> [UInt8] {
+    let log = try Vmcore.open(path: path).kernelLog()
+    var output: [UInt8] = []
+    for record in log.records { DmesgFormatter.vmcoreDmesg(record, into: &output) }
+    return output
+  }
+
+  /// An in-guest vmcore against vmcore-dmesg, and makedumpfile's -c, -l (against
+  /// vmcore-dmesg and makedumpfile --dump-dmesg) and -F outputs of it.
+  func checkInGuestVmcore(_ vmcore: String, scratch: URL) throws {
+    guard let expected = RealDumps.run("vmcore-dmesg", [vmcore]) else {
+      throw XCTSkip("vmcore-dmesg is not installed")
+    }
+    XCTAssertEqual(try dmesg(vmcore), [UInt8](expected), vmcore)
+    for (flag, name) in [("-c", "c31"), ("-l", "l31")] {
+      let output = scratch.appendingPathComponent(name).path
+      try? FileManager.default.removeItem(atPath: output)
+      guard RealDumps.run("makedumpfile", [flag, "-d", "31", vmcore, output]) != nil else { continue }
+      defer { try? FileManager.default.removeItem(atPath: output) }
+      XCTAssertEqual(try dmesg(output), [UInt8](expected), "\(vmcore) makedumpfile \(flag)")
+      let text = scratch.appendingPathComponent(name + ".txt").path
+      if RealDumps.run("makedumpfile", ["--dump-dmesg", output, text]) != nil,
+        let reference = FileManager.default.contents(atPath: text)
+      {
+        var ours: [UInt8] = []
+        for record in try Vmcore.open(path: output).kernelLog().records {
+          DmesgFormatter.makedumpfile(record, into: &ours)
+        }
+        XCTAssertEqual(ours, [UInt8](reference), "\(vmcore) makedumpfile --dump-dmesg of \(flag)")
+      }
+    }
+    if let flat = RealDumps.run("makedumpfile", ["-F", "-c", "-d", "31", vmcore]) {
+      let path = scratch.appendingPathComponent("F31").path
+      try flat.write(to: URL(fileURLWithPath: path))
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      XCTAssertEqual(try dmesg(path), [UInt8](expected), "\(vmcore) makedumpfile -F")
+    }
+  }
+
+  /// A QEMU dump's records against the serial console of the same boot.
+  func checkAgainstConsole(dump elf: String, serial: String, panic: String, name: String) throws {
+    let console = try String(contentsOfFile: serial, encoding: .utf8)
+      .replacingOccurrences(of: "\r", with: "").split(separator: "\n").filter { $0.hasPrefix("[") }.map(
+        String.init)
+    let log = try Vmcore.open(path: elf).kernelLog()
+    var kernelStyle: [UInt8] = []
+    for record in log.records { DmesgFormatter.kernel(record, into: &kernelStyle) }
+    let output = String(decoding: kernelStyle, as: UTF8.self)
+    // The console shows the records at or above its log level, a line per line of
+    // text: every console line must be one of the dump's lines, in order.
+    let dumpLines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var index = 0
+    var missing: [String] = []
+    for line in console {
+      guard let found = dumpLines[index...].firstIndex(of: line) else {
+        missing.append(line)
+        continue
+      }
+      index = found + 1
+    }
+    XCTAssertEqual(missing, [], "\(name): console lines not found in order in the dump")
+    XCTAssertGreaterThan(console.count, 300, name)
+    XCTAssertTrue(output.contains(panic), name)
   }
 }

@@ -82,7 +82,13 @@ final class LabBootTests: XCTestCase {
       timeoutScale: 2)
     let scene = try LabRunner().run(request)
     let vmcore = out.appendingPathComponent(scene.vmcore)
-    defer { try? FileManager.default.removeItem(at: vmcore) }
+    // The scene cache keeps this boot's scene when it has none for its key (the
+    // examine and dump tests then need not boot it again); else the vmcore goes.
+    defer {
+      if (try? LabSceneCache().adopt(folder: out, scene: scene)) != true {
+        try? FileManager.default.removeItem(at: vmcore)
+      }
+    }
 
     let console = try String(contentsOf: out.appendingPathComponent("console.log"), encoding: .utf8)
     XCTAssertTrue(console.contains(scenario.marker), "console.log shows \(scenario.marker)")

@@ -27,8 +27,13 @@ enum ProcVmcoreLayout {
       throw Failure(reason: "\(source): unexpected ELF header")
     }
     var table = try elf.source.read(at: phoff, count: Int(count) * 56)
+    // The kernel text's mapping starts at _stext: with KASLR phys_base may be
+    // "negative" (the kernel's virtual slide exceeds its physical one), so the
+    // physical address of __START_KERNEL_map itself is not in RAM.
+    let stext = info.symbol("_stext") ?? X86_64AddressSpace.kernelMapStart
+    let textPhysical = physBase &+ (stext &- X86_64AddressSpace.kernelMapStart)
     let text = try requireSegment(
-      elf.segments.first { $0.physical <= physBase && physBase < $0.physical + $0.fileSize })
+      elf.segments.first { $0.physical <= textPhysical && textPhysical < $0.physical + $0.fileSize })
     var spare: Int?
     for index in 0..<Int(count) where table.u32(index * 56) == 1 {
       let physical = table.u64(index * 56 + 24) ?? 0
@@ -39,12 +44,12 @@ enum ProcVmcoreLayout {
       }
     }
     guard let spare else { throw Failure(reason: "\(source): no segment to reuse for the kernel text") }
-    let length = min(text.fileSize - (physBase - text.physical), 1 << 30)
+    let length = min(text.fileSize - (textPhysical - text.physical), 1 << 30)
     table.put(UInt32(1), at: spare * 56)
     table.put(UInt32(7), at: spare * 56 + 4)
-    table.put(text.fileOffset + (physBase - text.physical), at: spare * 56 + 8)
-    table.put(X86_64AddressSpace.kernelMapStart, at: spare * 56 + 16)
-    table.put(physBase, at: spare * 56 + 24)
+    table.put(text.fileOffset + (textPhysical - text.physical), at: spare * 56 + 8)
+    table.put(stext, at: spare * 56 + 16)
+    table.put(textPhysical, at: spare * 56 + 24)
     table.put(length, at: spare * 56 + 32)
     table.put(length, at: spare * 56 + 40)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: destination))

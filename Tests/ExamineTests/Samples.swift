@@ -1,0 +1,28 @@
+import Foundation
+
+/// The repository's committed sample: a 6.1 soft lockup, kdump-compressed by
+/// makedumpfile -c -d 31, with its serial console (Samples/README.md).
+enum Samples {
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Samples").path
+
+  static let softlockupVmcore = root + "/softlockup-6.1/vmcore"
+  static let softlockupConsole = root + "/softlockup-6.1/console.log"
+
+  /// Debian's debug kernel for the sample's release, when scripts/fetch-debug-kernel
+  /// has fetched it.
+  static func debugDirectory(release: String) -> String? {
+    let cache =
+      ProcessInfo.processInfo.environment["CORONER_CACHE"] ?? (NSHomeDirectory() + "/.cache/coroner")
+    let folder = "\(cache)/debug/linux-image-\(release)-dbg/usr/lib/debug"
+    return FileManager.default.fileExists(atPath: "\(folder)/boot/vmlinux-\(release)") ? folder : nil
+  }
+
+  /// `System.map-RELEASE` of the debug package: `address type name` lines.
+  static func systemMap(release: String) -> String? {
+    guard let folder = debugDirectory(release: release) else { return nil }
+    let path = "\(folder)/boot/System.map-\(release)"
+    return FileManager.default.fileExists(atPath: path) ? path : nil
+  }
+}
