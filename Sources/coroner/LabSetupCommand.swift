@@ -19,6 +19,12 @@ struct LabSetupCommand: ParsableCommand {
   @Flag(help: "Fetch the kernels again even when they are cached.")
   var refresh = false
 
+  @Flag(help: "Also fetch each kernel's -dbg package through the lab's apt and extract System.map.")
+  var debug = false
+
+  @Flag(help: "With --debug, also extract vmlinux with DWARF (several hundred MB).")
+  var debugVmlinux = false
+
   func run() throws {
     do {
       let kernels = try kernel.isEmpty ? DebianKernel.allCases : kernel.map(parseKernel)
@@ -41,9 +47,28 @@ struct LabSetupCommand: ParsableCommand {
         } else if let why = tree.noModulesReason {
           print("  modules: none: \(why)")
         }
+        if debug || debugVmlinux {
+          try printDebugPackage(of: result.kernel)
+        }
       }
     } catch {
       throw exitWithLabError(error)
+    }
+  }
+}
+
+extension LabSetupCommand {
+  func printDebugPackage(of kernel: DebianKernel) throws {
+    let parts: [DebugKernelPackage.Part] = debugVmlinux ? [.systemMap, .vmlinux] : [.systemMap]
+    let fetch = try LabCache().fetchDebugPackage(kernel, parts: parts)
+    let how =
+      fetch.fetched
+      ? String(
+        format: "downloaded in %.1f s, extracted in %.1f s", fetch.downloadSeconds, fetch.extractSeconds)
+      : "cached"
+    print("  debug:   \(fetch.package.packageName) [\(how)]")
+    for part in parts {
+      if let file = fetch.package.file(part) { print("    \(part.rawValue): \(file.path)") }
     }
   }
 }

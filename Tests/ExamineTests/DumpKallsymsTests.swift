@@ -14,7 +14,7 @@ final class DumpKallsymsTests: XCTestCase {
     XCTAssertEqual(table.address(of: "prb"), info.symbol("prb"))
     let release = try XCTUnwrap(info.osRelease)
     guard let mapPath = Samples.systemMap(release: release) else {
-      throw XCTSkip("no System.map for \(release) (scripts/fetch-debug-kernel)")
+      throw XCTSkip("no System.map for \(release) (scripts/fetch-debug-kernel or coroner lab setup --debug)")
     }
     let offset = try XCTUnwrap(info.kernelOffset)
     try assertKallsyms(table, equalSystemMapAt: mapPath, shiftedBy: offset)

@@ -88,8 +88,8 @@ final class ExamineLabSceneTests: XCTestCase {
 
   /// The dump of the `panic` scene (QEMU -z) against every `SYMBOL()` VMCOREINFO
   /// states, and against the -dbg package's System.map moved by KERNELOFFSET when
-  /// scripts/fetch-debug-kernel has fetched it (the image package's System.map is a
-  /// placeholder).
+  /// scripts/fetch-debug-kernel or `coroner lab setup --debug` has fetched it (the image
+  /// package's System.map is a placeholder).
   func checkKallsyms(on kernel: DebianKernel) throws {
     let scene = try LabScenes.scene("panic", on: kernel, capture: .qemuKdump)
     let vmcore = try Vmcore.open(path: scene.vmcore.path)
@@ -108,7 +108,7 @@ final class ExamineLabSceneTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(compared, 5)
     let release = try XCTUnwrap(info.osRelease)
     guard let map = Samples.systemMap(release: release) else {
-      throw XCTSkip("no System.map for \(release): scripts/fetch-debug-kernel linux-image-\(release)-dbg")
+      throw XCTSkip("no System.map for \(release): coroner lab setup --kernel \(kernel.rawValue) --debug")
     }
     try assertKallsyms(table, equalSystemMapAt: map, shiftedBy: try XCTUnwrap(info.kernelOffset))
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 
 /// The repository's committed sample: a 6.1 soft lockup, kdump-compressed by
 /// makedumpfile -c -d 31, with its serial console (Samples/README.md).
@@ -19,10 +20,14 @@ enum Samples {
     return FileManager.default.fileExists(atPath: "\(folder)/boot/vmlinux-\(release)") ? folder : nil
   }
 
-  /// `System.map-RELEASE` of the debug package: `address type name` lines.
+  /// `System.map-RELEASE` of the debug package: `address type name` lines. From
+  /// scripts/fetch-debug-kernel's folder, else from the lab's (`coroner lab setup --debug`,
+  /// which fetches the -dbg package of every suite through the lab's own apt).
   static func systemMap(release: String) -> String? {
-    guard let folder = debugDirectory(release: release) else { return nil }
-    let path = "\(folder)/boot/System.map-\(release)"
-    return FileManager.default.fileExists(atPath: path) ? path : nil
+    if let folder = debugDirectory(release: release) {
+      let path = "\(folder)/boot/System.map-\(release)"
+      if FileManager.default.fileExists(atPath: path) { return path }
+    }
+    return LabCache().debugPackage(release: release)?.file(.systemMap)?.path
   }
 }
