@@ -11,6 +11,13 @@ public struct LabRunRequest: Sendable {
   public var cpus: Int
   /// Guest memory reserved for the capture kernel (`crashkernel=`).
   public var crashKernelMiB: Int
+  /// The default reservation of each method. kdump-coroner's capture initramfs carries
+  /// coroner (about 67 MiB) and is unpacked into the reservation beside itself: with
+  /// 256 MiB the 6.1 capture kernel has 126 MiB free at boot and the unpacking fails
+  /// ("Initramfs unpacking failed: write error").
+  public static func defaultCrashKernelMiB(for capture: CaptureMethod) -> Int {
+    capture == .kdumpCoroner ? 384 : 256
+  }
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
   /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
@@ -26,7 +33,7 @@ public struct LabRunRequest: Sendable {
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
-    accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int = 256,
+    accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int? = nil,
     timeoutScale: Double = 1, guestCoroner: GuestCoroner? = nil
   ) {
     self.scenario = scenario
@@ -36,7 +43,7 @@ public struct LabRunRequest: Sendable {
     self.accelerator = accelerator
     self.memoryMiB = memoryMiB
     self.cpus = cpus
-    self.crashKernelMiB = crashKernelMiB
+    self.crashKernelMiB = crashKernelMiB ?? Self.defaultCrashKernelMiB(for: capture)
     self.timeoutScale = timeoutScale
     self.guestCoroner = guestCoroner
   }
