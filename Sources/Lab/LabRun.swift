@@ -111,7 +111,7 @@ public struct LabRunner: Sendable {
     let detonated = Date()
     if request.capture.usesKdump, !console.text.contains("coroner-lab: kdump loaded 1") {
       throw LabError.captureFailed(
-        method: "kdump", reason: "the capture kernel is not loaded", consoleTail: console.tail())
+        method: request.capture.rawValue, reason: "the capture kernel is not loaded", consoleTail: console.tail())
     }
     progress("detonated; waiting for \"\(scenario.marker)\"")
     try stage.waitForConsole(
