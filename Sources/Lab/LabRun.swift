@@ -18,6 +18,12 @@ public struct LabRunRequest: Sendable {
   public static func defaultCrashKernelMiB(for capture: CaptureMethod) -> Int {
     capture == .kdumpCoroner ? 384 : 256
   }
+  /// The default guest memory of each method. A 768 MiB 5.10 guest cannot always find 384
+  /// contiguous MiB for kdump-coroner's reservation beside its randomly placed kernel and
+  /// initramfs ("crashkernel reservation failed - No suitable area found"); 1 GiB can.
+  public static func defaultMemoryMiB(for capture: CaptureMethod) -> Int {
+    capture == .kdumpCoroner ? 1024 : 768
+  }
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
   /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
@@ -33,7 +39,7 @@ public struct LabRunRequest: Sendable {
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
-    accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int? = nil,
+    accelerator: Accelerator = .tcg, memoryMiB: Int? = nil, cpus: Int = 2, crashKernelMiB: Int? = nil,
     timeoutScale: Double = 1, guestCoroner: GuestCoroner? = nil
   ) {
     self.scenario = scenario
@@ -41,7 +47,7 @@ public struct LabRunRequest: Sendable {
     self.capture = capture
     self.out = out
     self.accelerator = accelerator
-    self.memoryMiB = memoryMiB
+    self.memoryMiB = memoryMiB ?? Self.defaultMemoryMiB(for: capture)
     self.cpus = cpus
     self.crashKernelMiB = crashKernelMiB ?? Self.defaultCrashKernelMiB(for: capture)
     self.timeoutScale = timeoutScale
