@@ -129,7 +129,9 @@ public enum GuestInit {
   /// first virtio disk. `coroner capture` replaces this line when it exists.
   public static let rawCopy = "dd if=/proc/vmcore of=/dev/vda bs=1M conv=fsync"
 
-  /// Where the capture kernel's `coroner capture` writes, on the initramfs' own rootfs.
+  /// Where the capture kernel's `coroner capture` writes: a tmpfs of its own, as large as
+  /// the free memory (rootfs is limited to half the RAM, and the unpacked initramfs with
+  /// coroner already takes 67 MiB of it).
   public static let coronerCaptureFolder = "/tmp/capture"
 
   /// The save line that runs `coroner capture` instead of the raw copy: the log, crash.json
@@ -139,7 +141,8 @@ public enum GuestInit {
   public static func coronerCapture(coroner: String, level: Int = 31, codec: String = "zlib") -> String {
     let folder = coronerCaptureFolder
     return
-      "{ say \"memory before $(grep -E '^(MemTotal|MemFree):' /proc/meminfo | tr -s ' ' | tr '\\n' ' ')\";"
+      "{ mkdir -p \(folder) && mount -t tmpfs -o size=$(grep '^MemFree:' /proc/meminfo | tr -dc 0-9)k tmpfs \(folder);"
+      + " say \"memory before $(grep -E '^(MemTotal|MemFree):' /proc/meminfo | tr -s ' ' | tr '\\n' ' ')\";"
       + " measured capture \(coroner) capture --from /proc/vmcore --to \(folder)"
       + " --dump-level \(level) --compress \(codec) &&"
       + " say \"memory after $(grep -E '^(MemFree):' /proc/meminfo | tr -s ' ')\" &&"

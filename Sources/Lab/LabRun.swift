@@ -117,7 +117,8 @@ public struct LabRunner: Sendable {
     let detonated = Date()
     if request.capture.usesKdump, !console.text.contains("coroner-lab: kdump loaded 1") {
       throw LabError.captureFailed(
-        method: request.capture.rawValue, reason: "the capture kernel is not loaded", consoleTail: console.tail())
+        method: request.capture.rawValue, reason: "the capture kernel is not loaded",
+        consoleTail: console.tail())
     }
     progress("detonated; waiting for \"\(scenario.marker)\"")
     try stage.waitForConsole(

@@ -24,6 +24,12 @@ struct LabRunCommand: ParsableCommand {
   )
   var capture = "kdump"
 
+  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 384 for kdump-coroner).")
+  var crashkernel: Int?
+
+  @Option(help: "Guest memory in MiB (default: 768, 1024 for kdump-coroner).")
+  var memory: Int?
+
   @Option(help: "Output folder.")
   var out: String
 
@@ -96,8 +102,9 @@ struct LabRunCommand: ParsableCommand {
       }
       var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
-        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale,
-        guestCoroner: guestCoroner)
+        out: URL(fileURLWithPath: out), accelerator: accelerator, memoryMiB: memory,
+        crashKernelMiB: crashkernel,
+        timeoutScale: timeoutScale, guestCoroner: guestCoroner)
       request.saveDoctorTree = saveDoctorTree
       request.captureCoroner = captureCoroner
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
