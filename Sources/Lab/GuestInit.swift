@@ -17,11 +17,28 @@ public enum GuestInit {
     report() {
       name=$1; shift
       "$@" > /tmp/$name.out 2>&1
+      tell "$name" $?
+    }
+    tell() {
+      say "$1 begin"
+      while IFS= read -r line; do say "$1| $line"; done < /tmp/$1.out
+      say "$1 end exit $2"
+      return $2
+    }
+    # measured NAME COMMAND...: as report, and says the command's peak resident memory
+    # (VmHWM of /proc/PID/status, polled until it exits or is a zombie) as "NAME peak".
+    measured() {
+      name=$1; shift
+      "$@" > /tmp/$name.out 2>&1 &
+      pid=$!; peak=
+      while [ -e /proc/$pid/status ] && ! grep -q '^State:.*Z' /proc/$pid/status; do
+        p=$(grep VmHWM /proc/$pid/status 2>/dev/null); [ -n "$p" ] && peak=$p
+        sleep 0.2
+      done
+      wait $pid
       rc=$?
-      say "$name begin"
-      while IFS= read -r line; do say "$name| $line"; done < /tmp/$name.out
-      say "$name end exit $rc"
-      return $rc
+      say "$name peak $peak"
+      tell "$name" $rc
     }
 
     """
@@ -111,6 +128,27 @@ public enum GuestInit {
   /// The default way the capture kernel saves the dump: a raw copy of /proc/vmcore to the
   /// first virtio disk. `coroner capture` replaces this line when it exists.
   public static let rawCopy = "dd if=/proc/vmcore of=/dev/vda bs=1M conv=fsync"
+
+  /// Where the capture kernel's `coroner capture` writes: a tmpfs of its own, as large as
+  /// the free memory (rootfs is limited to half the RAM, and the unpacked initramfs with
+  /// coroner already takes 67 MiB of it).
+  public static let coronerCaptureFolder = "/tmp/capture"
+
+  /// The save line that runs `coroner capture` instead of the raw copy: the log, crash.json
+  /// and the dump at `level` with `codec` go to a folder in RAM, reported to the console
+  /// (`capture` report, its summary line), then as a tar onto the raw virtio disk, which
+  /// the host unpacks. Memory is reported before and after, to size `crashkernel=`.
+  public static func coronerCapture(coroner: String, level: Int = 31, codec: String = "zlib") -> String {
+    let folder = coronerCaptureFolder
+    return
+      "{ mkdir -p \(folder) && mount -t tmpfs -o size=$(grep '^MemFree:' /proc/meminfo | tr -dc 0-9)k tmpfs \(folder);"
+      + " say \"memory before $(grep -E '^(MemTotal|MemFree):' /proc/meminfo | tr -s ' ' | tr '\\n' ' ')\";"
+      + " measured capture \(coroner) capture --from /proc/vmcore --to \(folder)"
+      + " --dump-level \(level) --compress \(codec) &&"
+      + " say \"memory after $(grep -E '^(MemFree):' /proc/meminfo | tr -s ' ')\" &&"
+      + " say \"capture folder $(ls -l \(folder) | tr -s ' ' | tr '\\n' ';')\" &&"
+      + " tar -C \(folder) -cf /dev/vda . && say \"capture tar written\"; }"
+  }
 
   /// The capture kernel's /init: finds /proc/vmcore, saves it with `save`, reports the
   /// size the host must read back, syncs (else the disk may stay empty) and powers off.

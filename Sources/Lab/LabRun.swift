@@ -11,6 +11,19 @@ public struct LabRunRequest: Sendable {
   public var cpus: Int
   /// Guest memory reserved for the capture kernel (`crashkernel=`).
   public var crashKernelMiB: Int
+  /// The default reservation of each method. kdump-coroner's capture initramfs carries
+  /// coroner (about 67 MiB) and is unpacked into the reservation beside itself: with
+  /// 256 MiB the 6.1 capture kernel has 126 MiB free at boot and the unpacking fails
+  /// ("Initramfs unpacking failed: write error").
+  public static func defaultCrashKernelMiB(for capture: CaptureMethod) -> Int {
+    capture == .kdumpCoroner ? 384 : 256
+  }
+  /// The default guest memory of each method. A 768 MiB 5.10 guest cannot always find 384
+  /// contiguous MiB for kdump-coroner's reservation beside its randomly placed kernel and
+  /// initramfs ("crashkernel reservation failed - No suitable area found"); 1 GiB can.
+  public static func defaultMemoryMiB(for capture: CaptureMethod) -> Int {
+    capture == .kdumpCoroner ? 1024 : 768
+  }
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
   /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
@@ -19,10 +32,14 @@ public struct LabRunRequest: Sendable {
   /// With `guestCoroner`: also save the files the first `coroner doctor` read
   /// (`--save-tree`) into `out/doctor-tree`, a `--root` tree of a fresh lab guest.
   public var saveDoctorTree = false
+  /// For kdump-coroner: the `coroner` the capture kernel runs, and its page codec (zlib by
+  /// default: Debian's makedumpfile reads zlib and lzo pages only).
+  public var captureCoroner: GuestCoroner?
+  public var captureCodec = "zlib"
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
-    accelerator: Accelerator = .tcg, memoryMiB: Int = 768, cpus: Int = 2, crashKernelMiB: Int = 256,
+    accelerator: Accelerator = .tcg, memoryMiB: Int? = nil, cpus: Int = 2, crashKernelMiB: Int? = nil,
     timeoutScale: Double = 1, guestCoroner: GuestCoroner? = nil
   ) {
     self.scenario = scenario
@@ -30,9 +47,9 @@ public struct LabRunRequest: Sendable {
     self.capture = capture
     self.out = out
     self.accelerator = accelerator
-    self.memoryMiB = memoryMiB
+    self.memoryMiB = memoryMiB ?? Self.defaultMemoryMiB(for: capture)
     self.cpus = cpus
-    self.crashKernelMiB = crashKernelMiB
+    self.crashKernelMiB = crashKernelMiB ?? Self.defaultCrashKernelMiB(for: capture)
     self.timeoutScale = timeoutScale
     self.guestCoroner = guestCoroner
   }
@@ -40,7 +57,7 @@ public struct LabRunRequest: Sendable {
   /// The guest kernel's command line for this run.
   public var kernelParameters: [String] {
     var parameters = ["console=ttyS0"]
-    if capture == .kdump {
+    if capture.usesKdump {
       parameters.append("crashkernel=\(crashKernelMiB)M")
       parameters += scenario.kdumpParameters
     }
@@ -79,7 +96,7 @@ public struct LabRunner: Sendable {
     progress("initramfs: \(image.count >> 20) MiB")
     // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
-    for stale in ["vmcore", "console.log", "scene.json"] {
+    for stale in ["vmcore", "console.log", "scene.json", Self.captureFolder] {
       try? fm.removeItem(at: request.out.appendingPathComponent(stale))
     }
     let disk = work.appendingPathComponent("vmcore.disk")
@@ -98,9 +115,10 @@ public struct LabRunner: Sendable {
       ["coroner-lab: detonating"], failures: ["coroner-lab: kexec failed", "coroner-lab: insmod"],
       what: "boot and detonate", seconds: 120)
     let detonated = Date()
-    if request.capture == .kdump, !console.text.contains("coroner-lab: kdump loaded 1") {
+    if request.capture.usesKdump, !console.text.contains("coroner-lab: kdump loaded 1") {
       throw LabError.captureFailed(
-        method: "kdump", reason: "the capture kernel is not loaded", consoleTail: console.tail())
+        method: request.capture.rawValue, reason: "the capture kernel is not loaded",
+        consoleTail: console.tail())
     }
     progress("detonated; waiting for \"\(scenario.marker)\"")
     try stage.waitForConsole(
@@ -109,9 +127,14 @@ public struct LabRunner: Sendable {
 
     progress("capturing with \(request.capture.rawValue)")
     let bytes: UInt64
+    var saved = "vmcore"
     switch request.capture {
     case .kdump:
       bytes = try stage.collectKdump(disk: disk, to: vmcore)
+    case .kdumpCoroner:
+      let folder = request.out.appendingPathComponent(Self.captureFolder)
+      bytes = try stage.collectCoronerCapture(disk: disk, into: folder)
+      saved = Self.captureFolder + "/" + Self.dumpName
     case .qemuELF, .qemuKdump:
       bytes = try stage.dumpFromMonitor(socket: command.monitorSocket ?? "", to: vmcore)
     }
@@ -121,8 +144,9 @@ public struct LabRunner: Sendable {
       try Self.extractDoctorTree(console: console, into: request.out.appendingPathComponent("doctor-tree"))
     }
 
-    let scene = Self.scene(
-      request, command: command, bytes: bytes, times: [start, detonated, detected, captured])
+    var scene = Self.scene(
+      request, command: command, vmcore: saved, bytes: bytes, times: [start, detonated, detected, captured])
+    scene.rawVmcoreBytes = Stage.vmcoreSize(in: console.text)
     try scene.write(to: request.out)
     return scene
   }
@@ -138,7 +162,7 @@ public struct LabRunner: Sendable {
     command.initrd = initrd.path
     command.kernelParameters = request.kernelParameters
     command.monitorSocket = work.appendingPathComponent("monitor.sock").path
-    if request.capture == .kdump {
+    if request.capture.usesKdump {
       try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
       command.disks = [disk.path]
     }
@@ -146,7 +170,9 @@ public struct LabRunner: Sendable {
   }
 
   /// scene.json's content; `times` are QEMU's start, detonation, detection and capture.
-  static func scene(_ request: LabRunRequest, command: QemuCommand, bytes: UInt64, times: [Date]) -> Scene {
+  static func scene(
+    _ request: LabRunRequest, command: QemuCommand, vmcore: String = "vmcore", bytes: UInt64, times: [Date]
+  ) -> Scene {
     let kernel = request.kernel
     let scenario = request.scenario
     let at = { (index: Int) in times.indices.contains(index) ? times[index] : Date() }
@@ -159,7 +185,9 @@ public struct LabRunner: Sendable {
       timings: Scene.Timings(
         bootSeconds: seconds(at(0), at(1)), detectSeconds: seconds(at(1), at(2)),
         captureSeconds: seconds(at(2), at(3)), totalSeconds: seconds(at(0), at(3))),
-      vmcore: "vmcore", vmcoreBytes: bytes, vmcoreFilter: nil, console: "console.log",
+      vmcore: vmcore, vmcoreBytes: bytes,
+      vmcoreFilter: request.capture == .kdumpCoroner
+        ? "coroner capture --dump-level 31 --compress \(request.captureCodec)" : nil, console: "console.log",
       createdAt: ISO8601DateFormatter().string(from: Date()))
   }
 
@@ -175,8 +203,20 @@ public struct LabRunner: Sendable {
     }
     let images = GuestImages(kernel: request.kernel)
     var kdump: (captureInitramfs: Data, append: String)?
-    if request.capture == .kdump {
+    switch request.capture {
+    case .kdump:
       kdump = (try images.captureInitramfs(), LabRunRequest.captureKernelParameters)
+    case .kdumpCoroner:
+      guard let coroner = request.captureCoroner else {
+        throw LabError.missingInput(
+          path: GuestCoroner.guestPath, expected: "a guest build of coroner for the capture kernel")
+      }
+      let save = GuestInit.coronerCapture(coroner: GuestCoroner.guestPath, codec: request.captureCodec)
+      kdump = (
+        try images.captureInitramfs(save: save, coroner: coroner), LabRunRequest.captureKernelParameters
+      )
+    case .qemuELF, .qemuKdump:
+      break
     }
     return try images.crashInitramfs(
       scenario: request.scenario, detonators: detonators, kdump: kdump, coroner: request.guestCoroner,
@@ -199,6 +239,11 @@ public struct LabRunner: Sendable {
     defer { try? fm.removeItem(at: file) }
     try Subprocess.run(["tar", "-xzf", file.path, "-C", folder.path])
   }
+
+  /// The folder of a kdump-coroner run that holds what `coroner capture` saved, and the
+  /// dump's name in it (CaptureSession.dumpName).
+  public static let captureFolder = "capture"
+  public static let dumpName = "dump.kdump"
 
   static func createSparseDisk(_ url: URL, bytes: UInt64) throws {
     _ = FileManager.default.createFile(atPath: url.path, contents: nil)

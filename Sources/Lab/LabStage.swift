@@ -58,6 +58,49 @@ struct Stage {
     return size
   }
 
+  /// kdump-coroner: the capture kernel runs `coroner capture` into a folder in its RAM and
+  /// writes the folder as a tar onto the disk, then powers off; the host unpacks the tar
+  /// (it ends with its own end-of-archive blocks, the zeros after it are never read).
+  /// Returns the dump's size.
+  func collectCoronerCapture(disk: URL, into folder: URL) throws -> UInt64 {
+    let limit = 300 * request.timeoutScale
+    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
+      throw LabError.guestTimeout(
+        stage: "run coroner capture and power off", seconds: limit, consoleTail: console.tail())
+    }
+    let text = console.text
+    guard text.contains("coroner-lab: capture tar written") else {
+      let report = GuestReport.find("capture", in: text)
+      throw LabError.captureFailed(
+        method: methodName,
+        reason: "the capture kernel wrote no capture (coroner capture exit "
+          + "\(report?.exitStatus.map(String.init) ?? "unknown"))",
+        consoleTail: console.tail())
+    }
+    let fm = FileManager.default
+    try? fm.removeItem(at: folder)
+    do {
+      try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    } catch {
+      throw LabError.io(path: folder.path, reason: "cannot create: \(error.localizedDescription)")
+    }
+    try Subprocess.run(["tar", "-xf", disk.path, "-C", folder.path])
+    let dump = folder.appendingPathComponent(LabRunner.dumpName)
+    let attributes = try? fm.attributesOfItem(atPath: dump.path)
+    guard let size = (attributes?[.size] as? NSNumber)?.uint64Value, size > 0 else {
+      throw LabError.captureFailed(
+        method: methodName, reason: "the capture tar holds no \(LabRunner.dumpName)",
+        consoleTail: console.tail())
+    }
+    return size
+  }
+
+  /// The size in `coroner-lab: vmcore size N`: /proc/vmcore in the capture kernel.
+  static func vmcoreSize(in text: String) -> UInt64? {
+    guard let range = text.range(of: "coroner-lab: vmcore size ") else { return nil }
+    return UInt64(text[range.upperBound...].prefix { $0.isNumber })
+  }
+
   /// The size in `coroner-lab: vmcore saved N`.
   static func savedSize(in text: String) -> UInt64? {
     guard let range = text.range(of: "coroner-lab: vmcore saved ") else { return nil }

@@ -14,7 +14,8 @@ public struct Scene: Codable, Sendable {
     public var bootSeconds: Double
     /// Detonation to the crash marker on the console.
     public var detectSeconds: Double
-    /// Crash marker to a complete vmcore on the host.
+    /// Crash marker to a complete vmcore (or, for kdump-coroner, the unpacked capture
+    /// folder) on the host.
     public var captureSeconds: Double
     public var totalSeconds: Double
   }
@@ -34,6 +35,9 @@ public struct Scene: Codable, Sendable {
   public var vmcoreBytes: UInt64
   /// How the vmcore was filtered after capture (e.g. `makedumpfile -c -d 31`), if it was.
   public var vmcoreFilter: String?
+  /// For kdump-coroner: the size of the capture kernel's /proc/vmcore, which the dump was
+  /// made from.
+  public var rawVmcoreBytes: UInt64?
   public var console: String
   public var createdAt: String
 

@@ -20,9 +20,15 @@ struct LabRunCommand: ParsableCommand {
 
   @Option(
     help:
-      "kdump (in-guest), qemu-elf, qemu-kdump, or pstore (ramoops, a reset, then `coroner pstore` in the next boot)."
+      "kdump (in-guest, raw copy of /proc/vmcore), kdump-coroner (in-guest, the capture kernel runs `coroner capture`), qemu-elf, qemu-kdump, or pstore (ramoops, a reset, then `coroner pstore` in the next boot)."
   )
   var capture = "kdump"
+
+  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 384 for kdump-coroner).")
+  var crashkernel: Int?
+
+  @Option(help: "Guest memory in MiB (default: 768, 1024 for kdump-coroner).")
+  var memory: Int?
 
   @Option(help: "Output folder.")
   var out: String
@@ -61,8 +67,8 @@ struct LabRunCommand: ParsableCommand {
     guard ["kexec-tools", "coroner"].contains(armWith) else {
       throw ValidationError("--arm-with: kexec-tools or coroner")
     }
-    if armWith == "coroner" && capture != "kdump" && capture != "pstore" {
-      throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump")
+    if armWith == "coroner" && !["kdump", "kdump-coroner", "pstore"].contains(capture) {
+      throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump or kdump-coroner")
     }
     if saveDoctorTree && armWith != "coroner" {
       throw ValidationError("--save-doctor-tree needs --arm-with coroner")
@@ -88,14 +94,19 @@ struct LabRunCommand: ParsableCommand {
       }
       let accelerator = try accelerator(cache)
       var guestCoroner: GuestCoroner?
-      if armWith == "coroner" {
-        guestCoroner = try buildGuestCoroner()
+      var captureCoroner: GuestCoroner?
+      if armWith == "coroner" || method == .kdumpCoroner {
+        let built = try buildGuestCoroner()
+        if armWith == "coroner" { guestCoroner = built }
+        if method == .kdumpCoroner { captureCoroner = built }
       }
       var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
-        out: URL(fileURLWithPath: out), accelerator: accelerator, timeoutScale: timeoutScale,
-        guestCoroner: guestCoroner)
+        out: URL(fileURLWithPath: out), accelerator: accelerator, memoryMiB: memory,
+        crashKernelMiB: crashkernel,
+        timeoutScale: timeoutScale, guestCoroner: guestCoroner)
       request.saveDoctorTree = saveDoctorTree
+      request.captureCoroner = captureCoroner
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
       if guestCoroner != nil {
         try printGuestReports(folder: URL(fileURLWithPath: out))
@@ -111,7 +122,13 @@ struct LabRunCommand: ParsableCommand {
         String(
           format: "  boot %.1f s, detect %.1f s, capture %.1f s, total %.1f s", t.bootSeconds,
           t.detectSeconds, t.captureSeconds, t.totalSeconds))
-      print("  console.log, vmcore (\(scene.vmcoreBytes) bytes), scene.json")
+      if let raw = scene.rawVmcoreBytes, method == .kdumpCoroner {
+        print(
+          "  console.log, \(scene.vmcore) (\(scene.vmcoreBytes) bytes, /proc/vmcore \(raw) bytes), scene.json"
+        )
+      } else {
+        print("  console.log, \(scene.vmcore) (\(scene.vmcoreBytes) bytes), scene.json")
+      }
     } catch {
       throw exitWithLabError(error)
     }

@@ -101,6 +101,39 @@ final class GuestCoronerTests: XCTestCase {
     XCTAssertNotNil(with.range(of: Data((String(loader.dropFirst()) + "\0").utf8)))
   }
 
+  /// kdump-coroner: the capture kernel runs `coroner capture` into RAM, then writes the
+  /// folder as a tar onto the disk, before the sync and power-off.
+  func testCaptureKernelRunsCoronerCaptureThenTar() throws {
+    let save = GuestInit.coronerCapture(coroner: "/bin/coroner")
+    let script = GuestInit.captureScript(modules: ["virtio_blk"], save: save)
+    let capture = try XCTUnwrap(
+      script.range(
+        of:
+          "measured capture /bin/coroner capture --from /proc/vmcore --to /tmp/capture --dump-level 31 --compress zlib"
+      ))
+    let tar = try XCTUnwrap(script.range(of: "tar -C /tmp/capture -cf /dev/vda ."))
+    let poweroff = try XCTUnwrap(script.range(of: "poweroff -f"))
+    XCTAssertLessThan(capture.lowerBound, tar.lowerBound)
+    XCTAssertLessThan(tar.lowerBound, poweroff.lowerBound)
+    XCTAssertFalse(script.contains("dd if=/proc/vmcore"))
+
+    let tree = KernelTree(
+      release: "6.1.0-0-amd64", label: "6.1", packageVersion: nil, image: "/k/vmlinuz", modulesDir: nil,
+      buildDir: nil, compiler: nil, noModulesReason: nil)
+    let request = LabRunRequest(
+      scenario: try ScenarioCatalogue.named("panic"), kernel: tree, capture: .kdumpCoroner,
+      out: URL(fileURLWithPath: "/o"))
+    XCTAssertTrue(request.kernelParameters.contains("crashkernel=\(request.crashKernelMiB)M"))
+    XCTAssertNil(CaptureMethod.kdumpCoroner.monitorCommand(to: "/x"))
+  }
+
+  /// The sizes the capture kernel reports on the console.
+  func testVmcoreSizeIsReadFromTheConsole() {
+    let console = "[ 1.0] coroner-lab: capture kernel up 6.1\r\n[ 1.2] coroner-lab: vmcore size 564133888\r\n"
+    XCTAssertEqual(Stage.vmcoreSize(in: console), 564_133_888)
+    XCTAssertNil(Stage.vmcoreSize(in: "coroner-lab: no /proc/vmcore"))
+  }
+
   func testPackageRootIsTheCheckout() throws {
     let root = try XCTUnwrap(GuestCoroner.packageRoot())
     XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("Sources/Lab").path))

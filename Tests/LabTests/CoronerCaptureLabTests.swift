@@ -1,0 +1,83 @@
+import Dump
+import Foundation
+import KernelLog
+import XCTest
+
+@testable import Lab
+
+/// Issue 7 in the real flow: the capture kernel runs `coroner capture` on /proc/vmcore
+/// (method kdump-coroner) and the host gets back the log, crash.json and a filtered, zlib
+/// kdump-compressed dump that makedumpfile and coroner's own reader both read.
+/// Skipped with CORONER_LAB_TESTS=0.
+final class CoronerCaptureLabTests: XCTestCase {
+  func test61Panic() throws { try capture("panic", on: .v6_1) }
+  func test61SoftLockup() throws { try capture("softlockup", on: .v6_1) }
+  func test510Panic() throws { try capture("panic", on: .v5_10) }
+  func test612Panic() throws { try capture("panic", on: .v6_12) }
+
+  /// A fragment of the title the report parser gives each kind of the scenarios above.
+  static func titleFragment(_ kind: Lab.CrashKind) -> String? {
+    switch kind {
+    case .panic: return "kernel panic"
+    case .softLockup: return "BUG: soft lockup"
+    default: return nil
+    }
+  }
+
+  private func capture(_ name: String, on kernel: DebianKernel) throws {
+    let tree = try LabBootTests.kernel(kernel)
+    let coroner = try CoronerLabTests.guestCoroner()
+    let scenario = try ScenarioCatalogue.named(name)
+    let out = try temporaryFolder()
+    var request = LabRunRequest(
+      scenario: scenario, kernel: tree, capture: .kdumpCoroner, out: out,
+      accelerator: LabBootTests.accelerator,
+      timeoutScale: 2)
+    request.captureCoroner = coroner
+    let scene = try LabRunner().run(request)
+    let folder = out.appendingPathComponent(LabRunner.captureFolder)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let console = try String(contentsOf: out.appendingPathComponent("console.log"), encoding: .utf8)
+    XCTAssertTrue(console.contains(scenario.marker), "console.log shows \(scenario.marker)")
+    XCTAssertTrue(console.contains("coroner-lab: capture kernel up"), "the capture kernel booted")
+    let report = try XCTUnwrap(GuestReport.find("capture", in: console), "coroner capture ran")
+    XCTAssertEqual(report.exitStatus, 0, report.text)
+    XCTAssertEqual(scene.capture, .kdumpCoroner)
+    XCTAssertEqual(scene.vmcore, "capture/dump.kdump")
+
+    // The dump is kdump-compressed, and smaller than the /proc/vmcore it came from.
+    let dump = out.appendingPathComponent(scene.vmcore)
+    let handle = try FileHandle(forReadingFrom: dump)
+    let signature = try handle.read(upToCount: 8)
+    try handle.close()
+    XCTAssertEqual(signature, Data("KDUMP   ".utf8))
+    let raw = try XCTUnwrap(scene.rawVmcoreBytes, "the capture kernel reported /proc/vmcore's size")
+    XCTAssertLessThan(scene.vmcoreBytes, raw)
+
+    // makedumpfile reads the log out of it.
+    let dmesgFile = folder.appendingPathComponent("makedumpfile-dmesg.txt")
+    try Subprocess.run(["makedumpfile", "--dump-dmesg", dump.path, dmesgFile.path])
+    let makedumpfileLog = try String(contentsOf: dmesgFile, encoding: .utf8)
+    XCTAssertTrue(
+      makedumpfileLog.contains(scenario.marker), "makedumpfile --dump-dmesg shows \(scenario.marker)")
+
+    // The log coroner saved before the dump, and the crash scene.
+    let savedLog = try String(contentsOf: folder.appendingPathComponent("dmesg.txt"), encoding: .utf8)
+    XCTAssertTrue(savedLog.contains(scenario.marker), "dmesg.txt shows \(scenario.marker)")
+    let crash = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: folder.appendingPathComponent("crash.json")))
+    XCTAssertNotNil(crash as? [String: Any], "crash.json is a JSON object")
+
+    // coroner's own reader and the report parser name the crash from the dump.
+    let vmcore = try Vmcore.open(path: dump.path)
+    XCTAssertEqual(vmcore.vmcoreInfo?.osRelease, tree.release)
+    let reports = CrashReport.killerFirst(
+      CrashReportParser().reports(in: try vmcore.logRecords(), evidenceKind: "vmcore"))
+    let killer = try XCTUnwrap(reports.first, "the parser finds a crash in the dump's log")
+    let fragment = try XCTUnwrap(Self.titleFragment(scenario.kind))
+    XCTAssertTrue(killer.title.contains(fragment), killer.title)
+    if let guilty = scenario.guiltyFunction {
+      XCTAssertEqual(killer.guiltyFrame, guilty, killer.title)
+    }
+  }
+}
