@@ -8,6 +8,18 @@ public enum CrashKind: String, Codable, Sendable, CaseIterable {
   case hungTask = "hung-task"
   case rcuStall = "rcu-stall"
   case hardLockup = "hard-lockup"
+
+  /// The crash type (syzkaller's names, as Coroner's report parser gives them) that a
+  /// report of this kind carries: what a lab test expects the parser to say.
+  public var reportType: String {
+    switch self {
+    case .panic: return "DoS"
+    case .oops: return "NULL-POINTER-DEREFERENCE"
+    case .bug: return "BUG"
+    case .warning: return "WARNING"
+    case .softLockup, .hungTask, .rcuStall, .hardLockup: return "HANG"
+    }
+  }
 }
 
 /// How a scenario sets off its crash inside the guest.

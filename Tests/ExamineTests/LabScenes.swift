@@ -15,16 +15,6 @@ enum LabScenes {
   }
 
   /// syzkaller's type name for the kind a scenario causes.
-  static func reportType(_ kind: CrashKind) -> String {
-    switch kind {
-    case .panic: return "DoS"
-    case .oops: return "NULL-POINTER-DEREFERENCE"
-    case .bug: return "BUG"
-    case .warning: return "WARNING"
-    case .softLockup, .hungTask, .rcuStall, .hardLockup: return "HANG"
-    }
-  }
-
   /// The scenarios the lab runs on a kernel here (the rest are refused with a reason).
   static func runnable(on kernel: DebianKernel) throws -> [Scenario] {
     if ProcessInfo.processInfo.environment["CORONER_LAB_TESTS"] == "0" {
