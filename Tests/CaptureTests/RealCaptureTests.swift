@@ -1,21 +1,27 @@
 import Dump
 import Foundation
+import Lab
 import XCTest
 
 @testable import Capture
 
-/// `coroner capture` on a real in-guest vmcore (a /proc/vmcore copy the lab made),
-/// checked against the reference tools. Skips, saying why, when the dump or a tool
-/// is absent (`CORONER_DUMP_DIR`, default /work/scratch-dump).
+/// `coroner capture` on a real in-guest vmcore, checked against the reference tools:
+/// `CORONER_DUMP_DIR/kdump.vmcore` when that is set, else the whole /proc/vmcore of the
+/// lab's `panic` scene on 6.1 (the scene cache boots it once). Skips, saying why, when a
+/// tool is absent or CORONER_LAB_TESTS=0.
 final class RealCaptureTests: XCTestCase {
-  var directory: String { ProcessInfo.processInfo.environment["CORONER_DUMP_DIR"] ?? "/work/scratch-dump" }
-
   func vmcore() throws -> String {
-    let path = directory + "/kdump.vmcore"
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw XCTSkip("in-guest vmcore \(path) is absent (set CORONER_DUMP_DIR)")
+    let environment = ProcessInfo.processInfo.environment
+    if let directory = environment["CORONER_DUMP_DIR"] {
+      let path = directory + "/kdump.vmcore"
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw XCTSkip("in-guest vmcore \(path) is absent")
+      }
+      return path
     }
-    return path
+    if environment["CORONER_LAB_TESTS"] == "0" { throw XCTSkip("CORONER_LAB_TESTS=0") }
+    return try LabSceneCache().scene(scenario: "panic", kernel: .v6_1, capture: .kdump, dump: .whole).vmcore
+      .path
   }
 
   func scratch(_ name: String) throws -> String {
