@@ -62,6 +62,16 @@ public struct GuestCoroner: Sendable {
     return mine < theirs
   }
 
+  /// The guest build of the checkout these sources belong to: what `--arm-with coroner`
+  /// and the kdump-coroner capture put into the guest.
+  public static func buildFromCheckout() throws -> GuestCoroner {
+    guard let package = packageRoot() else {
+      throw LabError.missingInput(
+        path: "Package.swift", expected: "the coroner checkout these sources belong to")
+    }
+    return try build(package: package)
+  }
+
   /// The package that holds this source file, for tests and for `coroner lab run` from a
   /// checkout; nil when the sources are not where they were compiled.
   public static func packageRoot(sourceFile: String = #filePath) -> URL? {

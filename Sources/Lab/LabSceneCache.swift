@@ -81,9 +81,13 @@ public struct LabSceneCache: Sendable {
     try? FileManager.default.removeItem(at: partial)
     defer { try? FileManager.default.removeItem(at: partial) }
     let accelerator = cache.host().flatMap { Accelerator(rawValue: $0.accelerator) } ?? .tcg
-    let request = LabRunRequest(
+    var request = LabRunRequest(
       scenario: try ScenarioCatalogue.named(name), kernel: tree, capture: capture, out: partial,
       accelerator: accelerator, timeoutScale: timeoutScale)
+    if capture == .kdumpCoroner {
+      // The capture kernel runs coroner itself: the guest build of this checkout.
+      request.captureCoroner = try GuestCoroner.buildFromCheckout()
+    }
     var scene = try LabRunner(cache: cache).run(request, progress: progress)
     if dump == .filtered, capture == .kdump {
       scene = try Self.filter(scene, in: partial)

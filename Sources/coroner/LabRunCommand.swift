@@ -160,12 +160,8 @@ struct LabRunCommand: ParsableCommand {
 
 /// The guest's `coroner`: a release build of the checkout this binary was built from.
 func buildGuestCoroner() throws -> GuestCoroner {
-  guard let package = GuestCoroner.packageRoot() else {
-    throw LabError.missingInput(
-      path: "Package.swift", expected: "the coroner checkout this binary was built from")
-  }
   labProgress("building coroner for the guest (release, static Swift runtime)")
-  let coroner = try GuestCoroner.build(package: package)
+  let coroner = try GuestCoroner.buildFromCheckout()
   labProgress(String(format: "guest coroner ready in %.1f s: %@", coroner.buildSeconds, coroner.binary.path))
   return coroner
 }
