@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "coroner", targets: ["coroner"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
+    .library(name: "Examine", targets: ["Examine"]),
     .library(name: "Lab", targets: ["Lab"]),
   ],
   dependencies: [
@@ -30,6 +31,10 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
+    // Evidence in, cause of death out: format sniffing, the dump-to-report join,
+    // frame symbolization and the problems of the evidence, for the command line,
+    // the collector and the tests.
+    .target(name: "Examine", dependencies: ["Dump", "KernelLog", "Symbols", "Capture"]),
     // Netconsole receiver, ingest, buckets.
     .target(name: "Collector", dependencies: ["KernelLog"]),
     // QEMU, kernels, initramfs, detonators, scenarios.
@@ -37,7 +42,7 @@ let package = Package(
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Symbols", "Capture", "Collector", "Lab",
+        "KernelLog", "Dump", "Symbols", "Capture", "Examine", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -48,9 +53,9 @@ let package = Package(
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "Lab"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "Examine"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
-    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
+    .testTarget(name: "ExamineTests", dependencies: ["Examine", "Dump", "KernelLog", "Symbols", "Lab"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -118,3 +118,16 @@ public struct TraceFrameLine: Sendable, Hashable {
       || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "$")
   }
 }
+
+extension TraceFrameLine {
+  /// A frame from its parts: `symbol+offset/size [module]`, a return address of a
+  /// call trace unless `isReturnAddress` is false (the faulting instruction).
+  public init(
+    symbol: String, offset: UInt64, size: UInt64? = nil, module: String? = nil, reliable: Bool = true,
+    isReturnAddress: Bool = true
+  ) {
+    self.init(
+      symbol: symbol, offset: offset, size: size, module: module, moduleBuildID: nil, reliable: reliable,
+      isReturnAddress: isReturnAddress, start: 0, end: 0)
+  }
+}

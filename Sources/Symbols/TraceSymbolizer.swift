@@ -23,6 +23,12 @@ public final class TraceSymbolizer: @unchecked Sendable {
 
   public func symbolize(_ text: String) -> Line {
     guard let frame = TraceFrameLine.parse(text) else { return Line(text: text) }
+    return resolve(frame, text: text)
+  }
+
+  /// Resolves a frame known by its parts (a report's frame, a register's symbol)
+  /// without printing it as text to parse it back; `text` is what the line carries.
+  public func resolve(_ frame: TraceFrameLine, text: String = "") -> Line {
     var line = Line(text: text, frame: frame)
     let object: DebugObject?
     if let module = frame.module {

@@ -1,25 +1,31 @@
 import ArgumentParser
+import Examine
 import Foundation
-import KernelLog
 
 /// `coroner examine FILE... [--json]`: find every crash in each piece of evidence
-/// and say what killed the kernel.
+/// and say what killed the kernel. Argument parsing and printing only: the Examine
+/// library does the work.
 struct ExamineCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "examine",
-    abstract: "Find every kernel crash in vmcores, console logs, dmesg, journalctl or netconsole captures.",
+    abstract:
+      "Find every kernel crash in vmcores, console logs, dmesg, journalctl, pstore or netconsole captures.",
     discussion: """
       For each file, prints the crash reports found in it: title, kind, task and CPU, \
-      kernel, taint, and the trace with the guilty frame marked. `-` reads standard input. \
-      With --json, prints one object {"path", "kind", "reports"} per file (JSON Lines). \
-      A vmcore (ELF, kdump-compressed or flattened) is read through its kernel log, and \
-      the report that killed the kernel gains the crashing CPU's registers and task from \
-      the dump, register values named from the dump's own kallsyms (Linux 6.0+). With \
+      kernel, taint, and the trace with the guilty frame marked. `-` reads standard input; \
+      a folder is read as pstore records. With --json, prints one object \
+      {"path", "kind", "reports", "problems"} per file (JSON Lines). A vmcore (ELF, \
+      kdump-compressed, flattened or split) is read through its kernel log, and the \
+      report that killed the kernel gains the crashing CPU's registers and task from the \
+      dump, register values named from the dump's own kallsyms (Linux 6.0+). With \
       --vmlinux or --debug-dir, frames get file:line and inline chains, and the guilty \
-      frame's file is named.
+      frame's file is named. "problems" lists what the evidence lacks (truncation, lost \
+      records, unreadable symbols). Exit status: 0 examined; 65 a file is not evidence, \
+      cannot be read as its format, or is too damaged to conclude (no crash found in a \
+      damaged log); 66 missing or unreadable; 74 I/O error.
       """)
 
-  @Argument(help: "Evidence files; `-` for standard input.")
+  @Argument(help: "Evidence files or pstore folders; `-` for standard input.")
   var files: [String]
 
   @Flag(help: "Print JSON (one object per file, one per line).")
@@ -35,23 +41,36 @@ struct ExamineCommand: ParsableCommand {
   var modules: String?
 
   func run() throws {
+    let examiner = Examiner(
+      options: ExamineOptions(vmlinux: vmlinux, debugDirectory: debugDir, modulesDirectory: modules))
     var failure: ExitCode?
     for (index, path) in files.enumerated() {
       if !json && index > 0 { print("") }
       do {
-        let evidence = try EvidenceFile.read(path)
-        let options = ExamineOptions(vmlinux: vmlinux, debugDirectory: debugDir, modulesDirectory: modules)
-        let examination = try Examination.examine(evidence, options: options)
-        if json {
-          print(try ExamineJSON.line(examination))
-        } else {
-          print(ExamineSummary.text(examination, showPath: true))
+        let cause = try examiner.examine(path: path)
+        print(json ? try ExamineJSON.line(cause) : ExamineSummary.text(cause))
+        if !cause.isConclusive {
+          Self.error("\(path): too damaged to conclude: no crash found, and the log is damaged")
+          failure = failure ?? ExitCode(65)
         }
-      } catch let error as EvidenceError {
-        FileHandle.standardError.write(Data("coroner: \(error.description)\n".utf8))
-        failure = failure ?? error.exitCode
+      } catch let error as ExamineError {
+        Self.error(error.description)
+        failure = failure ?? Self.exitCode(error)
       }
     }
     if let failure { throw failure }
+  }
+
+  static func error(_ text: String) {
+    FileHandle.standardError.write(Data("coroner: \(text)\n".utf8))
+  }
+
+  /// sysexits: EX_NOINPUT for missing or unreadable input, EX_IOERR, EX_DATAERR.
+  static func exitCode(_ error: ExamineError) -> ExitCode {
+    switch error {
+    case .missing, .unreadable: return ExitCode(66)
+    case .io: return ExitCode(74)
+    case .badData: return ExitCode(65)
+    }
   }
 }

@@ -1,19 +1,13 @@
+import Examine
 import Foundation
 import KernelLog
 
-/// `--json`: one object per file, on one line.
+/// `--json`: one `CauseOfDeath` per file, on one line.
 enum ExamineJSON {
-  struct FileObject: Encodable {
-    let path: String
-    let kind: String
-    let reports: [CrashReport]
-  }
-
-  static func line(_ examination: Examination) throws -> String {
+  static func line(_ cause: CauseOfDeath) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let object = FileObject(path: examination.path, kind: examination.kind, reports: examination.reports)
-    return String(decoding: try encoder.encode(object), as: UTF8.self)
+    return String(decoding: try encoder.encode(cause), as: UTF8.self)
   }
 }
 
@@ -21,16 +15,23 @@ enum ExamineJSON {
 enum ExamineSummary {
   static let traceLimit = 16
 
-  static func text(_ examination: Examination, showPath: Bool) -> String {
-    let reports = examination.reports
-    guard !reports.isEmpty else {
-      return "\(examination.path): no kernel crash found (\(examination.kind))"
+  static func text(_ cause: CauseOfDeath) -> String {
+    let reports = cause.reports
+    var lines: [String]
+    if reports.isEmpty {
+      lines = ["\(cause.path): no kernel crash found (\(cause.kind.rawValue))"]
+    } else {
+      let count = reports.count == 1 ? "1 crash report" : "\(reports.count) crash reports"
+      lines = ["\(cause.path): \(count) (\(cause.kind.rawValue))"]
     }
-    let count = reports.count == 1 ? "1 crash report" : "\(reports.count) crash reports"
-    var lines = ["\(examination.path): \(count) (\(examination.kind))"]
     for (index, report) in reports.enumerated() {
       lines.append("")
       lines += block(report, number: index + 1, of: reports.count)
+    }
+    if !cause.problems.isEmpty {
+      if !reports.isEmpty { lines.append("") }
+      lines.append("  problems (what the evidence lacks):")
+      lines += cause.problems.map { "    \($0.part.rawValue): \($0.message)" }
     }
     return lines.joined(separator: "\n")
   }

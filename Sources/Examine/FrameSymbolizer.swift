@@ -1,39 +1,48 @@
-import Dump
-import Foundation
 import KernelLog
 import Symbols
 
-/// `examine --vmlinux PATH` / `--debug-dir DIR`: where to find debuginfo.
-struct ExamineOptions {
-  var vmlinux: String?
-  var debugDirectory: String?
-  var modulesDirectory: String?
-
-  var wantsSource: Bool { vmlinux != nil || debugDirectory != nil }
-}
-
-/// The Symbols engine over a report's frames: each `func+off/size [module]` resolved
-/// in vmlinux or its module's debug file to its inline chain, and the guilty frame's
-/// innermost file:line as `guilty_file`, as `coroner symbolize` would annotate them.
-struct ExamineSymbolizer {
+/// The Symbols engine over a report's frames: each frame resolved from its parts
+/// (`function+offset/size [module]`) in vmlinux or its module's debug file to its
+/// inline chain, and the guilty frame's file named, as `coroner symbolize` annotates
+/// a console trace.
+struct FrameSymbolizer {
   let symbolizer: TraceSymbolizer
   let prefixes: [String]
+  /// Why some frames cannot be resolved (no vmlinux found, one that cannot be read).
+  let problems: [EvidenceProblem]
 
-  /// Nil when no debuginfo was asked for; a vmlinux that cannot be opened leaves only
-  /// modules to resolve (the problem is the frame's to report, not examine's to fail).
-  init?(options: ExamineOptions, vmcore: Vmcore?, release: String?) {
+  /// Nil when no debuginfo was asked for; a vmlinux that cannot be found or opened
+  /// leaves only modules to resolve, and says so in `problems`.
+  init?(options: ExamineOptions, buildID: String?, release: String?) {
     guard options.wantsSource else { return nil }
     let debugDirectory = options.debugDirectory ?? "/usr/lib/debug"
+    var problems: [EvidenceProblem] = []
     var path = options.vmlinux
     if path == nil {
-      let buildID = vmcore?.vmcoreInfo?.buildID
-      path = try? DebugFileLocator(debugDirectory: debugDirectory).findVmlinux(
-        release: release, buildID: buildID)
+      do {
+        path = try DebugFileLocator(debugDirectory: debugDirectory).findVmlinux(
+          release: release, buildID: buildID)
+        if path == nil {
+          problems.append(
+            EvidenceProblem(
+              .symbols, "no vmlinux for \(release ?? "an unknown release") under \(debugDirectory)"))
+        }
+      } catch {
+        problems.append(EvidenceProblem(.symbols, "no vmlinux with debug info: \(error)"))
+      }
     }
-    let object = path.flatMap { try? DebugObject(path: $0) }
+    var object: DebugObject?
+    if let path {
+      do {
+        object = try DebugObject(path: path)
+      } catch {
+        problems.append(EvidenceProblem(.symbols, "\(path) cannot be read for source lines: \(error)"))
+      }
+    }
     let modules = options.modulesDirectory ?? release.map { "\(debugDirectory)/lib/modules/\($0)" }
     symbolizer = TraceSymbolizer(vmlinux: object, modulesDirectory: modules)
     prefixes = symbolizer.buildDirectories()
+    self.problems = problems
   }
 
   func annotate(_ report: CrashReport) -> CrashReport {
@@ -66,10 +75,11 @@ struct ExamineSymbolizer {
   /// The inline chain, innermost first, with build directories stripped.
   func resolve(_ frame: StackFrame, isInstruction: Bool) -> [StackFrame.Source]? {
     guard let offset = frame.offset else { return nil }
-    var text = (isInstruction ? "RIP: 0010:" : " ") + frame.function + "+0x" + String(offset, radix: 16)
-    if let size = frame.size { text += "/0x" + String(size, radix: 16) }
-    if let module = frame.module { text += " [\(module)]" }
-    guard let resolved = symbolizer.symbolize(text).resolved else { return nil }
+    let line = TraceFrameLine(
+      symbol: frame.function, offset: offset, size: frame.size, module: frame.module,
+      reliable: frame.reliable,
+      isReturnAddress: !isInstruction)
+    guard let resolved = symbolizer.resolve(line).resolved else { return nil }
     let sources = resolved.source.compactMap { source -> StackFrame.Source? in
       guard let file = source.file else { return nil }
       return StackFrame.Source(
