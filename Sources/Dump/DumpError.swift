@@ -37,6 +37,9 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
   case missingVmcoreInfo(key: String)
   /// There is no VMCOREINFO in the dump, and none was found in its memory.
   case noVmcoreInfo
+  /// VMCOREINFO states a layout no compiler makes: a zero struct size, a field that
+  /// does not fit in its struct.
+  case impossibleVmcoreInfo(key: String, reason: String)
   /// A kernel data structure holds a value that cannot be right.
   case corruptKernelData(structure: String, address: UInt64, reason: String)
 
@@ -70,6 +73,8 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
       return "VMCOREINFO has no \(key)"
     case .noVmcoreInfo:
       return "the dump has no VMCOREINFO note and none was found in its memory"
+    case .impossibleVmcoreInfo(let key, let reason):
+      return "VMCOREINFO \(key) is impossible: \(reason)"
     case .corruptKernelData(let structure, let address, let reason):
       return "\(structure) at \(hex(address)): \(reason)"
     }

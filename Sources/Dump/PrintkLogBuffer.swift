@@ -27,6 +27,7 @@ public struct PrintkLogBuffer: Sendable {
       textLength = try info.requireOffset("\(name).text_len")
       dictLength = try info.requireOffset("\(name).dict_len")
       callerID = try info.offset("\(name).caller_id").map { try info.small($0, "OFFSET(\(name).caller_id)") }
+      try Self.check(info, name: name)
     }
   }
 

@@ -59,6 +59,7 @@ public struct PrintkRingBuffer: Sendable {
       sizeBits = try info.requireOffset("prb_data_ring.size_bits")
       data = try info.requireOffset("prb_data_ring.data")
       counter = Int(min(info.offset("atomic_long_t.counter") ?? 0, 64))
+      try Self.check(info)
     }
   }
 

@@ -16,19 +16,21 @@ struct DumpEvidence {
 
   /// Reads the dump's log and symbols. A dump whose log cannot be read at all is bad
   /// data: examine has nothing to look for a crash in.
-  init(_ vmcore: Vmcore) throws(ExamineError) {
-    self.vmcore = vmcore
+  static func read(_ vmcore: Vmcore) throws -> DumpEvidence {
+    // Every value is made before the struct: a typed throw out of a half-built
+    // struct's initializer is where the compiler has gone wrong before.
     var problems = vmcore.problems.map { EvidenceProblem(.dump, $0) }
+    let log: PrintkLog
     do {
       log = try vmcore.kernelLog()
     } catch {
-      throw .badData(
+      throw ExamineError.badData(
         path: vmcore.path, problem: "the kernel log cannot be read: \(error)",
         expected: "a printk buffer at the addresses VMCOREINFO gives")
     }
     problems += log.problems.map { EvidenceProblem(.log, $0) }
     problems += LogPlausibility.problems(log)
-    scene = CrashScene(records: log.records, cpus: vmcore.cpus)
+    let symbols: SymbolTable?
     do {
       let read = try DumpKallsyms.readWithModules(vmcore)
       symbols = read.table
@@ -37,7 +39,9 @@ struct DumpEvidence {
       symbols = nil
       problems.append(EvidenceProblem(.symbols, "no kallsyms in the dump: \(error)"))
     }
-    self.problems = problems
+    return DumpEvidence(
+      vmcore: vmcore, log: log, scene: CrashScene(records: log.records, cpus: vmcore.cpus), symbols: symbols,
+      problems: problems)
   }
 
   /// The release of the dead kernel: VMCOREINFO's, else the report's.

@@ -55,16 +55,19 @@ final class EvidenceBytes: @unchecked Sendable {
   }
 
   /// Maps a regular file; reads a pipe or device whole.
-  static func read(_ path: String) throws(ExamineError) -> EvidenceBytes {
+  static func read(_ path: String) throws -> EvidenceBytes {
     var status = stat()
     guard stat(path, &status) == 0 else {
-      throw errno == EACCES ? .unreadable(path: path, reason: "permission denied") : .missing(path: path)
+      throw errno == EACCES
+        ? ExamineError.unreadable(path: path, reason: "permission denied") : ExamineError.missing(path: path)
     }
     guard (status.st_mode & S_IFMT) != S_IFDIR else {
-      throw .unreadable(path: path, reason: "is a directory")
+      throw ExamineError.unreadable(path: path, reason: "is a directory")
     }
     let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+    guard descriptor >= 0 else {
+      throw ExamineError.unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
     defer { close(descriptor) }
     let size = Int(status.st_size)
     guard (status.st_mode & S_IFMT) == S_IFREG, size > 0 else {
@@ -73,11 +76,11 @@ final class EvidenceBytes: @unchecked Sendable {
       do {
         return EvidenceBytes(path: path, bytes: [UInt8](try handle.readToEnd() ?? Data()))
       } catch {
-        throw .io(path: path, reason: "\(error)")
+        throw ExamineError.io(path: path, reason: "\(error)")
       }
     }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-      throw .io(path: path, reason: "mmap: " + String(cString: strerror(errno)))
+      throw ExamineError.io(path: path, reason: "mmap: " + String(cString: strerror(errno)))
     }
     madvise(base, size, MADV_SEQUENTIAL)
     return EvidenceBytes(path: path, mapping: UnsafeRawBufferPointer(start: base, count: size))

@@ -15,7 +15,7 @@ public struct Examiner: Sendable {
 
   /// Examines a file, a pstore folder, or standard input (`-`). The format is told
   /// once, from the first bytes (`EvidenceFormat.sniff`).
-  public func examine(path: String) throws(ExamineError) -> CauseOfDeath {
+  public func examine(path: String) throws -> CauseOfDeath {
     if path != "-", PstoreEvidence.isFolder(path) {
       return try PstoreEvidence(path: path).examine(self)
     }
@@ -38,12 +38,12 @@ public struct Examiner: Sendable {
   }
 
   /// Examines the files of one dump written in parts (`makedumpfile --split`).
-  public func examine(splitDump paths: [String]) throws(ExamineError) -> CauseOfDeath {
+  public func examine(splitDump paths: [String]) throws -> CauseOfDeath {
     try examine(dump: Self.open(paths.joined(separator: " ")) { try Vmcore.open(paths: paths) })
   }
 
   /// Examines bytes held in memory (an upload, a pipe): a dump or a text log.
-  public func examine(bytes: [UInt8], name: String) throws(ExamineError) -> CauseOfDeath {
+  public func examine(bytes: [UInt8], name: String) throws -> CauseOfDeath {
     let evidence = EvidenceBytes(path: name, bytes: bytes)
     let format = EvidenceFormat.sniff(Array(bytes.prefix(EvidenceFormat.sampleSize)))
     switch format {
@@ -62,8 +62,8 @@ public struct Examiner: Sendable {
 
   /// Examines a dump already opened: its log's reports, the killer joined with the
   /// dump's scene.
-  public func examine(dump vmcore: Vmcore) throws(ExamineError) -> CauseOfDeath {
-    let dump = try DumpEvidence(vmcore)
+  public func examine(dump vmcore: Vmcore) throws -> CauseOfDeath {
+    let dump = try DumpEvidence.read(vmcore)
     var problems = dump.problems
     let records = dump.log.records.map(\.logRecord)
     var reports = CrashReport.killerFirst(CrashReportParser().reports(in: records, evidenceKind: "vmcore"))
@@ -115,17 +115,17 @@ public struct Examiner: Sendable {
 
   /// Opens a dump, its errors as examine's: a file that cannot be opened is missing
   /// or unreadable, one whose structures are wrong is bad data.
-  static func open(_ path: String, _ body: () throws -> Vmcore) throws(ExamineError) -> Vmcore {
+  static func open(_ path: String, _ body: () throws -> Vmcore) throws -> Vmcore {
     do {
       return try body()
     } catch DumpError.cannotOpen(let file, let number) {
       // ENOENT 2, EACCES 13 (asm-generic/errno-base.h): the input is missing or
       // closed to us; any other failure to open or map is an I/O error.
-      if number == 2 { throw .missing(path: file) }
-      if number == 13 { throw .unreadable(path: file, reason: "permission denied") }
-      throw .io(path: file, reason: "\(DumpError.cannotOpen(path: file, errno: number))")
+      if number == 2 { throw ExamineError.missing(path: file) }
+      if number == 13 { throw ExamineError.unreadable(path: file, reason: "permission denied") }
+      throw ExamineError.io(path: file, reason: "\(DumpError.cannotOpen(path: file, errno: number))")
     } catch {
-      throw .badData(path: path, problem: "cannot read the dump: \(error)", expected: "")
+      throw ExamineError.badData(path: path, problem: "cannot read the dump: \(error)", expected: "")
     }
   }
 

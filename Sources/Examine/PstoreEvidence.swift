@@ -33,13 +33,12 @@ struct PstoreEvidence {
     name.hasPrefix("dmesg-") && name.hasSuffix(".txt")
   }
 
-  init(path: String) throws(ExamineError) {
-    self.path = path
+  init(path: String) throws {
     let harvest: PstoreHarvest
     do {
       harvest = try PstoreHarvest(from: path)
     } catch {
-      throw .unreadable(path: error.path, reason: error.problem)
+      throw ExamineError.unreadable(path: error.path, reason: error.problem)
     }
     var logs: [Log] = harvest.boots.flatMap(\.outputs).filter { $0.name.hasPrefix("dmesg") }.map {
       Log(name: $0.name, bytes: $0.bytes, note: $0.note)
@@ -47,11 +46,12 @@ struct PstoreEvidence {
     if harvest.records.isEmpty {
       logs = try Self.harvestedLogs(in: path)
     }
+    self.path = path
     self.logs = logs
   }
 
   /// The logs of a folder `coroner pstore` wrote, with the notes of its manifest.
-  static func harvestedLogs(in path: String) throws(ExamineError) -> [Log] {
+  static func harvestedLogs(in path: String) throws -> [Log] {
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter(isHarvestedLog)
       .sorted()
     let manifest = (try? String(contentsOfFile: path + "/manifest.txt", encoding: .utf8)) ?? ""
@@ -68,7 +68,7 @@ struct PstoreEvidence {
     var logs: [Log] = []
     for name in names {
       guard let data = FileManager.default.contents(atPath: "\(path)/\(name)") else {
-        throw .unreadable(path: "\(path)/\(name)", reason: "cannot read")
+        throw ExamineError.unreadable(path: "\(path)/\(name)", reason: "cannot read")
       }
       logs.append(Log(name: name, bytes: [UInt8](data), note: notes[name]))
     }

@@ -1,11 +1,10 @@
 import Dump
+import Examine
 import Foundation
 import KernelLog
 import Lab
 import Symbols
 import XCTest
-
-@testable import coroner
 
 /// examine on real lab dumps: every scenario the lab runs on 6.1, captured by
 /// in-guest kdump, names its kind and the detonator's function; kallsyms read from
@@ -16,8 +15,8 @@ final class ExamineLabSceneTests: XCTestCase {
     XCTAssertFalse(scenarios.isEmpty)
     for scenario in scenarios {
       let scene = try LabScenes.scene(scenario.name, on: .v6_1)
-      let examination = try Examination.examine(try EvidenceFile.read(scene.vmcore.path))
-      XCTAssertEqual(examination.kind, "vmcore", scenario.name)
+      let examination = try Examiner().examine(path: scene.vmcore.path)
+      XCTAssertEqual(examination.kind, .vmcore, scenario.name)
       guard let report = examination.reports.first else {
         XCTFail("\(scenario.name): no report in \(scene.vmcore.path)")
         continue
@@ -43,8 +42,8 @@ final class ExamineLabSceneTests: XCTestCase {
       for capture in CaptureMethod.allCases {
         let scene = try LabScenes.scene("panic", on: kernel, capture: capture)
         let label = "\(kernel.rawValue) \(capture.rawValue)"
-        let examination = try Examination.examine(try EvidenceFile.read(scene.vmcore.path))
-        XCTAssertEqual(examination.kind, "vmcore", label)
+        let examination = try Examiner().examine(path: scene.vmcore.path)
+        XCTAssertEqual(examination.kind, .vmcore, label)
         let report = try XCTUnwrap(examination.reports.first, label)
         XCTAssertEqual(report.title, "kernel panic: sysrq triggered crash", label)
         XCTAssertEqual(report.guiltyFrame, "sysrq_handle_crash", label)
@@ -66,7 +65,7 @@ final class ExamineLabSceneTests: XCTestCase {
     for name in ["oops", "bug"] {
       let scene = try LabScenes.scene(name, on: .v6_1)
       let report = try XCTUnwrap(
-        try Examination.examine(try EvidenceFile.read(scene.vmcore.path)).reports.first)
+        try Examiner().examine(path: scene.vmcore.path).reports.first)
       let ripLine = try XCTUnwrap(report.log.split(separator: "\n").first { $0.contains("RIP: 0010:") }, name)
       // `RIP: 0010:det_oops_fn+0x1c/0x1000 [det_oops]`: function+offset and module.
       let printed = String(ripLine[ripLine.range(of: "RIP: 0010:")!.upperBound...])

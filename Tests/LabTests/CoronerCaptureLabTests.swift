@@ -1,4 +1,5 @@
 import Dump
+import Examine
 import Foundation
 import KernelLog
 import XCTest
@@ -68,9 +69,15 @@ final class CoronerCaptureLabTests: XCTestCase {
     // coroner's own reader and the report parser name the crash from the dump.
     let vmcore = try Vmcore.open(path: dump.path)
     XCTAssertEqual(vmcore.vmcoreInfo?.osRelease, tree.release)
-    let reports = CrashReport.killerFirst(
-      CrashReportParser().reports(in: try vmcore.logRecords(), evidenceKind: "vmcore"))
-    let killer = try XCTUnwrap(reports.first, "the parser finds a crash in the dump's log")
+    let cause = try Examiner().examine(path: dump.path)
+    XCTAssertEqual(cause.kind, .vmcore)
+    XCTAssertFalse(cause.problems.contains(where: \.damagesLog), "\(cause.problems)")
+    let killer = try XCTUnwrap(cause.killer, "examine finds a crash in the dump's log")
+    // The guest's console printed the crash before the capture kernel ran: the task
+    // the dump names is the one on the console's `CPU: N PID: P Comm: C` line.
+    if let task = killer.task, let comm = task.comm, let pid = task.pid {
+      XCTAssertTrue(console.contains("PID: \(pid) Comm: \(comm)"), "\(comm) (\(pid)) on the console")
+    }
     XCTAssertEqual(killer.type, scenario.kind.reportType, killer.title)
     if let guilty = scenario.guiltyFunction {
       XCTAssertEqual(killer.guiltyFrame, guilty, killer.title)
