@@ -53,7 +53,8 @@ let package = Package(
       name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs"], resources: [.copy("Fixtures")]),
     .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
     .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "Lab"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.

@@ -1,3 +1,4 @@
+import Bytes
 import Dump
 import XCTest
 
@@ -48,10 +49,10 @@ final class PageFilterTests: XCTestCase {
 
     var bytes: [UInt8] {
       var bytes = [UInt8](repeating: 0, count: 64)
-      bytes.put(flags, at: 0)
-      bytes.put(mapping, at: 24)
-      bytes.put(privateData, at: 40)
-      bytes.put(mapcount, at: 48)
+      bytes.storeLittleEndian(flags, at: 0)
+      bytes.storeLittleEndian(mapping, at: 24)
+      bytes.storeLittleEndian(privateData, at: 40)
+      bytes.storeLittleEndian(mapcount, at: 48)
       return bytes
     }
   }
