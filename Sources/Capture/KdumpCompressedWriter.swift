@@ -57,7 +57,7 @@ public struct KdumpCompressedWriter {
   /// are written before all others, so that a dump cut short by a full disk still
   /// holds the log.
   public func write(
-    memory: PageBitmap, dumpable: PageBitmap, source: any PageSource, to output: any DumpOutput,
+    memory: PageBitmap, dumpable: PageBitmap, source: any PhysicalMemory, to output: any DumpOutput,
     first: [UInt64] = [], resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
   ) throws -> Result {
     var result = Result()
@@ -265,7 +265,7 @@ final class ChunkWorker: @unchecked Sendable {
 
   /// Reads the pages (runs of consecutive frames in one read), then stores each as
   /// zero, compressed, or raw when it does not shrink.
-  func run(_ pfns: [UInt64], source: any PageSource, excludeZero: Bool, done: [UInt64: Entry]) {
+  func run(_ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry]) {
     outputUsed = 0
     zeroCount = 0
     unreadable = 0
@@ -277,7 +277,7 @@ final class ChunkWorker: @unchecked Sendable {
       }
       var end = start + 1
       while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
-      unreadable += UInt64(source.readPages(pfns[start], count: end - start, into: input + start * pageSize))
+      unreadable += UInt64(source.copyPages(pfns[start], count: end - start, into: input + start * pageSize))
       start = end
     }
     for index in 0..<pfns.count {
