@@ -29,7 +29,7 @@ let package = Package(
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "Bytes", "Codecs"], exclude: ["README.md"]),
+    .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
