@@ -32,7 +32,8 @@ public struct LabRunRequest: Sendable {
   /// With `guestCoroner`: also save the files the first `coroner doctor` read
   /// (`--save-tree`) into `out/doctor-tree`, a `--root` tree of a fresh lab guest.
   public var saveDoctorTree = false
-  /// For kdump-coroner: the `coroner` the capture kernel runs, and its page codec (zlib by
+  /// For kdump-coroner: the capture binary the capture kernel runs (the small
+  /// `coroner-capture`, or the whole `coroner`), and its page codec (zlib by
   /// default: Debian's makedumpfile reads zlib and lzo pages only).
   public var captureCoroner: GuestCoroner?
   public var captureCodec = "zlib"
@@ -209,9 +210,10 @@ public struct LabRunner: Sendable {
     case .kdumpCoroner:
       guard let coroner = request.captureCoroner else {
         throw LabError.missingInput(
-          path: GuestCoroner.guestPath, expected: "a guest build of coroner for the capture kernel")
+          path: GuestCoroner.Product.capture.guestPath,
+          expected: "a guest build of coroner for the capture kernel")
       }
-      let save = GuestInit.coronerCapture(coroner: GuestCoroner.guestPath, codec: request.captureCodec)
+      let save = GuestInit.coronerCapture(command: coroner.captureCommand, codec: request.captureCodec)
       kdump = (
         try images.captureInitramfs(save: save, coroner: coroner), LabRunRequest.captureKernelParameters
       )
