@@ -24,10 +24,10 @@ struct LabRunCommand: ParsableCommand {
   )
   var capture = "kdump"
 
-  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 384 for kdump-coroner).")
+  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 160 for kdump-coroner).")
   var crashkernel: Int?
 
-  @Option(help: "Guest memory in MiB (default: 768, 1024 for kdump-coroner).")
+  @Option(help: "Guest memory in MiB (default: 768).")
   var memory: Int?
 
   @Option(help: "Output folder.")
