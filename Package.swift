@@ -9,6 +9,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "coroner", targets: ["coroner"]),
+    .executable(name: "coroner-capture", targets: ["coroner-capture"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
     .library(name: "Lab", targets: ["Lab"]),
@@ -45,6 +46,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
+    // Foundation, so its initramfs fits a small crashkernel reservation.
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"]),
     .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "DumpTests", dependencies: ["Dump", "KernelLog", "Bytes", "CZlib", "Lab"],

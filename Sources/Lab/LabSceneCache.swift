@@ -85,8 +85,8 @@ public struct LabSceneCache: Sendable {
       scenario: try ScenarioCatalogue.named(name), kernel: tree, capture: capture, out: partial,
       accelerator: accelerator, timeoutScale: timeoutScale)
     if capture == .kdumpCoroner {
-      // The capture kernel runs coroner itself: the guest build of this checkout.
-      request.captureCoroner = try GuestCoroner.buildFromCheckout()
+      // The capture kernel runs coroner's capture binary: the guest build of this checkout.
+      request.captureCoroner = try GuestCoroner.buildFromCheckout(product: .capture)
     }
     var scene = try LabRunner(cache: cache).run(request, progress: progress)
     if dump == .filtered, capture == .kdump {

@@ -23,7 +23,7 @@ final class CoronerCaptureLabTests: XCTestCase {
 
   private func capture(_ name: String, on kernel: DebianKernel) throws {
     let tree = try LabBootTests.kernel(kernel)
-    let coroner = try CoronerLabTests.guestCoroner()
+    let coroner = try CoronerLabTests.guestCoroner(product: .capture)
     let scenario = try ScenarioCatalogue.named(name)
     let out = try temporaryFolder()
     var request = LabRunRequest(

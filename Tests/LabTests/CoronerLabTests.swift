@@ -76,17 +76,17 @@ final class CoronerLabTests: XCTestCase {
 
   // MARK: - The guest's coroner, built once per test process
 
-  nonisolated(unsafe) private static var built: Result<GuestCoroner, Error>?
+  nonisolated(unsafe) private static var built: [GuestCoroner.Product: Result<GuestCoroner, Error>] = [:]
 
-  static func guestCoroner() throws -> GuestCoroner {
-    if built == nil {
-      built = Result {
+  static func guestCoroner(product: GuestCoroner.Product = .coroner) throws -> GuestCoroner {
+    if built[product] == nil {
+      built[product] = Result {
         guard let package = GuestCoroner.packageRoot() else {
           throw XCTSkip("no package checkout beside the sources to build the guest's coroner from")
         }
-        return try GuestCoroner.build(package: package)
+        return try GuestCoroner.build(package: package, product: product)
       }
     }
-    return try XCTUnwrap(built).get()
+    return try XCTUnwrap(built[product]).get()
   }
 }
