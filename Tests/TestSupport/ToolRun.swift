@@ -79,6 +79,9 @@ public struct ToolRun: Sendable {
 /// A reference tool that ended with a non-zero status.
 public struct ToolFailure: Error, CustomStringConvertible {
   public var run: ToolRun
+
+  public init(run: ToolRun) { self.run = run }
+
   public var description: String {
     let errors = String(decoding: run.stderr, as: UTF8.self).split(separator: "\n").suffix(5)
       .joined(separator: "\n")
