@@ -48,8 +48,8 @@ extension XCTestCase {
     XCTAssertEqual(mismatches.count, 0, "first: \(mismatches.prefix(10))", file: file, line: line)
   }
 
-  /// Every line of a sampled System.map (one symbol in 64, and _stext and prb: what
-  /// ships beside the sample) that kallsyms holds is at the same address once moved by
+  /// Every line of a sampled System.map (one kernel-mapped symbol in 64, and _stext and
+  /// prb: what ships beside the sample) that kallsyms holds is at the same address once moved by
   /// the KASLR slide; and kallsyms holds nearly all of them (System.map also lists
   /// symbols kallsyms leaves out).
   func assertSampledSystemMap(

@@ -14,8 +14,8 @@ enum Samples {
   /// The sample's `scene.json`, as `lab run` wrote it.
   static let softlockupScene = root + "/softlockup-6.1/scene.json"
 
-  /// The sampled System.map of the sample's release that ships beside it: one line in
-  /// 64 of the -dbg package's System.map, and _stext and prb (scripts/lab-make-sample).
+  /// The sampled System.map of the sample's release that ships beside it: one
+  /// kernel-mapped symbol in 64 of the -dbg package's System.map, and _stext and prb (scripts/lab-make-sample).
   static func systemMap(release: String) -> String {
     root + "/softlockup-6.1/System.map-" + release
   }
