@@ -9,6 +9,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "coroner", targets: ["coroner"]),
+    .executable(name: "coroner-capture", targets: ["coroner-capture"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
     .library(name: "Lab", targets: ["Lab"]),
@@ -45,20 +46,30 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
+    // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
+    // Foundation, so its initramfs fits a small crashkernel reservation.
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"]),
+    // What the test targets share: the lab gate, missing inputs (a skip here, a failure
+    // under CI), opt-in skips, and the reference tools' runner.
+    .target(name: "TestSupport", dependencies: ["Lab"], path: "Tests/TestSupport"),
     .testTarget(
-      name: "DumpTests", dependencies: ["Dump", "KernelLog", "Bytes", "CZlib", "Lab"],
+      name: "KernelLogTests", dependencies: ["KernelLog", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "Bytes", "CZlib", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs"], resources: [.copy("Fixtures")]),
+      name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
     .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
     .testTarget(
-      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab"], resources: [.copy("Fixtures")]),
+      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
-    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
+    .testTarget(
+      name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )
