@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Coroner: the black box and the coroner of a dead Linux kernel.
-// The library targets are the architecture of docs/design.md: evidence flows
-// bytes -> records -> reports -> store.
+// Evidence flows one way, bytes -> records -> reports; docs/architecture.md draws the
+// targets and what each depends on.
 import PackageDescription
 
 let package = Package(
@@ -27,7 +27,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
-    // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
+    // vmcore bytes -> physical memory -> kernel virtual memory -> the kernel's objects:
+    // printk records, memory sections, struct page, init_uts_ns.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
     .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
@@ -35,7 +36,7 @@ let package = Package(
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
-    // Netconsole receiver, ingest, buckets.
+    // Netconsole datagrams and their reassembly into log records.
     .target(name: "Collector", dependencies: ["KernelLog"]),
     // QEMU, kernels, initramfs, detonators, scenarios.
     .target(name: "Lab", resources: [.copy("Detonators")]),
