@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "coroner", targets: ["coroner"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
+    .library(name: "Kernel", targets: ["Kernel"]),
     .library(name: "Lab", targets: ["Lab"]),
   ],
   dependencies: [
@@ -23,6 +24,9 @@ let package = Package(
     .target(name: "Dump", dependencies: ["KernelLog", "CZlib"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
     .target(name: "Symbols", dependencies: ["Dump", "CZlib"], exclude: ["README.md"]),
+    // Kernel objects read through the dump's own kallsyms and BTF: tasks, CPUs, ORC
+    // stacks. Apart from Dump because it needs Symbols (kallsyms, BTF), which needs Dump.
+    .target(name: "Kernel", dependencies: ["Dump", "Symbols"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
     // The system zlib (zlib1g-dev): dump pages, compressed sections, pstore records.
@@ -37,7 +41,7 @@ let package = Package(
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Symbols", "Capture", "Collector", "Lab",
+        "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -50,7 +54,8 @@ let package = Package(
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
-    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
+    .testTarget(
+      name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Kernel", "Lab"]),
   ],
   swiftLanguageModes: [.v5]
 )
