@@ -23,7 +23,8 @@ public struct KernelImage: Sendable {
   static let globalNames: Set<String> = [
     "init_task", "runqueues", "__per_cpu_offset", "nr_cpu_ids", "__cpu_online_mask", "crash_notes",
     "panic_cpu", "__start_orc_unwind_ip", "__stop_orc_unwind_ip", "__start_orc_unwind", "__stop_orc_unwind",
-    "__start_orc_header", "_stext", "_etext", "__start_BTF", "__stop_BTF", "modules", "hardirq_stack_ptr",
+    "__start_orc_header", "_stext", "_etext", "_sinittext", "_einittext", "__start_BTF", "__stop_BTF",
+    "modules", "hardirq_stack_ptr",
     "pcpu_hot", "ret_from_fork", "ret_from_fork_asm",
   ]
 
