@@ -51,6 +51,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CaptureTests", dependencies: ["Capture", "Lab"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.

@@ -196,7 +196,7 @@ public struct StackUnwinder: Sendable {
     if !switchesStack, next.sp <= registers.sp {
       return .failed("the stack pointer goes the wrong way at \(hex(registers.ip))")
     }
-    if next.ip == 0 { return .end(.endOfStack) }
+    if next.ip == 0 { return .failed("a return address of 0 at \(hex(cfa &- 8))") }
     return .next(next, exact: entry.signal)
   }
 
@@ -212,7 +212,8 @@ public struct StackUnwinder: Sendable {
 
   /// Where ORC cannot go on, the stack is searched upwards for a return address ORC
   /// can continue from: a text address right after a call instruction whose own
-  /// entry gives a caller. The unwind resumes there, every frame from then on marked
+  /// entry gives a caller and from which ORC reaches the bottom of the stack. The
+  /// unwind resumes there, every frame from then on marked
   /// unreliable. This recovers the panicking CPU, whose registers
   /// crash_setup_regs() takes at a label ORC does not describe. When nothing fits,
   /// the text addresses on the stack are listed, unreliable (`?` in the kernel's trace).
@@ -228,7 +229,7 @@ public struct StackUnwinder: Sendable {
     let (bytes, _, _) = memory.readAvailable(sp, count: Int(end - sp))
     for index in stride(from: 0, to: bytes.count - 7, by: 8) {
       guard let word = bytes.word(index), isText(word), followsCall(word),
-        let entry = orc.lookup(word &- 1), entry.kind == .call || entry.kind == .endOfStack
+        let entry = orc.lookup(word &- 1), entry.kind == .call
       else { continue }
       let candidate = UnwindRegisters(ip: word, sp: sp &+ UInt64(index) &+ 8, bp: registers.bp)
       if case .failed = step(entry, candidate) { continue }
@@ -236,6 +237,9 @@ public struct StackUnwinder: Sendable {
       frames.append(UnwoundFrame(pc: word, isReturnAddress: true, reliable: false, method: .scan))
       var rest = unwind(
         from: candidate, isReturnAddress: true, stack: stack, depth: frames.count, reliable: false)
+      // A stale return address left below the live frames leads nowhere: only a
+      // chain that reaches the bottom of the stack is taken.
+      if case .stopped = rest.ending { continue }
       rest.frames.removeFirst()
       frames += rest.frames
       return UnwoundStack(frames: frames, ending: rest.ending)
