@@ -11,7 +11,7 @@ out="$root/.build/fuzz"
 mkdir -p "$out"
 flags="-sanitize=fuzzer,address -parse-as-library -Onone -swift-version 5"
 
-for module in KernelLog Dump Symbols Kernel; do
+for module in KernelLog Bytes Codecs Dump Symbols Kernel; do
   swiftc $flags -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
     -I "$out" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" "$root"/Sources/$module/*.swift
 done
@@ -23,7 +23,7 @@ status=0
 for target in Btf Orc; do
   [ -f "$root/scripts/fuzz/kernel/Fuzz$target.swift" ] || continue
   swiftc $flags -I "$out" -I "$root/Sources/CZlib" "$root/scripts/fuzz/kernel/Fuzz$target.swift" \
-    "$out/KernelLog.o" "$out/Dump.o" "$out/Symbols.o" "$out/Kernel.o" -lz -o "$out/fuzz-$target" 2>&1 \
+    "$out/KernelLog.o" "$out/Bytes.o" "$out/Codecs.o" "$out/Dump.o" "$out/Symbols.o" "$out/Kernel.o" -lz -o "$out/fuzz-$target" 2>&1 \
     | grep -v 'Cannot export local symbol' || true
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"

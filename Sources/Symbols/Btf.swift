@@ -1,3 +1,5 @@
+import Bytes
+
 /// A BTF blob (include/uapi/linux/btf.h, Documentation/bpf/btf.rst): the kernel's own
 /// description of its types, which CONFIG_DEBUG_INFO_BTF links into vmlinux between
 /// `__start_BTF` and `__stop_BTF`. Parsing records where each type starts; names,

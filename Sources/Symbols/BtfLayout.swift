@@ -1,3 +1,5 @@
+import Bytes
+
 /// Layout questions answered from BTF: what a type is under its typedefs and
 /// qualifiers, how big it is, where a member lies (through anonymous structs and
 /// unions, as `task_struct` nests them), array shapes and enum values.
