@@ -139,7 +139,7 @@ final class KdumpCompressedTests: XCTestCase {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-flat-\(getpid())")
     try Data(stream).write(to: url)
     defer { try? FileManager.default.removeItem(at: url) }
-    let file = try MappedFile(path: url.path)
+    let file = try FileSource(path: url.path)
     let flat = try FlattenedSource(stream: file)
     XCTAssertTrue(flat.isComplete)
     XCTAssertEqual(try flat.read(at: 0, count: plain.count), plain)

@@ -1,3 +1,5 @@
+import Bytes
+import Codecs
 import Foundation
 import XCTest
 
