@@ -53,7 +53,8 @@ final class GuestInitTests: XCTestCase {
       \tlibdeflate.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libdeflate.so
       """
     XCTAssertEqual(
-      SharedLibraries.parseLdconfig(cache, soname: "libdeflate.so.0"), "/lib/x86_64-linux-gnu/libdeflate.so.0")
+      SharedLibraries.parseLdconfig(cache, soname: "libdeflate.so.0"), "/lib/x86_64-linux-gnu/libdeflate.so.0"
+    )
     XCTAssertNil(SharedLibraries.parseLdconfig(cache, soname: "libzstd.so.1"))
   }
 
