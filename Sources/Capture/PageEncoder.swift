@@ -60,8 +60,11 @@ public final class PageEncoder {
 
   /// Compresses one page from `page` (exactly `pageSize` bytes) into `output`
   /// (at least `outputCapacity` bytes). Returns the compressed size, or nil when the
-  /// page does not shrink and must be stored raw (makedumpfile stores it raw then).
+  /// page does not shrink, or looks random (`IncompressiblePage`), and must be stored
+  /// raw (makedumpfile stores it raw then).
   public func encode(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
+    if case .none = compressor { return nil }
+    if IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
     let size: Int?
     switch compressor {
     case .none: return nil
