@@ -93,7 +93,8 @@ public struct LabRunner: Sendable {
     progress("initramfs: \(image.count >> 20) MiB")
     // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
-    for stale in ["vmcore", "console.log", "scene.json", Self.captureFolder] {
+    for stale in ["vmcore", CaptureMethod.physicalCompanion, "console.log", "scene.json", Self.captureFolder]
+    {
       try? fm.removeItem(at: request.out.appendingPathComponent(stale))
     }
     let disk = work.appendingPathComponent("vmcore.disk")
@@ -132,7 +133,7 @@ public struct LabRunner: Sendable {
       let folder = request.out.appendingPathComponent(Self.captureFolder)
       bytes = try stage.collectCoronerCapture(disk: disk, into: folder)
       saved = Self.captureFolder + "/" + Self.dumpName
-    case .qemuELF, .qemuKdump:
+    case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       bytes = try stage.dumpFromMonitor(socket: command.monitorSocket ?? "", to: vmcore)
     }
     let captured = Date()
@@ -159,6 +160,8 @@ public struct LabRunner: Sendable {
     command.initrd = initrd.path
     command.kernelParameters = request.kernelParameters
     command.monitorSocket = work.appendingPathComponent("monitor.sock").path
+    command.vmcoreinfoDevice = request.capture.vmcoreinfoDevice
+    command.cpuModel = request.capture.cpuModel(request.accelerator)
     if request.capture.usesKdump {
       try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
       command.disks = [disk.path]
@@ -213,7 +216,7 @@ public struct LabRunner: Sendable {
       kdump = (
         try images.captureInitramfs(save: save, coroner: coroner), LabRunRequest.captureKernelParameters
       )
-    case .qemuELF, .qemuKdump:
+    case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       break
     }
     return try images.crashInitramfs(

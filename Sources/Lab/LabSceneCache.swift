@@ -146,7 +146,10 @@ public struct LabSceneCache: Sendable {
       let attributes = try? FileManager.default.attributesOfItem(
         atPath: folder.appendingPathComponent(scene.vmcore).path),
       (attributes[.size] as? NSNumber)?.uint64Value == scene.vmcoreBytes,
-      FileManager.default.fileExists(atPath: folder.appendingPathComponent(scene.console).path)
+      FileManager.default.fileExists(atPath: folder.appendingPathComponent(scene.console).path),
+      scene.capture != .qemuPaging
+        || FileManager.default.fileExists(
+          atPath: folder.appendingPathComponent(CaptureMethod.physicalCompanion).path)
     else { return nil }
     return scene
   }

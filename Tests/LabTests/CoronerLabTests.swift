@@ -1,5 +1,6 @@
 import Foundation
 import KernelLog
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -82,7 +83,9 @@ final class CoronerLabTests: XCTestCase {
     if built[product] == nil {
       built[product] = Result {
         guard let package = GuestCoroner.packageRoot() else {
-          throw XCTSkip("no package checkout beside the sources to build the guest's coroner from")
+          throw TestInput.missing(
+            "a package checkout beside the sources to build the guest's coroner from",
+            makeWith: "swift test in a checkout of the package")
         }
         return try GuestCoroner.build(package: package, product: product)
       }
