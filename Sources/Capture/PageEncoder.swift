@@ -29,6 +29,14 @@ public final class PageEncoder {
   /// wrote 1.02x makedumpfile's size at -d 31 and 1.01x at -d 1, level 2 0.97x and 0.99x.
   static let libdeflateLevel: Int32 = 2
 
+  /// Why zlib pages are written by zlib rather than libdeflate, or nil when libdeflate
+  /// loads: crash.json says so, since the capture is then slower.
+  public static var zlibFallback: String? {
+    Libdeflate.isAvailable
+      ? nil
+      : "zlib pages written by zlib, not libdeflate (\(Libdeflate.soname) is not installed): same format, slower"
+  }
+
   public init(codec: PageCodec, pageSize: Int) throws(CodecError) {
     self.codec = codec
     self.pageSize = pageSize
