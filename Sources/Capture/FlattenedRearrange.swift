@@ -45,13 +45,16 @@ public enum FlattenedRearrange {
       if offset == UInt64.max && size == UInt64.max { return result }
       guard offset < 1 << 62, size < 1 << 40 else {
         throw FlattenedStreamError(
-          path: name, offset: at, expected: "a record of non-negative offset and size, found \(offset), \(size)")
+          path: name, offset: at,
+          expected: "a record of non-negative offset and size, found \(offset), \(size)")
       }
       var done: UInt64 = 0
       while done < size {
         let count = Int(min(UInt64(chunk), size - done))
         try readExactly(descriptor, &buffer, count: count, name: name, at: &position)
-        try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: offset + done) }
+        try buffer.withUnsafeBytes {
+          try output.write(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: offset + done)
+        }
         done += UInt64(count)
       }
       result.records += 1
@@ -73,7 +76,8 @@ public enum FlattenedRearrange {
       if got < 0 { throw CaptureError.read(path: name, errno: errno) }
       guard got > 0 else {
         throw FlattenedStreamError(
-          path: name, offset: position, expected: "\(count - done) more bytes: the stream ends before its end record")
+          path: name, offset: position,
+          expected: "\(count - done) more bytes: the stream ends before its end record")
       }
       done += got
       position += UInt64(got)

@@ -97,7 +97,9 @@ extension MakedumpfileOptions {
       }
       return arguments[index]
     }
-    func number(_ name: String, _ text: String, in range: ClosedRange<Int>) throws(MakedumpfileUsageError) -> Int {
+    func number(
+      _ name: String, _ text: String, in range: ClosedRange<Int>
+    ) throws(MakedumpfileUsageError) -> Int {
       guard let number = Int(text), range.contains(number) else {
         throw MakedumpfileUsageError(
           message: "\(name) \(text): expected a number from \(range.lowerBound) to \(range.upperBound)")
@@ -180,7 +182,8 @@ extension MakedumpfileOptions {
           + "run the original makedumpfile (makedumpfile.distrib when coroner-makedumpfile diverted it)")
     }
     guard compressions.count <= 1 else {
-      throw MakedumpfileUsageError(message: "\(compressions.joined(separator: " ")): give one compression option")
+      throw MakedumpfileUsageError(
+        message: "\(compressions.joined(separator: " ")): give one compression option")
     }
     switch compressions.first {
     case "-c": options.compression = .zlib
@@ -196,7 +199,8 @@ extension MakedumpfileOptions {
     }
     if rearrange {
       guard operands.count == 1, !dumpDmesg else {
-        throw MakedumpfileUsageError(message: "-R takes one DUMPFILE and reads the flattened stream on standard input")
+        throw MakedumpfileUsageError(
+          message: "-R takes one DUMPFILE and reads the flattened stream on standard input")
       }
       options.action = .rearrange(dumpFile: operands[0])
       return options

@@ -13,7 +13,7 @@ extension Coroner {
   static func main() {
     let program = CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? ""
     if program == "makedumpfile" {
-      exit(MakedumpfileEntry.run(Array(CommandLine.arguments.dropFirst())))
+      Glibc.exit(MakedumpfileEntry.run(Array(CommandLine.arguments.dropFirst())))
     }
     main(nil)
   }
@@ -77,7 +77,8 @@ enum MakedumpfileEntry {
     return true
   }
 
-  static func dumpDmesg(vmcore: String, logFile: String, partial: Bool, options: MakedumpfileOptions) -> Int32 {
+  static func dumpDmesg(vmcore: String, logFile: String, partial: Bool, options: MakedumpfileOptions) -> Int32
+  {
     if refuseExisting(logFile, options) { return failed }
     var output: [UInt8] = []
     do {

@@ -22,14 +22,17 @@ final class MakedumpfileOptionsTests: XCTestCase {
   /// kdump-tools' default MAKEDUMP_ARGS and its dmesg call (kdump-config).
   func testKdumpToolsDefaults() throws {
     let capture = try parse("-c -d 31 /proc/vmcore /var/crash/202612040000/dump-incomplete")
-    XCTAssertEqual(capture.action, .capture(vmcore: "/proc/vmcore", dumpFile: "/var/crash/202612040000/dump-incomplete"))
+    XCTAssertEqual(
+      capture.action, .capture(vmcore: "/proc/vmcore", dumpFile: "/var/crash/202612040000/dump-incomplete"))
     XCTAssertEqual(capture.compression, .zlib)
     XCTAssertEqual(capture.dumpLevel, 31)
     XCTAssertEqual(capture.messageLevel, 7)
     XCTAssertFalse(capture.force)
     let dmesg = try parse("--dump-dmesg /proc/vmcore /var/crash/202612040000/dmesg.202612040000")
     XCTAssertEqual(
-      dmesg.action, .dumpDmesg(vmcore: "/proc/vmcore", logFile: "/var/crash/202612040000/dmesg.202612040000", partial: false))
+      dmesg.action,
+      .dumpDmesg(
+        vmcore: "/proc/vmcore", logFile: "/var/crash/202612040000/dmesg.202612040000", partial: false))
   }
 
   /// kdump-utils' core_collector default, and each compression letter.
@@ -48,12 +51,15 @@ final class MakedumpfileOptionsTests: XCTestCase {
   /// getopt_long: grouped flags, attached arguments, operands before options, `--`.
   func testGetoptForms() throws {
     let grouped = try parse("-cfd31 /proc/vmcore out")
-    XCTAssertEqual([grouped.compression.rawValue, "\(grouped.dumpLevel)", "\(grouped.force)"], ["zlib", "31", "true"])
+    XCTAssertEqual(
+      [grouped.compression.rawValue, "\(grouped.dumpLevel)", "\(grouped.force)"], ["zlib", "31", "true"])
     XCTAssertEqual(try parse("/proc/vmcore out -d 1 -z").dumpLevel, 1)
     XCTAssertEqual(try parse("-d 0 -- -odd-name out").action, .capture(vmcore: "-odd-name", dumpFile: "out"))
     XCTAssertEqual(try parse("--num-threads 4 a b").threads, 4)
     XCTAssertEqual(try parse("-R dump").action, .rearrange(dumpFile: "dump"))
-    XCTAssertEqual(try parse("--dump-dmesg --partial-dmesg a b").action, .dumpDmesg(vmcore: "a", logFile: "b", partial: true))
+    XCTAssertEqual(
+      try parse("--dump-dmesg --partial-dmesg a b").action,
+      .dumpDmesg(vmcore: "a", logFile: "b", partial: true))
     XCTAssertEqual(try parse("-h").action, .help)
     XCTAssertEqual(try parse("-v").action, .version)
   }
@@ -80,13 +86,16 @@ final class MakedumpfileOptionsTests: XCTestCase {
     XCTAssertEqual(refusal("-c -l a b"), "-c -l: give one compression option")
     XCTAssertEqual(refusal("-d 31 /proc/vmcore"), "expected VMCORE DUMPFILE, found /proc/vmcore")
     XCTAssertEqual(refusal("--dump-dmesg a"), "expected VMCORE LOGFILE, found a")
-    XCTAssertEqual(refusal("-R a b"), "-R takes one DUMPFILE and reads the flattened stream on standard input")
+    XCTAssertEqual(
+      refusal("-R a b"), "-R takes one DUMPFILE and reads the flattened stream on standard input")
     XCTAssertEqual(MakedumpfileOptions.usageExitCode, 1)
   }
 
   /// A flattened stream rebuilt by -R: records written at their offsets, out of order.
   func testRearrangeRebuildsAFlattenedStream() throws {
-    func bigEndian(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) } }
+    func bigEndian(_ value: UInt64) -> [UInt8] {
+      (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    }
     var stream = Array("makedumpfile".utf8) + [0, 0, 0, 0] + bigEndian(1) + bigEndian(1)
     stream += [UInt8](repeating: 0, count: 4096 - stream.count)
     stream += bigEndian(4) + bigEndian(3) + [4, 5, 6]
@@ -107,9 +116,11 @@ final class MakedumpfileOptionsTests: XCTestCase {
     let cut = try FileHandle(forReadingFrom: input)
     XCTAssertThrowsError(
       try FlattenedRearrange.run(
-        from: cut.fileDescriptor, name: "in", into: FileDumpOutput(path: scratch.appendingPathComponent("o2").path))
+        from: cut.fileDescriptor, name: "in",
+        into: FileDumpOutput(path: scratch.appendingPathComponent("o2").path))
     ) {
-      XCTAssertEqual("\($0)", "in: offset \(stream.count): expected 16 more bytes: the stream ends before its end record")
+      XCTAssertEqual(
+        "\($0)", "in: offset \(stream.count): expected 16 more bytes: the stream ends before its end record")
     }
   }
 }

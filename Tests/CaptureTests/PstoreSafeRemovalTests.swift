@@ -9,7 +9,8 @@ final class PstoreSafeRemovalTests: XCTestCase {
   var scratch: URL!
 
   override func setUpWithError() throws {
-    scratch = FileManager.default.temporaryDirectory.appendingPathComponent("coroner-pstore-safe-\(UUID().uuidString)")
+    scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "coroner-pstore-safe-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
   }
 
@@ -28,9 +29,10 @@ final class PstoreSafeRemovalTests: XCTestCase {
     let harvest = try PstoreHarvest(from: from)
     let folders = try harvest.write(to: scratch.appendingPathComponent("out").path)
     try harvest.flush(folders: folders)
-    XCTAssertEqual(harvest.savedRecordNames, Set(harvest.records.map(\.name)), "every fixture record makes a file")
+    XCTAssertEqual(
+      harvest.savedRecordNames, Set(harvest.records.map(\.name)), "every fixture record makes a file")
     XCTAssertEqual(try harvest.removeSavedRecords(from: from), [])
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: from), [])
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: from), harvest.unrecognized)
   }
 
   func testAFileThatDiffersStopsTheRemoval() throws {
@@ -42,7 +44,9 @@ final class PstoreSafeRemovalTests: XCTestCase {
     XCTAssertThrowsError(try harvest.flush(folders: folders)) {
       XCTAssertTrue("\($0)".hasPrefix("\(damaged): read back 5 bytes that differ"), "\($0)")
     }
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: from).count, harvest.records.count)
+    XCTAssertEqual(
+      try FileManager.default.contentsOfDirectory(atPath: from).count,
+      harvest.records.count + harvest.unrecognized.count)
   }
 
   func testARecordNoFileNamesStaysInPstore() throws {
@@ -52,6 +56,8 @@ final class PstoreSafeRemovalTests: XCTestCase {
     let folders = try harvest.write(to: scratch.appendingPathComponent("out").path)
     try harvest.flush(folders: folders)
     XCTAssertEqual(try harvest.removeSavedRecords(from: from), ["pmsg-ramoops-0"])
-    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: from), ["pmsg-ramoops-0"])
+    XCTAssertEqual(
+      Set(try FileManager.default.contentsOfDirectory(atPath: from)),
+      Set(["pmsg-ramoops-0"] + harvest.unrecognized))
   }
 }

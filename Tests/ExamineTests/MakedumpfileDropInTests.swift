@@ -20,14 +20,20 @@ final class MakedumpfileDropInTests: XCTestCase {
 
   /// `makedumpfile` in the scratch folder: a link to the coroner built with the tests.
   func dropIn() throws -> String {
-    let products = Bundle(for: Self.self).bundleURL.deletingLastPathComponent()
+    // The test bundle is the products folder itself on Linux, a .xctest inside it elsewhere.
+    var products = Bundle(for: Self.self).bundleURL
+    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
     let coroner = products.appendingPathComponent("coroner")
     guard FileManager.default.isExecutableFile(atPath: coroner.path) else {
-      throw NSError(domain: "MakedumpfileDropInTests", code: 66, userInfo: [
-        NSLocalizedDescriptionKey: "no coroner binary beside the tests at \(coroner.path)"])
+      throw NSError(
+        domain: "MakedumpfileDropInTests", code: 66,
+        userInfo: [
+          NSLocalizedDescriptionKey: "no coroner binary beside the tests at \(coroner.path)"
+        ])
     }
     let link = scratch.appendingPathComponent("bin/makedumpfile")
-    try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
     try FileManager.default.createSymbolicLink(at: link, withDestinationURL: coroner)
     return link.path
   }
@@ -55,7 +61,10 @@ final class MakedumpfileDropInTests: XCTestCase {
     let output = out.fileHandleForReading.readDataToEndOfFile()
     let error = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    return (
+      process.terminationStatus, String(decoding: output, as: UTF8.self),
+      String(decoding: error, as: UTF8.self)
+    )
   }
 
   func testKdumpToolsCaptureOfALabDump() throws {
@@ -72,7 +81,8 @@ final class MakedumpfileDropInTests: XCTestCase {
     XCTAssertEqual(capture.status, 0, capture.error)
     XCTAssertTrue(capture.output.contains("The dumpfile is saved to \(dump)"), capture.output)
     for name in ["dmesg.txt", "dmesg.json", "crash.json"] {
-      XCTAssertTrue(FileManager.default.fileExists(atPath: stamp.appendingPathComponent("coroner/\(name)").path), name)
+      XCTAssertTrue(
+        FileManager.default.fileExists(atPath: stamp.appendingPathComponent("coroner/\(name)").path), name)
     }
     let log = stamp.appendingPathComponent("dmesg.202612040000").path
     let dmesg = try run([makedumpfile, "--dump-dmesg", vmcore, log])
@@ -86,13 +96,18 @@ final class MakedumpfileDropInTests: XCTestCase {
     XCTAssertEqual(readBack.status, 0, readBack.error)
     let expected = try Data(contentsOf: URL(fileURLWithPath: fromVmcore))
     XCTAssertGreaterThan(expected.count, 10_000)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: log)), expected, "coroner --dump-dmesg vs makedumpfile")
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: fromDump)), expected, "makedumpfile on coroner's dump")
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: log)), expected, "coroner --dump-dmesg vs makedumpfile")
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: fromDump)), expected, "makedumpfile on coroner's dump")
 
     // coroner reads its own dump: the same records, the panic last.
     let records = try Vmcore.open(paths: [dump]).kernelLog().records
     XCTAssertEqual(records.count, try Vmcore.open(paths: [vmcore]).kernelLog().records.count)
-    XCTAssertTrue(records.contains { String(decoding: $0.text, as: UTF8.self).contains("Kernel panic - not syncing: sysrq") })
+    XCTAssertTrue(
+      records.contains {
+        String(decoding: $0.text, as: UTF8.self).contains("Kernel panic - not syncing: sysrq")
+      })
 
     // An existing DUMPFILE is kept unless -f, as makedumpfile does.
     let again = try run([makedumpfile, "-c", "-d", "31", vmcore, dump])
@@ -105,7 +120,8 @@ final class MakedumpfileDropInTests: XCTestCase {
     let out = scratch.appendingPathComponent("out").path
     let result = try run([makedumpfile, "-E", "-x", "vmlinux", "-d", "31", "/proc/vmcore", out])
     XCTAssertEqual(result.status, 1)
-    XCTAssertTrue(result.error.contains("does not support -E (ELF output), -x (filtering with a vmlinux"), result.error)
+    XCTAssertTrue(
+      result.error.contains("does not support -E (ELF output), -x (filtering with a vmlinux"), result.error)
     XCTAssertTrue(result.error.contains("Commandline parameter is invalid."), result.error)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
   }
