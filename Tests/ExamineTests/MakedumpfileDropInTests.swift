@@ -1,6 +1,7 @@
 import Dump
 import Foundation
 import Lab
+import TestSupport
 import XCTest
 
 /// coroner run as `makedumpfile` (as coroner-makedumpfile installs it) on a real lab dump,
@@ -25,11 +26,8 @@ final class MakedumpfileDropInTests: XCTestCase {
     if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
     let coroner = products.appendingPathComponent("coroner")
     guard FileManager.default.isExecutableFile(atPath: coroner.path) else {
-      throw NSError(
-        domain: "MakedumpfileDropInTests", code: 66,
-        userInfo: [
-          NSLocalizedDescriptionKey: "no coroner binary beside the tests at \(coroner.path)"
-        ])
+      throw TestInput.missing(
+        "the coroner binary beside the tests (\(coroner.path))", makeWith: "swift build")
     }
     let link = scratch.appendingPathComponent("bin/makedumpfile")
     try FileManager.default.createDirectory(
@@ -38,29 +36,24 @@ final class MakedumpfileDropInTests: XCTestCase {
     return link.path
   }
 
-  /// The real makedumpfile, which the lab installs on the host.
-  func reference() throws -> String {
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
-      .map { "\($0)/makedumpfile" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    guard let path else {
-      if ProcessInfo.processInfo.environment["CI"] == "true" { XCTFail("makedumpfile is not installed") }
-      throw XCTSkip("makedumpfile is not installed")
-    }
-    return path
-  }
-
+  /// Runs `arguments[0]` by its path (so that it sees the name `makedumpfile`); standard
+  /// error goes to a file, as ToolRun does, so that neither pipe fills unread.
   func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: arguments[0])
     process.arguments = Array(arguments.dropFirst())
     let out = Pipe()
-    let err = Pipe()
+    let errorFile = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8))")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    let err = try FileHandle(forWritingTo: errorFile)
     process.standardOutput = out
     process.standardError = err
+    process.standardInput = FileHandle.nullDevice
     try process.run()
+    try? err.close()
     let output = out.fileHandleForReading.readDataToEndOfFile()
-    let error = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let error = try Data(contentsOf: errorFile)
     return (
       process.terminationStatus, String(decoding: output, as: UTF8.self),
       String(decoding: error, as: UTF8.self)
@@ -69,7 +62,7 @@ final class MakedumpfileDropInTests: XCTestCase {
 
   func testKdumpToolsCaptureOfALabDump() throws {
     let makedumpfile = try dropIn()
-    let real = try reference()
+    let real = try ToolRun.require("makedumpfile")
     let scene = try LabScenes.scene("panic", on: .v6_1)
     let vmcore = scene.vmcore.path
     let stamp = scratch.appendingPathComponent("crash/202612040000")
