@@ -9,6 +9,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "coroner", targets: ["coroner"]),
+    .executable(name: "coroner-capture", targets: ["coroner-capture"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
     .library(name: "Lab", targets: ["Lab"]),
@@ -17,17 +18,21 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
+    // Files and bytes: the one file reader (mmap, pread), bounded views and cursors,
+    // little-endian fields, shared libraries opened at run time. Depends on nothing.
+    .target(name: "Bytes"),
+    // zlib (linked), zstd, lzo, snappy and xz (loaded at run time): decode and encode.
+    .target(name: "Codecs", dependencies: ["Bytes", "CZlib"]),
+    // The system zlib (zlib1g-dev).
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
-    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"], exclude: ["README.md"]),
+    .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "CZlib"], exclude: ["README.md"]),
+    .target(name: "Symbols", dependencies: ["Dump", "Bytes", "Codecs"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
-    .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
-    // The system zlib (zlib1g-dev): dump pages, compressed sections, pstore records.
-    // zstd, lzo and snappy are loaded at run time (see Dump/PageCodec.swift).
-    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
     // Netconsole receiver, ingest, buckets.
@@ -41,16 +46,29 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
+    // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
+    // Foundation, so its initramfs fits a small crashkernel reservation.
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"]),
+    // What the test targets share: the lab gate, missing inputs (a skip here, a failure
+    // under CI), opt-in skips, and the reference tools' runner.
+    .target(name: "TestSupport", dependencies: ["Lab"], path: "Tests/TestSupport"),
     .testTarget(
-      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib", "Lab"],
+      name: "KernelLogTests", dependencies: ["KernelLog", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "Bytes", "CZlib", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "Lab"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
+    .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+    .testTarget(
+      name: "CaptureTests", dependencies: ["Capture", "Lab", "TestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
-    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
+    .testTarget(
+      name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

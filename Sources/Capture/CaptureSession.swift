@@ -91,7 +91,7 @@ public struct CaptureSession {
       mark = now
     }
     report.codec = options.codec
-    let recorder = ReadRecorder(try PreadFile(path: options.source))
+    let recorder = ReadRecorder(try FileSource(path: options.source, access: .readOnce))
     let vmcore = try Vmcore(source: recorder)
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease

@@ -187,8 +187,8 @@ public struct KdumpCompressedWriter {
   public static func resumePoint(
     path: String, layout: KdumpCompressedLayout, fields: KdumpHeaderFields
   ) throws -> ResumePoint {
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch {
+    let file: FileSource
+    do { file = try FileSource(path: path) } catch {
       throw CaptureError.cannotResume(path: path, reason: "\(error)")
     }
     let header = try? KdumpHeader(source: file)

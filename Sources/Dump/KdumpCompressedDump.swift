@@ -1,3 +1,6 @@
+import Bytes
+import Codecs
+
 /// A kdump-compressed dump (`KDUMP   `, makedumpfile `-c/-l/-p/-z` and QEMU `-z/-l/-s`
 /// once rearranged), read page by page through its bitmaps and page descriptors
 /// (vmcore-format.md §2). The source may be a plain file or a flattened stream seen
@@ -134,7 +137,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
     let stored = try source.read(at: UInt64(offset), count: Int(size), expected: "page data")
     do {
       return try codec.decode(stored, pageSize: pageSize)
-    } catch let error as PageCodecError {
+    } catch {
       if case .unavailable(let codec, let library) = error {
         throw DumpError.codecUnavailable(codec: codec, library: library)
       }

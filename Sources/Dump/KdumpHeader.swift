@@ -1,3 +1,5 @@
+import Bytes
+
 /// `struct disk_dump_header` and `struct kdump_sub_header` of makedumpfile's
 /// kdump-compressed format, LP64 little-endian layout (vmcore-format.md §2.2–2.3).
 public struct KdumpHeader: Sendable, Equatable {

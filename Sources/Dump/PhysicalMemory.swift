@@ -1,3 +1,5 @@
+import Bytes
+
 /// The memory of the dead machine by physical address, whatever the file format.
 public protocol PhysicalMemory: Sendable {
   /// Page size of the dumped machine.

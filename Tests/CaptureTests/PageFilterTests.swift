@@ -6,7 +6,7 @@ import XCTest
 /// Page classes from hand-made `struct page`s laid out as a 6.1 kernel exports
 /// them, and the mem_section walk over a small fake kernel memory.
 final class PageFilterTests: XCTestCase {
-  // The 6.1.0-56-amd64 lab kernel's keys (VMCOREINFO of /work/scratch-dump/kdump.vmcore).
+  // The 6.1.0-56-amd64 lab kernel's keys, as the VMCOREINFO of its in-guest kdump vmcore states them.
   static let info = VmcoreInfo(
     text: """
       PAGESIZE=4096

@@ -55,9 +55,3 @@ enum KnownMisses {
       })
   }
 }
-
-/// The corpus folder is missing where the test must not skip (CI).
-struct CorpusMissing: Error, CustomStringConvertible {
-  let path: String
-  var description: String { "corpus not found at \(path)" }
-}

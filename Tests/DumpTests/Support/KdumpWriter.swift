@@ -1,3 +1,4 @@
+import Bytes
 import CZlib
 import Dump
 
@@ -7,7 +8,7 @@ import Dump
 
 /// Writes makedumpfile's kdump-compressed format (header version 6, both bitmaps,
 /// page descriptors, a shared zero page first), and its flattened stream, for
-/// fixtures. Compressors for lzo, snappy and zstd are loaded like the reader's.
+/// fixtures. Compressors for lzo, snappy and zstd are loaded at run time, like the reader's.
 enum KdumpWriter {
   static let blockSize = 4096
 
@@ -193,10 +194,12 @@ enum KdumpWriter {
 
   struct MissingLibrary: Error { var name: String }
 
+  /// The library's own compressor, called directly rather than through Codecs, so
+  /// that the reader is checked against streams its own code did not write.
   static func symbol<T>(_ library: String, _ name: String) throws -> T {
-    guard let handle = dlopen(library, RTLD_NOW), let pointer = dlsym(handle, name) else {
+    guard let function = SharedLibrary([library])?.function(name, as: T.self) else {
       throw MissingLibrary(name: library)
     }
-    return unsafeBitCast(pointer, to: T.self)
+    return function
   }
 }

@@ -1,6 +1,7 @@
-/// A bounds-checked reader over the bytes of one line. Every read checks the end;
-/// a malformed prefix makes a parse fail, never trap.
-struct ByteCursor {
+/// A reader over the text of one console line: its timestamp, caller tag, syslog and
+/// journal prefixes. Every read checks the end; a malformed prefix makes a parse fail,
+/// never trap.
+struct LineCursor {
   let base: UnsafeBufferPointer<UInt8>
   private(set) var position: Int
 

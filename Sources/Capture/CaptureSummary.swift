@@ -1,29 +1,31 @@
-import Capture
-
-/// The one line `coroner capture` keeps redrawing on a terminal.
-struct CaptureProgressLine {
+/// The text `coroner capture` shows: the progress line it keeps redrawing on a terminal
+/// and the summary line it ends with. Strings only; the executables write them.
+public struct CaptureProgressLine: Sendable {
   var last = ""
 
-  mutating func show(_ step: CaptureSession.Progress) {
+  public init() {}
+
+  /// The terminal bytes that redraw the line for `step`, or nil when the line would not
+  /// change (so a fast capture does not flood a slow serial console).
+  public mutating func redraw(_ step: CaptureSession.Progress) -> String? {
     var text = "capture: \(step.phase.rawValue)"
     if step.pagesTotal > 0 {
       let percent = step.pagesDone * 100 / step.pagesTotal
       text +=
         " \(percent)% (\(step.pagesDone)/\(step.pagesTotal) pages, \(CaptureSummary.megabytes(step.bytesWritten)) written)"
     }
-    guard text != last else { return }
+    guard text != last else { return nil }
     last = text
-    DumpCommandSupport.writeError("\r\u{1B}[K" + text)
+    return "\r\u{1B}[K" + text
   }
 
-  func clear() {
-    if !last.isEmpty { DumpCommandSupport.writeError("\r\u{1B}[K") }
-  }
+  /// The bytes that erase the line, or nil when nothing was drawn.
+  public func clear() -> String? { last.isEmpty ? nil : "\r\u{1B}[K" }
 }
 
 /// The summary line: pages in memory, excluded by class, written, size ratio, speed.
-enum CaptureSummary {
-  static func line(_ report: CaptureSession.Report, directory: String) -> String {
+public enum CaptureSummary {
+  public static func line(_ report: CaptureSession.Report, directory: String) -> String {
     let excluded = ExcludedClass.allCases.compactMap { kind -> String? in
       guard let count = report.excluded[kind], count > 0 else { return nil }
       return "\(kind) \(count)"
@@ -40,7 +42,7 @@ enum CaptureSummary {
       + "\(String(format1(ratio * 100)))% of memory, \(format1(report.seconds)) s, \(format1(speed)) MB/s"
   }
 
-  static func megabytes(_ bytes: UInt64) -> String { format1(Double(bytes) / 1e6) + " MB" }
+  public static func megabytes(_ bytes: UInt64) -> String { format1(Double(bytes) / 1e6) + " MB" }
 
   static func format1(_ value: Double) -> String {
     let tenths = Int((value * 10).rounded())

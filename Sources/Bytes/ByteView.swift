@@ -7,13 +7,13 @@
 /// Memory that outlives the views over it: a file mapping or an owned buffer
 /// (a decompressed or relocated section).
 public final class ByteStorage: @unchecked Sendable {
-  let base: UnsafeRawPointer?
-  let count: Int
+  public let base: UnsafeRawPointer?
+  public let count: Int
   /// A file mapping (page-aligned base), as opposed to an owned buffer.
-  let isMapped: Bool
+  public let isMapped: Bool
   private let release: (() -> Void)?
 
-  init(base: UnsafeRawPointer?, count: Int, isMapped: Bool = false, release: (() -> Void)?) {
+  public init(base: UnsafeRawPointer?, count: Int, isMapped: Bool = false, release: (() -> Void)?) {
     self.base = base
     self.count = count
     self.isMapped = isMapped
@@ -21,7 +21,7 @@ public final class ByteStorage: @unchecked Sendable {
   }
 
   /// Takes a copy of `bytes` into memory this storage owns.
-  convenience init(copying bytes: [UInt8]) {
+  public convenience init(copying bytes: [UInt8]) {
     let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
     bytes.withUnsafeBytes { source in
       if let from = source.baseAddress { memory.copyMemory(from: from, byteCount: bytes.count) }
@@ -35,19 +35,19 @@ public final class ByteStorage: @unchecked Sendable {
 /// A bounded window of bytes with a name for errors (`vmlinux:.debug_info`).
 /// Reads past the end throw; nothing here traps on hostile input.
 public struct ByteView: @unchecked Sendable {
-  let storage: ByteStorage
-  let start: Int
+  public let storage: ByteStorage
+  public let start: Int
   public let count: Int
   public let name: String
 
-  init(storage: ByteStorage, name: String) {
+  public init(storage: ByteStorage, name: String) {
     self.storage = storage
     self.start = 0
     self.count = storage.count
     self.name = name
   }
 
-  init(storage: ByteStorage, start: Int, count: Int, name: String) {
+  public init(storage: ByteStorage, start: Int, count: Int, name: String) {
     self.storage = storage
     self.start = start
     self.count = count
@@ -58,26 +58,27 @@ public struct ByteView: @unchecked Sendable {
     self.init(storage: ByteStorage(copying: bytes), name: name)
   }
 
-  static func empty(_ name: String) -> ByteView { ByteView(bytes: [], name: name) }
+  public static func empty(_ name: String) -> ByteView { ByteView(bytes: [], name: name) }
 
   /// The sub-range `[offset, offset + length)`, checked.
-  func slice(_ offset: UInt64, _ length: UInt64, name: String? = nil) throws -> ByteView {
+  public func slice(_ offset: UInt64, _ length: UInt64, name: String? = nil) throws -> ByteView {
     guard offset <= UInt64(count), length <= UInt64(count) - offset else {
-      throw SymbolsError(
+      throw BytesError(
         .truncated, path: self.name, offset: offset, expected: "\(length) bytes within \(count)")
     }
     return ByteView(
       storage: storage, start: start + Int(offset), count: Int(length), name: name ?? self.name)
   }
 
-  func contains(_ offset: Int, _ length: Int) -> Bool {
+  @inlinable
+  public func contains(_ offset: Int, _ length: Int) -> Bool {
     offset >= 0 && length >= 0 && offset <= count && length <= count - offset
   }
 
-  @inline(__always)
-  func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) throws -> T {
+  @inlinable
+  public func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) throws -> T {
     guard contains(offset, MemoryLayout<T>.size), let base = storage.base else {
-      throw SymbolsError(
+      throw BytesError(
         .truncated, path: name, offset: UInt64(max(offset, 0)),
         expected: "\(MemoryLayout<T>.size)-byte value")
     }
@@ -85,38 +86,38 @@ public struct ByteView: @unchecked Sendable {
   }
 
   /// The bytes as an array (for small things: notes, names).
-  func bytes(_ offset: Int, _ length: Int) throws -> [UInt8] {
+  public func bytes(_ offset: Int, _ length: Int) throws -> [UInt8] {
     guard contains(offset, length), let base = storage.base else {
-      throw SymbolsError(
+      throw BytesError(
         .truncated, path: name, offset: UInt64(max(offset, 0)), expected: "\(length) bytes")
     }
     return Array(UnsafeRawBufferPointer(start: base + start + offset, count: length))
   }
 
   /// The NUL-terminated string at `offset` (string tables, `.debug_str`).
-  func cString(at offset: Int) throws -> String {
+  public func cString(at offset: Int) throws -> String {
     let length = try cStringLength(at: offset)
     guard let base = storage.base else { return "" }
     let buffer = UnsafeRawBufferPointer(start: base + start + offset, count: length)
     return String(decoding: buffer, as: UTF8.self)
   }
 
-  func cStringLength(at offset: Int) throws -> Int {
+  public func cStringLength(at offset: Int) throws -> Int {
     guard offset >= 0, offset < count, let base = storage.base else {
-      throw SymbolsError(
+      throw BytesError(
         .truncated, path: name, offset: UInt64(max(offset, 0)), expected: "a NUL-terminated string")
     }
     let pointer = (base + start + offset).assumingMemoryBound(to: UInt8.self)
     let limit = count - offset
     guard let end = memchrIndex(pointer, limit) else {
-      throw SymbolsError(
+      throw BytesError(
         .truncated, path: name, offset: UInt64(offset), expected: "a NUL-terminated string")
     }
     return end
   }
 
   /// Whether the string at `offset` equals `text`, without building a String.
-  func cStringEquals(at offset: Int, _ text: [UInt8]) -> Bool {
+  public func cStringEquals(at offset: Int, _ text: [UInt8]) -> Bool {
     guard contains(offset, text.count + 1), let base = storage.base else { return false }
     let pointer = (base + start + offset).assumingMemoryBound(to: UInt8.self)
     for index in 0..<text.count where pointer[index] != text[index] { return false }
@@ -124,7 +125,7 @@ public struct ByteView: @unchecked Sendable {
   }
 
   /// Whether the string at `offset` starts with `prefix` (no terminator inside it).
-  func cStringHasPrefix(at offset: Int, _ prefix: [UInt8]) -> Bool {
+  public func cStringHasPrefix(at offset: Int, _ prefix: [UInt8]) -> Bool {
     guard contains(offset, prefix.count), let base = storage.base else { return false }
     let pointer = (base + start + offset).assumingMemoryBound(to: UInt8.self)
     for index in 0..<prefix.count where pointer[index] != prefix[index] { return false }
@@ -134,7 +135,7 @@ public struct ByteView: @unchecked Sendable {
   /// Asks the kernel to read the range now, in large requests (madvise(2)
   /// MADV_WILLNEED): file mappings are advised MADV_RANDOM, so only ranges a reader
   /// is about to scan whole are read ahead.
-  func willNeed(_ offset: Int = 0, _ length: Int? = nil) {
+  public func willNeed(_ offset: Int = 0, _ length: Int? = nil) {
     guard let base = storage.base, storage.isMapped else { return }
     let from = start + max(offset, 0)
     let to = min(from + (length ?? count), start + count)
@@ -144,7 +145,7 @@ public struct ByteView: @unchecked Sendable {
     _ = madvise(UnsafeMutableRawPointer(mutating: base + aligned), to - aligned, MADV_WILLNEED)
   }
 
-  func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+  public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     guard let base = storage.base else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
     return try body(UnsafeRawBufferPointer(start: base + start, count: count))
   }

@@ -1,6 +1,5 @@
+import Codecs
 import XCTest
-
-@testable import Capture
 
 final class ZlibTests: XCTestCase {
   // "hello hello hello\n", deflated by Python's zlib (raw: wbits -15, level 9; zlib: level 9).
@@ -24,15 +23,5 @@ final class ZlibTests: XCTestCase {
     XCTAssertThrowsError(try Zlib.inflate(raw, format: .raw, limit: 4)) {
       XCTAssertTrue("\($0)".contains("larger than 4 bytes"), "\($0)")
     }
-  }
-
-  func testKernelConfigFromProcConfigGz() throws {
-    let root = SystemRoot(FixtureTree.path("config-gz"))
-    let loaded = try XCTUnwrap(KernelConfig.load(from: root, release: "6.12.0-test"))
-    XCTAssertEqual(loaded.path, "/proc/config.gz")
-    XCTAssertTrue(loaded.config.isEnabled("CRASH_DUMP"))
-    XCTAssertTrue(loaded.config.isEnabled("NETCONSOLE"))
-    XCTAssertFalse(loaded.config.isEnabled("KEXEC_FILE"))
-    XCTAssertEqual(loaded.config.options["LOG_BUF_SHIFT"], "18")
   }
 }

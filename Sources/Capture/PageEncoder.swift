@@ -1,0 +1,65 @@
+import Codecs
+import Dump
+
+/// Compresses pages one at a time with the streams makedumpfile writes and the
+/// reader's `PageCodec.decode` reads back: a zlib stream at level 1 (`compress2`),
+/// raw LZO1X-1, raw snappy, one zstd frame at level 1 (vmcore-format.md §7.7).
+///
+/// One encoder per thread: it owns its work memory (a deflate stream reset between
+/// pages, LZO's dictionary, a zstd context), so a page costs no allocation.
+public final class PageEncoder {
+  public let codec: PageCodec
+  public let pageSize: Int
+  /// Bytes `output` must hold for any page.
+  public let outputCapacity: Int
+  private let compressor: Compressor
+
+  private enum Compressor {
+    case none
+    case zlib(Zlib.Deflater)
+    case lzo(Lzo.Compressor)
+    case snappy
+    case zstd(Zstd.Compressor)
+  }
+
+  public init(codec: PageCodec, pageSize: Int) throws(CodecError) {
+    self.codec = codec
+    self.pageSize = pageSize
+    switch codec {
+    case .none:
+      outputCapacity = pageSize
+      compressor = .none
+    case .zlib:
+      outputCapacity = Zlib.bound(pageSize)
+      compressor = .zlib(try Zlib.Deflater(level: 1))
+    case .lzo:
+      let lzo = try Lzo.Compressor()
+      outputCapacity = lzo.bound(pageSize)
+      compressor = .lzo(lzo)
+    case .snappy:
+      outputCapacity = try Snappy.bound(pageSize)
+      compressor = .snappy
+    case .zstd:
+      let zstd = try Zstd.Compressor(level: 1)
+      outputCapacity = zstd.bound(pageSize)
+      compressor = .zstd(zstd)
+    }
+  }
+
+  /// Compresses one page from `page` (exactly `pageSize` bytes) into `output`
+  /// (at least `outputCapacity` bytes). Returns the compressed size, or nil when the
+  /// page does not shrink and must be stored raw (makedumpfile stores it raw then).
+  public func encode(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
+    let size: Int?
+    switch compressor {
+    case .none: return nil
+    case .zlib(let deflater):
+      size = deflater.deflate(page, count: pageSize, into: output, capacity: outputCapacity)
+    case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
+    case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+    case .zstd(let zstd): size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+    }
+    guard let size, size > 0, size < pageSize else { return nil }
+    return size
+  }
+}
