@@ -38,32 +38,17 @@ struct ReportDetails {
   private var sawDumpInfo = false
   static let linesScanned = 300
 
-  /// `CPU: 1 UID: 0 PID: 93 Comm: det_spin Tainted: G O L 6.1.0-28-amd64 #1 Debian 6.1.119-1`
+  /// The `CPU: PID: Comm:` line (`DumpStackInfo`): the task, when the header names
+  /// none or the same one, and the taint and release.
   private mutating func parseDumpStackInfo(_ text: Substring, namedPID: Int?) {
-    var task = CrashReport.TaskIdentity()
-    task.cpu = ReportDetails.number(after: "CPU: ", in: text)
-    task.pid = ReportDetails.number(after: "PID: ", in: text)
-    let sameTask = namedPID == nil || namedPID == task.pid
-    var rest: Substring?
-    if let comm = text.firstRange(of: "Comm: ") {
-      let after = text[comm.upperBound...]
-      let taintMarker = after.firstRange(of: " Not tainted") ?? after.firstRange(of: " Tainted: ")
-      // `Kdump: loaded` (kernel/crash_core.c) sits between the name and the taint.
-      let end = after.firstRange(of: " Kdump: ")?.lowerBound ?? taintMarker?.lowerBound ?? after.endIndex
-      task.comm = String(after[..<end]).trimmingSpaces()
-      if let marker = after.firstRange(of: " Tainted: ") {
-        let (parsed, remainder) = Taint.parse(afterTainted: after[marker.upperBound...])
-        taint = parsed
-        rest = remainder
-      } else if let marker = taintMarker {
-        taint = Taint(flags: "")
-        rest = after[marker.upperBound...].drop(while: { $0 == " " })
-      }
+    guard let info = DumpStackInfo(text) else { return }
+    if namedPID == nil || namedPID == info.pid {
+      task = CrashReport.TaskIdentity(pid: info.pid, comm: info.comm, cpu: info.cpu)
     }
-    if sameTask {
-      self.task = task
+    if let taint = info.taint { self.taint = taint }
+    if kernel == nil, let release = info.release {
+      kernel = CrashReport.KernelBuild(release: release, version: info.version)
     }
-    if let rest { parseRelease(rest) }
   }
 
   /// `6.1.0-28-amd64 #1  Debian 6.1.119-1`: `uname -r`, then `uname -v`.
