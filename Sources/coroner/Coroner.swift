@@ -14,10 +14,20 @@ struct Coroner: ParsableCommand {
       """,
     version: CoronerVersion.string,
     subcommands: [
-      ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
+      ExamineCommand.self, DmesgCommand.self, PsCommand.self, BtCommand.self, InfoCommand.self,
+      Symbolize.self, Doctor.self,
       Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
     ]
   )
+
+  /// Run as `makedumpfile`, coroner takes makedumpfile's command line (see
+  /// MakedumpfileEntry); plain `dmesg` command lines skip ArgumentParser's start-up (see
+  /// DmesgCommand).
+  static func main() {
+    runIfMakedumpfile()
+    if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
+    main(nil)
+  }
 }
 
 enum CoronerVersion {

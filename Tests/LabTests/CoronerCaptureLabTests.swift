@@ -2,6 +2,7 @@ import Dump
 import Examine
 import Foundation
 import KernelLog
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -24,7 +25,7 @@ final class CoronerCaptureLabTests: XCTestCase {
 
   private func capture(_ name: String, on kernel: DebianKernel) throws {
     let tree = try LabBootTests.kernel(kernel)
-    let coroner = try CoronerLabTests.guestCoroner()
+    let coroner = try CoronerLabTests.guestCoroner(product: .capture)
     let scenario = try ScenarioCatalogue.named(name)
     let out = try temporaryFolder()
     var request = LabRunRequest(
@@ -54,7 +55,7 @@ final class CoronerCaptureLabTests: XCTestCase {
 
     // makedumpfile reads the log out of it.
     let dmesgFile = folder.appendingPathComponent("makedumpfile-dmesg.txt")
-    try Subprocess.run(["makedumpfile", "--dump-dmesg", dump.path, dmesgFile.path])
+    try ToolRun.output("makedumpfile", ["--dump-dmesg", dump.path, dmesgFile.path])
     let makedumpfileLog = try String(contentsOf: dmesgFile, encoding: .utf8)
     XCTAssertTrue(
       makedumpfileLog.contains(scenario.marker), "makedumpfile --dump-dmesg shows \(scenario.marker)")
@@ -78,7 +79,7 @@ final class CoronerCaptureLabTests: XCTestCase {
     if let task = killer.task, let comm = task.comm, let pid = task.pid {
       XCTAssertTrue(console.contains("PID: \(pid) Comm: \(comm)"), "\(comm) (\(pid)) on the console")
     }
-    XCTAssertEqual(killer.type, scenario.kind.reportType, killer.title)
+    XCTAssertEqual(killer.type.rawValue, scenario.kind.reportType, killer.title)
     if let guilty = scenario.guiltyFunction {
       XCTAssertEqual(killer.guiltyFrame, guilty, killer.title)
     }
