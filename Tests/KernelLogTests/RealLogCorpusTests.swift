@@ -35,10 +35,10 @@ final class RealLogCorpusTests: XCTestCase {
       guard let title = sample.title, let report else { return }
       crashFiles += 1
       let type = sample.headers["TYPE"]?.first ?? "UNKNOWN"
-      if report.type == type {
+      if report.type.rawValue == type {
         typeExact += 1
       } else {
-        misses.append("\(name): TYPE want \(type) got \(report.type)")
+        misses.append("\(name): TYPE want \(type) got \(report.type.rawValue)")
       }
       if report.title == title {
         titleExact += 1

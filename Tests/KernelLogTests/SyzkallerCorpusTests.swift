@@ -218,7 +218,7 @@ struct CorpusScore {
     }
     if report.altTitles == (sample.headers["ALT"] ?? []).sorted() { altExact += 1 }
     let expectedType = sample.headers["TYPE"]?.first ?? "UNKNOWN"
-    if report.type == expectedType {
+    if report.type.rawValue == expectedType {
       typeExact += 1
     } else {
       misses.append("report/\(name): TYPE want \(expectedType) got \(report.type) (\(report.title))")
