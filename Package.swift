@@ -4,6 +4,11 @@
 // targets and what each depends on.
 import PackageDescription
 
+// The executables are linked at a fixed address (not position-independent): a PIE of the
+// Swift runtime and these libraries starts by patching some 80,000 relative relocations,
+// copying the pages they sit on, which is most of what a short command like `dmesg` costs.
+let fixedAddress: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))]
+
 let package = Package(
   name: "coroner",
   platforms: [.macOS(.v13)],
@@ -49,11 +54,12 @@ let package = Package(
       dependencies: [
         "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      linkerSettings: fixedAddress
     ),
     // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
     // Foundation, so its initramfs fits a small crashkernel reservation.
-    .executableTarget(name: "coroner-capture", dependencies: ["Capture"]),
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"], linkerSettings: fixedAddress),
     // What the test targets share: the lab gate, missing inputs (a skip here, a failure
     // under CI), opt-in skips, and the reference tools' runner.
     .target(name: "TestSupport", dependencies: ["Lab"], path: "Tests/TestSupport"),

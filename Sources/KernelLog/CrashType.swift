@@ -33,6 +33,7 @@ public enum CrashType: String, Sendable, Hashable, Codable, CaseIterable {
   case memorySafetyBug = "MEMORY_SAFETY_BUG"
   case memorySafetyUbsan = "MEMORY_SAFETY_UBSAN"
   case nullPointerDereference = "NULL-POINTER-DEREFERENCE"
+  case reboot = "REBOOT"
   case refcountWarning = "REFCOUNT_WARNING"
   case syzFailure = "SYZ_FAILURE"
   case ubsan = "UBSAN"
@@ -116,6 +117,10 @@ public enum CrashType: String, Sendable, Hashable, Codable, CaseIterable {
     Rule("BUG: hard lockup", .hang),
     Rule("BUG: workqueue lockup", .hang),
     Rule("general protection fault", .dos),
+    Rule("go runtime error", .dos),
+    Rule("trusty: ", .dos),
+    Rule("ZFS: PANIC", .bug),
+    Rule("unexpected kernel reboot", .reboot),
     Rule("stack segment fault", .dos),
     Rule("divide error", .dos),
     Rule("invalid opcode", .dos),

@@ -19,6 +19,12 @@ struct Coroner: ParsableCommand {
       Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
     ]
   )
+
+  /// Plain `dmesg` command lines skip ArgumentParser's start-up (see DmesgCommand).
+  static func main() {
+    if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
+    main(nil)
+  }
 }
 
 enum CoronerVersion {

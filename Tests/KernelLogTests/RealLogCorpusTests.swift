@@ -61,7 +61,11 @@ final class RealLogCorpusTests: XCTestCase {
           misses.append("\(name): clean log marked corrupted (\(report.corruptedReason ?? ""))")
         }
       }
-      if report.corrupted == corrupted { corruptedExact += 1 }
+      if report.corrupted == corrupted {
+        corruptedExact += 1
+      } else if corrupted {
+        misses.append("\(name): truncated log not marked corrupted")
+      }
     }
 
     func rate(_ count: Int, _ total: Int) -> Double { Double(count) / Double(max(1, total)) }

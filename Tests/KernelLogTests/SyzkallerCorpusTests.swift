@@ -251,7 +251,8 @@ struct CorpusScore {
   /// One line: the four fields the split is judged on.
   var brief: String {
     "\(files) files: TITLE \(percent(titleRate)), TYPE \(percent(typeRate)), crash found "
-      + "\(percent(crashRate)), guilty function \(percent(frameRate)) (\(frameExact)/\(frameFiles))"
+      + "\(percent(crashRate)), guilty function \(percent(frameRate)) (\(frameExact)/\(frameFiles)), "
+      + "corrupted \(percent(rate(corruptedExact, crashFiles)))"
   }
 
   var summary: String {
