@@ -20,8 +20,10 @@ struct Coroner: ParsableCommand {
     ]
   )
 
-  /// Plain `dmesg` command lines skip ArgumentParser's start-up (see DmesgCommand).
+  /// Run as `makedumpfile`, coroner is makedumpfile (see MakedumpfileEntry); plain
+  /// `dmesg` command lines skip ArgumentParser's start-up (see DmesgCommand).
   static func main() {
+    runIfMakedumpfile()
     if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
     main(nil)
   }
