@@ -20,8 +20,9 @@ struct Coroner: ParsableCommand {
     ]
   )
 
-  /// Run as `makedumpfile`, coroner is makedumpfile (see MakedumpfileEntry); plain
-  /// `dmesg` command lines skip ArgumentParser's start-up (see DmesgCommand).
+  /// Run as `makedumpfile`, coroner takes makedumpfile's command line (see
+  /// MakedumpfileEntry); plain `dmesg` command lines skip ArgumentParser's start-up (see
+  /// DmesgCommand).
   static func main() {
     runIfMakedumpfile()
     if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
