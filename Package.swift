@@ -31,7 +31,7 @@ let package = Package(
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "Bytes", "Codecs"], exclude: ["README.md"]),
+    .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Kernel objects read through the dump's own kallsyms and BTF: tasks, CPUs, ORC
     // stacks. Apart from Dump because it needs Symbols (kallsyms, BTF), which needs Dump.
     .target(name: "Kernel", dependencies: ["Dump", "Symbols"], exclude: ["README.md"]),
@@ -67,7 +67,8 @@ let package = Package(
     .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
     .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
     .testTarget(
-      name: "CaptureTests", dependencies: ["Capture", "Lab", "TestSupport"], resources: [.copy("Fixtures")]),
+      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
