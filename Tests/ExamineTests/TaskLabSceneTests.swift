@@ -158,4 +158,21 @@ final class TaskLabSceneTests: XCTestCase {
       XCTAssertTrue(panicking.frames.contains { $0.function == "sysrq_handle_crash" }, "\(kernel)")
     }
   }
+
+  /// A QEMU dump has no crash notes: the running task unwinds from the vCPU's notes,
+  /// through the panic path, every frame reliable, down to the syscall entry.
+  func testQemuDumpsUnwindTheRunningTaskFromTheVcpuRegisters() throws {
+    for kernel in DebianKernel.allCases {
+      let scene = try LabScenes.scene("panic", on: kernel, capture: .qemuELF)
+      let stacks = try stacks(scene.vmcore.path)
+      let panicking = try XCTUnwrap(
+        stacks.first { $0.task.runningOn != nil && $0.frames.contains { $0.function == "panic" } },
+        "\(kernel)")
+      XCTAssertEqual(panicking.start, "cpu \(panicking.task.runningOn ?? -1) registers")
+      XCTAssertTrue(panicking.frames.contains { $0.function == "sysrq_handle_crash" }, "\(kernel)")
+      XCTAssertEqual(panicking.frames.last?.function, "entry_SYSCALL_64_after_hwframe", "\(kernel)")
+      XCTAssertTrue(panicking.frames.allSatisfy(\.frame.reliable), "\(kernel)")
+      XCTAssertEqual(panicking.ending, .userMode, "\(kernel)")
+    }
+  }
 }
