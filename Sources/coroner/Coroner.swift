@@ -3,7 +3,7 @@ import ArgumentParser
 /// The `coroner` command: thin commands over the libraries. Only this target talks
 /// to the terminal; the libraries return values or throw typed errors.
 @main
-struct Coroner: ParsableCommand {
+struct Coroner: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "coroner",
     abstract: "Find the cause of death of a Linux kernel.",
@@ -15,7 +15,8 @@ struct Coroner: ParsableCommand {
     version: CoronerVersion.string,
     subcommands: [
       ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
-      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
+      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self, ServeCommand.self,
+      SendCommand.self, TokenCommand.self,
     ]
   )
 }
