@@ -22,7 +22,15 @@ let package = Package(
     .library(name: "Lab", targets: ["Lab"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+    .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+    .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // Files and bytes: the one file reader (mmap, pread), bounded views and cursors,
@@ -50,8 +58,24 @@ let package = Package(
     // frame symbolization and the problems of the evidence, for the command line,
     // the collector and the tests.
     .target(name: "Examine", dependencies: ["Dump", "KernelLog", "Symbols", "Capture"]),
-    // Netconsole datagrams and their reassembly into log records.
-    .target(name: "Collector", dependencies: ["KernelLog"]),
+    // Netconsole receiver, HTTP ingest, the store and its buckets, the dashboard.
+    // The store is sql-kit over SQLite (default) or PostgreSQL; UDP through SwiftNIO,
+    // HTTP through Hummingbird.
+    .target(
+      name: "Collector",
+      dependencies: [
+        "KernelLog",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "SQLKit", package: "sql-kit"),
+        .product(name: "SQLiteKit", package: "sqlite-kit"),
+        .product(name: "PostgresKit", package: "postgres-kit"),
+      ]),
     // QEMU, kernels, initramfs, detonators, scenarios.
     .target(name: "Lab", resources: [.copy("Detonators")]),
     .executableTarget(
@@ -59,6 +83,7 @@ let package = Package(
       dependencies: [
         "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Examine", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       linkerSettings: fixedAddress
     ),
@@ -82,7 +107,14 @@ let package = Package(
       name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
-    .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
+    .testTarget(
+      name: "CollectorTests",
+      dependencies: [
+        "Collector", "KernelLog",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "Examine", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
     .testTarget(

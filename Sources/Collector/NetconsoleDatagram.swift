@@ -29,9 +29,16 @@ public struct NetconsoleDatagram: Sendable, Equatable {
       && lhs.chunk == rhs.chunk
   }
 
+  /// The longest record body a receiver reassembles: printk's own line limit
+  /// (`PRINTK_MESSAGE_MAX`, 2048) with netconsole's userdata and sysdata after it;
+  /// netconsd's libncrx refuses totals from `NCRX_LINE_MAX`, 8192, on.
+  public static let maximumRecordLength = 8191
+
   public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var expected: String
+    /// The counted reason a receiver refuses the payload for.
+    public var refusal: NetconsoleRefusal = .badHeader
     public var description: String { "netconsole payload, byte \(offset): expected \(expected)" }
   }
 
@@ -40,6 +47,10 @@ public struct NetconsoleDatagram: Sendable, Equatable {
   public init(parsing payload: [UInt8]) throws {
     guard let semicolon = payload.firstIndex(of: UInt8(ascii: ";")) else {
       throw ParseError(offset: 0, expected: "an extended header ending in ';'")
+    }
+    // printk writes the header in ASCII (kernel/printk/printk.c, info_print_ext_header()).
+    if let bad = payload[..<semicolon].firstIndex(where: { $0 >= 0x80 || $0 < 0x20 }) {
+      throw ParseError(offset: bad, expected: "an ASCII header")
     }
     var fields = payload[..<semicolon].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
       .map { String(decoding: $0, as: UTF8.self) }
@@ -62,7 +73,14 @@ public struct NetconsoleDatagram: Sendable, Equatable {
     isContinuation = fields[3] == "c" || fields[3] == "+"
     caller = nil
     fragment = nil
+    var keys: Set<Substring> = []
     for field in fields.dropFirst(4) {
+      let key = field.prefix { $0 != "=" }
+      // A repeated key is a forged or corrupt header: which one would count?
+      guard keys.insert(key).inserted else {
+        throw ParseError(
+          offset: 0, expected: "each header key once, '\(key)' repeats", refusal: .duplicateKey)
+      }
       if field.hasPrefix("caller="), let tag = field.dropFirst(7).first,
         let id = UInt32(field.dropFirst(8))
       {
@@ -70,9 +88,11 @@ public struct NetconsoleDatagram: Sendable, Equatable {
       } else if field.hasPrefix("ncfrag=") {
         let parts = field.dropFirst(7).split(separator: "/")
         guard parts.count == 2, let offset = Int(parts[0]), let total = Int(parts[1]),
-          offset <= total
+          offset < total, total <= Self.maximumRecordLength
         else {
-          throw ParseError(offset: 0, expected: "'ncfrag=offset/total' with offset <= total")
+          throw ParseError(
+            offset: 0, expected: "'ncfrag=offset/total' with offset < total <= \(Self.maximumRecordLength)",
+            refusal: .badFragment)
         }
         fragment = (offset, total)
       }
@@ -80,7 +100,9 @@ public struct NetconsoleDatagram: Sendable, Equatable {
     }
     chunk = Array(payload[(semicolon + 1)...])
     if let fragment, fragment.offset + chunk.count > fragment.total {
-      throw ParseError(offset: semicolon + 1, expected: "a fragment inside its \(fragment.total)-byte body")
+      throw ParseError(
+        offset: semicolon + 1, expected: "a fragment inside its \(fragment.total)-byte body",
+        refusal: .badFragment)
     }
   }
 }

@@ -11,6 +11,7 @@ public struct NetconsoleReassembler: Sendable {
     var body: [UInt8]
     var received: [Bool]
     var missing: Int
+    var arrived: UInt64
   }
 
   struct Key: Hashable, Sendable {
@@ -30,15 +31,27 @@ public struct NetconsoleReassembler: Sendable {
   public var incompleteCount: Int { pending.count }
 
   /// Adds one payload from `source` (its address); returns the record it completes.
+  /// A fragment that disagrees with earlier ones is dropped.
   public mutating func add(_ datagram: NetconsoleDatagram, from source: String) -> LogRecord? {
+    try? accept(datagram, from: source, at: 0)
+  }
+
+  /// Adds one payload; returns the record it completes, throws when the payload
+  /// contradicts the fragments already held for its record. `now` (monotonic
+  /// nanoseconds) dates the record's first fragment for `expire(before:)`.
+  public mutating func accept(
+    _ datagram: NetconsoleDatagram, from source: String, at now: UInt64
+  ) throws(NetconsoleRefusal)
+    -> LogRecord?
+  {
     guard let fragment = datagram.fragment else { return Self.record(datagram, body: datagram.chunk) }
     let key = Key(source: source, sequence: datagram.sequence)
     var entry =
       pending[key]
       ?? Pending(
         header: datagram, body: [UInt8](repeating: 0, count: fragment.total),
-        received: [Bool](repeating: false, count: fragment.total), missing: fragment.total)
-    guard entry.body.count == fragment.total else { return nil }  // inconsistent total: ignore
+        received: [Bool](repeating: false, count: fragment.total), missing: fragment.total, arrived: now)
+    guard entry.body.count == fragment.total else { throw .fragmentTotalChanged }
     for (index, byte) in datagram.chunk.enumerated() where !entry.received[fragment.offset + index] {
       entry.body[fragment.offset + index] = byte
       entry.received[fragment.offset + index] = true
@@ -49,12 +62,26 @@ public struct NetconsoleReassembler: Sendable {
       return Self.record(entry.header, body: entry.body)
     }
     if pending[key] == nil, pending.count >= capacity,
-      let oldest = pending.keys.min(by: { $0.sequence < $1.sequence })
+      let oldest = pending.min(by: { $0.value.arrived < $1.value.arrived })?.key
     {
       pending[oldest] = nil
+      evicted += 1
     }
     pending[key] = entry
     return nil
+  }
+
+  /// Records dropped unfinished, by `capacity` or by `expire(before:)`.
+  public private(set) var evicted = 0
+
+  /// Drops the records whose first fragment came before `deadline`: the rest will
+  /// not come. Returns how many were dropped.
+  @discardableResult
+  public mutating func expire(before deadline: UInt64) -> Int {
+    let old = pending.filter { $0.value.arrived < deadline }.map(\.key)
+    for key in old { pending[key] = nil }
+    evicted += old.count
+    return old.count
   }
 
   /// Splits a body into the text (up to the first newline, `\xHH` escapes undone) and

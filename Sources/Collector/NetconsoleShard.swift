@@ -1,0 +1,179 @@
+import Foundation
+import KernelLog
+
+/// Where a shard sends what it finds.
+public protocol NetconsoleSink: Sendable {
+  /// Crash reports cut from hosts' streams.
+  func deliver(_ arrivals: [CrashArrival])
+  /// Per-host accounting since the last call, keyed by host name.
+  func deliver(_ counts: [String: NetconsoleHostCounts])
+}
+
+/// One worker thread and the hosts hashed to it, as netconsd's workers: every
+/// datagram of a source lands on the same shard, so a host's state needs no lock,
+/// and a busy host delays only the hosts that share its shard.
+final class NetconsoleShard: @unchecked Sendable {
+  struct Datagram: Sendable {
+    var source: String
+    var payload: [UInt8]
+    /// Refused by the listener before queueing (flood); counted on the host.
+    var refusal: NetconsoleRefusal?
+  }
+
+  private let condition = NSCondition()
+  // Guarded by `condition`.
+  private var queue: [Datagram] = []
+  private var stopping = false
+  private var stopped = false
+  /// Datagrams waiting beyond this are refused (`queue_full`), bounding memory.
+  let queueLimit: Int
+
+  // Owned by the worker thread.
+  private var streams: [String: NetconsoleHostStream] = [:]
+  private let markers: ReportMarkers
+  private let limits: ReportCutter.Limits
+  private let sink: NetconsoleSink
+  private let metrics: CollectorMetrics
+  private var lastTick: UInt64 = 0
+  private var lastCounts: UInt64 = 0
+  private let index: Int
+
+  init(
+    index: Int, sink: NetconsoleSink, metrics: CollectorMetrics, markers: ReportMarkers,
+    limits: ReportCutter.Limits, queueLimit: Int
+  ) {
+    self.index = index
+    self.sink = sink
+    self.metrics = metrics
+    self.markers = markers
+    self.limits = limits
+    self.queueLimit = queueLimit
+  }
+
+  func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "netconsole-shard-\(index)"
+    thread.start()
+  }
+
+  /// Queues a batch; returns the datagrams refused because the queue is full.
+  func enqueue(_ batch: [Datagram]) -> [Datagram] {
+    condition.lock()
+    let room = max(0, queueLimit - queue.count)
+    let accepted = batch.prefix(room)
+    queue.append(contentsOf: accepted)
+    condition.signal()
+    condition.unlock()
+    return Array(batch.dropFirst(room))
+  }
+
+  /// Ends the thread after it has processed what is queued and flushed every host.
+  func stop() {
+    condition.lock()
+    stopping = true
+    condition.signal()
+    while !stopped { condition.wait() }
+    condition.unlock()
+  }
+
+  private func run() {
+    while true {
+      condition.lock()
+      while queue.isEmpty && !stopping {
+        if !condition.wait(until: Date(timeIntervalSinceNow: 0.2)) { break }
+      }
+      let batch = queue
+      queue.removeAll(keepingCapacity: true)
+      let finishing = stopping && batch.isEmpty
+      condition.unlock()
+
+      let now = DispatchTime.now().uptimeNanoseconds
+      process(batch, at: now)
+      if now &- lastTick >= 200_000_000 || finishing {
+        lastTick = now
+        tick(at: now, finishing: finishing)
+      }
+      if now &- lastCounts >= 1_000_000_000 || finishing {
+        lastCounts = now
+        flushCounts()
+      }
+      if finishing {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+        return
+      }
+    }
+  }
+
+  private func process(_ batch: [Datagram], at now: UInt64) {
+    guard !batch.isEmpty else { return }
+    var arrivals: [CrashArrival] = []
+    var refused: [NetconsoleRefusal: Int64] = [:]
+    var newHosts = 0
+    for datagram in batch {
+      if streams[datagram.source] == nil {
+        streams[datagram.source] = NetconsoleHostStream(
+          source: datagram.source, markers: markers, limits: limits)
+        newHosts += 1
+      }
+      if let refusal = datagram.refusal {
+        streams[datagram.source]!.refuse(refusal)
+        refused[refusal, default: 0] += 1
+        continue
+      }
+      do {
+        let reports = try streams[datagram.source]!.receive(datagram.payload, at: now)
+        if !reports.isEmpty { arrivals += arrive(reports, from: datagram.source) }
+      } catch {
+        refused[error, default: 0] += 1
+      }
+    }
+    metrics.add("coroner_netconsole_datagrams_total", Int64(batch.count))
+    for (reason, count) in refused {
+      metrics.add("coroner_netconsole_refused_total", count, labels: [("reason", reason.rawValue)])
+    }
+    if newHosts > 0 { metrics.add("coroner_netconsole_hosts_seen", Int64(newHosts)) }
+    if !arrivals.isEmpty { sink.deliver(arrivals) }
+  }
+
+  private func arrive(_ reports: [CrashReport], from source: String) -> [CrashArrival] {
+    let release = streams[source]?.lastRelease
+    let time = UnixTime.now()
+    return reports.map {
+      CrashArrival(
+        report: $0, host: HostIdentity(name: source, kind: .netconsole), release: release,
+        source: "netconsole",
+        received: time)
+    }
+  }
+
+  private func tick(at now: UInt64, finishing: Bool) {
+    var arrivals: [CrashArrival] = []
+    for source in Array(streams.keys) {
+      let reports = finishing ? streams[source]!.finish(at: now) : streams[source]!.tick(at: now)
+      if !reports.isEmpty { arrivals += arrive(reports, from: source) }
+    }
+    if !arrivals.isEmpty { sink.deliver(arrivals) }
+  }
+
+  private func flushCounts() {
+    var counts: [String: NetconsoleHostCounts] = [:]
+    var messages: Int64 = 0
+    var lost: Int64 = 0
+    var restarts: Int64 = 0
+    for source in Array(streams.keys) {
+      let taken = streams[source]!.takeCounts()
+      guard !taken.isEmpty else { continue }
+      counts[source] = taken
+      messages += taken.messages
+      lost += taken.lost
+      restarts += taken.restarts
+    }
+    metrics.add("coroner_netconsole_messages_total", messages)
+    metrics.add("coroner_netconsole_lost_total", lost)
+    metrics.add("coroner_netconsole_restarts_total", restarts)
+    if !counts.isEmpty { sink.deliver(counts) }
+  }
+}

@@ -1,0 +1,98 @@
+import KernelLog
+
+/// Cuts crash reports out of one host's stream of records as they arrive.
+///
+/// Most records are not part of a crash: they only pass through a short history,
+/// kept because a report's first lines (`------------[ cut here ]------------`) come
+/// before the line that names it. A record that may start a report (the marker scan
+/// of `CrashReportParser`) opens a window; the window is handed to the parser when
+/// the report has ended: the kernel said so (`---[ end Kernel panic`), the host
+/// fell quiet (a dead kernel prints nothing more), or the window grew past a bound.
+public struct ReportCutter: Sendable {
+  public struct Limits: Sendable {
+    /// Records kept before a report's first marker.
+    public var history = 32
+    /// Records after which an open window is parsed whatever follows.
+    public var windowRecords = 800
+    /// Quiet time (nanoseconds) after which an open window is parsed.
+    public var quietNanoseconds: UInt64 = 1_500_000_000
+    /// Age (nanoseconds) after which an open window is parsed.
+    public var maximumAgeNanoseconds: UInt64 = 20_000_000_000
+
+    public init() {}
+  }
+
+  let limits: Limits
+  let markers: ReportMarkers
+  var history: [LogRecord] = []
+  var window: [LogRecord] = []
+  var openedAt: UInt64 = 0
+  var lastAt: UInt64 = 0
+
+  public init(limits: Limits = Limits(), markers: ReportMarkers) {
+    self.limits = limits
+    self.markers = markers
+  }
+
+  public var isOpen: Bool { !window.isEmpty }
+
+  /// Adds one record that arrived at `now` (monotonic nanoseconds); returns the
+  /// reports it completes.
+  public mutating func add(_ record: LogRecord, at now: UInt64) -> [CrashReport] {
+    lastAt = now
+    if isOpen {
+      window.append(record)
+      if record.text.contains("---[ end Kernel panic") || window.count >= limits.windowRecords {
+        return cut()
+      }
+      return []
+    }
+    if markers.mayStartReport(record.text) {
+      window = history
+      window.append(record)
+      history.removeAll(keepingCapacity: true)
+      openedAt = now
+      return []
+    }
+    history.append(record)
+    if history.count > limits.history * 2 { history.removeFirst(history.count - limits.history) }
+    return []
+  }
+
+  /// Cuts an open window that has been quiet or open too long.
+  public mutating func tick(at now: UInt64) -> [CrashReport] {
+    guard isOpen else { return [] }
+    if now &- lastAt >= limits.quietNanoseconds || now &- openedAt >= limits.maximumAgeNanoseconds {
+      return cut()
+    }
+    return []
+  }
+
+  /// Parses the window now (the stream ended, the server stops).
+  public mutating func flush() -> [CrashReport] { isOpen ? cut() : [] }
+
+  mutating func cut() -> [CrashReport] {
+    let records = window
+    window.removeAll(keepingCapacity: true)
+    var reports: [CrashReport] = []
+    var end = 0
+    for report in CrashReportParser().reports(in: records, evidenceKind: "netconsole") {
+      end = max(end, report.evidence.records?.last ?? 0)
+      // A panic that only states the report before it died ("Fatal exception")
+      // belongs to that report, as the file parser joins them.
+      if report.followsEarlierReport, let last = reports.indices.last {
+        reports[last].panicked = true
+        continue
+      }
+      reports.append(report)
+    }
+    // What followed the last report may begin the next one: look at it again.
+    let rest = end > 0 && end < records.count ? Array(records[end...]) : []
+    history = Array(records.suffix(limits.history))
+    if !rest.isEmpty {
+      history = Array(records[..<end].suffix(limits.history))
+      for record in rest { reports += add(record, at: lastAt) }
+    }
+    return reports
+  }
+}
