@@ -15,7 +15,16 @@ public enum TestInput {
   public static func missing(
     _ input: String, makeWith command: String, file: StaticString = #filePath, line: UInt = #line
   ) -> any Error {
-    let message = "\(input) is missing (make it with: \(command))"
+    unavailable("\(input) is missing (make it with: \(command))", file: file, line: line)
+  }
+
+  /// The same for an input that is there but turned off: `message` says which and how
+  /// to turn it on.
+  public static func unavailable(
+    _ message: String, file: StaticString = #filePath, line: UInt = #line
+  )
+    -> any Error
+  {
     if underCI { return MissingTestInput(message: message) }
     return XCTSkip(message, file: file, line: line)
   }
