@@ -12,6 +12,7 @@ let package = Package(
     .executable(name: "coroner-capture", targets: ["coroner-capture"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
+    .library(name: "Kernel", targets: ["Kernel"]),
     .library(name: "Lab", targets: ["Lab"]),
   ],
   dependencies: [
@@ -30,7 +31,10 @@ let package = Package(
     // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "Bytes", "Codecs"], exclude: ["README.md"]),
+    .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
+    // Kernel objects read through the dump's own kallsyms and BTF: tasks, CPUs, ORC
+    // stacks. Apart from Dump because it needs Symbols (kallsyms, BTF), which needs Dump.
+    .target(name: "Kernel", dependencies: ["Dump", "Symbols"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
@@ -42,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Symbols", "Capture", "Collector", "Lab",
+        "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -63,12 +67,15 @@ let package = Package(
     .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
     .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
     .testTarget(
-      name: "CaptureTests", dependencies: ["Capture", "Lab", "TestSupport"], resources: [.copy("Fixtures")]),
+      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
     .testTarget(name: "CollectorTests", dependencies: ["Collector", "KernelLog"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
     .testTarget(
-      name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab", "TestSupport"]),
+      name: "ExamineTests",
+      dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Kernel", "Lab", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

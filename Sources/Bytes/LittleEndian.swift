@@ -36,3 +36,24 @@ extension Array where Element == UInt8 {
     return result
   }
 }
+
+/// The writing side, for the formats Coroner writes (kdump-compressed dumps) and
+/// their fixtures.
+extension Array where Element == UInt8 {
+  /// Stores `value` little-endian at `offset`, growing the array with zeros when it
+  /// is shorter.
+  public mutating func storeLittleEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+    Swift.withUnsafeBytes(of: value.littleEndian) { store(Array($0), at: offset) }
+  }
+
+  /// Stores `bytes` at `offset`, growing the array with zeros when it is shorter.
+  public mutating func store(_ bytes: [UInt8], at offset: Int) {
+    precondition(offset >= 0)
+    if count < offset + bytes.count { self += [UInt8](repeating: 0, count: offset + bytes.count - count) }
+    replaceSubrange(offset..<offset + bytes.count, with: bytes)
+  }
+
+  public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+  }
+}

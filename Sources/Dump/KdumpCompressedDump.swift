@@ -49,7 +49,9 @@ public struct KdumpCompressedDump: PhysicalMemory {
     var notes: [ElfNote] = []
     if let (offset, size) = header.notesRange, size > 0 {
       guard size < 1 << 26 else {
-        throw DumpError.badField(path: path, offset: block + 56, field: "size_note", expected: "under 64 MiB")
+        throw DumpError.badField(
+          path: path, offset: block + UInt64(KdumpHeader.SubHeader.notesSize), field: "size_note",
+          expected: "under 64 MiB")
       }
       let blob = try source.read(at: offset, count: Int(size), expected: "ELF notes")
       notes = try ElfNote.parse(blob, path: path, fileOffset: offset)
@@ -58,7 +60,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
     if header.split, let start = header.startPFN, let end = header.endPFN {
       guard start <= end, end <= header.maxMapNr else {
         throw DumpError.badField(
-          path: path, offset: block + 80, field: "start_pfn/end_pfn",
+          path: path, offset: block + UInt64(KdumpHeader.SubHeader.startPFN64), field: "start_pfn/end_pfn",
           expected: "a range within max_mapnr \(header.maxMapNr), found \(start)..<\(end)")
       }
       pfnRange = start..<end
@@ -109,15 +111,15 @@ public struct KdumpCompressedDump: PhysicalMemory {
   private func load(_ pfn: UInt64, address: UInt64) throws -> [UInt8] {
     let path = source.name
     let rank = dumpedBitmap.rank(pfn) - rankBase
-    let descOffset = header.descriptorsOffset + rank * 24
-    guard source.contains(offset: descOffset, count: 24) else {
+    let descriptorSize = KdumpPageDescriptor.size
+    let descOffset = header.descriptorsOffset + rank * UInt64(descriptorSize)
+    guard source.contains(offset: descOffset, count: UInt64(descriptorSize)) else {
       throw DumpError.pageMissing(address: address, reason: "page descriptor past the end of \(path)")
     }
-    let desc = try source.read(at: descOffset, count: 24, expected: "page_desc")
-    let reader = FieldReader(bytes: desc, path: path, fileOffset: descOffset, structure: "page_desc")
-    let offset = try reader.i64(0, "offset")
-    let size = try reader.u32(8, "size")
-    let flags = try reader.u32(12, "flags")
+    let descriptor = try KdumpPageDescriptor(
+      source.read(at: descOffset, count: descriptorSize, expected: "page_desc"), path: path,
+      fileOffset: descOffset)
+    let (offset, size, flags) = (descriptor.offset, descriptor.size, descriptor.flags)
     if offset == 0 && size == 0 {
       let why = header.isIncomplete ? "the dump is flagged incomplete" : "the descriptor is empty"
       throw DumpError.pageMissing(address: address, reason: why)

@@ -108,6 +108,12 @@ enum CrashKinds {
     CrashKind("kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("Kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("BUG kmalloc-", #"Object already free"#, title: "BUG: Object already free"),
+    // Kernels before 3.16 print `BUG: spinlock lockup on CPU#0` for the same check
+    // (kernel/locking/spinlock_debug.c `__spin_lock_debug()`).
+    CrashKind(
+      "BUG: ", #"BUG: spinlock lockup on CPU"#, title: "BUG: spinlock lockup suspected in {frame}",
+      stack: .trace,
+      skip: ["^spin_", "^do_raw_spin", "^spin_dump", "^spin_bug"]),
     CrashKind(
       "BUG: ",
       #"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|cpu recursion)"#,

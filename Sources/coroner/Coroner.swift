@@ -14,7 +14,8 @@ struct Coroner: ParsableCommand {
       """,
     version: CoronerVersion.string,
     subcommands: [
-      ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
+      ExamineCommand.self, DmesgCommand.self, PsCommand.self, BtCommand.self, InfoCommand.self,
+      Symbolize.self, Doctor.self,
       Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
     ]
   )

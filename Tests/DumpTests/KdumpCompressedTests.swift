@@ -119,7 +119,7 @@ final class KdumpCompressedTests: XCTestCase {
     }
   }
 
-  func testFlattenedFileLargerThanTheHeaderWindowThroughMappedFile() throws {
+  func testFlattenedFileLargerThanTheHeaderWindowThroughFileSource() throws {
     // Random (incompressible) pages make a stream of several MiB: the header
     // window slides, large reads go through pread, small ones through the mapping.
     var kernel = kernel()

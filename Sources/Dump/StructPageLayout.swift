@@ -1,10 +1,9 @@
-import Dump
-
-/// Where the fields of `struct page` are, and what its flag bits and page types
-/// mean, from VMCOREINFO alone (kernel/crash_core.c, `crash_save_vmcoreinfo_init`;
+/// Where the fields of `struct page` (the kernel's descriptor of one page frame,
+/// include/linux/mm_types.h) are, and what its flag bits and page types mean, from
+/// VMCOREINFO alone (kernel/crash_core.c, `crash_save_vmcoreinfo_init`;
 /// include/linux/page-flags.h). The keys a kernel does not export stay nil and the
 /// rules that need them do not apply (vmcore-format.md §7.4).
-public struct PageDescriptorLayout: Sendable, Equatable {
+public struct StructPageLayout: Sendable, Equatable {
   public var size: Int
   public var flags: Int
   public var mapping: Int
@@ -30,7 +29,7 @@ public struct PageDescriptorLayout: Sendable, Equatable {
 
   public init(vmcoreInfo info: VmcoreInfo) throws {
     func required(_ value: UInt64?, _ key: String) throws -> Int {
-      guard let value, value < 1 << 20 else { throw CaptureError.missingVmcoreInfo(key: key) }
+      guard let value, value < 1 << 20 else { throw DumpError.missingVmcoreInfo(key: key) }
       return Int(value)
     }
     func optional(_ value: UInt64?) -> Int? { value.flatMap { $0 < 1 << 20 ? Int($0) : nil } }
@@ -44,12 +43,12 @@ public struct PageDescriptorLayout: Sendable, Equatable {
     privateData = optional(info.offset("page.private"))
     compoundOrder = optional(info.offset("page.compound_order"))
     compoundDestructor = optional(info.offset("page.compound_dtor"))
-    guard let lruBit = bit("PG_lru") else { throw CaptureError.missingVmcoreInfo(key: "NUMBER(PG_lru)") }
+    guard let lruBit = bit("PG_lru") else { throw DumpError.missingVmcoreInfo(key: "NUMBER(PG_lru)") }
     guard let privateBit = bit("PG_private") else {
-      throw CaptureError.missingVmcoreInfo(key: "NUMBER(PG_private)")
+      throw DumpError.missingVmcoreInfo(key: "NUMBER(PG_private)")
     }
     guard let swapCacheBit = bit("PG_swapcache") else {
-      throw CaptureError.missingVmcoreInfo(key: "NUMBER(PG_swapcache)")
+      throw DumpError.missingVmcoreInfo(key: "NUMBER(PG_swapcache)")
     }
     self.lruBit = lruBit
     self.privateBit = privateBit
@@ -64,7 +63,7 @@ public struct PageDescriptorLayout: Sendable, Equatable {
     hugetlbType = type("PAGE_HUGETLB_MAPCOUNT_VALUE")
     hugetlbDestructor = info.number("HUGETLB_PAGE_DTOR").flatMap { UInt8(exactly: $0) }
     guard size >= 8, flags + 8 <= size, mapping + 8 <= size else {
-      throw CaptureError.badVmcoreInfo(key: "SIZE(page)", reason: "fields lie outside \(size) bytes")
+      throw DumpError.badVmcoreInfo(key: "SIZE(page)", reason: "fields lie outside \(size) bytes")
     }
   }
 
@@ -72,7 +71,7 @@ public struct PageDescriptorLayout: Sendable, Equatable {
   /// one bit of the type word per type (`~PG_buddy`, -129) and the whole word is
   /// compared; since 6.12 the type is the top byte (`PGTY_buddy << 24`) and the
   /// rest holds other data (include/linux/page-flags.h, `enum pagetype`).
-  static func hasType(_ mapcount: UInt32, _ value: UInt32?) -> Bool {
+  public static func hasType(_ mapcount: UInt32, _ value: UInt32?) -> Bool {
     guard let value else { return false }
     if value & 0x00FF_FFFF == 0 { return mapcount & 0xFF00_0000 == value }
     return mapcount == value
