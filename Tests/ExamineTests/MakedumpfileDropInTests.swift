@@ -36,28 +36,11 @@ final class MakedumpfileDropInTests: XCTestCase {
     return link.path
   }
 
-  /// Runs `arguments[0]` by its path (so that it sees the name `makedumpfile`); standard
-  /// error goes to a file, as ToolRun does, so that neither pipe fills unread.
+  /// Runs `arguments[0]` by its path (so that it sees the name `makedumpfile`), through
+  /// TestSupport's tool runner.
   func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    let out = Pipe()
-    let errorFile = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8))")
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    let err = try FileHandle(forWritingTo: errorFile)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    try? err.close()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let error = try Data(contentsOf: errorFile)
-    return (
-      process.terminationStatus, String(decoding: output, as: UTF8.self),
-      String(decoding: error, as: UTF8.self)
-    )
+    let run = try ToolRun.launch(arguments[0], Array(arguments.dropFirst()))
+    return (run.status, run.text, String(decoding: run.stderr, as: UTF8.self))
   }
 
   func testKdumpToolsCaptureOfALabDump() throws {
