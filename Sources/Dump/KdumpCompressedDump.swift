@@ -148,18 +148,6 @@ public struct KdumpCompressedDump: PhysicalMemory {
   }
 
   public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
-    var result: [UInt8] = []
-    result.reserveCapacity(count)
-    let size = UInt64(pageSize)
-    var current = address
-    while result.count < count {
-      let pfn = current / size
-      let within = Int(current % size)
-      let take = min(count - result.count, pageSize - within)
-      let data = try page(pfn)
-      result.append(contentsOf: data[within..<within + take])
-      current &+= UInt64(take)
-    }
-    return result
+    try readByPage(address, count: count) { pfn, _, within, take in try page(pfn)[within..<within + take] }
   }
 }

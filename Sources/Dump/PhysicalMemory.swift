@@ -50,6 +50,25 @@ extension PhysicalMemory {
 }
 
 extension PhysicalMemory {
+  /// Reads `count` bytes at `address` one page at a time: `piece(pfn, address, within,
+  /// take)` gives the `take` bytes at offset `within` of frame `pfn` (at `address`).
+  func readByPage(
+    _ address: UInt64, count: Int,
+    _ piece: (_ pfn: UInt64, _ address: UInt64, _ within: Int, _ take: Int) throws -> ArraySlice<UInt8>
+  ) rethrows -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(count)
+    let size = UInt64(pageSize)
+    var current = address
+    while result.count < count {
+      let within = Int(current % size)
+      let take = min(count - result.count, pageSize - within)
+      result += try piece(current / size, current, within, take)
+      current &+= UInt64(take)
+    }
+    return result
+  }
+
   /// A little-endian 64-bit value at a physical address.
   func physicalU64(_ address: UInt64) throws -> UInt64 {
     let bytes = try readPhysical(address, count: 8)
