@@ -1,8 +1,13 @@
 // swift-tools-version:6.0
 // Coroner: the black box and the coroner of a dead Linux kernel.
-// The library targets are the architecture of docs/design.md: evidence flows
-// bytes -> records -> reports -> store.
+// Evidence flows one way, bytes -> records -> reports; docs/architecture.md draws the
+// targets and what each depends on.
 import PackageDescription
+
+// The executables are linked at a fixed address (not position-independent): a PIE of the
+// Swift runtime and these libraries starts by patching some 80,000 relative relocations,
+// copying the pages they sit on, which is most of what a short command like `dmesg` costs.
+let fixedAddress: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))]
 
 let package = Package(
   name: "coroner",
@@ -28,7 +33,8 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
-    // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
+    // vmcore bytes -> physical memory -> kernel virtual memory -> the kernel's objects:
+    // printk records, memory sections, struct page, init_uts_ns.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
     .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
@@ -39,7 +45,7 @@ let package = Package(
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
-    // Netconsole receiver, ingest, buckets.
+    // Netconsole datagrams and their reassembly into log records.
     .target(name: "Collector", dependencies: ["KernelLog"]),
     // QEMU, kernels, initramfs, detonators, scenarios.
     .target(name: "Lab", resources: [.copy("Detonators")]),
@@ -48,11 +54,12 @@ let package = Package(
       dependencies: [
         "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      linkerSettings: fixedAddress
     ),
     // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
     // Foundation, so its initramfs fits a small crashkernel reservation.
-    .executableTarget(name: "coroner-capture", dependencies: ["Capture"]),
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"], linkerSettings: fixedAddress),
     // What the test targets share: the lab gate, missing inputs (a skip here, a failure
     // under CI), opt-in skips, and the reference tools' runner.
     .target(name: "TestSupport", dependencies: ["Lab"], path: "Tests/TestSupport"),

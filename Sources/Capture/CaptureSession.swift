@@ -214,6 +214,7 @@ public struct CaptureSession {
     report.complete = result.complete
     report.error = result.error
     if options.level.contains(.zero) { report.excluded[.zero] = result.zeroPages }
+    if options.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
     if result.unreadablePages > 0 {
       report.problems.append(
         "\(result.unreadablePages) pages could not be read from the source: saved as zeros")

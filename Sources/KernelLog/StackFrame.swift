@@ -122,6 +122,17 @@ extension StackFrame {
       return parser.symbol(requireOffset: true)
     }
   }
+
+  /// A whole `name+0xOFF[/0xSIZE]` token (`%pS`), as a symbolizer finds it in a line
+  /// of any shape; nil when the token is anything else or has more after it.
+  public static func symbolToken(_ token: Substring) -> StackFrame? {
+    var copy = String(token)
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      guard let frame = parser.symbol(requireOffset: true), parser.isAtEnd else { return nil }
+      return frame
+    }
+  }
 }
 
 /// Byte-level parser of one trace line; the bytes must outlive the parser (it
@@ -131,6 +142,8 @@ struct FrameLineParser {
   private var index = 0
 
   init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  var isAtEnd: Bool { index >= bytes.count }
 
   private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
 

@@ -19,6 +19,15 @@ struct Coroner: ParsableCommand {
       Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
     ]
   )
+
+  /// Run as `makedumpfile`, coroner takes makedumpfile's command line (see
+  /// MakedumpfileEntry); plain `dmesg` command lines skip ArgumentParser's start-up (see
+  /// DmesgCommand).
+  static func main() {
+    runIfMakedumpfile()
+    if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
+    main(nil)
+  }
 }
 
 enum CoronerVersion {

@@ -10,7 +10,7 @@ extension Coroner {
   /// installs in place of makedumpfile with dpkg-divert), coroner reads makedumpfile's
   /// command line (`MakedumpfileTool`), so kdump-tools and kdump-utils capture with
   /// Coroner unchanged.
-  static func main() {
+  static func runIfMakedumpfile() {
     let program = CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? ""
     if program == "makedumpfile" {
       let terminal = MakedumpfileTool.Terminal(
@@ -18,6 +18,5 @@ extension Coroner {
         isTerminal: isatty(2) != 0, version: CoronerVersion.string)
       Glibc.exit(MakedumpfileTool.run(Array(CommandLine.arguments.dropFirst()), terminal: terminal))
     }
-    main(nil)
   }
 }

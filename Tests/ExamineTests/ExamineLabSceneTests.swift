@@ -23,7 +23,7 @@ final class ExamineLabSceneTests: XCTestCase {
         XCTFail("\(scenario.name): no report in \(scene.vmcore.path)")
         continue
       }
-      XCTAssertEqual(report.type, scenario.kind.reportType, "\(scenario.name): \(report.title)")
+      XCTAssertEqual(report.type.rawValue, scenario.kind.reportType, "\(scenario.name): \(report.title)")
       if let guilty = scenario.guiltyFunction {
         XCTAssertEqual(report.guiltyFrame, guilty, "\(scenario.name): \(report.title)")
       }

@@ -16,7 +16,7 @@ final class ExamineVmcoreTests: XCTestCase {
     XCTAssertEqual(examination.kind, "vmcore")
     let report = try XCTUnwrap(examination.reports.first)
     XCTAssertEqual(report.title, "BUG: soft lockup in det_spin_fn")
-    XCTAssertEqual(report.type, "HANG")
+    XCTAssertEqual(report.type, .hang)
     XCTAssertEqual(report.guiltyFrame, "det_spin_fn")
     XCTAssertTrue(report.panicked)
     XCTAssertEqual(report.evidence.kind, "vmcore")

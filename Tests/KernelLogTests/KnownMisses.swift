@@ -20,7 +20,7 @@ enum CorpusField: String, CaseIterable {
     switch self {
     case .crash: return report == nil ? "no crash" : "a crash"
     case .title: return report?.title ?? "-"
-    case .type: return report?.type ?? "UNKNOWN"
+    case .type: return report?.type.rawValue ?? "UNKNOWN"
     case .corrupted:
       guard let report else { return "N" }
       return report.corrupted ? "Y (\(report.corruptedReason ?? ""))" : "N"

@@ -56,7 +56,7 @@ final class LabConsoleLogTests: XCTestCase {
       XCTAssertEqual(reports.count, 1, expected.file)
       guard let report = reports.first else { continue }
       XCTAssertEqual(report.title, expected.title, expected.file)
-      XCTAssertEqual(report.type, expected.type, expected.file)
+      XCTAssertEqual(report.type.rawValue, expected.type, expected.file)
       XCTAssertEqual(report.guiltyFrame, expected.guilty, expected.file)
       XCTAssertEqual(report.task?.comm, expected.comm, expected.file)
       XCTAssertTrue(report.panicked, expected.file)

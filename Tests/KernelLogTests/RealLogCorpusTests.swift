@@ -35,10 +35,10 @@ final class RealLogCorpusTests: XCTestCase {
       guard let title = sample.title, let report else { return }
       crashFiles += 1
       let type = sample.headers["TYPE"]?.first ?? "UNKNOWN"
-      if report.type == type {
+      if report.type.rawValue == type {
         typeExact += 1
       } else {
-        misses.append("\(name): TYPE want \(type) got \(report.type)")
+        misses.append("\(name): TYPE want \(type) got \(report.type.rawValue)")
       }
       if report.title == title {
         titleExact += 1
@@ -61,7 +61,11 @@ final class RealLogCorpusTests: XCTestCase {
           misses.append("\(name): clean log marked corrupted (\(report.corruptedReason ?? ""))")
         }
       }
-      if report.corrupted == corrupted { corruptedExact += 1 }
+      if report.corrupted == corrupted {
+        corruptedExact += 1
+      } else if corrupted {
+        misses.append("\(name): truncated log not marked corrupted")
+      }
     }
 
     func rate(_ count: Int, _ total: Int) -> Double { Double(count) / Double(max(1, total)) }

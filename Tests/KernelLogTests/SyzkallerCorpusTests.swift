@@ -218,7 +218,7 @@ struct CorpusScore {
     }
     if report.altTitles == (sample.headers["ALT"] ?? []).sorted() { altExact += 1 }
     let expectedType = sample.headers["TYPE"]?.first ?? "UNKNOWN"
-    if report.type == expectedType {
+    if report.type.rawValue == expectedType {
       typeExact += 1
     } else {
       misses.append("report/\(name): TYPE want \(expectedType) got \(report.type) (\(report.title))")
@@ -251,7 +251,8 @@ struct CorpusScore {
   /// One line: the four fields the split is judged on.
   var brief: String {
     "\(files) files: TITLE \(percent(titleRate)), TYPE \(percent(typeRate)), crash found "
-      + "\(percent(crashRate)), guilty function \(percent(frameRate)) (\(frameExact)/\(frameFiles))"
+      + "\(percent(crashRate)), guilty function \(percent(frameRate)) (\(frameExact)/\(frameFiles)), "
+      + "corrupted \(percent(rate(corruptedExact, crashFiles)))"
   }
 
   var summary: String {

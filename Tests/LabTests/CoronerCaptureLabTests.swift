@@ -72,7 +72,7 @@ final class CoronerCaptureLabTests: XCTestCase {
     let reports = CrashReport.killerFirst(
       CrashReportParser().reports(in: try vmcore.logRecords(), evidenceKind: "vmcore"))
     let killer = try XCTUnwrap(reports.first, "the parser finds a crash in the dump's log")
-    XCTAssertEqual(killer.type, scenario.kind.reportType, killer.title)
+    XCTAssertEqual(killer.type.rawValue, scenario.kind.reportType, killer.title)
     if let guilty = scenario.guiltyFunction {
       XCTAssertEqual(killer.guiltyFrame, guilty, killer.title)
     }
