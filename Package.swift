@@ -1,16 +1,23 @@
 // swift-tools-version:6.0
 // Coroner: the black box and the coroner of a dead Linux kernel.
-// The library targets are the architecture of docs/design.md: evidence flows
-// bytes -> records -> reports -> store.
+// Evidence flows one way, bytes -> records -> reports; docs/architecture.md draws the
+// targets and what each depends on.
 import PackageDescription
+
+// The executables are linked at a fixed address (not position-independent): a PIE of the
+// Swift runtime and these libraries starts by patching some 80,000 relative relocations,
+// copying the pages they sit on, which is most of what a short command like `dmesg` costs.
+let fixedAddress: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))]
 
 let package = Package(
   name: "coroner",
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "coroner", targets: ["coroner"]),
+    .executable(name: "coroner-capture", targets: ["coroner-capture"]),
     .library(name: "KernelLog", targets: ["KernelLog"]),
     .library(name: "Dump", targets: ["Dump"]),
+    .library(name: "Kernel", targets: ["Kernel"]),
     .library(name: "Lab", targets: ["Lab"]),
   ],
   dependencies: [
@@ -25,17 +32,25 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
+    // Files and bytes: the one file reader (mmap, pread), bounded views and cursors,
+    // little-endian fields, shared libraries opened at run time. Depends on nothing.
+    .target(name: "Bytes"),
+    // zlib (linked), zstd, lzo, snappy and xz (loaded at run time): decode and encode.
+    .target(name: "Codecs", dependencies: ["Bytes", "CZlib"]),
+    // The system zlib (zlib1g-dev).
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Console text -> LogRecord -> CrashReport. Depends on nothing.
     .target(name: "KernelLog"),
-    // vmcore bytes -> physical memory -> kernel virtual memory -> printk records.
-    .target(name: "Dump", dependencies: ["KernelLog", "CZlib"], exclude: ["README.md"]),
+    // vmcore bytes -> physical memory -> kernel virtual memory -> the kernel's objects:
+    // printk records, memory sections, struct page, init_uts_ns.
+    .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
     // Addresses -> names and source lines.
-    .target(name: "Symbols", dependencies: ["Dump", "CZlib"], exclude: ["README.md"]),
+    .target(name: "Symbols", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),
+    // Kernel objects read through the dump's own kallsyms and BTF: tasks, CPUs, ORC
+    // stacks. Apart from Dump because it needs Symbols (kallsyms, BTF), which needs Dump.
+    .target(name: "Kernel", dependencies: ["Dump", "Symbols"], exclude: ["README.md"]),
     // The live host: doctor, arm, capture writer, pstore.
-    .target(name: "Capture", dependencies: ["Dump", "KernelLog", "CZlib", "CKexec"]),
-    // The system zlib (zlib1g-dev): dump pages, compressed sections, pstore records.
-    // zstd, lzo and snappy are loaded at run time (see Dump/PageCodec.swift).
-    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
     // Netconsole receiver, ingest, buckets.
@@ -61,17 +76,33 @@ let package = Package(
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Symbols", "Capture", "Collector", "Lab",
+        "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
-      ]
+      ],
+      linkerSettings: fixedAddress
     ),
-    .testTarget(name: "KernelLogTests", dependencies: ["KernelLog"], resources: [.copy("Fixtures")]),
+    // What the capture kernel runs: `capture` alone, without Lab, the argument parser or
+    // Foundation, so its initramfs fits a small crashkernel reservation.
+    .executableTarget(name: "coroner-capture", dependencies: ["Capture"], linkerSettings: fixedAddress),
+    // What the test targets share: the lab gate, missing inputs (a skip here, a failure
+    // under CI), opt-in skips, and the reference tools' runner.
+    .target(name: "TestSupport", dependencies: ["Lab"], path: "Tests/TestSupport"),
     .testTarget(
-      name: "DumpTests", dependencies: ["Dump", "KernelLog", "CZlib", "Lab"],
+      name: "KernelLogTests", dependencies: ["KernelLog", "TestSupport"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "DumpTests", dependencies: ["Dump", "KernelLog", "Bytes", "CZlib", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "SymbolsTests", dependencies: ["Symbols"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "CaptureTests", dependencies: ["Capture", "Lab"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
+    .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+    .testTarget(
+      name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     .testTarget(
       name: "CollectorTests",
       dependencies: [
@@ -80,9 +111,10 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
-    .testTarget(name: "ExamineTests", dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Lab"]),
+    .testTarget(
+      name: "ExamineTests",
+      dependencies: ["coroner", "Dump", "KernelLog", "Symbols", "Kernel", "Lab", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -12,7 +12,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
-log=${2:-/tmp/coroner-bench.log}
+# The built log is kept in the user's cache for the next run; scratch files go to a
+# folder of this run's own.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/coroner
+mkdir -p "$cache"
+log=${2:-$cache/bench-kernellog.log}
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 corpus=../shared/corpus/syzkaller/report
 
 swift build -c release --product coroner >/dev/null
@@ -58,15 +64,15 @@ mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
 cat "$log" >/dev/null   # warm the page cache for both tools
 
 measure() {  # prints "seconds peak_kb", runs the command on one core
-  /usr/bin/time -f '%e %M' -o /tmp/coroner-bench.time taskset -c 0 "$@" >/tmp/coroner-bench.out || true
-  tail -1 /tmp/coroner-bench.time
+  /usr/bin/time -f '%e %M' -o "$scratch/time" taskset -c 0 "$@" >"$scratch/out" || true
+  tail -1 "$scratch/time"
 }
 set -- $(measure "$coroner" examine --json "$log")
 coroner_s=$1 coroner_kb=$2
-reports=$(python3 -c "import json; print(len(json.load(open('/tmp/coroner-bench.out'))['reports']))")
+reports=$(python3 -c "import json; print(len(json.load(open('$scratch/out'))['reports']))")
 set -- $(measure grep -c -E 'BUG:|WARNING:|INFO:|Kernel panic|general protection fault' "$log")
 grep_s=$1 grep_kb=$2
-matches=$(cat /tmp/coroner-bench.out)
+matches=$(cat "$scratch/out")
 
 awk -v mb="$mb" -v cs="$coroner_s" -v gs="$grep_s" -v ck="$coroner_kb" -v gk="$grep_kb" \
   -v r="$reports" -v m="$matches" 'BEGIN {

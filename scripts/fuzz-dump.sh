@@ -14,6 +14,10 @@ flags="-sanitize=fuzzer,address -parse-as-library -Onone -swift-version 5"
 # The libraries as modules, instrumented.
 swiftc $flags -emit-module -emit-module-path "$out/KernelLog.swiftmodule" -module-name KernelLog \
   -wmo -emit-object -o "$out/KernelLog.o" "$root"/Sources/KernelLog/*.swift
+swiftc $flags -emit-module -emit-module-path "$out/Bytes.swiftmodule" -module-name Bytes \
+  -wmo -emit-object -o "$out/Bytes.o" "$root"/Sources/Bytes/*.swift
+swiftc $flags -emit-module -emit-module-path "$out/Codecs.swiftmodule" -module-name Codecs \
+  -I "$out" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/Codecs.o" "$root"/Sources/Codecs/*.swift
 swiftc $flags -emit-module -emit-module-path "$out/Dump.swiftmodule" -module-name Dump \
   -I "$out" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/Dump.o" "$root"/Sources/Dump/*.swift
 
@@ -27,7 +31,7 @@ export SWIFT_BACKTRACE=enable=no
 status=0
 for target in Elf Kdump Flattened Printk; do
   swiftc $flags -I "$out" -I "$root/Sources/CZlib" "$root/scripts/fuzz/dump/Fuzz$target.swift" \
-    "$out/Dump.o" "$out/KernelLog.o" -lz -o "$out/fuzz-$target" 2>&1 | grep -v 'Cannot export local symbol' || true
+    "$out/Dump.o" "$out/Codecs.o" "$out/Bytes.o" "$out/KernelLog.o" -lz -o "$out/fuzz-$target" 2>&1 | grep -v 'Cannot export local symbol' || true
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
   case $target in

@@ -1,2 +1,2 @@
-// The system zlib (zlib1g-dev), used to inflate zlib-compressed vmcore pages.
+// The system zlib (zlib1g-dev): the one codec linked at build time (Codecs/Zlib.swift).
 #include <zlib.h>

@@ -7,10 +7,6 @@
 /// Why a capture could not be made, or was cut short; each case names the file,
 /// offset or key.
 public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// VMCOREINFO lacks a key page filtering needs.
-  case missingVmcoreInfo(key: String)
-  /// A VMCOREINFO value that cannot be right.
-  case badVmcoreInfo(key: String, reason: String)
   /// A write to the output failed (ENOSPC, EIO, ...).
   case write(path: String, offset: UInt64, errno: Int32)
   /// The output could not be created or opened.
@@ -22,8 +18,6 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
-    case .missingVmcoreInfo(let key): return "VMCOREINFO has no \(key), which page filtering needs"
-    case .badVmcoreInfo(let key, let reason): return "VMCOREINFO \(key): \(reason)"
     case .write(let path, let offset, let number):
       return
         "\(path): write at offset \(offset) failed: \(String(cString: strerror(number))) (errno \(number))"

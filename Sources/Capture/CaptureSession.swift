@@ -41,66 +41,61 @@ public struct CaptureSession {
     public var bytesWritten: UInt64
   }
 
-  /// What was saved.
-  public struct Report: Sendable {
-    public var files: [SavedFile] = []
-    public var logRecords = 0
-    public var scene: CrashScene?
-    public var release: String?
-    /// The level actually applied (lower than asked when page filtering is impossible).
-    public var level = DumpLevel()
-    public var codec = PageCodec.none
-    public var pageSize = 4096
-    /// Pages of RAM in the dumped machine (1st bitmap).
-    public var pagesTotal: UInt64 = 0
-    public var excluded: [ExcludedClass: UInt64] = [:]
-    /// Pages with a descriptor (zero pages included).
-    public var pagesDumpable: UInt64 = 0
-    public var pagesWritten: UInt64 = 0
-    public var dumpBytes: UInt64 = 0
-    public var complete = false
-    public var resumedAt: UInt64?
-    public var seconds = 0.0
-    /// Seconds spent in each phase (open, log, filter, dump, checksum).
-    public var phaseSeconds: [(phase: String, seconds: Double)] = []
-    public var problems: [String] = []
-    public var error: CaptureError?
-  }
-
-  public struct SavedFile: Sendable, Equatable {
-    public var name: String
-    public var bytes: UInt64
-    public var sha256: String
-  }
-
   public static let dumpName = "dump.kdump"
   public let options: Options
 
   public init(options: Options) { self.options = options }
 
   public func run(progress: (Progress) -> Void = { _ in }) throws -> Report {
-    let clock = ContinuousClock()
-    let started = clock.now
+    var clock = PhaseClock()
     var report = Report()
-    var mark = started
-    func lap(_ phase: String) {
-      let now = clock.now
-      let elapsed = now - mark
-      report.phaseSeconds.append(
-        (phase, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-      mark = now
-    }
     report.codec = options.codec
-    let recorder = ReadRecorder(try PreadFile(path: options.source))
+    let recorder = ReadRecorder(try FileSource(path: options.source, access: .readOnce))
     let vmcore = try Vmcore(source: recorder)
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize
-    lap("open")
+    clock.lap("open", &report)
+
+    // What the log and the scene are read from is recorded, and written first.
     progress(Progress(phase: .log, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
-    var logFiles: [String] = []
     recorder.recording = true
-    let names = utsname(vmcore)
+    let utsname = vmcore.utsname
+    let logFiles = saveLog(vmcore, &report)
+    readWhatOtherReadersNeed(vmcore)
+    recorder.recording = false
+    report.files = logFiles.compactMap { try? checksum($0) }
+    try? writeCrashJSON(report)
+    clock.lap("log", &report)
+
+    progress(Progress(phase: .filter, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
+    var (memory, dumpable) = bitmaps(vmcore.physical)
+    report.pagesTotal = memory.count
+    filter(&dumpable, vmcore, &report)
+    report.pagesDumpable = dumpable.count
+    clock.lap("filter", &report)
+
+    let first = vmcore.physical.frames(inFilePages: recorder.pages, filePageSize: recorder.pageSize)
+    try saveDump(
+      vmcore, utsname: utsname, memory: memory, dumpable: dumpable, first: first, &report, progress: progress)
+    clock.lap("dump", &report)
+
+    progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
+    report.files = (logFiles + [Self.dumpName]).compactMap { try? checksum($0) }
+    report.seconds = clock.total
+    do {
+      try writeCrashJSON(report)
+    } catch {
+      report.problems.append(
+        "crash.json could not be updated (\(error)); the first one, without the dump, stays")
+    }
+    return report
+  }
+
+  /// The kernel log as vmcore-dmesg prints it and as JSON records, and the crash
+  /// scene; returns the files written.
+  func saveLog(_ vmcore: Vmcore, _ report: inout Report) -> [String] {
+    var logFiles: [String] = []
     do {
       let log = try vmcore.kernelLog()
       report.problems += log.problems
@@ -124,79 +119,78 @@ public struct CaptureSession {
     } catch {
       report.problems.append("the kernel log cannot be read: \(error)")
     }
-    // Other readers (makedumpfile, crash) translate kernel-image addresses through
-    // the page tables too: keep the tables that map every symbol VMCOREINFO names.
-    if let info = vmcore.vmcoreInfo, let space = try? X86_64AddressSpace(vmcoreInfo: info) {
-      for entry in info.entries where entry.key.hasPrefix("SYMBOL(") {
-        if let address = UInt64(entry.value, radix: 16) { _ = try? space.walk(address, in: vmcore.physical) }
-      }
-      // makedumpfile validates the mem_section table before it reads the log.
-      if let memory = try? vmcore.kernelMemory(),
-        let sections = try? SparseMemMap(vmcoreInfo: info, memory: memory)
-      {
-        let frames = vmcore.physical.physicalEnd / UInt64(vmcore.physical.pageSize)
-        for section in 0..<(frames + sections.pagesPerSection - 1) / sections.pagesPerSection {
-          _ = sections.memMap(section: section)
-        }
+    return logFiles
+  }
+
+  /// Other readers (makedumpfile, crash) translate kernel-image addresses through the
+  /// page tables too, and makedumpfile validates the mem_section table before it
+  /// reads the log: reading them now has their pages recorded and written first.
+  func readWhatOtherReadersNeed(_ vmcore: Vmcore) {
+    guard let info = vmcore.vmcoreInfo, let space = try? X86_64AddressSpace(vmcoreInfo: info) else { return }
+    for entry in info.entries where entry.key.hasPrefix("SYMBOL(") {
+      if let address = UInt64(entry.value, radix: 16) { _ = try? space.walk(address, in: vmcore.physical) }
+    }
+    if let memory = try? vmcore.kernelMemory(),
+      let sections = try? MemorySections(vmcoreInfo: info, memory: memory)
+    {
+      let frames = vmcore.physical.physicalEnd / UInt64(vmcore.physical.pageSize)
+      for section in 0..<(frames + sections.pagesPerSection - 1) / sections.pagesPerSection {
+        _ = sections.memMap(section: section)
       }
     }
-    recorder.recording = false
-    report.files = logFiles.compactMap { try? checksum($0) }
-    try? writeCrashJSON(report)
+  }
 
-    // The bitmaps: RAM, then what the level keeps.
-    lap("log")
-    progress(Progress(phase: .filter, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
-    let pageSize = UInt64(vmcore.physical.pageSize)
-    let maxMapNr = (vmcore.physical.physicalEnd + pageSize - 1) / pageSize
+  /// The two bitmaps of the dump: the machine's RAM, and the pages the dump holds.
+  /// Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment ends
+  /// inside a page (0x9fc00), and that page is left out of both.
+  func bitmaps(_ physical: any PhysicalMemory) -> (memory: PageBitmap, dumpable: PageBitmap) {
+    let pageSize = UInt64(physical.pageSize)
+    let maxMapNr = (physical.physicalEnd + pageSize - 1) / pageSize
     var memory = PageBitmap(pageCount: maxMapNr)
     var dumpable = PageBitmap(pageCount: maxMapNr)
-    let elf = vmcore.physical as? ElfVmcore
-    // Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment
-    // ends inside a page (0x9fc00), and that page is left out of both bitmaps.
     func whole(_ range: Range<UInt64>) -> Range<UInt64> {
       let low = (range.lowerBound + pageSize - 1) / pageSize
       return low..<max(low, range.upperBound / pageSize)
     }
-    if let elf {
-      for segment in elf.segments {
-        memory.insert(whole(segment.physical..<segment.physical + segment.memorySize))
-      }
-    }
-    for range in vmcore.physical.presentRanges {
-      dumpable.insert(whole(range))
-      if elf == nil { memory.insert(whole(range)) }
-    }
-    report.pagesTotal = memory.count
-    report.level = options.level
-    let filtering = options.level.subtracting(.zero)
-    if !filtering.isEmpty {
-      do {
-        guard let info = vmcore.vmcoreInfo else { throw CaptureError.missingVmcoreInfo(key: "VMCOREINFO") }
-        let filter = try PageFilter(level: options.level, vmcoreInfo: info, memory: try vmcore.kernelMemory())
-        let result = filter.apply(to: &dumpable)
-        report.excluded = result.excluded
-        report.problems += result.problems
-      } catch {
-        report.level = options.level.intersection(.zero)
-        report.problems.append(
-          "pages cannot be filtered (\(error)): dump level \(report.level.rawValue) used instead of \(options.level.rawValue)"
-        )
-      }
-    }
-    report.pagesDumpable = dumpable.count
+    for range in physical.memoryRanges { memory.insert(whole(range)) }
+    for range in physical.presentRanges { dumpable.insert(whole(range)) }
+    return (memory, dumpable)
+  }
 
-    lap("filter")
-    // The dump.
+  /// Takes out of `dumpable` the pages the dump level excludes; a dump whose page
+  /// descriptors cannot be read keeps them all (only zero pages can still go).
+  func filter(_ dumpable: inout PageBitmap, _ vmcore: Vmcore, _ report: inout Report) {
+    report.level = options.level
+    guard !options.level.subtracting(.zero).isEmpty else { return }
+    do {
+      guard let info = vmcore.vmcoreInfo else { throw DumpError.noVmcoreInfo }
+      let filter = try PageFilter(level: options.level, vmcoreInfo: info, memory: try vmcore.kernelMemory())
+      let result = filter.apply(to: &dumpable)
+      report.excluded = result.excluded
+      report.problems += result.problems
+    } catch {
+      report.level = options.level.intersection(.zero)
+      report.problems.append(
+        "pages cannot be filtered (\(error)): dump level \(report.level.rawValue) used instead of \(options.level.rawValue)"
+      )
+    }
+  }
+
+  /// The kdump-compressed dump, resumed where an interrupted run stopped when asked;
+  /// the frames in `first` are written before all others.
+  func saveDump(
+    _ vmcore: Vmcore, utsname: [String], memory: PageBitmap, dumpable: PageBitmap, first: [UInt64],
+    _ report: inout Report, progress: (Progress) -> Void
+  ) throws {
     let (notes, vmcoreInfoRange) = KdumpHeaderFields.notesBlob(vmcore.notes)
     let fields = KdumpHeaderFields(
-      utsname: names, timestamp: Int64(time(nil)), codec: options.codec,
-      dumpLevel: report.level.rawValue,
+      utsname: utsname, timestamp: Int64(time(nil)), codec: options.codec, dumpLevel: report.level.rawValue,
       physBase: vmcore.vmcoreInfo?.number("phys_base").map { UInt64(bitPattern: $0) } ?? 0,
       cpuCount: Int32(vmcore.notes.filter { $0.name == "CORE" && $0.type == ElfNote.prstatus }.count),
       notes: notes, vmcoreInfoRange: vmcoreInfoRange)
     let layout = KdumpCompressedLayout(
-      blockSize: Int(pageSize), maxMapNr: maxMapNr, notesSize: notes.count, dumpedPages: report.pagesDumpable)
+      blockSize: vmcore.physical.pageSize, maxMapNr: memory.pageCount, notesSize: notes.count,
+      dumpedPages: report.pagesDumpable)
     let writer = KdumpCompressedWriter(layout: layout, fields: fields, threads: options.threads)
     let dumpPath = path(Self.dumpName)
     var resume: KdumpCompressedWriter.ResumePoint?
@@ -204,12 +198,9 @@ public struct CaptureSession {
       resume = try KdumpCompressedWriter.resumePoint(path: dumpPath, layout: layout, fields: fields)
       report.resumedAt = resume?.rank
     }
-    let source: any PageSource =
-      elf.map { ElfPageSource(elf: $0) } ?? PhysicalPageSource(physical: vmcore.physical)
     let output = try FileDumpOutput(path: dumpPath, truncate: resume == nil)
     let result = try writer.write(
-      memory: memory, dumpable: dumpable, source: source, to: output,
-      first: elf.map { recorder.frames(in: $0) } ?? [], resume: resume
+      memory: memory, dumpable: dumpable, source: vmcore.physical, to: output, first: first, resume: resume
     ) { step in
       progress(
         Progress(
@@ -221,6 +212,7 @@ public struct CaptureSession {
     report.complete = result.complete
     report.error = result.error
     if options.level.contains(.zero) { report.excluded[.zero] = result.zeroPages }
+    if options.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
     if result.unreadablePages > 0 {
       report.problems.append(
         "\(result.unreadablePages) pages could not be read from the source: saved as zeros")
@@ -230,40 +222,9 @@ public struct CaptureSession {
         "the dump is incomplete (\(error)): \(result.pagesWritten) of \(layout.dumpedPages) pages saved; run again with --resume or another target"
       )
     }
-    lap("dump")
-    progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
-    report.files = (logFiles + [Self.dumpName]).compactMap { try? checksum($0) }
-    report.seconds =
-      Double((clock.now - started).components.attoseconds) / 1e18
-      + Double((clock.now - started).components.seconds)
-    do {
-      try writeCrashJSON(report)
-    } catch {
-      report.problems.append(
-        "crash.json could not be updated (\(error)); the first one, without the dump, stays")
-    }
-    return report
   }
 
   func path(_ name: String) -> String { options.directory + "/" + name }
-
-  /// `struct new_utsname` of `init_uts_ns` (SYMBOL(init_uts_ns) +
-  /// OFFSET(uts_namespace.name)), six fields of 65 bytes; release and machine from
-  /// VMCOREINFO when memory does not say.
-  func utsname(_ vmcore: Vmcore) -> [String] {
-    var fields = ["Linux", "", vmcore.vmcoreInfo?.osRelease ?? "", "", "x86_64", ""]
-    if let info = vmcore.vmcoreInfo, let base = info.symbol("init_uts_ns"),
-      let memory = try? vmcore.kernelMemory()
-    {
-      let start = base &+ (info.offset("uts_namespace.name") ?? 0)
-      for index in 0..<6 {
-        if let text = try? memory.cString(start &+ UInt64(65 * index), maxLength: 65), !text.isEmpty {
-          fields[index] = text
-        }
-      }
-    }
-    return fields
-  }
 
   func checksum(_ name: String) throws -> SavedFile {
     let (size, digest) = try SmallFile.sha256(path(name))
@@ -273,5 +234,29 @@ public struct CaptureSession {
   func writeCrashJSON(_ report: Report) throws {
     try SmallFile.overwrite(
       Array(CrashRecord.json(report, source: options.source).utf8), to: path("crash.json"))
+  }
+}
+
+/// Seconds spent in each phase of a capture, for `crash.json`.
+struct PhaseClock {
+  let clock = ContinuousClock()
+  let started: ContinuousClock.Instant
+  var mark: ContinuousClock.Instant
+
+  init() {
+    started = clock.now
+    mark = started
+  }
+
+  mutating func lap(_ phase: String, _ report: inout CaptureSession.Report) {
+    let now = clock.now
+    report.phaseSeconds.append((phase, Self.seconds(now - mark)))
+    mark = now
+  }
+
+  var total: Double { Self.seconds(clock.now - started) }
+
+  static func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
   }
 }

@@ -16,7 +16,8 @@ enum ChannelReadiness {
     return value
   }
 
-  // Item 23.
+  // pstore (fs/pstore/): a backend (ramoops, efi-pstore, erst) keeps the last kernel
+  // log across the reboot, when kdump itself fails.
   static func pstore(_ state: SystemState) -> [Finding] {
     let backendReading = state.root.reading(pstoreBackendPath)
     guard let backend = pstoreBackend(state.root) else {
@@ -64,7 +65,8 @@ enum ChannelReadiness {
     return findings
   }
 
-  // Item 24.
+  // netconsole (drivers/net/netconsole.c, its configfs targets): the log leaves the
+  // machine while it dies.
   static func netconsole(_ state: SystemState) -> [Finding] {
     let targets = state.root.list(netconsoleDirectory).filter {
       state.root.isDirectory("\(netconsoleDirectory)/\($0)")
@@ -217,7 +219,8 @@ enum ChannelReadiness {
     return []
   }
 
-  // Item 25.
+  // A serial console (Documentation/admin-guide/serial-console.rst): the panic reaches
+  // a console server when nothing else does.
   static func serialConsole(_ state: SystemState) -> [Finding] {
     let consoles = state.commandLineWords.filter { $0.hasPrefix("console=") }
     let serial = consoles.first { word in

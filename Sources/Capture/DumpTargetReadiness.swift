@@ -19,7 +19,7 @@ enum DumpTargetReadiness {
     return path
   }
 
-  // Item 11: a read-only mount cannot take a dump.
+  // A read-only mount cannot take a dump.
   static func writable(_ state: SystemState) -> [Finding] {
     guard let mounts = state.root.text("/proc/mounts") else { return [] }
     let entries = mounts.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter {
@@ -48,7 +48,7 @@ enum DumpTargetReadiness {
     ]
   }
 
-  // Item 12: the seed of this project wants as much free disk as RAM (an unfiltered dump).
+  // An unfiltered dump is as large as RAM: the target should have that much free.
   static func space(_ state: SystemState) -> [Finding] {
     let directory = existingAncestor(state)
     guard let space = state.root.fileSystemSpace(directory), let ram = state.systemRAM else { return [] }
@@ -82,7 +82,7 @@ enum DumpTargetReadiness {
     ]
   }
 
-  // Item 12: dumps nobody collected take the space of the next one.
+  // Dumps nobody collected take the space of the next one.
   static func leftovers(_ state: SystemState) -> [Finding] {
     let entries = state.root.list(state.dumpDirectory).filter { $0 != "kexec_cmd" && !$0.hasPrefix(".") }
     guard !entries.isEmpty else { return [] }
@@ -96,7 +96,7 @@ enum DumpTargetReadiness {
     ]
   }
 
-  // Item 13: symbols for the dump of this kernel.
+  // Symbols for the dump of this kernel.
   static func debugInfo(_ state: SystemState) -> [Finding] {
     guard let release = state.release.value else { return [] }
     let candidates = [

@@ -1,3 +1,4 @@
+import Bytes
 import Dump
 
 /// Where everything goes in a kdump-compressed file (vmcore-format.md §2.1): block 0
@@ -10,9 +11,7 @@ public struct KdumpCompressedLayout: Sendable, Equatable {
   public let notesSize: Int
   public let dumpedPages: UInt64
 
-  static let headerSize = 464
-  static let subHeaderSize = 104
-  public static let descriptorSize: UInt64 = 24
+  public static let descriptorSize = UInt64(KdumpPageDescriptor.size)
 
   public init(blockSize: Int, maxMapNr: UInt64, notesSize: Int, dumpedPages: UInt64) {
     self.blockSize = blockSize
@@ -22,14 +21,14 @@ public struct KdumpCompressedLayout: Sendable, Equatable {
   }
 
   var block: UInt64 { UInt64(blockSize) }
-  public var subHeaderBlocks: Int { (Self.subHeaderSize + notesSize + blockSize - 1) / blockSize }
+  public var subHeaderBlocks: Int { (KdumpHeader.subHeaderSize + notesSize + blockSize - 1) / blockSize }
   /// One bitmap, in bytes, rounded up to whole blocks.
   public var bitmapBytes: Int {
     let bytes = Int((maxMapNr + 7) / 8)
     return (bytes + blockSize - 1) / blockSize * blockSize
   }
   public var bitmapBlocks: Int { 2 * bitmapBytes / blockSize }
-  public var notesOffset: UInt64 { block + UInt64(Self.subHeaderSize) }
+  public var notesOffset: UInt64 { block + UInt64(KdumpHeader.subHeaderSize) }
   public var bitmapOffset: UInt64 { (1 + UInt64(subHeaderBlocks)) * block }
   public var descriptorsOffset: UInt64 { bitmapOffset + UInt64(bitmapBlocks) * block }
   public var zeroPageOffset: UInt64 { descriptorsOffset + Self.descriptorSize * dumpedPages }
@@ -82,50 +81,20 @@ public struct KdumpHeaderFields: Sendable {
     return (blob, vmcoreInfo)
   }
 
-  /// Block 0 and the sub-header blocks (`disk_dump_header` version 6 and
-  /// `kdump_sub_header`, LP64 little-endian offsets of vmcore-format.md §2.2–2.3).
+  /// Block 0 and the sub-header blocks: `disk_dump_header` version 6 and
+  /// `kdump_sub_header` (`KdumpHeader`), then the notes.
   public func image(layout: KdumpCompressedLayout, incomplete: Bool) -> [UInt8] {
+    let header = KdumpHeader(
+      utsname: utsname, timestampSeconds: timestamp,
+      status: codec.flag | (incomplete ? KdumpHeader.incompleteFlag : 0), blockSize: layout.blockSize,
+      subHeaderBlocks: layout.subHeaderBlocks, bitmapBlocks: UInt64(layout.bitmapBlocks),
+      maxMapNr: layout.maxMapNr,
+      cpuCount: cpuCount, physBase: physBase, dumpLevel: dumpLevel, startPFN: 0, endPFN: layout.maxMapNr,
+      vmcoreInfoRange: vmcoreInfoRange.map { (layout.notesOffset + UInt64($0.lowerBound), UInt64($0.count)) },
+      notesRange: (layout.notesOffset, UInt64(notes.count)))
     var bytes = [UInt8](repeating: 0, count: (1 + layout.subHeaderBlocks) * layout.blockSize)
-    bytes.put(Array("KDUMP   ".utf8), at: 0)
-    bytes.put(Int32(6), at: 8)
-    for (index, field) in utsname.prefix(6).enumerated() {
-      bytes.put(Array(field.utf8.prefix(64)), at: 12 + 65 * index)
-    }
-    bytes.put(timestamp, at: 408)
-    bytes.put(codec.flag | (incomplete ? KdumpHeader.incompleteFlag : 0), at: 424)
-    bytes.put(Int32(layout.blockSize), at: 428)
-    bytes.put(Int32(layout.subHeaderBlocks), at: 432)
-    bytes.put(UInt32(layout.bitmapBlocks), at: 436)
-    bytes.put(UInt32(truncatingIfNeeded: min(layout.maxMapNr, UInt64(UInt32.max))), at: 440)
-    bytes.put(cpuCount, at: 460)
-    let sub = layout.blockSize
-    bytes.put(physBase, at: sub)
-    bytes.put(dumpLevel, at: sub + 8)
-    bytes.put(UInt64(truncatingIfNeeded: min(layout.maxMapNr, UInt64(UInt32.max))), at: sub + 24)
-    if let range = vmcoreInfoRange {
-      bytes.put(layout.notesOffset + UInt64(range.lowerBound), at: sub + 32)
-      bytes.put(UInt64(range.count), at: sub + 40)
-    }
-    bytes.put(layout.notesOffset, at: sub + 48)
-    bytes.put(UInt64(notes.count), at: sub + 56)
-    bytes.put(UInt64(0), at: sub + 80)
-    bytes.put(layout.maxMapNr, at: sub + 88)
-    bytes.put(layout.maxMapNr, at: sub + 96)
-    bytes.put(notes, at: Int(layout.notesOffset))
+    header.encode(into: &bytes)
+    bytes.store(notes, at: Int(layout.notesOffset))
     return bytes
-  }
-}
-
-extension Array where Element == UInt8 {
-  mutating func put(_ value: [UInt8], at offset: Int) {
-    replaceSubrange(offset..<offset + value.count, with: value)
-  }
-
-  mutating func put<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-    withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
-  }
-
-  mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
   }
 }

@@ -57,7 +57,7 @@ public struct KdumpCompressedWriter {
   /// are written before all others, so that a dump cut short by a full disk still
   /// holds the log.
   public func write(
-    memory: PageBitmap, dumpable: PageBitmap, source: any PageSource, to output: any DumpOutput,
+    memory: PageBitmap, dumpable: PageBitmap, source: any PhysicalMemory, to output: any DumpOutput,
     first: [UInt64] = [], resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
   ) throws -> Result {
     var result = Result()
@@ -100,8 +100,10 @@ public struct KdumpCompressedWriter {
           entry.offset += cursor
           entry.absolute = true
           prewritten[pfn] = entry
+          var bytes: [UInt8] = []
+          descriptor(entry, offset: entry.offset).encode(into: &bytes)
           try output.write(
-            descriptor(entry),
+            bytes,
             at: layout.descriptorsOffset + dumpable.rank(pfn) * KdumpCompressedLayout.descriptorSize)
         }
         cursor += UInt64(worker.outputUsed)
@@ -110,12 +112,11 @@ public struct KdumpCompressedWriter {
       }
     }
 
-    func descriptor(_ entry: ChunkWorker.Entry) -> [UInt8] {
-      var bytes = [UInt8](repeating: 0, count: 24)
-      bytes.put(Int64(entry.zero ? layout.zeroPageOffset : entry.offset), at: 0)
-      bytes.put(entry.zero ? UInt32(block) : entry.size, at: 8)
-      bytes.put(entry.zero ? 0 : entry.flags, at: 12)
-      return bytes
+    /// A zero page points at the shared zero page, stored raw.
+    func descriptor(_ entry: ChunkWorker.Entry, offset: UInt64) -> KdumpPageDescriptor {
+      entry.zero
+        ? KdumpPageDescriptor(offset: Int64(layout.zeroPageOffset), size: UInt32(block), flags: 0)
+        : KdumpPageDescriptor(offset: Int64(offset), size: entry.size, flags: entry.flags)
     }
 
     func flush() throws {
@@ -132,14 +133,11 @@ public struct KdumpCompressedWriter {
       }
       for (index, pfns) in batches.enumerated() {
         let worker = workers[index]
-        var descriptors = [UInt8](repeating: 0, count: pfns.count * 24)
+        var descriptors = [UInt8](repeating: 0, count: pfns.count * KdumpPageDescriptor.size)
         for page in 0..<pfns.count {
           let entry = worker.entries[page]
-          let offset =
-            entry.zero ? layout.zeroPageOffset : (entry.absolute ? entry.offset : cursor + entry.offset)
-          descriptors.put(Int64(offset), at: page * 24)
-          descriptors.put(entry.zero ? UInt32(block) : entry.size, at: page * 24 + 8)
-          descriptors.put(entry.zero ? 0 : entry.flags, at: page * 24 + 12)
+          descriptor(entry, offset: entry.absolute ? entry.offset : cursor + entry.offset)
+            .encode(into: &descriptors, index: page)
         }
         let dataBytes = UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed)
         try output.write(dataBytes, at: cursor)
@@ -187,8 +185,8 @@ public struct KdumpCompressedWriter {
   public static func resumePoint(
     path: String, layout: KdumpCompressedLayout, fields: KdumpHeaderFields
   ) throws -> ResumePoint {
-    let file: MappedFile
-    do { file = try MappedFile(path: path) } catch {
+    let file: FileSource
+    do { file = try FileSource(path: path) } catch {
       throw CaptureError.cannotResume(path: path, reason: "\(error)")
     }
     let header = try? KdumpHeader(source: file)
@@ -209,15 +207,16 @@ public struct KdumpCompressedWriter {
     let size = KdumpCompressedLayout.descriptorSize
     let count = Int(min(layout.dumpedPages, (file.size - min(file.size, layout.descriptorsOffset)) / size))
     let table = (try? file.read(at: layout.descriptorsOffset, count: count * Int(size))) ?? []
-    table.withUnsafeBytes { raw in
-      for index in 0..<count {
-        let offset = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24, as: UInt64.self))
-        let length = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 24 + 8, as: UInt32.self))
-        if offset == 0 {
-          if low == nil { low = UInt64(index) }
-        } else if offset != layout.zeroPageOffset {
-          dataEnd = max(dataEnd, offset + UInt64(length))
-        }
+    for index in 0..<count {
+      guard
+        let descriptor = try? KdumpPageDescriptor(
+          table, index: index, path: path, fileOffset: layout.descriptorsOffset)
+      else { break }
+      let offset = UInt64(bitPattern: descriptor.offset)
+      if offset == 0 {
+        if low == nil { low = UInt64(index) }
+      } else if offset != layout.zeroPageOffset {
+        dataEnd = max(dataEnd, offset &+ UInt64(descriptor.size))
       }
     }
     let resumeRank = low ?? UInt64(count)
@@ -266,7 +265,7 @@ final class ChunkWorker: @unchecked Sendable {
 
   /// Reads the pages (runs of consecutive frames in one read), then stores each as
   /// zero, compressed, or raw when it does not shrink.
-  func run(_ pfns: [UInt64], source: any PageSource, excludeZero: Bool, done: [UInt64: Entry]) {
+  func run(_ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry]) {
     outputUsed = 0
     zeroCount = 0
     unreadable = 0
@@ -278,7 +277,7 @@ final class ChunkWorker: @unchecked Sendable {
       }
       var end = start + 1
       while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
-      unreadable += UInt64(source.readPages(pfns[start], count: end - start, into: input + start * pageSize))
+      unreadable += UInt64(source.copyPages(pfns[start], count: end - start, into: input + start * pageSize))
       start = end
     }
     for index in 0..<pfns.count {

@@ -23,7 +23,8 @@ enum KdumpReadiness {
     root.value(loadedPath) == "1" || root.value(fadumpRegisteredPath) == "1"
   }
 
-  // Item 1.
+  // /sys/kernel/kexec_crash_loaded exists only in a kernel that can load a capture
+  // kernel (kernel/ksysfs.c).
   static func kernelSupport(_ state: SystemState) -> Finding {
     let reading = state.root.reading(loadedPath)
     guard reading.value != nil else {
@@ -62,7 +63,7 @@ enum KdumpReadiness {
     ("PRINTK_CALLER", .advice, "log lines do not say which task or CPU printed them"),
   ]
 
-  // Item 2.
+  // The options a capture needs, from /proc/config.gz or /boot/config-RELEASE.
   static func kernelConfig(_ state: SystemState) -> [Finding] {
     guard let (config, path) = state.kernelConfig else {
       let release = state.release.value ?? "RELEASE"
@@ -110,7 +111,8 @@ enum KdumpReadiness {
     ram >= 64 << 30 ? 512 << 20 : 256 << 20
   }
 
-  // Items 3, 4 and 5.
+  // crashkernel= (Documentation/admin-guide/kdump/kdump.rst): what the command line
+  // asks for this much RAM, what was reserved, and whether that is enough.
   static func reservation(_ state: SystemState) -> [Finding] {
     let ram = state.systemRAM
     let ramText = ram.map { "\(formatBytes($0.bytes)) (\($0.source))" } ?? "unknown"
@@ -163,7 +165,8 @@ enum KdumpReadiness {
     return findings
   }
 
-  // Items 4 and 5: what the kernel really set aside.
+  // What the kernel really set aside: /sys/kernel/kexec_crash_size and the
+  // `Crash kernel` ranges of /proc/iomem.
   static func reserved(_ state: SystemState, asked: UInt64?, fixes: [Fix]) -> [Finding] {
     let sizeReading = state.root.reading(sizePath)
     let regions = state.ioMem?.crashKernel ?? []
@@ -205,7 +208,7 @@ enum KdumpReadiness {
     return findings
   }
 
-  // Item 5: like `kdumpctl estimate`: the image, three times the initramfs (packed, and
+  // Like `kdumpctl estimate`: the image, three times the initramfs (packed, and
   // unpacked into a tmpfs), and 32 MiB to run; never less than the distribution default.
   static func adequacy(_ state: SystemState, reserved: UInt64, sizeReading: Reading) -> [Finding] {
     let ram = state.systemRAM?.bytes ?? 0
@@ -232,7 +235,7 @@ enum KdumpReadiness {
     ]
   }
 
-  // Item 6.
+  // Whether a capture kernel is loaded now (/sys/kernel/kexec_crash_loaded).
   static func loaded(_ state: SystemState) -> Finding {
     let reading = state.root.reading(loadedPath)
     if isLoaded(state.root) {
@@ -247,7 +250,7 @@ enum KdumpReadiness {
       readings: [reading], fixes: [Fix(.command, "coroner arm")])
   }
 
-  // Item 7: one-way switches that forbid loading until reboot.
+  // One-way switches that forbid loading until reboot.
   static func loadLock(_ state: SystemState) -> [Finding] {
     guard !isLoaded(state.root) else { return [] }
     var findings: [Finding] = []
@@ -279,7 +282,7 @@ enum KdumpReadiness {
   /// The UEFI `SecureBoot` variable: 4 bytes of attributes, then the value byte.
   static let secureBootPath = "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 
-  // Item 10: under lockdown or Secure Boot only kexec_file_load with a signed image works.
+  // Under lockdown or Secure Boot only kexec_file_load with a signed image works.
   static func lockdown(_ state: SystemState) -> [Finding] {
     let reading = state.root.reading("/sys/kernel/security/lockdown")
     guard let value = reading.value, let mode = bracketed(value), mode != "none" else {

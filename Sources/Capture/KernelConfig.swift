@@ -1,3 +1,5 @@
+import Codecs
+
 /// The running kernel's build configuration, as `make` writes it (`CONFIG_X=y`,
 /// `# CONFIG_X is not set`), read from /boot/config-RELEASE or /proc/config.gz
 /// (CONFIG_IKCONFIG_PROC, kernel/configs.c).

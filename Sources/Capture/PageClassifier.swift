@@ -1,13 +1,15 @@
+import Dump
+
 /// Decides, from one `struct page` (and the next, which holds a compound page's
 /// order and destructor before folios), whether a dump level leaves the page out,
 /// following the order of makedumpfile's `__exclude_unnecessary_pages`: free
 /// (buddy) pages first, then page cache without and with private data, user data
 /// (anonymous or hugetlbfs), hardware-poisoned and logically offline pages.
 public struct PageClassifier: Sendable {
-  public let layout: PageDescriptorLayout
+  public let layout: StructPageLayout
   public let level: DumpLevel
 
-  public init(layout: PageDescriptorLayout, level: DumpLevel) {
+  public init(layout: StructPageLayout, level: DumpLevel) {
     self.layout = layout
     self.level = level
   }
@@ -24,9 +26,9 @@ public struct PageClassifier: Sendable {
     let mapcount = layout.mapcount.map { page.loadUnaligned(fromByteOffset: $0, as: UInt32.self) } ?? 0
     let privateData = layout.privateData.map { page.loadUnaligned(fromByteOffset: $0, as: UInt64.self) } ?? 0
     func has(_ bit: Int?) -> Bool { bit.map { flags & (1 << UInt64($0)) != 0 } ?? false }
-    let slab = has(layout.slabBit) || PageDescriptorLayout.hasType(mapcount, layout.slabType)
+    let slab = has(layout.slabBit) || StructPageLayout.hasType(mapcount, layout.slabType)
 
-    if level.contains(.free), !slab, PageDescriptorLayout.hasType(mapcount, layout.buddyType) {
+    if level.contains(.free), !slab, StructPageLayout.hasType(mapcount, layout.buddyType) {
       // The buddy allocator keeps the block's order in page.private (mm/page_alloc.c).
       let order = privateData < 40 ? privateData : 0
       return (.free, 1 << order)
@@ -42,7 +44,7 @@ public struct PageClassifier: Sendable {
       }
       if order >= 40 || pfn & ((1 << order) - 1) != 0 { order = 0 }
     }
-    hugetlb = hugetlb || PageDescriptorLayout.hasType(mapcount, layout.hugetlbType)
+    hugetlb = hugetlb || StructPageLayout.hasType(mapcount, layout.hugetlbType)
     // PG_swapcache counts only with PG_swapbacked, where the kernel has that bit
     // (4.10+): the bit is reused as PG_owner_priv_1 otherwise.
     let cache =
@@ -56,7 +58,7 @@ public struct PageClassifier: Sendable {
     if level.contains(.cacheWithPrivate), cache, !anonymous { return (.cacheWithPrivate, pages) }
     if level.contains(.user), anonymous || hugetlb { return (.user, pages) }
     if has(layout.hwPoisonBit) { return (.hwpoison, pages) }
-    if PageDescriptorLayout.hasType(mapcount, layout.offlineType) { return (.offline, pages) }
+    if StructPageLayout.hasType(mapcount, layout.offlineType) { return (.offline, pages) }
     return nil
   }
 }

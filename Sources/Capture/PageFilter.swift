@@ -13,14 +13,14 @@ public struct PageFilter {
   }
 
   let classifier: PageClassifier
-  let memMap: SparseMemMap
+  let memMap: MemorySections
   let memory: any KernelMemoryReader
   /// Page descriptors read at a time (with one more, for a compound page's order).
   static let batch: UInt64 = 4096
 
   public init(level: DumpLevel, vmcoreInfo: VmcoreInfo, memory: any KernelMemoryReader) throws {
-    classifier = PageClassifier(layout: try PageDescriptorLayout(vmcoreInfo: vmcoreInfo), level: level)
-    memMap = try SparseMemMap(vmcoreInfo: vmcoreInfo, memory: memory)
+    classifier = PageClassifier(layout: try StructPageLayout(vmcoreInfo: vmcoreInfo), level: level)
+    memMap = try MemorySections(vmcoreInfo: vmcoreInfo, memory: memory)
     self.memory = memory
   }
 
@@ -106,64 +106,5 @@ public struct PageFilter {
       return true
     }
     return total
-  }
-}
-
-/// SPARSEMEM_EXTREME's two-level `mem_section` table (include/linux/mmzone.h):
-/// `NR_SECTION_ROOTS` pointers, each to a page of `struct mem_section`, whose
-/// `section_mem_map` holds the section's `struct page` array minus its first PFN,
-/// with flag bits in the low bits.
-struct SparseMemMap {
-  let roots: [UInt64]
-  let sectionSize: Int
-  let mapOffset: Int
-  let perRoot: UInt64
-  let pagesPerSection: UInt64
-  let memory: any KernelMemoryReader
-
-  init(vmcoreInfo info: VmcoreInfo, memory: any KernelMemoryReader) throws {
-    guard let table = info.symbol("mem_section") else {
-      throw CaptureError.missingVmcoreInfo(key: "SYMBOL(mem_section)")
-    }
-    guard let count = info.length("mem_section"), count > 0, count <= 1 << 20 else {
-      throw CaptureError.missingVmcoreInfo(key: "LENGTH(mem_section)")
-    }
-    guard let size = info.size("mem_section"), size >= 8, size <= 4096 else {
-      throw CaptureError.missingVmcoreInfo(key: "SIZE(mem_section)")
-    }
-    guard let offset = info.offset("mem_section.section_mem_map"), offset + 8 <= size else {
-      throw CaptureError.missingVmcoreInfo(key: "OFFSET(mem_section.section_mem_map)")
-    }
-    guard let bits = info.number("SECTION_SIZE_BITS"), (13...40).contains(bits) else {
-      throw CaptureError.missingVmcoreInfo(key: "NUMBER(SECTION_SIZE_BITS)")
-    }
-    let pageSize = UInt64(info.pageSize ?? 4096)
-    pagesPerSection = 1 << (UInt64(bits) - UInt64(pageSize.trailingZeroBitCount))
-    sectionSize = Int(size)
-    mapOffset = Int(offset)
-    perRoot = pageSize / size
-    self.memory = memory
-    let bytes: [UInt8]
-    do {
-      bytes = try memory.read(table, count: Int(count) * 8)
-    } catch {
-      throw CaptureError.badVmcoreInfo(
-        key: "SYMBOL(mem_section)", reason: "the table is unreadable: \(error)")
-    }
-    roots = (0..<Int(count)).map { index in
-      bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) }
-    }
-  }
-
-  /// The address `struct page` of PFN p is at: result + p * SIZE(page); nil for a
-  /// section without a memory map. The low bits of `section_mem_map` are flags
-  /// (SECTION_MARKED_PRESENT = 1, SECTION_HAS_MEM_MAP = 2, then more); the encoded
-  /// pointer is at least 64-byte aligned, so clearing six bits leaves it.
-  func memMap(section: UInt64) -> UInt64? {
-    let root = section / perRoot
-    guard root < UInt64(roots.count), roots[Int(root)] != 0 else { return nil }
-    let address = roots[Int(root)] &+ (section % perRoot) &* UInt64(sectionSize) &+ UInt64(mapOffset)
-    guard let value = try? memory.u64(address), value & 2 != 0 else { return nil }
-    return value & ~0x3F
   }
 }

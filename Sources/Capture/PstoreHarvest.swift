@@ -1,3 +1,4 @@
+import Codecs
 import Glibc
 
 private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Bytes
 
 /// SHA-256 (FIPS 180-4), for the checksums `crash.json` lists: the toolchain on
 /// Linux has no CryptoKit and the project adds no package for one hash. OpenSSL's
@@ -114,7 +110,7 @@ public struct Sha256 {
   @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }
 
-/// libcrypto's SHA256_Init/Update/Final (OpenSSL 1.1 and 3), through dlopen(3).
+/// libcrypto's SHA256_Init/Update/Final (OpenSSL 1.1 and 3), loaded at run time.
 final class LibcryptoSha256 {
   typealias Initialize = @convention(c) (UnsafeMutableRawPointer?) -> Int32
   typealias Update = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int32
@@ -127,16 +123,12 @@ final class LibcryptoSha256 {
   }
 
   static let functions: Functions? = {
-    for library in ["libcrypto.so.3", "libcrypto.so.1.1"] {
-      guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
-        let initialize = dlsym(handle, "SHA256_Init"), let update = dlsym(handle, "SHA256_Update"),
-        let final = dlsym(handle, "SHA256_Final")
-      else { continue }
-      return Functions(
-        initialize: unsafeBitCast(initialize, to: Initialize.self),
-        update: unsafeBitCast(update, to: Update.self), final: unsafeBitCast(final, to: Final.self))
-    }
-    return nil
+    guard let library = SharedLibrary(["libcrypto.so.3", "libcrypto.so.1.1"]),
+      let initialize = library.function("SHA256_Init", as: Initialize.self),
+      let update = library.function("SHA256_Update", as: Update.self),
+      let final = library.function("SHA256_Final", as: Final.self)
+    else { return nil }
+    return Functions(initialize: initialize, update: update, final: final)
   }()
 
   let functions: Functions

@@ -1,3 +1,5 @@
+import Bytes
+
 /// The registers of one CPU at the time of the dump, from an NT_PRSTATUS note (the
 /// kernel's `crash_save_cpu`) or QEMU's QEMUCPUState note.
 public struct CpuRegisters: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import KernelLog
+
 /// What a dump says about the moment of death beyond the log text: the panic
 /// message, the CPU and task that crashed (from the `CPU: N PID: P Comm: C` line the
 /// kernel prints with every oops and panic, lib/dump_stack.c), and that CPU's saved
@@ -20,8 +22,10 @@ public struct CrashScene: Sendable, Equatable {
       {
         panicMessage = String(decoding: record.text[end...].prefix { $0 != 0x0A }, as: UTF8.self)
       }
-      if cpu == nil, text.hasPrefix("CPU: "), let parsed = Self.parseCPULine(text) {
-        (cpu, pid, comm) = parsed
+      if cpu == nil, text.hasPrefix("CPU: "), let info = DumpStackInfo(text), let number = info.cpu,
+        let task = info.pid, let name = info.comm
+      {
+        (cpu, pid, comm) = (number, task, name)
       }
       if panicMessage != nil && cpu != nil { break }
     }
@@ -44,19 +48,5 @@ public struct CrashScene: Sendable, Equatable {
       if haystack[start..<start + needle.count].elementsEqual(needle) { return start + needle.count }
     }
     return nil
-  }
-
-  /// `CPU: 0 PID: 1 Comm: init ...` (older) or `CPU: 0 UID: 0 PID: 1 Comm: init ...` (6.10+).
-  static func parseCPULine(_ text: String) -> (Int, Int, String)? {
-    let words = text.split(separator: " ")
-    func value(after key: String) -> Substring? {
-      guard let index = words.firstIndex(of: Substring(key)), index + 1 < words.count else { return nil }
-      return words[index + 1]
-    }
-    guard let cpu = value(after: "CPU:").flatMap({ Int($0) }),
-      let pid = value(after: "PID:").flatMap({ Int($0) }),
-      let comm = value(after: "Comm:")
-    else { return nil }
-    return (cpu, pid, String(comm))
   }
 }

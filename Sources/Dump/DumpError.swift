@@ -35,6 +35,8 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
   case nonCanonical(virtual: UInt64)
   /// VMCOREINFO lacks a key the operation needs.
   case missingVmcoreInfo(key: String)
+  /// A VMCOREINFO value that cannot be right for the kernel's structures.
+  case badVmcoreInfo(key: String, reason: String)
   /// There is no VMCOREINFO in the dump, and none was found in its memory.
   case noVmcoreInfo
   /// A kernel data structure holds a value that cannot be right.
@@ -68,6 +70,8 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
       return "virtual address \(hex(virtual)) is not canonical"
     case .missingVmcoreInfo(let key):
       return "VMCOREINFO has no \(key)"
+    case .badVmcoreInfo(let key, let reason):
+      return "VMCOREINFO \(key): \(reason)"
     case .noVmcoreInfo:
       return "the dump has no VMCOREINFO note and none was found in its memory"
     case .corruptKernelData(let structure, let address, let reason):

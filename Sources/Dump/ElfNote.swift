@@ -1,3 +1,5 @@
+import Bytes
+
 /// One ELF note (`Elf64_Nhdr` + name + descriptor), as found in a vmcore's PT_NOTE
 /// or a kdump sub-header's notes blob.
 public struct ElfNote: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Bytes
+
 /// An ELF64 vmcore: /proc/vmcore as kdump saves it, QEMU `dump-guest-memory` (with
 /// or without paging), `virsh dump --memory-only`, `makedumpfile -E`.
 ///
@@ -156,11 +158,12 @@ public struct ElfVmcore: PhysicalMemory {
   }
 
   public func release(_ range: Range<UInt64>) {
-    guard let file = source as? MappedFile else { return }
     for segment in segments {
       let low = max(range.lowerBound, segment.physical)
       let high = min(range.upperBound, segment.physical + segment.fileSize)
-      if low < high { file.release(offset: segment.fileOffset + (low - segment.physical), count: high - low) }
+      if low < high {
+        source.release(offset: segment.fileOffset + (low - segment.physical), count: high - low)
+      }
     }
   }
 

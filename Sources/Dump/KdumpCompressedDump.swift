@@ -1,3 +1,6 @@
+import Bytes
+import Codecs
+
 /// A kdump-compressed dump (`KDUMP   `, makedumpfile `-c/-l/-p/-z` and QEMU `-z/-l/-s`
 /// once rearranged), read page by page through its bitmaps and page descriptors
 /// (vmcore-format.md §2). The source may be a plain file or a flattened stream seen
@@ -46,7 +49,9 @@ public struct KdumpCompressedDump: PhysicalMemory {
     var notes: [ElfNote] = []
     if let (offset, size) = header.notesRange, size > 0 {
       guard size < 1 << 26 else {
-        throw DumpError.badField(path: path, offset: block + 56, field: "size_note", expected: "under 64 MiB")
+        throw DumpError.badField(
+          path: path, offset: block + UInt64(KdumpHeader.SubHeader.notesSize), field: "size_note",
+          expected: "under 64 MiB")
       }
       let blob = try source.read(at: offset, count: Int(size), expected: "ELF notes")
       notes = try ElfNote.parse(blob, path: path, fileOffset: offset)
@@ -55,7 +60,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
     if header.split, let start = header.startPFN, let end = header.endPFN {
       guard start <= end, end <= header.maxMapNr else {
         throw DumpError.badField(
-          path: path, offset: block + 80, field: "start_pfn/end_pfn",
+          path: path, offset: block + UInt64(KdumpHeader.SubHeader.startPFN64), field: "start_pfn/end_pfn",
           expected: "a range within max_mapnr \(header.maxMapNr), found \(start)..<\(end)")
       }
       pfnRange = start..<end
@@ -106,15 +111,15 @@ public struct KdumpCompressedDump: PhysicalMemory {
   private func load(_ pfn: UInt64, address: UInt64) throws -> [UInt8] {
     let path = source.name
     let rank = dumpedBitmap.rank(pfn) - rankBase
-    let descOffset = header.descriptorsOffset + rank * 24
-    guard source.contains(offset: descOffset, count: 24) else {
+    let descriptorSize = KdumpPageDescriptor.size
+    let descOffset = header.descriptorsOffset + rank * UInt64(descriptorSize)
+    guard source.contains(offset: descOffset, count: UInt64(descriptorSize)) else {
       throw DumpError.pageMissing(address: address, reason: "page descriptor past the end of \(path)")
     }
-    let desc = try source.read(at: descOffset, count: 24, expected: "page_desc")
-    let reader = FieldReader(bytes: desc, path: path, fileOffset: descOffset, structure: "page_desc")
-    let offset = try reader.i64(0, "offset")
-    let size = try reader.u32(8, "size")
-    let flags = try reader.u32(12, "flags")
+    let descriptor = try KdumpPageDescriptor(
+      source.read(at: descOffset, count: descriptorSize, expected: "page_desc"), path: path,
+      fileOffset: descOffset)
+    let (offset, size, flags) = (descriptor.offset, descriptor.size, descriptor.flags)
     if offset == 0 && size == 0 {
       let why = header.isIncomplete ? "the dump is flagged incomplete" : "the descriptor is empty"
       throw DumpError.pageMissing(address: address, reason: why)
@@ -134,7 +139,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
     let stored = try source.read(at: UInt64(offset), count: Int(size), expected: "page data")
     do {
       return try codec.decode(stored, pageSize: pageSize)
-    } catch let error as PageCodecError {
+    } catch {
       if case .unavailable(let codec, let library) = error {
         throw DumpError.codecUnavailable(codec: codec, library: library)
       }
@@ -143,18 +148,6 @@ public struct KdumpCompressedDump: PhysicalMemory {
   }
 
   public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
-    var result: [UInt8] = []
-    result.reserveCapacity(count)
-    let size = UInt64(pageSize)
-    var current = address
-    while result.count < count {
-      let pfn = current / size
-      let within = Int(current % size)
-      let take = min(count - result.count, pageSize - within)
-      let data = try page(pfn)
-      result.append(contentsOf: data[within..<within + take])
-      current &+= UInt64(take)
-    }
-    return result
+    try readByPage(address, count: count) { pfn, _, within, take in try page(pfn)[within..<within + take] }
   }
 }

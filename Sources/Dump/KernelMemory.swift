@@ -1,3 +1,5 @@
+import Bytes
+
 /// Reads of the dead kernel's memory by kernel virtual address: bytes, integers,
 /// strings and arrays, with errors that name the address.
 public protocol KernelMemoryReader: Sendable {

@@ -1,3 +1,5 @@
+import Bytes
+
 /// One kernel structure read at a kernel address, its fields found by the names
 /// VMCOREINFO exports (`SIZE(name)`, `OFFSET(name.field)`), so code reads
 /// `task.u32("pid")` rather than hard-coded offsets. Errors name the structure, the

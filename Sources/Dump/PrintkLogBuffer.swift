@@ -1,3 +1,5 @@
+import Bytes
+
 /// The structured `log_buf` of Linux 3.5 to 5.9 (`struct printk_log` records in a
 /// byte ring, kernel/printk/printk.c of those releases; vmcore-format.md §3.5).
 public struct PrintkLogBuffer: Sendable {

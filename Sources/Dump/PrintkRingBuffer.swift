@@ -1,3 +1,5 @@
+import Bytes
+
 /// The lockless printk ring buffer of Linux 5.10 and later
 /// (kernel/printk/printk_ringbuffer.h), walked from the tail descriptor to the head
 /// as the kernel's own readers do, with every offset and size from VMCOREINFO

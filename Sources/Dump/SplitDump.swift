@@ -30,18 +30,9 @@ public struct SplitDump: PhysicalMemory {
   }
 
   public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
-    var result: [UInt8] = []
-    result.reserveCapacity(count)
-    let size = UInt64(pageSize)
-    var current = address
-    while result.count < count {
-      let pfn = current / size
-      let within = Int(current % size)
-      let take = min(count - result.count, pageSize - within)
+    try readByPage(address, count: count) { pfn, current, _, take in
       guard let part = part(for: pfn) else { throw DumpError.physicalNotInDump(address: current) }
-      result += try part.readPhysical(current, count: take)
-      current &+= UInt64(take)
+      return try part.readPhysical(current, count: take)[...]
     }
-    return result
   }
 }

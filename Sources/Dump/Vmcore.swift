@@ -37,7 +37,7 @@ public struct Vmcore: Sendable {
 
   /// Opens and maps `path`, detecting the format from its first bytes.
   public static func open(path: String) throws -> Vmcore {
-    try Vmcore(source: MappedFile(path: path))
+    try Vmcore(source: FileSource(path: path))
   }
 
   /// Opens the files of a split dump (`makedumpfile --split`) as one dump; a
@@ -47,7 +47,7 @@ public struct Vmcore: Sendable {
     var problems: [String] = []
     var parts: [KdumpCompressedDump] = []
     for path in paths {
-      let source = try MappedFile(path: path)
+      let source = try FileSource(path: path)
       let logical: any ByteSource
       if FlattenedSource.matches(source) {
         let flat = try FlattenedSource(stream: source)

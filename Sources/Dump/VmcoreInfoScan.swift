@@ -1,3 +1,5 @@
+import Bytes
+
 /// Finds VMCOREINFO in the memory of a dump that carries no note of it (QEMU without
 /// `-device vmcoreinfo`): the kernel keeps its own copy of the note in a page-aligned
 /// buffer (`vmcoreinfo_note`, kernel/crash_core.c), so page starts are scanned for a

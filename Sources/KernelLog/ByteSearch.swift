@@ -14,15 +14,41 @@ extension String {
 enum ByteSearch {
   static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in text: UnsafeBufferPointer<UInt8>) -> Int? {
     guard let first = needle.first else { return 0 }
-    guard text.count >= needle.count else { return nil }
+    guard text.count >= needle.count, let base = text.baseAddress else { return nil }
     let last = text.count - needle.count
     var index = 0
     while index <= last {
-      if text[index] == first {
-        var offset = 1
-        while offset < needle.count, text[index + offset] == needle[offset] { offset += 1 }
-        if offset == needle.count { return index }
+      guard let candidate = nextByte(first, in: base, from: index, through: last, count: text.count) else {
+        return nil
       }
+      var offset = 1
+      while offset < needle.count, text[candidate + offset] == needle[offset] { offset += 1 }
+      if offset == needle.count { return candidate }
+      index = candidate + 1
+    }
+    return nil
+  }
+
+  /// The first position in `start...last` holding `byte`, eight bytes at a time:
+  /// `(w - 0x01..01) & ~w & 0x80..80` is non-zero when the word `w` (the bytes
+  /// XOR the wanted byte) has a zero byte, and its lowest set bit marks the first.
+  static func nextByte(
+    _ byte: UInt8, in base: UnsafePointer<UInt8>, from start: Int, through last: Int, count: Int
+  ) -> Int? {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let pattern = UInt64(byte) &* ones
+    var index = start
+    while index + 8 <= count, index <= last {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) ^ pattern
+      let zero = (word &- ones) & ~word & 0x8080_8080_8080_8080
+      if zero != 0 {
+        let found = index + zero.trailingZeroBitCount / 8
+        return found <= last ? found : nil
+      }
+      index += 8
+    }
+    while index <= last {
+      if base[index] == byte { return index }
       index += 1
     }
     return nil

@@ -24,7 +24,7 @@ extension ConsolePrefix {
   /// Parses the prefixes at the start of `line` (already cleaned of \r and escapes).
   init(parsing line: UnsafeBufferPointer<UInt8>) {
     self.init()
-    var cursor = ByteCursor(line)
+    var cursor = LineCursor(line)
     if parseExtendedRecord(&cursor) {
       textStart = cursor.position
       return
@@ -41,7 +41,7 @@ extension ConsolePrefix {
 
   /// `6,444,501151268,-;text` or `4,12,99,-,caller=T12;text`: level and facility
   /// packed as `facility << 3 | level`, sequence, microseconds, flags.
-  private mutating func parseExtendedRecord(_ cursor: inout ByteCursor) -> Bool {
+  private mutating func parseExtendedRecord(_ cursor: inout LineCursor) -> Bool {
     var probe = cursor
     guard let packed = probe.decimal(), probe.take(UInt8(ascii: ",")),
       let sequence = probe.decimal(), probe.take(UInt8(ascii: ",")),
@@ -67,7 +67,7 @@ extension ConsolePrefix {
   }
 
   /// `Mar  3 10:11:12 host kernel: ` or `2026-03-03T10:11:12.123+00:00 host kernel: `.
-  private mutating func parseSyslog(_ cursor: inout ByteCursor) {
+  private mutating func parseSyslog(_ cursor: inout LineCursor) {
     var probe = cursor
     guard probe.skipSyslogDate() || probe.skipISODate(), probe.take(UInt8(ascii: " ")) else {
       return
@@ -82,7 +82,7 @@ extension ConsolePrefix {
     cursor = probe
   }
 
-  private mutating func parseLevel(_ cursor: inout ByteCursor) {
+  private mutating func parseLevel(_ cursor: inout LineCursor) {
     var probe = cursor
     guard probe.take(UInt8(ascii: "<")), let value = probe.decimal(maxDigits: 3),
       probe.take(UInt8(ascii: ">"))
@@ -93,7 +93,7 @@ extension ConsolePrefix {
   }
 
   /// `[  12.345678]`, then an optional `[ T123]` or `[   C1]`.
-  private mutating func parseTimestamp(_ cursor: inout ByteCursor) {
+  private mutating func parseTimestamp(_ cursor: inout LineCursor) {
     var probe = cursor
     guard probe.take(UInt8(ascii: "[")) else { return }
     probe.skipSpaces()

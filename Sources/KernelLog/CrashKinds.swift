@@ -108,6 +108,12 @@ enum CrashKinds {
     CrashKind("kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("Kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("BUG kmalloc-", #"Object already free"#, title: "BUG: Object already free"),
+    // Kernels before 3.16 print `BUG: spinlock lockup on CPU#0` for the same check
+    // (kernel/locking/spinlock_debug.c `__spin_lock_debug()`).
+    CrashKind(
+      "BUG: ", #"BUG: spinlock lockup on CPU"#, title: "BUG: spinlock lockup suspected in {frame}",
+      stack: .trace,
+      skip: ["^spin_", "^do_raw_spin", "^spin_dump", "^spin_bug"]),
     CrashKind(
       "BUG: ",
       #"BUG: spinlock (lockup suspected|already unlocked|recursion|bad magic|wrong owner|wrong CPU|cpu recursion)"#,
@@ -353,6 +359,28 @@ enum CrashKinds {
   ]
 
   static let others: [CrashKind] = [
+    // OpenZFS's SPL (module/os/linux/spl/spl-err.c `spl_panic()`): a failed
+    // VERIFY/ASSERT prints `PANIC at file.c:123:func()`; SPL before 0.7 printed
+    // `SPLError: pid:0:(file.c:123:func()) SPL PANIC`. The asserting function is
+    // named by the line itself.
+    CrashKind(
+      "PANIC at ", #"PANIC at [\w.]+:\d+:(\w+)\(\)"#, title: "ZFS: PANIC in {1}", stack: .capture(1)),
+    CrashKind(
+      "SPL PANIC", #"\([\w.]+:\d+:(\w+)\(\)\) SPL PANIC"#, title: "ZFS: PANIC in {1}", stack: .capture(1)),
+    // Trusty, the trusted OS beside Android's kernel (drivers/trusty): its panics
+    // reach the kernel log as `trusty: panic (caller ...): ASSERT FAILED at (file:line): cond`.
+    CrashKind(
+      "trusty: panic", #"ASSERT FAILED at \([^)]*\): (.*)"#, title: "trusty: ASSERT FAILED: {1}"),
+    CrashKind("trusty: panic", #"trusty: panic[^:]*: (.*)"#, title: "trusty: panic: {1}"),
+    // x86's decompressor (arch/x86/boot/compressed/misc.c) starting a new kernel
+    // in the middle of a log: the machine rebooted without a report.
+    CrashKind("Booting the kernel", #"^Booting the kernel\."#, title: "unexpected kernel reboot"),
+    // Rust's panic handler (rust/kernel/lib.rs) prints `panicked at file:line:col:`
+    // and the message on the next line; the message is the bug's name.
+    CrashKind(
+      "rust_kernel: panicked", #"panicked at [^\n]*\n(?:.*rust_kernel: )?\s*([^\n]+)"#, window: 1,
+      title: "{1} in {frame}", stack: .trace,
+      skip: ["rust_begin_unwind", "panicking", "rust_helper_BUG", "^_RNv"]),
     CrashKind(
       "unregister_netdevice: waiting for", title: "unregister_netdevice: waiting for DEV to become free"),
     CrashKind("VFS: Close: file count is 0", title: "VFS: Close: file count is zero (use-after-free)"),

@@ -4,8 +4,8 @@ public struct CrashReport: Sendable, Hashable, Codable {
   /// Stable title for deduplication, syzkaller-compatible.
   public var title: String
   public var altTitles: [String]
-  /// syzkaller's type name (`HANG`, `KASAN-USE-AFTER-FREE-READ`, ...); `UNKNOWN` if none.
-  public var type: String
+  /// syzkaller's crash type (`HANG`, `KASAN-USE-AFTER-FREE-READ`, ...); `.unknown` if none.
+  public var type: CrashType
   /// The report is truncated or intermixed: its title cannot be trusted.
   public var corrupted: Bool
   public var corruptedReason: String?

@@ -24,7 +24,19 @@ struct FramePattern: Sendable, Hashable {
   /// Compiler suffixes (`.isra.0`, `.cold`, `.constprop.1`) do not change
   /// which function a frame is.
   func matches(_ symbol: String, wholeName: Bool = false) -> Bool {
-    let name = wholeName ? symbol : symbol.firstIndex(of: ".").map { String(symbol[..<$0]) } ?? symbol
+    matches(base: wholeName ? symbol : FramePattern.baseName(symbol))
+  }
+
+  /// The symbol without its compiler suffix, found on bytes (the Character-based
+  /// search costs more than the comparisons it prepares).
+  static func baseName(_ symbol: String) -> String {
+    guard let dot = symbol.utf8.firstIndex(of: UInt8(ascii: ".")), dot != symbol.utf8.startIndex else {
+      return symbol
+    }
+    return String(symbol[..<dot])
+  }
+
+  func matches(base name: String) -> Bool {
     switch anchor {
     case .prefix: return name.hasPrefix(text)
     case .suffix: return name.hasSuffix(text)
@@ -44,7 +56,10 @@ struct FramePatternList: Sendable {
     self.wholeNames = wholeNames
   }
 
-  func matches(_ name: String) -> Bool { patterns.contains { $0.matches(name, wholeName: wholeNames) } }
+  func matches(_ name: String) -> Bool {
+    let base = wholeNames ? name : FramePattern.baseName(name)
+    return patterns.contains { $0.matches(base: base) }
+  }
 
   static func + (lhs: FramePatternList, rhs: [String]) -> FramePatternList {
     FramePatternList(lhs.patterns.map(\.source) + rhs)

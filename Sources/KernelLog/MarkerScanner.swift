@@ -4,8 +4,9 @@
 /// crash, so this loop is where a gigabyte of console output spends its time.
 struct MarkerScanner {
   private let markers: [[UInt8]]
-  /// Bit `b0 << 8 | b1` is set when a marker starts with the bytes `b0 b1`.
-  private var pairs = [UInt64](repeating: 0, count: 1024)
+  /// Entry `b0 << 8 | b1` is 1 when a marker starts with the bytes `b0 b1` (a
+  /// byte per pair, not a bit: one load and one test per byte of the log).
+  private var pairs = [UInt8](repeating: 0, count: 1 << 16)
   /// The markers to compare for each starting pair, indexed by the pair.
   private var candidates = [[Int]](repeating: [], count: 1 << 16)
 
@@ -14,7 +15,7 @@ struct MarkerScanner {
     self.markers = encoded
     for (index, marker) in encoded.enumerated() {
       let key = UInt16(marker[0]) << 8 | UInt16(marker[1])
-      pairs[Int(key >> 6)] |= 1 << UInt64(key & 63)
+      pairs[Int(key)] = 1
       candidates[Int(key)].append(index)
     }
     // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
@@ -22,7 +23,7 @@ struct MarkerScanner {
     for first in MarkerScanner.removedBytes {
       for second in 0...255 where !(first == 0x0D && second == 0x0A) {
         let key = Int(first) << 8 | second
-        pairs[key >> 6] |= 1 << UInt64(key & 63)
+        pairs[key] = 1
       }
     }
   }
@@ -36,15 +37,34 @@ struct MarkerScanner {
     let last = min(bytes.count - 1, end ?? bytes.count)
     var index = max(0, start)
     return pairs.withUnsafeBufferPointer { table -> Int? in
+      guard let table = table.baseAddress else { return nil }
       while index < last {
-        let key = Int(base[index]) << 8 | Int(base[index + 1])
-        if table[key >> 6] & (1 << UInt64(key & 63)) != 0, matches(at: index, key: UInt16(key), in: bytes) {
-          return index
-        }
+        index = MarkerScanner.nextPair(base: base, table: table, from: index, before: last)
+        guard index < last else { return nil }
+        let key = UInt16(base[index]) << 8 | UInt16(base[index + 1])
+        if matches(at: index, key: key, in: bytes) { return index }
         index += 1
       }
       return nil
     }
+  }
+
+  /// The first position from `index` whose pair of bytes starts a marker, or
+  /// `last`. Kept out of line so that its few values stay in registers: this
+  /// loop runs once per byte of the log.
+  @inline(never)
+  static func nextPair(
+    base: UnsafePointer<UInt8>, table: UnsafePointer<UInt8>, from start: Int, before last: Int
+  ) -> Int {
+    var index = start
+    guard index < last else { return last }
+    var key = Int(base[index])
+    while index < last {
+      key = (key << 8 | Int(base[index + 1])) & 0xFFFF
+      if table[key] != 0 { return index }
+      index += 1
+    }
+    return last
   }
 
   private func matches(at index: Int, key: UInt16, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {

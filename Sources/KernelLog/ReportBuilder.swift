@@ -21,6 +21,14 @@ struct ReportBuilder {
       corruptedReason = "report format is marked as corrupted"
     } else if needsFrame && frameName == nil {
       corruptedReason = "extracted no frames"
+    } else if kind.stack == .lockdepDeadlock,
+      ["stack backtrace:", "Call Trace", "Call trace", "Backtrace"].allSatisfy({
+        reader.position(of: $0) == nil
+      })
+    {
+      // print_circular_bug() and print_deadlock_bug() (kernel/locking/lockdep.c)
+      // end with `stack backtrace:` and the task's stack: without either the report was cut.
+      corruptedReason = "no stack backtrace section"
     } else if kind.stack != .none, let reason = CorruptionCheck.structuralProblem(reader: reader) {
       corruptedReason = reason
     }

@@ -38,32 +38,17 @@ struct ReportDetails {
   private var sawDumpInfo = false
   static let linesScanned = 300
 
-  /// `CPU: 1 UID: 0 PID: 93 Comm: det_spin Tainted: G O L 6.1.0-28-amd64 #1 Debian 6.1.119-1`
+  /// The `CPU: PID: Comm:` line (`DumpStackInfo`): the task, when the header names
+  /// none or the same one, and the taint and release.
   private mutating func parseDumpStackInfo(_ text: Substring, namedPID: Int?) {
-    var task = CrashReport.TaskIdentity()
-    task.cpu = ReportDetails.number(after: "CPU: ", in: text)
-    task.pid = ReportDetails.number(after: "PID: ", in: text)
-    let sameTask = namedPID == nil || namedPID == task.pid
-    var rest: Substring?
-    if let comm = text.firstRange(of: "Comm: ") {
-      let after = text[comm.upperBound...]
-      let taintMarker = after.firstRange(of: " Not tainted") ?? after.firstRange(of: " Tainted: ")
-      // `Kdump: loaded` (kernel/crash_core.c) sits between the name and the taint.
-      let end = after.firstRange(of: " Kdump: ")?.lowerBound ?? taintMarker?.lowerBound ?? after.endIndex
-      task.comm = String(after[..<end]).trimmingSpaces()
-      if let marker = after.firstRange(of: " Tainted: ") {
-        let (parsed, remainder) = Taint.parse(afterTainted: after[marker.upperBound...])
-        taint = parsed
-        rest = remainder
-      } else if let marker = taintMarker {
-        taint = Taint(flags: "")
-        rest = after[marker.upperBound...].drop(while: { $0 == " " })
-      }
+    guard let info = DumpStackInfo(text) else { return }
+    if namedPID == nil || namedPID == info.pid {
+      task = CrashReport.TaskIdentity(pid: info.pid, comm: info.comm, cpu: info.cpu)
     }
-    if sameTask {
-      self.task = task
+    if let taint = info.taint { self.taint = taint }
+    if kernel == nil, let release = info.release {
+      kernel = CrashReport.KernelBuild(release: release, version: info.version)
     }
-    if let rest { parseRelease(rest) }
   }
 
   /// `6.1.0-28-amd64 #1  Debian 6.1.119-1`: `uname -r`, then `uname -v`.
@@ -109,22 +94,32 @@ struct ReportDetails {
       if registers[name] == nil { registers[name] = String(text.dropFirst(5)).trimmingSpaces() }
       return
     }
-    let tokens = text.split(separator: " ", maxSplits: 24)
-    var index = 0
-    while index + 1 < tokens.count {
-      let name = tokens[index]
-      if name.hasSuffix(":"), name.count <= 8,
-        name.dropLast().allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-        let value = tokens[index + 1].split(separator: "(").first, value.count >= 4,
-        value.allSatisfy({ $0.isHexDigit })
-      {
-        let key = name.dropLast().lowercased()
-        if registers[key] == nil { registers[key] = String(value) }
-        index += 2
-      } else {
-        return
-      }
+    // `RAX: 0000000000000000 RBX: ffff888012345678 ...`: name and value pairs,
+    // read on bytes (a register dump is dozens of lines in every report).
+    var utf8 = text.utf8[...]
+    var pairs = 0
+    while pairs < 12 {
+      guard let name = ReportDetails.nextToken(&utf8), let value = ReportDetails.nextToken(&utf8),
+        name.count >= 2, name.count <= 8, name.last == UInt8(ascii: ":"),
+        name.dropLast().allSatisfy({ $0.isSymbolByte && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "$") })
+      else { return }
+      let digits = value.prefix { $0 != UInt8(ascii: "(") }
+      guard digits.count >= 4, digits.allSatisfy({ $0.isHexDigit }) else { return }
+      let key = String(
+        decoding: name.dropLast().map { $0 | ($0 >= 0x41 && $0 <= 0x5A ? 0x20 : 0) }, as: UTF8.self)
+      if registers[key] == nil { registers[key] = String(decoding: digits, as: UTF8.self) }
+      pairs += 1
     }
+  }
+
+  /// The next run of non-blank bytes, advancing `rest` past it.
+  static func nextToken(_ rest: inout Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence? {
+    while let first = rest.first, first == 0x20 { rest = rest.dropFirst() }
+    guard !rest.isEmpty else { return nil }
+    let end = rest.firstIndex(of: 0x20) ?? rest.endIndex
+    let token = rest[..<end]
+    rest = rest[end...]
+    return token
   }
 
   /// Register dumps start with a short name and a colon: `RAX: `, `x29: `, `pc : `.

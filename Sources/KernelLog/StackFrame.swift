@@ -122,6 +122,17 @@ extension StackFrame {
       return parser.symbol(requireOffset: true)
     }
   }
+
+  /// A whole `name+0xOFF[/0xSIZE]` token (`%pS`), as a symbolizer finds it in a line
+  /// of any shape; nil when the token is anything else or has more after it.
+  public static func symbolToken(_ token: Substring) -> StackFrame? {
+    var copy = String(token)
+    return copy.withUTF8 { bytes in
+      var parser = FrameLineParser(bytes)
+      guard let frame = parser.symbol(requireOffset: true), parser.isAtEnd else { return nil }
+      return frame
+    }
+  }
 }
 
 /// Byte-level parser of one trace line; the bytes must outlive the parser (it
@@ -131,6 +142,8 @@ struct FrameLineParser {
   private var index = 0
 
   init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+  var isAtEnd: Bool { index >= bytes.count }
 
   private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
 
@@ -201,6 +214,15 @@ struct FrameLineParser {
       skipSpaces()
     }
     if take("(") {
+      // s390: `([<000003ff8086d036>] func+0x36/0x1000 [module])`, the return
+      // address in r14, printed first and in parentheses by `show_trace()`.
+      if let inner = skipAddressTokens() {
+        skipSpaces()
+        guard var frame = symbol(requireOffset: true) else { return nil }
+        parseTail(&frame)
+        frame.address = inner
+        return frame
+      }
       // ARM: `(callee) from [<pc>] (caller+0x10/0x14)`
       guard var frame = symbol(requireOffset: false), take(")"), frame.function != "null" else { return nil }
       frame.reliable = reliable
@@ -229,6 +251,11 @@ struct FrameLineParser {
 
   /// `name`, then `+0xoff/0xsize` (required when `requireOffset`).
   mutating func symbol(requireOffset: Bool) -> StackFrame? {
+    // ppc64 ELFv1 names the code of a function `.name` (the plain name is its
+    // function descriptor): the dot is not part of the function's name.
+    while byte(index) == UInt8(ascii: "."), let next = byte(index + 1), next.isSymbolByte, next != 0x2E {
+      index += 1
+    }
     let start = index
     while let b = byte(index), b.isSymbolByte { index += 1 }
     guard index > start, let first = byte(start), !first.isDigitByte else { return nil }

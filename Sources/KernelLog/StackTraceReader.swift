@@ -126,7 +126,7 @@ struct StackTraceReader {
   }
 
   static let instructionPointerHeads = [
-    "RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  ",
+    "RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  ", "Krnl PSW : ",
   ]
 
   static func instructionPointer(in text: String) -> StackFrame? {
@@ -140,6 +140,12 @@ struct StackTraceReader {
       let segment = rest[..<colon]
       if segment == "0033" || segment == "0023" || segment == "002b" { return nil }
       rest = rest[rest.index(after: colon)...]
+    }
+    if head == "Krnl PSW : " {
+      // s390 (arch/s390/kernel/dumpstack.c `show_registers()`): `Krnl PSW : <mask>
+      // <address> (func+0x1/0x2 [module])`.
+      guard let open = rest.firstIndex(of: "(") else { return nil }
+      return StackFrame.parseSymbol(rest[rest.index(after: open)...])
     }
     return StackFrame.parse(String(rest))
       ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " }))

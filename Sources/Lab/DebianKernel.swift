@@ -17,14 +17,6 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
     }
   }
 
-  /// The suites apt reads for this kernel: the release and its security updates.
-  public var aptSuites: [(uri: String, suite: String)] {
-    [
-      ("http://deb.debian.org/debian", suite),
-      ("http://deb.debian.org/debian-security", "\(suite)-security"),
-    ]
-  }
-
   /// The compiler that builds modules for this kernel.
   ///
   /// Debian builds 5.10 with gcc 10 and 6.12 with gcc 14; the lab's host (Debian 12) has

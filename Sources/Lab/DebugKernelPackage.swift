@@ -63,8 +63,9 @@ extension LabCache {
 
   /// Downloads `linux-image-RELEASE-dbg` of the lab's kernel through the suite's isolated
   /// apt and extracts `parts`. Idempotent: parts already extracted are not fetched again.
+  /// The package lists are refreshed from `archive` (by default the host's) when stale.
   public func fetchDebugPackage(
-    _ kernel: DebianKernel, parts: [DebugKernelPackage.Part] = [.systemMap]
+    _ kernel: DebianKernel, parts: [DebugKernelPackage.Part] = [.systemMap], archive: DebianArchive? = nil
   ) throws -> DebugKernelFetch {
     let tree = try self.kernel(kernel)
     let package = DebugKernelPackage(
@@ -78,7 +79,9 @@ extension LabCache {
     let start = Date()
     try? FileManager.default.removeItem(at: debs)
     // The lists setup downloaded may be older than the archive's pool; refresh on a miss.
-    if (try? apt.candidateVersion(package.packageName)) == nil { try apt.update() }
+    if (try? apt.candidateVersion(package.packageName)) == nil {
+      try apt.update(from: archive ?? DebianArchive.host())
+    }
     try apt.download([package.packageName], into: debs)
     guard let deb = Self.debFile(of: package.packageName, in: debs) else {
       throw LabError.missingInput(

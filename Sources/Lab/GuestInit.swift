@@ -138,12 +138,12 @@ public enum GuestInit {
   /// and the dump at `level` with `codec` go to a folder in RAM, reported to the console
   /// (`capture` report, its summary line), then as a tar onto the raw virtio disk, which
   /// the host unpacks. Memory is reported before and after, to size `crashkernel=`.
-  public static func coronerCapture(coroner: String, level: Int = 31, codec: String = "zlib") -> String {
+  public static func coronerCapture(command: String, level: Int = 31, codec: String = "zlib") -> String {
     let folder = coronerCaptureFolder
     return
       "{ mkdir -p \(folder) && mount -t tmpfs -o size=$(grep '^MemFree:' /proc/meminfo | tr -dc 0-9)k tmpfs \(folder);"
       + " say \"memory before $(grep -E '^(MemTotal|MemFree):' /proc/meminfo | tr -s ' ' | tr '\\n' ' ')\";"
-      + " measured capture \(coroner) capture --from /proc/vmcore --to \(folder)"
+      + " measured capture \(command) --from /proc/vmcore --to \(folder)"
       + " --dump-level \(level) --compress \(codec) &&"
       + " say \"memory after $(grep -E '^(MemFree):' /proc/meminfo | tr -s ' ')\" &&"
       + " say \"capture folder $(ls -l \(folder) | tr -s ' ' | tr '\\n' ';')\" &&"

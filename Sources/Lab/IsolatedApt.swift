@@ -1,9 +1,9 @@
 import Foundation
 
 /// An apt configuration of its own for one Debian suite: its own sources list, package
-/// lists and cache under the lab's cache folder. The system's apt sources and state are
-/// never read for sources nor written (apt.conf(5): Dir::Etc::sourcelist, Dir::State::Lists,
-/// Dir::Cache).
+/// lists and cache under the lab's cache folder. The system's apt state is never written
+/// and its sources are read only for the archive's URI (`DebianArchive`) (apt.conf(5):
+/// Dir::Etc::sourcelist, Dir::State::Lists, Dir::Cache).
 struct IsolatedApt {
   var kernel: DebianKernel
   /// The folder that holds this suite's sources list, lists and cache.
@@ -26,22 +26,16 @@ struct IsolatedApt {
     ]
   }
 
-  /// The sources list text: the suite and its security suite, signed by Debian's keyring.
-  var sourcesListText: String {
-    kernel.aptSuites.map {
-      "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \($0.uri) \($0.suite) main"
-    }.joined(separator: "\n") + "\n"
-  }
-
-  /// Writes the configuration and downloads the suite's package lists.
-  func update() throws {
+  /// Writes the configuration (the suite and its security suite from `archive`) and
+  /// downloads the suite's package lists.
+  func update(from archive: DebianArchive) throws {
     let fm = FileManager.default
     for dir in [
       listsDir.appendingPathComponent("partial"), cacheDir.appendingPathComponent("archives/partial"),
     ] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: true)
     }
-    try Data(sourcesListText.utf8).write(to: sourcesList)
+    try Data(archive.sourcesListText(suite: kernel.suite).utf8).write(to: sourcesList)
     try Subprocess.run(["apt-get"] + options + ["update"])
   }
 

@@ -22,6 +22,10 @@ public enum LabError: Error, CustomStringConvertible, Sendable {
   case monitor(socket: String, reason: String)
   /// A file could not be read or written.
   case io(path: String, reason: String)
+  /// An apt sources file (sources.list(5)) that apt itself would reject.
+  case aptSources(path: String, line: Int, reason: String)
+  /// The host's apt sources name no Debian archive (or security archive) to fetch from.
+  case noDebianArchive(missing: String, searched: [String], option: String)
 
   public var description: String {
     switch self {
@@ -45,6 +49,12 @@ public enum LabError: Error, CustomStringConvertible, Sendable {
       return "QEMU monitor \(socket): \(reason)"
     case .io(let path, let reason):
       return "\(path): \(reason)"
+    case .aptSources(let path, let line, let reason):
+      return "\(path):\(line): \(reason)"
+    case .noDebianArchive(let missing, let searched, let option):
+      let files = searched.isEmpty ? "no apt sources files" : searched.joined(separator: ", ")
+      return
+        "no Debian \(missing) in the host's apt sources (read: \(files)); give its URI with \(option) URI"
     }
   }
 
@@ -52,7 +62,8 @@ public enum LabError: Error, CustomStringConvertible, Sendable {
   public var exitCode: Int32 {
     switch self {
     case .unknownName, .notRunnable: return 64
-    case .missingInput, .missingTool, .unresolvedPackage: return 66
+    case .missingInput, .missingTool, .unresolvedPackage, .noDebianArchive: return 66
+    case .aptSources: return 65
     case .io: return 74
     case .commandFailed, .guestTimeout, .captureFailed, .monitor: return 70
     }

@@ -11,19 +11,15 @@ public struct LabRunRequest: Sendable {
   public var cpus: Int
   /// Guest memory reserved for the capture kernel (`crashkernel=`).
   public var crashKernelMiB: Int
-  /// The default reservation of each method. kdump-coroner's capture initramfs carries
-  /// coroner (about 67 MiB) and is unpacked into the reservation beside itself: with
-  /// 256 MiB the 6.1 capture kernel has 126 MiB free at boot and the unpacking fails
-  /// ("Initramfs unpacking failed: write error").
+  /// The default reservation of each method. kdump-coroner's capture kernel runs the small
+  /// `coroner-capture` (a 17 MiB initramfs, 13 MiB peak resident) and keeps the dump in a
+  /// tmpfs until it is written out: 128 MiB passes the panic scene on 5.10, 6.1 and 6.12,
+  /// but leaves 6.12 with 7 MiB free after its 41 MB dump; 160 MiB is that with margin.
   public static func defaultCrashKernelMiB(for capture: CaptureMethod) -> Int {
-    capture == .kdumpCoroner ? 384 : 256
+    capture == .kdumpCoroner ? 160 : 256
   }
-  /// The default guest memory of each method. A 768 MiB 5.10 guest cannot always find 384
-  /// contiguous MiB for kdump-coroner's reservation beside its randomly placed kernel and
-  /// initramfs ("crashkernel reservation failed - No suitable area found"); 1 GiB can.
-  public static func defaultMemoryMiB(for capture: CaptureMethod) -> Int {
-    capture == .kdumpCoroner ? 1024 : 768
-  }
+  /// The default guest memory: 768 MiB holds the crash guest beside either reservation.
+  public static func defaultMemoryMiB(for capture: CaptureMethod) -> Int { 768 }
   /// Scales every timeout: TCG on a loaded 2-core host needs patience.
   public var timeoutScale: Double
   /// For kdump: arm with this `coroner` (`coroner arm`, with `coroner doctor` before and
@@ -32,7 +28,8 @@ public struct LabRunRequest: Sendable {
   /// With `guestCoroner`: also save the files the first `coroner doctor` read
   /// (`--save-tree`) into `out/doctor-tree`, a `--root` tree of a fresh lab guest.
   public var saveDoctorTree = false
-  /// For kdump-coroner: the `coroner` the capture kernel runs, and its page codec (zlib by
+  /// For kdump-coroner: the capture binary the capture kernel runs (the small
+  /// `coroner-capture`, or the whole `coroner`), and its page codec (zlib by
   /// default: Debian's makedumpfile reads zlib and lzo pages only).
   public var captureCoroner: GuestCoroner?
   public var captureCodec = "zlib"
@@ -96,7 +93,8 @@ public struct LabRunner: Sendable {
     progress("initramfs: \(image.count >> 20) MiB")
     // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
-    for stale in ["vmcore", "console.log", "scene.json", Self.captureFolder] {
+    for stale in ["vmcore", CaptureMethod.physicalCompanion, "console.log", "scene.json", Self.captureFolder]
+    {
       try? fm.removeItem(at: request.out.appendingPathComponent(stale))
     }
     let disk = work.appendingPathComponent("vmcore.disk")
@@ -135,7 +133,7 @@ public struct LabRunner: Sendable {
       let folder = request.out.appendingPathComponent(Self.captureFolder)
       bytes = try stage.collectCoronerCapture(disk: disk, into: folder)
       saved = Self.captureFolder + "/" + Self.dumpName
-    case .qemuELF, .qemuKdump:
+    case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       bytes = try stage.dumpFromMonitor(socket: command.monitorSocket ?? "", to: vmcore)
     }
     let captured = Date()
@@ -162,6 +160,8 @@ public struct LabRunner: Sendable {
     command.initrd = initrd.path
     command.kernelParameters = request.kernelParameters
     command.monitorSocket = work.appendingPathComponent("monitor.sock").path
+    command.vmcoreinfoDevice = request.capture.vmcoreinfoDevice
+    command.cpuModel = request.capture.cpuModel(request.accelerator)
     if request.capture.usesKdump {
       try Self.createSparseDisk(disk, bytes: UInt64(request.memoryMiB + 64) << 20)
       command.disks = [disk.path]
@@ -209,13 +209,14 @@ public struct LabRunner: Sendable {
     case .kdumpCoroner:
       guard let coroner = request.captureCoroner else {
         throw LabError.missingInput(
-          path: GuestCoroner.guestPath, expected: "a guest build of coroner for the capture kernel")
+          path: GuestCoroner.Product.capture.guestPath,
+          expected: "a guest build of coroner for the capture kernel")
       }
-      let save = GuestInit.coronerCapture(coroner: GuestCoroner.guestPath, codec: request.captureCodec)
+      let save = GuestInit.coronerCapture(command: coroner.captureCommand, codec: request.captureCodec)
       kdump = (
         try images.captureInitramfs(save: save, coroner: coroner), LabRunRequest.captureKernelParameters
       )
-    case .qemuELF, .qemuKdump:
+    case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       break
     }
     return try images.crashInitramfs(

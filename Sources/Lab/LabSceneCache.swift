@@ -85,8 +85,8 @@ public struct LabSceneCache: Sendable {
       scenario: try ScenarioCatalogue.named(name), kernel: tree, capture: capture, out: partial,
       accelerator: accelerator, timeoutScale: timeoutScale)
     if capture == .kdumpCoroner {
-      // The capture kernel runs coroner itself: the guest build of this checkout.
-      request.captureCoroner = try GuestCoroner.buildFromCheckout()
+      // The capture kernel runs coroner's capture binary: the guest build of this checkout.
+      request.captureCoroner = try GuestCoroner.buildFromCheckout(product: .capture)
     }
     var scene = try LabRunner(cache: cache).run(request, progress: progress)
     if dump == .filtered, capture == .kdump {
@@ -146,7 +146,10 @@ public struct LabSceneCache: Sendable {
       let attributes = try? FileManager.default.attributesOfItem(
         atPath: folder.appendingPathComponent(scene.vmcore).path),
       (attributes[.size] as? NSNumber)?.uint64Value == scene.vmcoreBytes,
-      FileManager.default.fileExists(atPath: folder.appendingPathComponent(scene.console).path)
+      FileManager.default.fileExists(atPath: folder.appendingPathComponent(scene.console).path),
+      scene.capture != .qemuPaging
+        || FileManager.default.fileExists(
+          atPath: folder.appendingPathComponent(CaptureMethod.physicalCompanion).path)
     else { return nil }
     return scene
   }

@@ -20,8 +20,10 @@ public struct LabSetupReport: Sendable {
 extension LabCache {
   /// Installs the host's missing packages, fetches and unpacks the kernels not yet in the
   /// cache, and probes the accelerator once. Idempotent: a second call only reads stamps.
+  /// Kernels are fetched from `archive`, by default the Debian archive of the host's apt
+  /// sources (read only when a kernel must be fetched).
   public func setup(
-    kernels: [DebianKernel] = DebianKernel.allCases, refresh: Bool = false,
+    kernels: [DebianKernel] = DebianKernel.allCases, refresh: Bool = false, archive: DebianArchive? = nil,
     progress: (String) -> Void = { _ in }
   ) throws -> LabSetupReport {
     let missing = try HostPrerequisites.missing()
@@ -30,14 +32,17 @@ extension LabCache {
       try HostPrerequisites.install(missing)
     }
     var results: [KernelSetupResult] = []
+    var archive = archive
     for kernel in kernels {
       let start = Date()
       if !refresh, let tree = try? self.kernel(kernel) {
         results.append(KernelSetupResult(kernel: kernel, tree: tree, fetched: false, seconds: 0))
         continue
       }
-      progress("fetching the \(kernel.suite) kernel (\(kernel.rawValue))")
-      let tree = try fetch(kernel)
+      let source = try archive ?? DebianArchive.host()
+      archive = source
+      progress("fetching the \(kernel.suite) kernel (\(kernel.rawValue)) from \(source.uri)")
+      let tree = try fetch(kernel, from: source)
       results.append(
         KernelSetupResult(kernel: kernel, tree: tree, fetched: true, seconds: Date().timeIntervalSince(start))
       )
@@ -48,9 +53,9 @@ extension LabCache {
 
   /// Resolves the suite's current kernel, downloads its image (and headers where modules
   /// can be built), unpacks them and writes the stamp that marks the kernel as ready.
-  func fetch(_ kernel: DebianKernel) throws -> KernelTree {
+  func fetch(_ kernel: DebianKernel, from archive: DebianArchive) throws -> KernelTree {
     let apt = IsolatedApt(kernel: kernel, root: aptRoot(kernel))
-    try apt.update()
+    try apt.update(from: archive)
     guard let image = try apt.depends("linux-image-amd64").first(where: { $0.hasPrefix("linux-image-") })
     else {
       throw LabError.unresolvedPackage(suite: kernel.suite, package: "linux-image-amd64")

@@ -113,6 +113,19 @@ struct Stage {
   func dumpFromMonitor(socket: String, to vmcore: URL) throws -> UInt64 {
     try waitForConsole(["---[ end Kernel panic"], what: "finish panicking", seconds: 60)
     guard let command = request.capture.monitorCommand(to: vmcore.path) else { return 0 }
+    let size = try dump(command, socket: socket, to: vmcore)
+    if request.capture == .qemuPaging {
+      // The guest idles in panic(): its memory, and so its log, stays as it was.
+      let physical = vmcore.deletingLastPathComponent().appendingPathComponent(
+        CaptureMethod.physicalCompanion)
+      _ = try dump(
+        CaptureMethod.qemuELF.monitorCommand(to: physical.path) ?? "", socket: socket, to: physical)
+    }
+    return size
+  }
+
+  /// Runs one `dump-guest-memory` and returns the size of the file it wrote.
+  private func dump(_ command: String, socket: String, to vmcore: URL) throws -> UInt64 {
     let reply = try QemuMonitor(socketPath: socket).execute(command, timeout: 300 * request.timeoutScale)
     let lines = reply.split(separator: "\n").map(String.init)
     if let error = lines.first(where: { $0.lowercased().contains("error") }) {

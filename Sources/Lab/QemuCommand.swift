@@ -13,6 +13,8 @@ public struct QemuCommand: Sendable, Equatable, Codable {
   public var accelerator = Accelerator.tcg
   public var memoryMiB = 768
   public var cpus = 2
+  /// `-cpu`: QEMU's default model when nil (`host` under KVM).
+  public var cpuModel: String?
   /// The bzImage given to QEMU's direct kernel boot.
   public var kernel: String
   public var initrd: String?
@@ -39,7 +41,11 @@ public struct QemuCommand: Sendable, Equatable, Codable {
   /// The argument vector, binary first.
   public var arguments: [String] {
     var args = [binary, "-accel", accelerator.rawValue]
-    if accelerator == .kvm { args += ["-cpu", "host"] }
+    if let cpuModel {
+      args += ["-cpu", cpuModel]
+    } else if accelerator == .kvm {
+      args += ["-cpu", "host"]
+    }
     args += ["-machine", "pc", "-m", "\(memoryMiB)", "-smp", "\(cpus)"]
     // No default devices, no display: the serial port is the console; -no-reboot makes a
     // guest reboot (or a panic with panic=N) end QEMU instead of looping.

@@ -1,5 +1,6 @@
-/// The kind of death a scenario causes, as the report parser should name it.
-public enum CrashKind: String, Codable, Sendable, CaseIterable {
+/// The kind of death a scenario causes (not to be confused with KernelLog's table of
+/// crash formats): what the report parser should name it.
+public enum ScenarioCrash: String, Codable, Sendable, CaseIterable {
   case panic
   case oops = "null-deref"
   case bug
@@ -35,7 +36,7 @@ public enum Trigger: Sendable, Equatable {
 public struct Scenario: Sendable {
   public var name: String
   public var summary: String
-  public var kind: CrashKind
+  public var kind: ScenarioCrash
   /// A line fragment the console shows when the crash has been detected.
   public var marker: String
   /// The detonator function the report parser should name as the guilty frame, if any.

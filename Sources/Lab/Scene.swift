@@ -22,7 +22,7 @@ public struct Scene: Codable, Sendable {
 
   public var kernel: Kernel
   public var scenario: String
-  public var expectedKind: CrashKind
+  public var expectedKind: ScenarioCrash
   public var marker: String
   public var guiltyFunction: String?
   public var capture: CaptureMethod

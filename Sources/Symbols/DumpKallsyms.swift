@@ -26,8 +26,16 @@ public enum DumpKallsyms {
     guard let info = vmcore.vmcoreInfo else {
       throw SymbolsError(.missing, path: vmcore.path, expected: "a VMCOREINFO note to find kallsyms")
     }
-    let location = try location(info)
-    return try Kallsyms.read(from: try vmcore.kernelMemory(), at: location).table
+    let memory = try vmcore.kernelMemory()
+    let found: KallsymsLocation
+    do {
+      found = try location(info)
+    } catch let error as SymbolsError where error.kind == .missing {
+      // Before 6.0 VMCOREINFO does not say where kallsyms is: search the image.
+      guard let stext = info.symbol("_stext") else { throw error }
+      found = try KallsymsScan.locate(memory: memory, stext: stext, release: info.osRelease)
+    }
+    return try Kallsyms.read(from: memory, at: found).table
   }
 
   /// vmlinux's symbols and those of the modules on the dump's `modules` list (found

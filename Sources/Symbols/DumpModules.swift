@@ -1,3 +1,4 @@
+import Bytes
 import Dump
 
 /// Module symbols from a dump: the `modules` list (kernel/module/main.c) walked through

@@ -1,3 +1,5 @@
+import Bytes
+
 /// One abbreviation declaration of `.debug_abbrev` (DWARF 5 section 7.5.3).
 struct DwarfAbbreviation {
   struct Spec {

@@ -1,3 +1,5 @@
+import Bytes
+
 /// One source location of a symbolized address: a function and where in it.
 public struct SourceFrame: Sendable, Hashable, Codable {
   /// The function's DWARF name (through abstract_origin/specification); nil when no

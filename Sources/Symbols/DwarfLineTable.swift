@@ -1,3 +1,5 @@
+import Bytes
+
 /// A unit's line-number program run to completion (DWARF 5 section 6.2): the rows of
 /// the address-to-line matrix, grouped into sequences. Headers of versions 2 to 5.
 struct DwarfLineTable {

@@ -1,3 +1,5 @@
+import Bytes
+
 /// A subprogram or inlined subroutine of a unit that covers code: the nodes of an
 /// inline chain. Lexical blocks are transparent and not kept.
 struct DwarfScope {

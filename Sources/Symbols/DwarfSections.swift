@@ -1,3 +1,5 @@
+import Bytes
+
 /// The debug sections of one object, and the indexed reads that DWARF 5 spreads over
 /// them: `.debug_str_offsets`, `.debug_addr`, `.debug_rnglists` (DWARF 5 sections 7.26
 /// to 7.29) and DWARF 4's `.debug_ranges`.

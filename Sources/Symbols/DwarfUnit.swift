@@ -1,3 +1,5 @@
+import Bytes
+
 /// A unit header of `.debug_info` (DWARF 2 to 5, section 7.5.1) and what its root DIE
 /// says about the rest: bases for indexed forms, the line program, the build directory.
 struct DwarfUnit {

@@ -1,10 +1,5 @@
-import CZlib
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Bytes
+import Codecs
 
 /// Compressed debug sections: SHF_COMPRESSED sections begin with an Elf64_Chdr
 /// (`ch_type` 1 zlib, 2 zstd; `ch_size` the inflated size), the legacy `.zdebug_*`
@@ -25,7 +20,7 @@ enum ElfCompression {
     let payload = try view.slice(24, UInt64(view.count - 24))
     switch type {
     case zlibType: return try inflate(payload, size: size)
-    case zstdType: return try Zstd.decompress(payload, size: size)
+    case zstdType: return try decompressZstd(payload, size: size)
     default:
       throw SymbolsError(
         .unsupported, path: view.name, offset: 0, expected: "ch_type 1 (zlib) or 2 (zstd), found \(type)")
@@ -47,77 +42,49 @@ enum ElfCompression {
       throw SymbolsError(
         .malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
     }
-    let output = UnsafeMutableRawPointer.allocate(byteCount: max(Int(size), 1), alignment: 16)
-    let status: Int32 = view.withUnsafeBytes { input in
-      var stream = z_stream()
-      guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-        return Z_MEM_ERROR
-      }
-      defer { inflateEnd(&stream) }
-      stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
-      stream.avail_in = UInt32(clamping: input.count)
-      stream.next_out = output.assumingMemoryBound(to: UInt8.self)
-      stream.avail_out = UInt32(clamping: size)
-      let result = CZlib.inflate(&stream, Z_FINISH)
-      return result == Z_STREAM_END && stream.total_out == size
-        ? Z_OK : (result == Z_STREAM_END ? Z_DATA_ERROR : result)
+    return try decode(view, size: size, "a zlib stream") { input, output throws(CodecError) in
+      try Zlib.inflate(input, format: .zlib, into: output)
     }
-    guard status == Z_OK else {
-      output.deallocate()
-      throw SymbolsError(
-        .malformed, path: view.name, expected: "a zlib stream inflating to \(size) bytes (zlib \(status))")
-    }
-    let storage = ByteStorage(
-      base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
-    return ByteView(storage: storage, name: view.name)
-  }
-}
-
-/// libzstd, loaded at run time (dlopen(3)) so that building needs no zstd headers.
-enum Zstd {
-  private typealias Decompress = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
-  private typealias IsError = @convention(c) (Int) -> UInt32
-
-  private struct Library: @unchecked Sendable {
-    let decompress: Decompress
-    let isError: IsError
   }
 
-  private static let library: Library? = {
-    for name in ["libzstd.so.1", "libzstd.so"] {
-      guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
-      guard let decompress = dlsym(handle, "ZSTD_decompress"), let isError = dlsym(handle, "ZSTD_isError")
-      else {
-        continue
-      }
-      return Library(
-        decompress: unsafeBitCast(decompress, to: Decompress.self),
-        isError: unsafeBitCast(isError, to: IsError.self))
-    }
-    return nil
-  }()
-
-  static var isAvailable: Bool { library != nil }
-
-  static func decompress(_ view: ByteView, size: UInt64) throws -> ByteView {
-    guard let library else {
-      throw SymbolsError(
-        .unsupported, path: view.name, expected: "zstd-compressed section needs libzstd.so.1")
-    }
-    guard size <= ElfCompression.sizeLimit else {
+  static func decompressZstd(_ view: ByteView, size: UInt64) throws -> ByteView {
+    guard size <= sizeLimit else {
       throw SymbolsError(
         .malformed, path: view.name, offset: 8, expected: "an inflated size under 4 GiB, found \(size)")
     }
+    return try decode(view, size: size, "a zstd frame") { input, output throws(CodecError) in
+      try Zstd.decompress(input, into: output)
+    }
+  }
+
+  /// Decodes the whole of `view` into a buffer of exactly `size` bytes that the
+  /// returned view owns.
+  static func decode(
+    _ view: ByteView, size: UInt64, _ what: String,
+    _ codec: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(CodecError) -> Int?
+  ) throws -> ByteView {
     let output = UnsafeMutableRawPointer.allocate(byteCount: max(Int(size), 1), alignment: 16)
-    let written = view.withUnsafeBytes { input in
-      library.decompress(output, Int(size), input.baseAddress, input.count)
+    let result: Result<Int?, CodecError> = view.withUnsafeBytes { input in
+      Result { () throws(CodecError) in
+        try codec(input, UnsafeMutableRawBufferPointer(start: output, count: Int(size)))
+      }
     }
-    guard library.isError(written) == 0, written == Int(size) else {
+    switch result {
+    case .success(let written?) where written == Int(size):
+      let storage = ByteStorage(
+        base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
+      return ByteView(storage: storage, name: view.name)
+    case .success:
       output.deallocate()
-      throw SymbolsError(.malformed, path: view.name, expected: "a zstd frame decompressing to \(size) bytes")
+      throw SymbolsError(.malformed, path: view.name, expected: "\(what) decompressing to \(size) bytes")
+    case .failure(.unavailable(let codec, let library)):
+      output.deallocate()
+      throw SymbolsError(
+        .unsupported, path: view.name, expected: "a \(codec)-compressed section needs \(library)")
+    case .failure(let error):
+      output.deallocate()
+      throw SymbolsError(
+        .malformed, path: view.name, expected: "\(what) decompressing to \(size) bytes (\(error))")
     }
-    let storage = ByteStorage(
-      base: UnsafeRawPointer(output), count: Int(size), release: { output.deallocate() })
-    return ByteView(storage: storage, name: view.name)
   }
 }

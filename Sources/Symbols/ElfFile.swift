@@ -1,3 +1,5 @@
+import Bytes
+
 /// An ELF64 little-endian object (vmlinux, a `.ko`, a `.debug` file), memory-mapped and
 /// read on demand. Layouts follow the System V gABI (`include/uapi/linux/elf.h`).
 public final class ElfFile: @unchecked Sendable {
@@ -18,7 +20,7 @@ public final class ElfFile: @unchecked Sendable {
 
   /// Maps the file; a compressed module (`.ko.xz`, `.ko.zst`, `.ko.gz`) is inflated.
   public convenience init(path: String) throws {
-    try self.init(bytes: CompressedModule.decompress(FileMapping.map(path)), path: path)
+    try self.init(bytes: CompressedModule.decompress(FileBytes(path: path).view()), path: path)
   }
 
   init(bytes: ByteView, path: String) throws {

@@ -1,3 +1,5 @@
+import Bytes
+
 /// Relocations of the debug sections of an ET_REL object (a `.ko`): DWARF there refers
 /// to code through relocations, so they are applied (with the synthetic section
 /// addresses of `ElfFile.sectionBases`) before the DWARF is read, as a loader or

@@ -1,3 +1,5 @@
+import Bytes
+
 /// One section header (Elf64_Shdr).
 public struct ElfSection: Sendable {
   static let symbolTable: UInt32 = 2

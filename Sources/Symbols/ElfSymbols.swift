@@ -1,3 +1,5 @@
+import Bytes
+
 /// One entry of an ELF symbol table (Elf64_Sym), with its address resolved: in ET_REL
 /// files a symbol's value is relative to its section, so the section's synthetic base
 /// is added.

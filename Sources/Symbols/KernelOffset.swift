@@ -1,3 +1,5 @@
+import Bytes
+
 /// The KASLR slide: runtime address minus link address of the kernel image.
 ///
 /// A panic log states it (`Kernel Offset: 0x18c00000 from 0xffffffff81000000 (relocation

@@ -1,40 +1,6 @@
-/// Why a symbol file could not be read or an address not resolved: every case names
-/// the file (and section), the offset where reading stopped and what was expected there.
-public struct SymbolsError: Error, Sendable, Equatable, CustomStringConvertible {
-  public enum Kind: Sendable, Equatable {
-    /// The data ends before a structure that must be there.
-    case truncated
-    /// A field holds a value the format does not allow.
-    case malformed
-    /// Valid, but a feature this reader does not handle (another machine, split DWARF).
-    case unsupported
-    /// A file, section or symbol that was asked for is not there.
-    case missing
-    /// The operating system refused (open, mmap, dlopen).
-    case io
-  }
+import Bytes
 
-  public var kind: Kind
-  /// The file, with the section after a colon when the offset is section-relative.
-  public var path: String
-  public var offset: UInt64?
-  public var expected: String
-
-  public init(_ kind: Kind, path: String, offset: UInt64? = nil, expected: String) {
-    self.kind = kind
-    self.path = path
-    self.offset = offset
-    self.expected = expected
-  }
-
-  public var description: String {
-    let place = offset.map { "\(path) at offset 0x\(String($0, radix: 16))" } ?? path
-    switch kind {
-    case .truncated: return "\(place): truncated, expected \(expected)"
-    case .malformed: return "\(place): expected \(expected)"
-    case .unsupported: return "\(place): unsupported, \(expected)"
-    case .missing: return "\(place): not found: \(expected)"
-    case .io: return "\(place): \(expected)"
-    }
-  }
-}
+/// Why a symbol file could not be read or an address not resolved. The symbol readers
+/// read through the bounded views of `Bytes`, so their errors are that library's: the
+/// file (and section), the offset where reading stopped and what was expected there.
+public typealias SymbolsError = BytesError

@@ -1,3 +1,5 @@
+import KernelLog
+
 /// A console line that names code as `func+0xOFF/0xSIZE` (`%pS`/`%pB`, lib/vsprintf.c),
 /// in any of the shapes traces print it (arch/x86/kernel/dumpstack.c and others):
 ///
@@ -69,7 +71,8 @@ public struct TraceFrameLine: Sendable, Hashable {
     return token.allSatisfy { $0.isNumber || $0 == "." }
   }
 
-  /// `[(]SEG:]name+0xOFF[/0xSIZE][)]`.
+  /// `[(]SEG:]name+0xOFF[/0xSIZE][)]`: the brackets and the code segment of `RIP:`
+  /// lines stripped, the symbol read by KernelLog's frame parser.
   private static func symbolToken(_ raw: [UInt8]) -> TraceFrameLine? {
     var token = raw[...]
     while let first = token.first, first == UInt8(ascii: "(") { token = token.dropFirst() }
@@ -77,23 +80,16 @@ public struct TraceFrameLine: Sendable, Hashable {
       token = token.dropLast()
     }
     guard let plus = token.lastIndex(of: UInt8(ascii: "+")) else { return nil }
-    var name = token[..<plus]
-    if let colon = name.lastIndex(of: UInt8(ascii: ":")) {
-      let segment = name[..<colon]
+    if let colon = token[..<plus].lastIndex(of: UInt8(ascii: ":")) {
+      let segment = token[..<colon]
       guard !segment.isEmpty, segment.allSatisfy({ isHexDigit($0) }) else { return nil }
-      name = name[(colon + 1)...]
+      token = token[(colon + 1)...]
     }
-    guard !name.isEmpty, name.allSatisfy({ isSymbolCharacter($0) }) else { return nil }
-    let numbers = token[(plus + 1)...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-    guard numbers.count == 1 || numbers.count == 2, let offset = hexNumber(numbers[0]) else { return nil }
-    var size: UInt64?
-    if numbers.count == 2 {
-      guard let value = hexNumber(numbers[1]) else { return nil }
-      size = value
-    }
+    guard let frame = StackFrame.symbolToken(Substring(decoding: token, as: UTF8.self)),
+      let offset = frame.offset
+    else { return nil }
     return TraceFrameLine(
-      symbol: String(decoding: name, as: UTF8.self), offset: offset, size: size, module: nil,
-      moduleBuildID: nil,
+      symbol: frame.function, offset: offset, size: frame.size, module: nil, moduleBuildID: nil,
       reliable: true, isReturnAddress: true, start: 0, end: 0)
   }
 
@@ -102,19 +98,8 @@ public struct TraceFrameLine: Sendable, Hashable {
     byte == 0x20 || byte == 0x09 || byte == 0x0d
   }
 
-  private static func hexNumber(_ text: ArraySlice<UInt8>) -> UInt64? {
-    guard text.count > 2, text.first == UInt8(ascii: "0"), text.dropFirst().first == UInt8(ascii: "x") else {
-      return nil
-    }
-    return UInt64(String(decoding: text.dropFirst(2), as: UTF8.self), radix: 16)
-  }
-
   private static func isHexDigit(_ byte: UInt8) -> Bool {
     (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
   }
 
-  private static func isSymbolCharacter(_ byte: UInt8) -> Bool {
-    (0x30...0x39).contains(byte) || (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte)
-      || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "$")
-  }
 }

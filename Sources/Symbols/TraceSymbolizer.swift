@@ -1,3 +1,5 @@
+import KernelLog
+
 /// Annotates a console trace: every `func+off` frame line resolved against vmlinux or
 /// its module's debug file, the rest passed through. Objects are opened once and
 /// shared by all frames.
@@ -109,24 +111,12 @@ public final class TraceSymbolizer: @unchecked Sendable {
   /// The vmlinux build id a trace states at the end of its `CPU: ... PID: ...` line
   /// (CONFIG_STACKTRACE_BUILD_ID, lib/dump_stack.c), when it does.
   public static func buildID(inTrace lines: [String]) -> String? {
-    for line in lines where line.contains(" PID: ") && line.contains(" Comm: ") {
-      guard let last = line.split(separator: " ").last, last.count == 40,
-        last.allSatisfy({ $0.isHexDigit })
-      else { continue }
-      return last.lowercased()
-    }
-    return nil
+    lines.lazy.compactMap { DumpStackInfo($0)?.buildID }.first
   }
 
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`
   /// line (lib/dump_stack.c dump_stack_print_info()).
   public static func release(inTrace lines: [String]) -> String? {
-    for line in lines where line.contains(" PID: ") && line.contains(" Comm: ") {
-      let tokens = line.split(separator: " ")
-      if let hash = tokens.firstIndex(where: { $0.hasPrefix("#") }), hash > 0 {
-        return String(tokens[hash - 1])
-      }
-    }
-    return nil
+    lines.lazy.compactMap { DumpStackInfo($0)?.release }.first
   }
 }

@@ -14,11 +14,21 @@ struct Coroner: AsyncParsableCommand {
       """,
     version: CoronerVersion.string,
     subcommands: [
-      ExamineCommand.self, DmesgCommand.self, InfoCommand.self, Symbolize.self, Doctor.self,
-      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self, ServeCommand.self,
-      SendCommand.self, TokenCommand.self,
+      ExamineCommand.self, DmesgCommand.self, PsCommand.self, BtCommand.self, InfoCommand.self,
+      Symbolize.self, Doctor.self,
+      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
+      ServeCommand.self, SendCommand.self, TokenCommand.self,
     ]
   )
+
+  /// Run as `makedumpfile`, coroner takes makedumpfile's command line (see
+  /// MakedumpfileEntry); plain `dmesg` command lines skip ArgumentParser's start-up (see
+  /// DmesgCommand).
+  static func main() async {
+    runIfMakedumpfile()
+    if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
+    await main(nil)
+  }
 }
 
 enum CoronerVersion {

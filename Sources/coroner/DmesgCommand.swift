@@ -38,6 +38,57 @@ struct DmesgCommand: ParsableCommand {
   var style: Style = .vmcoreDmesg
 
   func run() throws {
+    Self.printLog(vmcore, json: json, raw: raw, afterClear: afterClear, style: style)
+  }
+
+  /// `coroner dmesg` is run in loops over many dumps, where start-up is most of its time:
+  /// ArgumentParser's first parse reflects over every command (Mirror and protocol
+  /// conformance scans of the whole binary), which costs more than reading the log. A
+  /// command line made only of this command's own flags and files is parsed here; any
+  /// other (help, a typo, no file) goes to ArgumentParser, which explains it.
+  static func runIfPlain(_ arguments: [String]) -> Bool {
+    guard let plain = Plain(arguments) else { return false }
+    printLog(plain.files, json: plain.json, raw: plain.raw, afterClear: plain.afterClear, style: plain.style)
+    return true
+  }
+
+  /// A `dmesg` command line of files and this command's own flags only.
+  struct Plain: Equatable {
+    var files: [String] = []
+    var json = false
+    var raw = false
+    var afterClear = false
+    var style = Style.vmcoreDmesg
+
+    init?(_ arguments: [String]) {
+      guard arguments.first == "dmesg" else { return nil }
+      var index = 1
+      while index < arguments.count {
+        let word = arguments[index]
+        switch word {
+        case "--json": json = true
+        case "--raw": raw = true
+        case "--after-clear": afterClear = true
+        case "--style":
+          index += 1
+          guard index < arguments.count, let named = Style(rawValue: arguments[index]) else { return nil }
+          style = named
+        default:
+          if word.hasPrefix("--style="), let named = Style(rawValue: String(word.dropFirst(8))) {
+            style = named
+          } else if word.hasPrefix("-") {
+            return nil
+          } else {
+            files.append(word)
+          }
+        }
+        index += 1
+      }
+      if files.isEmpty { return nil }
+    }
+  }
+
+  static func printLog(_ vmcore: [String], json: Bool, raw: Bool, afterClear: Bool, style: Style) {
     let dump = DumpCommandSupport.open(vmcore)
     let log: PrintkLog
     do {

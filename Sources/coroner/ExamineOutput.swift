@@ -39,7 +39,7 @@ enum ExamineSummary {
     var lines: [String] = []
     let prefix = total > 1 ? "[\(number)/\(total)] " : ""
     lines.append(prefix + report.title)
-    var kind = report.type == "UNKNOWN" ? "unknown" : report.type
+    var kind = report.type == .unknown ? "unknown" : report.type.rawValue
     if report.panicked { kind += ", panicked" }
     if report.corrupted { kind += ", corrupted (\(report.corruptedReason ?? "damaged report"))" }
     lines.append("  kind:     \(kind)")

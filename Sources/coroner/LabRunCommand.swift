@@ -24,10 +24,10 @@ struct LabRunCommand: ParsableCommand {
   )
   var capture = "kdump"
 
-  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 384 for kdump-coroner).")
+  @Option(help: "Memory reserved for the capture kernel, in MiB (default: 256, 160 for kdump-coroner).")
   var crashkernel: Int?
 
-  @Option(help: "Guest memory in MiB (default: 768, 1024 for kdump-coroner).")
+  @Option(help: "Guest memory in MiB (default: 768).")
   var memory: Int?
 
   @Option(help: "Output folder.")
@@ -95,11 +95,8 @@ struct LabRunCommand: ParsableCommand {
       let accelerator = try accelerator(cache)
       var guestCoroner: GuestCoroner?
       var captureCoroner: GuestCoroner?
-      if armWith == "coroner" || method == .kdumpCoroner {
-        let built = try buildGuestCoroner()
-        if armWith == "coroner" { guestCoroner = built }
-        if method == .kdumpCoroner { captureCoroner = built }
-      }
+      if armWith == "coroner" { guestCoroner = try buildGuestCoroner() }
+      if method == .kdumpCoroner { captureCoroner = try buildGuestCoroner(product: .capture) }
       var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
         out: URL(fileURLWithPath: out), accelerator: accelerator, memoryMiB: memory,
@@ -158,10 +155,11 @@ struct LabRunCommand: ParsableCommand {
   }
 }
 
-/// The guest's `coroner`: a release build of the checkout this binary was built from.
-func buildGuestCoroner() throws -> GuestCoroner {
-  labProgress("building coroner for the guest (release, static Swift runtime)")
-  let coroner = try GuestCoroner.buildFromCheckout()
+/// The guest's `coroner` (or the capture kernel's `coroner-capture`): a release build of
+/// the checkout this binary was built from.
+func buildGuestCoroner(product: GuestCoroner.Product = .coroner) throws -> GuestCoroner {
+  labProgress("building \(product.rawValue) for the guest (release, static Swift runtime)")
+  let coroner = try GuestCoroner.buildFromCheckout(product: product)
   labProgress(String(format: "guest coroner ready in %.1f s: %@", coroner.buildSeconds, coroner.binary.path))
   return coroner
 }

@@ -10,8 +10,16 @@ struct LabSetupCommand: ParsableCommand {
       Installs QEMU, busybox-static, kexec-tools and the module build tools when missing, \
       then fetches the kernels of bullseye (5.10), bookworm (6.1) and trixie (6.12), each \
       with its security updates, through an apt configuration of the lab's own, into \
-      $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab).
+      $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab). The packages come from the \
+      Debian archive and security archive of the host's apt sources (/etc/apt/sources.list, \
+      /etc/apt/sources.list.d/*.list and *.sources), or from --mirror and --security-mirror.
       """)
+
+  @Option(help: "The Debian archive's URI (default: the host's apt sources).")
+  var mirror: String?
+
+  @Option(help: "The Debian security archive's URI (default: the host's apt sources).")
+  var securityMirror: String?
 
   @Option(name: .long, help: "Only this kernel: 5.10, 6.1 or 6.12 (repeatable).")
   var kernel: [String] = []
@@ -28,7 +36,11 @@ struct LabSetupCommand: ParsableCommand {
   func run() throws {
     do {
       let kernels = try kernel.isEmpty ? DebianKernel.allCases : kernel.map(parseKernel)
-      let report = try LabCache().setup(kernels: kernels, refresh: refresh, progress: labProgress)
+      let archive =
+        mirror == nil && securityMirror == nil
+        ? nil : try DebianArchive.host(mirror: mirror, securityMirror: securityMirror)
+      let report = try LabCache().setup(
+        kernels: kernels, refresh: refresh, archive: archive, progress: labProgress)
       print("cache: \(report.cacheRoot.path)")
       if !report.installedPackages.isEmpty {
         print("installed: \(report.installedPackages.joined(separator: " "))")
@@ -48,7 +60,7 @@ struct LabSetupCommand: ParsableCommand {
           print("  modules: none: \(why)")
         }
         if debug || debugVmlinux {
-          try printDebugPackage(of: result.kernel)
+          try printDebugPackage(of: result.kernel, archive: archive)
         }
       }
     } catch {
@@ -58,9 +70,9 @@ struct LabSetupCommand: ParsableCommand {
 }
 
 extension LabSetupCommand {
-  func printDebugPackage(of kernel: DebianKernel) throws {
+  func printDebugPackage(of kernel: DebianKernel, archive: DebianArchive?) throws {
     let parts: [DebugKernelPackage.Part] = debugVmlinux ? [.systemMap, .vmlinux] : [.systemMap]
-    let fetch = try LabCache().fetchDebugPackage(kernel, parts: parts)
+    let fetch = try LabCache().fetchDebugPackage(kernel, parts: parts, archive: archive)
     let how =
       fetch.fetched
       ? String(

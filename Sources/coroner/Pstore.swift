@@ -8,7 +8,8 @@ struct Pstore: ParsableCommand {
     discussion: """
       Joins the parts of each kmsg dump in log order, inflates compressed records, keeps \
       console, ftrace and pmsg records, and writes a manifest.txt per folder. Then removes \
-      the records from pstore so the backend has room for the next crash (unless --keep). \
+      the records from pstore so the backend has room for the next crash (unless --keep); \
+      a record is removed only after the files made from it were read back and flushed. \
       `coroner examine` reads the folders.
       """)
 
@@ -34,9 +35,14 @@ struct Pstore: ParsableCommand {
       return
     }
     let folders: [String]
+    var kept: [String] = []
     do {
       folders = try harvest.write(to: to)
-      if !keep { try harvest.removeRecords(from: from) }
+      // A record leaves pstore only once what was made from it is read back and on disk.
+      if !keep {
+        try harvest.flush(folders: folders)
+        kept = try harvest.removeSavedRecords(from: from)
+      }
     } catch {
       CaptureTerminal.error("error: \(error)")
       throw ExitCode(74)
@@ -52,9 +58,12 @@ struct Pstore: ParsableCommand {
     if !harvest.unrecognized.isEmpty {
       print("left in \(from): \(harvest.unrecognized.joined(separator: " ")) (not pstore records)")
     }
+    if !kept.isEmpty {
+      print("left in \(from): \(kept.joined(separator: " ")) (no file was made from them)")
+    }
     print(
       keep
         ? "kept \(harvest.records.count) records in \(from)"
-        : "removed \(harvest.records.count) records from \(from)")
+        : "removed \(harvest.records.count - kept.count) records from \(from)")
   }
 }

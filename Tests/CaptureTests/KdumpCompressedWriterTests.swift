@@ -47,7 +47,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
       guard (try? PageEncoder(codec: codec, pageSize: 4096)) != nil else { continue }
       let output = MemoryDumpOutput()
       let result = try writer(elf, dumped: dumpable.count, codec: codec, level: .all).write(
-        memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
+        memory: memory, dumpable: dumpable, source: elf, to: output)
       XCTAssertTrue(result.complete, "\(codec)")
       XCTAssertEqual(result.pagesWritten, dumpable.count)
       XCTAssertEqual(
@@ -98,7 +98,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let layout = KdumpCompressedLayout(blockSize: 4096, maxMapNr: 8, notesSize: notes.count, dumpedPages: 8)
     let output = MemoryDumpOutput()
     _ = try KdumpCompressedWriter(layout: layout, fields: fields, threads: 1).write(
-      memory: memory, dumpable: memory, source: ElfPageSource(elf: elf), to: output)
+      memory: memory, dumpable: memory, source: elf, to: output)
     for pfn in 0..<8 {
       let at = Int(layout.descriptorsOffset) + 24 * pfn
       let offset = output.bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
@@ -124,7 +124,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let output = MemoryDumpOutput(failAfter: limit)
     let urgent: [UInt64] = [290, 299, 5]
     let result = try writer.write(
-      memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output, first: urgent)
+      memory: memory, dumpable: dumpable, source: elf, to: output, first: urgent)
     XCTAssertFalse(result.complete)
     XCTAssertEqual(result.error, .write(path: "memory.kdump", offset: result.fileSize, errno: ENOSPC))
     XCTAssertGreaterThan(result.pagesWritten, 0)
@@ -159,7 +159,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
     XCTAssertEqual(point.rank, result.pagesWritten)
     output.failAfter = nil
     let resumed = try writer.write(
-      memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output, resume: point)
+      memory: memory, dumpable: dumpable, source: elf, to: output, resume: point)
     XCTAssertTrue(resumed.complete)
     let dump = try KdumpCompressedDump(source: MemoryByteSource(name: "resumed", bytes: output.bytes))
     XCTAssertFalse(dump.header.isIncomplete)
@@ -173,7 +173,7 @@ final class KdumpCompressedWriterTests: XCTestCase {
     let (memory, dumpable) = bitmaps(excluding: [])
     let writer = writer(elf, dumped: dumpable.count, codec: .zlib, level: .zero)
     let output = MemoryDumpOutput(failAfter: writer.layout.dataOffset + 8000)
-    _ = try writer.write(memory: memory, dumpable: dumpable, source: ElfPageSource(elf: elf), to: output)
+    _ = try writer.write(memory: memory, dumpable: dumpable, source: elf, to: output)
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("refuse-\(getpid()).kdump").path
     defer { unlink(path) }
     XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(output.bytes)))

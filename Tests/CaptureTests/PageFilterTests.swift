@@ -1,3 +1,4 @@
+import Bytes
 import Dump
 import XCTest
 
@@ -6,7 +7,7 @@ import XCTest
 /// Page classes from hand-made `struct page`s laid out as a 6.1 kernel exports
 /// them, and the mem_section walk over a small fake kernel memory.
 final class PageFilterTests: XCTestCase {
-  // The 6.1.0-56-amd64 lab kernel's keys (VMCOREINFO of /work/scratch-dump/kdump.vmcore).
+  // The 6.1.0-56-amd64 lab kernel's keys, as the VMCOREINFO of its in-guest kdump vmcore states them.
   static let info = VmcoreInfo(
     text: """
       PAGESIZE=4096
@@ -48,10 +49,10 @@ final class PageFilterTests: XCTestCase {
 
     var bytes: [UInt8] {
       var bytes = [UInt8](repeating: 0, count: 64)
-      bytes.put(flags, at: 0)
-      bytes.put(mapping, at: 24)
-      bytes.put(privateData, at: 40)
-      bytes.put(mapcount, at: 48)
+      bytes.storeLittleEndian(flags, at: 0)
+      bytes.storeLittleEndian(mapping, at: 24)
+      bytes.storeLittleEndian(privateData, at: 40)
+      bytes.storeLittleEndian(mapcount, at: 48)
       return bytes
     }
   }
@@ -61,7 +62,7 @@ final class PageFilterTests: XCTestCase {
   ) throws -> (
     ExcludedClass, UInt64
   )? {
-    let classifier = PageClassifier(layout: try PageDescriptorLayout(vmcoreInfo: Self.info), level: level)
+    let classifier = PageClassifier(layout: try StructPageLayout(vmcoreInfo: Self.info), level: level)
     var bytes = page.bytes
     if let next {
       var tail = next.bytes
@@ -125,10 +126,10 @@ final class PageFilterTests: XCTestCase {
 
   /// Since 6.12 the page type is the top byte of `_mapcount` and the rest is free.
   func testPageTypeInTheTopByte() {
-    XCTAssertTrue(PageDescriptorLayout.hasType(0xF000_0003, UInt32(truncatingIfNeeded: Int64(-268_435_456))))
-    XCTAssertFalse(PageDescriptorLayout.hasType(0xF100_0000, UInt32(truncatingIfNeeded: Int64(-268_435_456))))
-    XCTAssertTrue(PageDescriptorLayout.hasType(0xFFFF_FF7F, UInt32(truncatingIfNeeded: Int64(-129))))
-    XCTAssertFalse(PageDescriptorLayout.hasType(0xFFFF_FF7E, UInt32(truncatingIfNeeded: Int64(-129))))
+    XCTAssertTrue(StructPageLayout.hasType(0xF000_0003, UInt32(truncatingIfNeeded: Int64(-268_435_456))))
+    XCTAssertFalse(StructPageLayout.hasType(0xF100_0000, UInt32(truncatingIfNeeded: Int64(-268_435_456))))
+    XCTAssertTrue(StructPageLayout.hasType(0xFFFF_FF7F, UInt32(truncatingIfNeeded: Int64(-129))))
+    XCTAssertFalse(StructPageLayout.hasType(0xFFFF_FF7E, UInt32(truncatingIfNeeded: Int64(-129))))
   }
 
   /// Kernel memory as a dictionary of pages by virtual address.

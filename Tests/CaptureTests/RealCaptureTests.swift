@@ -1,27 +1,17 @@
 import Dump
 import Foundation
 import Lab
+import TestSupport
 import XCTest
 
 @testable import Capture
 
 /// `coroner capture` on a real in-guest vmcore, checked against the reference tools:
-/// `CORONER_DUMP_DIR/kdump.vmcore` when that is set, else the whole /proc/vmcore of the
-/// lab's `panic` scene on 6.1 (the scene cache boots it once). Skips, saying why, when a
-/// tool is absent or CORONER_LAB_TESTS=0.
+/// the whole /proc/vmcore of the lab's `panic` scene on 6.1 (the scene cache boots it
+/// once).
 final class RealCaptureTests: XCTestCase {
   func vmcore() throws -> String {
-    let environment = ProcessInfo.processInfo.environment
-    if let directory = environment["CORONER_DUMP_DIR"] {
-      let path = directory + "/kdump.vmcore"
-      guard FileManager.default.fileExists(atPath: path) else {
-        throw XCTSkip("in-guest vmcore \(path) is absent")
-      }
-      return path
-    }
-    if environment["CORONER_LAB_TESTS"] == "0" { throw XCTSkip("CORONER_LAB_TESTS=0") }
-    return try LabSceneCache().scene(scenario: "panic", kernel: .v6_1, capture: .kdump, dump: .whole).vmcore
-      .path
+    try LabGate.scene("panic", on: .v6_1, capture: .kdump, dump: .whole).vmcore.path
   }
 
   func scratch(_ name: String) throws -> String {
@@ -32,23 +22,13 @@ final class RealCaptureTests: XCTestCase {
     return path
   }
 
-  /// Runs a tool; nil when it is not installed or fails.
-  func run(_ tool: String, _ arguments: [String], stderr: Bool = false) -> String? {
-    guard
-      let executable = ["/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"].map({ $0 + tool }).first(where: {
-        FileManager.default.isExecutableFile(atPath: $0)
-      })
-    else { return nil }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = stderr ? pipe : FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+  /// A reference tool's standard output (and standard error, for makedumpfile's
+  /// statistics); a missing tool is a missing input, a failing one an error.
+  @discardableResult
+  func run(_ tool: String, _ arguments: [String], stderr: Bool = false) throws -> String {
+    let run = try ToolRun.launch(tool, arguments)
+    guard run.succeeded else { throw ToolFailure(run: run) }
+    return run.text + (stderr ? String(decoding: run.stderr, as: UTF8.self) : "")
   }
 
   func dmesg(_ path: String, style: (PrintkRecord, inout [UInt8]) -> Void) throws -> String {
@@ -81,7 +61,7 @@ final class RealCaptureTests: XCTestCase {
     // The log saved first, the log in the dump, and vmcore-dmesg on the source agree.
     let saved = try String(contentsOfFile: folder + "/dmesg.txt", encoding: .utf8)
     XCTAssertEqual(try dmesg(dump, style: DmesgFormatter.vmcoreDmesg), saved)
-    if let reference = run("vmcore-dmesg", [source]) { XCTAssertEqual(saved, reference) }
+    XCTAssertEqual(saved, try run("vmcore-dmesg", [source]))
     XCTAssertEqual(
       try String(contentsOfFile: folder + "/dmesg.json", encoding: .utf8).split(separator: "\n").count,
       report.logRecords)
@@ -94,18 +74,14 @@ final class RealCaptureTests: XCTestCase {
     // makedumpfile reads our dump's log as it reads the source's.
     let ours = folder + "/md-ours.txt"
     let theirs = folder + "/md-source.txt"
-    guard run("makedumpfile", ["--dump-dmesg", dump, ours]) != nil else {
-      throw XCTSkip("makedumpfile is not installed or cannot read the dump")
-    }
-    XCTAssertNotNil(run("makedumpfile", ["--dump-dmesg", source, theirs]))
+    try run("makedumpfile", ["--dump-dmesg", dump, ours])
+    try run("makedumpfile", ["--dump-dmesg", source, theirs])
     XCTAssertEqual(
       try String(contentsOfFile: ours, encoding: .utf8), try String(contentsOfFile: theirs, encoding: .utf8))
 
     // The same pages excluded per class as makedumpfile -d 31.
-    guard
-      let stats = run(
-        "makedumpfile", ["-c", "-d", "31", "--message-level", "31", source, folder + "/md31"], stderr: true)
-    else { throw XCTSkip("makedumpfile -d 31 failed") }
+    let stats = try run(
+      "makedumpfile", ["-c", "-d", "31", "--message-level", "31", source, folder + "/md31"], stderr: true)
     let expected: [(String, ExcludedClass)] = [
       ("Pages filled with zero", .zero), ("Non-private cache pages", .cacheWithoutPrivate),
       ("Private cache pages", .cacheWithPrivate), ("User process data pages", .user), ("Free pages", .free),
@@ -124,12 +100,13 @@ final class RealCaptureTests: XCTestCase {
     let source = try vmcore()
     let folder = try scratch("full")
     defer {
-      _ = run("umount", [folder])
+      _ = try? ToolRun.launch("umount", [folder])
       try? FileManager.default.removeItem(atPath: folder)
     }
-    guard getuid() == 0, run("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", folder]) != nil else {
-      throw XCTSkip("cannot mount a small tmpfs (needs root)")
+    guard getuid() == 0 else {
+      throw TestInput.missing("root, to mount a small tmpfs", makeWith: "run the tests as root")
     }
+    try run("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", folder])
     let options = CaptureSession.Options(
       source: source, directory: folder, level: .all, codec: .zlib, threads: 1)
     let report = try CaptureSession(options: options).run()
@@ -150,15 +127,16 @@ final class RealCaptureTests: XCTestCase {
     let ours = FileManager.default.temporaryDirectory.appendingPathComponent("capture-md-\(getpid()).txt")
       .path
     defer { try? FileManager.default.removeItem(atPath: ours) }
-    if run("makedumpfile", ["--dump-dmesg", folder + "/" + CaptureSession.dumpName, ours]) != nil {
+    do {
+      try run("makedumpfile", ["--dump-dmesg", folder + "/" + CaptureSession.dumpName, ours])
       var expected: [UInt8] = []
       for record in try Vmcore.open(path: source).kernelLog().records {
         DmesgFormatter.makedumpfile(record, into: &expected)
       }
       XCTAssertEqual(
         try String(contentsOfFile: ours, encoding: .utf8), String(decoding: expected, as: UTF8.self))
-    } else {
-      XCTFail("makedumpfile --dump-dmesg cannot read the incomplete dump")
+    } catch {
+      XCTFail("makedumpfile --dump-dmesg cannot read the incomplete dump: \(error)")
     }
     // crash.json was rewritten in the room it kept, with the dump's checksum.
     let crash = try String(contentsOfFile: folder + "/crash.json", encoding: .utf8)

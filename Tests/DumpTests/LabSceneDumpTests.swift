@@ -1,5 +1,6 @@
 import Foundation
 import Lab
+import TestSupport
 import XCTest
 
 @testable import Dump
@@ -8,14 +9,14 @@ import XCTest
 /// per kernel, scenario and capture, reused by later tests and runs): the `panic`
 /// scenario on 5.10, 6.1 and 6.12, captured by in-guest kdump (whole, as /proc/vmcore
 /// was), QEMU's ELF dump and QEMU's -z flattened kdump, each compared with the
-/// reference tools where they work and the serial console where they do not.
-/// CORONER_LAB_TESTS=0 skips them.
+/// reference tools where they work and the serial console where they do not; and on
+/// 6.1 the captures that change how memory is found: a 5-level-paging guest, a QEMU
+/// dump without the vmcoreinfo device, and QEMU's paging dump.
 final class LabSceneDumpTests: XCTestCase {
+  static let panicLine = "Kernel panic - not syncing: sysrq triggered crash"
+
   func scene(_ kernel: DebianKernel, _ capture: CaptureMethod) throws -> CachedScene {
-    if ProcessInfo.processInfo.environment["CORONER_LAB_TESTS"] == "0" {
-      throw XCTSkip("CORONER_LAB_TESTS=0")
-    }
-    return try LabSceneCache().scene(scenario: "panic", kernel: kernel, capture: capture, dump: .whole)
+    try LabGate.scene("panic", on: kernel, capture: capture, dump: .whole)
   }
 
   func test510Kdump() throws { try checkKdump(.v5_10) }
@@ -42,23 +43,12 @@ final class LabSceneDumpTests: XCTestCase {
 
   /// The serial console line for line, and vmcore-dmesg on a copy laid out as
   /// /proc/vmcore (it cannot read QEMU's layout).
-  func checkQemuElf(_ kernel: DebianKernel) throws {
-    let scene = try scene(kernel, .qemuELF)
+  func checkQemuElf(_ kernel: DebianKernel, capture: CaptureMethod = .qemuELF) throws {
+    let scene = try scene(kernel, capture)
+    let name = "\(kernel.rawValue) \(capture.rawValue)"
     try checkAgainstConsole(
-      dump: scene.vmcore.path, serial: scene.console.path,
-      panic: "Kernel panic - not syncing: sysrq triggered crash",
-      name: "\(kernel.rawValue) qemu-elf")
-    let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "coroner-scene-proc-\(getpid()).elf"
-    ).path
-    defer { try? FileManager.default.removeItem(atPath: copy) }
-    try ProcVmcoreLayout.rewrite(scene.vmcore.path, to: copy)
-    guard
-      RealDumps.run("vmcore-dmesg", ["--help"]) != nil
-        || FileManager.default.fileExists(atPath: "/usr/sbin/vmcore-dmesg")
-    else { throw XCTSkip("vmcore-dmesg is not installed") }
-    let expected = try XCTUnwrap(RealDumps.run("vmcore-dmesg", [copy]), "vmcore-dmesg fails on the copy")
-    XCTAssertEqual(try dmesg(scene.vmcore.path), [UInt8](expected), "\(kernel.rawValue) qemu-elf")
+      dump: scene.vmcore.path, serial: scene.console.path, panic: Self.panicLine, name: name)
+    try checkQemuElfAgainstVmcoreDmesg(scene.vmcore.path, name: name)
     try checkCrashScene(scene)
   }
 
@@ -68,10 +58,50 @@ final class LabSceneDumpTests: XCTestCase {
     let dump = try Vmcore.open(path: scene.vmcore.path)
     XCTAssertEqual(dump.format, .kdumpCompressed(flattened: true))
     try checkAgainstConsole(
-      dump: scene.vmcore.path, serial: scene.console.path,
-      panic: "Kernel panic - not syncing: sysrq triggered crash",
+      dump: scene.vmcore.path, serial: scene.console.path, panic: Self.panicLine,
       name: "\(kernel.rawValue) qemu-kdump")
     try checkCrashScene(scene)
+  }
+
+  /// A guest with 5-level paging (Debian's 6.1 is built with CONFIG_X86_5LEVEL; 5.10 is
+  /// not): VMCOREINFO says so, the address space walks five levels, the direct map sits
+  /// where mm.rst puts it for 5-level paging, and the log equals the console and
+  /// vmcore-dmesg's.
+  func test61FiveLevelPaging() throws {
+    let scene = try scene(.v6_1, .qemuELFLa57)
+    let dump = try Vmcore.open(path: scene.vmcore.path)
+    XCTAssertEqual(dump.vmcoreInfo?.number("pgtable_l5_enabled"), 1)
+    let memory = try dump.kernelMemory()
+    XCTAssertTrue(memory.addressSpace.fiveLevel)
+    // Documentation/arch/x86/x86_64/mm.rst: the 5-level direct map starts at
+    // ff11000000000000 (higher when KASLR slides it).
+    let base = try XCTUnwrap(memory.addressSpace.directMapBase(in: dump.physical))
+    XCTAssertGreaterThanOrEqual(base, 0xFF11_0000_0000_0000)
+    try checkQemuElf(.v6_1, capture: .qemuELFLa57)
+  }
+
+  /// QEMU without `-device vmcoreinfo` writes no VMCOREINFO note: the reader finds the
+  /// text in memory, and the log is still the console's.
+  func test61QemuElfWithoutVmcoreinfoDevice() throws {
+    let scene = try scene(.v6_1, .qemuELFNoVmcoreinfo)
+    let dump = try Vmcore.open(path: scene.vmcore.path)
+    XCTAssertFalse(dump.notes.contains { $0.name == "VMCOREINFO" })
+    XCTAssertEqual(dump.vmcoreInfoSource, .memoryScan)
+    try checkAgainstConsole(
+      dump: scene.vmcore.path, serial: scene.console.path, panic: Self.panicLine,
+      name: "6.1 qemu-elf-no-vmcoreinfo")
+  }
+
+  /// QEMU's paging dump (`-p`: a segment per mapped virtual range, physical pages
+  /// repeated) gives the same log as the physical dump of the same stopped guest.
+  func test61QemuPagingDumpEqualsThePhysicalOne() throws {
+    let scene = try scene(.v6_1, .qemuPaging)
+    let physical = scene.folder.appendingPathComponent(CaptureMethod.physicalCompanion).path
+    let paging = try dmesg(scene.vmcore.path)
+    XCTAssertGreaterThan(paging.count, 10_000)
+    XCTAssertEqual(paging, try dmesg(physical))
+    try checkAgainstConsole(
+      dump: scene.vmcore.path, serial: scene.console.path, panic: Self.panicLine, name: "6.1 qemu-paging")
   }
 
   /// The panic CPU and task the dump names are those of the `sysrq` crash: the

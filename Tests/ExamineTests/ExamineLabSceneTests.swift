@@ -3,6 +3,7 @@ import Foundation
 import KernelLog
 import Lab
 import Symbols
+import TestSupport
 import XCTest
 
 @testable import coroner
@@ -22,7 +23,7 @@ final class ExamineLabSceneTests: XCTestCase {
         XCTFail("\(scenario.name): no report in \(scene.vmcore.path)")
         continue
       }
-      XCTAssertEqual(report.type, scenario.kind.reportType, "\(scenario.name): \(report.title)")
+      XCTAssertEqual(report.type.rawValue, scenario.kind.reportType, "\(scenario.name): \(report.title)")
       if let guilty = scenario.guiltyFunction {
         XCTAssertEqual(report.guiltyFrame, guilty, "\(scenario.name): \(report.title)")
       }
@@ -40,7 +41,7 @@ final class ExamineLabSceneTests: XCTestCase {
   /// CPU, named from kallsyms where the kernel exports it (6.0+: not 5.10).
   func testEveryKernelsPanicDumpIsExamined() throws {
     for kernel in DebianKernel.allCases {
-      for capture in CaptureMethod.allCases {
+      for capture in LabScenes.panicCaptures(on: kernel) {
         let scene = try LabScenes.scene("panic", on: kernel, capture: capture)
         let label = "\(kernel.rawValue) \(capture.rawValue)"
         let examination = try Examination.examine(try EvidenceFile.read(scene.vmcore.path))
@@ -87,8 +88,8 @@ final class ExamineLabSceneTests: XCTestCase {
   }
 
   /// The dump of the `panic` scene (QEMU -z) against every `SYMBOL()` VMCOREINFO
-  /// states, and against the -dbg package's System.map moved by KERNELOFFSET when
-  /// scripts/fetch-debug-kernel or `coroner lab setup --debug` has fetched it (the image
+  /// states, and against the -dbg package's System.map of the scene's release moved by
+  /// KERNELOFFSET (fetched now when `coroner lab setup --debug` has not; the image
   /// package's System.map is a placeholder).
   func checkKallsyms(on kernel: DebianKernel) throws {
     let scene = try LabScenes.scene("panic", on: kernel, capture: .qemuKdump)
@@ -106,10 +107,11 @@ final class ExamineLabSceneTests: XCTestCase {
     }
     print("kallsyms \(kernel.rawValue): \(table.count) symbols, \(compared) VMCOREINFO symbols compared")
     XCTAssertGreaterThanOrEqual(compared, 5)
+    // The scene is of the release the lab runs now, and so is its -dbg package.
     let release = try XCTUnwrap(info.osRelease)
-    guard let map = Samples.systemMap(release: release) else {
-      throw XCTSkip("no System.map for \(release): coroner lab setup --kernel \(kernel.rawValue) --debug")
-    }
-    try assertKallsyms(table, equalSystemMapAt: map, shiftedBy: try XCTUnwrap(info.kernelOffset))
+    let package = try LabGate.debugPackage(kernel)
+    XCTAssertEqual(package.release, release)
+    let map = try XCTUnwrap(package.file(.systemMap), "System.map of \(release)")
+    try assertKallsyms(table, equalSystemMapAt: map.path, shiftedBy: try XCTUnwrap(info.kernelOffset))
   }
 }

@@ -1,5 +1,7 @@
 import Dump
 import KernelLog
+import Lab
+import TestSupport
 import XCTest
 
 @testable import coroner
@@ -14,7 +16,7 @@ final class ExamineVmcoreTests: XCTestCase {
     XCTAssertEqual(examination.kind, "vmcore")
     let report = try XCTUnwrap(examination.reports.first)
     XCTAssertEqual(report.title, "BUG: soft lockup in det_spin_fn")
-    XCTAssertEqual(report.type, "HANG")
+    XCTAssertEqual(report.type, .hang)
     XCTAssertEqual(report.guiltyFrame, "det_spin_fn")
     XCTAssertTrue(report.panicked)
     XCTAssertEqual(report.evidence.kind, "vmcore")
@@ -87,12 +89,17 @@ final class ExamineVmcoreTests: XCTestCase {
     XCTAssertTrue(text.contains("__crash_kexec+0x"), text)
   }
 
+  /// Source lines need the kernel's DWARF, which does not ship with the sample: the
+  /// lab's soft lockup scene of the release the lab runs now, with that release's -dbg
+  /// package (fetched now when `coroner lab setup --debug` has not).
   func testDebugDirectoryFillsSourceLinesAndGuiltyFile() throws {
-    guard let debug = Samples.debugDirectory(release: "6.1.0-56-amd64") else {
-      throw XCTSkip("no debug kernel for 6.1.0-56-amd64 (scripts/fetch-debug-kernel)")
-    }
-    let options = ExamineOptions(vmlinux: nil, debugDirectory: debug, modulesDirectory: nil)
-    let report = try XCTUnwrap(try examine(Samples.softlockupVmcore, options: options).reports.first)
+    let scene = try LabGate.scene("softlockup", on: .v6_1)
+    let package = try LabGate.debugPackage(.v6_1, parts: [.systemMap, .vmlinux])
+    XCTAssertEqual(package.release, scene.scene.kernel.release)
+    let options = ExamineOptions(
+      vmlinux: nil, debugDirectory: package.debugDirectory.path, modulesDirectory: nil)
+    let report = try XCTUnwrap(try examine(scene.vmcore.path, options: options).reports.first)
+    XCTAssertEqual(report.guiltyFrame, "det_spin_fn")
     let kthread = try XCTUnwrap(report.frames.first { $0.function == "kthread" })
     XCTAssertEqual(kthread.file, "kernel/kthread.c")
     XCTAssertNotNil(kthread.line)

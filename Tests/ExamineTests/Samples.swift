@@ -11,23 +11,12 @@ enum Samples {
   static let softlockupVmcore = root + "/softlockup-6.1/vmcore"
   static let softlockupConsole = root + "/softlockup-6.1/console.log"
 
-  /// Debian's debug kernel for the sample's release, when scripts/fetch-debug-kernel
-  /// has fetched it.
-  static func debugDirectory(release: String) -> String? {
-    let cache =
-      ProcessInfo.processInfo.environment["CORONER_CACHE"] ?? (NSHomeDirectory() + "/.cache/coroner")
-    let folder = "\(cache)/debug/linux-image-\(release)-dbg/usr/lib/debug"
-    return FileManager.default.fileExists(atPath: "\(folder)/boot/vmlinux-\(release)") ? folder : nil
-  }
+  /// The sample's `scene.json`, as `lab run` wrote it.
+  static let softlockupScene = root + "/softlockup-6.1/scene.json"
 
-  /// `System.map-RELEASE` of the debug package: `address type name` lines. From
-  /// scripts/fetch-debug-kernel's folder, else from the lab's (`coroner lab setup --debug`,
-  /// which fetches the -dbg package of every suite through the lab's own apt).
-  static func systemMap(release: String) -> String? {
-    if let folder = debugDirectory(release: release) {
-      let path = "\(folder)/boot/System.map-\(release)"
-      if FileManager.default.fileExists(atPath: path) { return path }
-    }
-    return LabCache().debugPackage(release: release)?.file(.systemMap)?.path
+  /// The sampled System.map of the sample's release that ships beside it: one
+  /// kernel-mapped symbol in 64 of the -dbg package's System.map, and _stext and prb (scripts/lab-make-sample).
+  static func systemMap(release: String) -> String {
+    root + "/softlockup-6.1/System.map-" + release
   }
 }

@@ -25,7 +25,7 @@ final class CrashKindTests: XCTestCase {
       " </TASK>",
     ])
     XCTAssertEqual(root.title, "kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)")
-    XCTAssertEqual(root.type, "DoS")
+    XCTAssertEqual(root.type, .dos)
     XCTAssertEqual(root.guiltyFrame, "mount_block_root")
     XCTAssertTrue(root.panicked)
     let initDied = try report(["Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b"])
@@ -38,7 +38,7 @@ final class CrashKindTests: XCTestCase {
       "Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled",
     ])
     XCTAssertEqual(oom.title, "kernel panic: Out of memory: system-wide panic_on_oom is enabled")
-    XCTAssertEqual(oom.type, "DoS")
+    XCTAssertEqual(oom.type, .dos)
   }
 
   func testWorkqueueLockupAndHardLockupPanic() throws {
@@ -47,7 +47,7 @@ final class CrashKindTests: XCTestCase {
       "Showing busy workqueues and worker pools:",
     ])
     XCTAssertEqual(workqueue.title, "BUG: workqueue lockup")
-    XCTAssertEqual(workqueue.type, "HANG")
+    XCTAssertEqual(workqueue.type, .hang)
     let hard = try report(["Kernel panic - not syncing: Hard LOCKUP"])
     XCTAssertEqual(hard.title, "kernel panic: Hard LOCKUP")
   }
@@ -66,7 +66,7 @@ final class CrashKindTests: XCTestCase {
       " </TASK>",
     ])
     XCTAssertEqual(list.title, "BUG: corrupted list in example_remove")
-    XCTAssertEqual(list.type, "MEMORY_SAFETY_BUG")
+    XCTAssertEqual(list.type, .memorySafetyBug)
     let page = try report([
       "BUG: Bad page state in process swapper/0  pfn:1a2b3",
       "page:00000000deadbeef refcount:0 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x1a2b3",
@@ -104,14 +104,14 @@ final class CrashKindTests: XCTestCase {
       " caller_fn+0x10/0x20",
     ])
     XCTAssertEqual(double.title, "PANIC: double fault in broken_fn")
-    XCTAssertEqual(double.type, "DoS")
+    XCTAssertEqual(double.type, .dos)
   }
 
   func testTypesFollowTitles() {
-    XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), "KASAN-USE-AFTER-FREE-WRITE")
-    XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), "HANG")
-    XCTAssertEqual(CrashType.of(title: "possible deadlock in f"), "LOCKDEP")
-    XCTAssertEqual(CrashType.of(title: "WARNING: kernel stack regs has bad value"), "UNKNOWN")
-    XCTAssertEqual(CrashType.of(title: "something else"), "UNKNOWN")
+    XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
+    XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
+    XCTAssertEqual(CrashType.of(title: "possible deadlock in f"), .lockdep)
+    XCTAssertEqual(CrashType.of(title: "WARNING: kernel stack regs has bad value"), .unknown)
+    XCTAssertEqual(CrashType.of(title: "something else"), .unknown)
   }
 }

@@ -70,7 +70,7 @@ final class CrashReportTests: XCTestCase {
     let reports = CrashReportParser().reports(inLog: Array(text.utf8))
     XCTAssertEqual(reports.map(\.title), ["WARNING in first_fn", "general protection fault in second_fn"])
     XCTAssertEqual(reports.map(\.panicked), [false, true])
-    XCTAssertEqual(reports[1].type, "DoS")
+    XCTAssertEqual(reports[1].type, .dos)
     XCTAssertEqual(
       CrashReport.killerFirst(reports).map(\.title),
       ["general protection fault in second_fn", "WARNING in first_fn"])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import KernelLog
@@ -30,7 +31,9 @@ final class LargeLogTests: XCTestCase {
 
   func testByteScannerAgreesOnTheCorpus() throws {
     let folder = SyzkallerCorpusTests.corpus.appendingPathComponent("report")
-    guard FileManager.default.fileExists(atPath: folder.path) else { throw XCTSkip("no corpus") }
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+      throw SyzkallerCorpusTests.missingCorpus(folder)
+    }
     var disagreements: [String] = []
     for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() {
       let sample = CorpusSample(try [UInt8](Data(contentsOf: folder.appendingPathComponent(name))))

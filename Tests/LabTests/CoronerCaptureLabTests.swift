@@ -1,6 +1,7 @@
 import Dump
 import Foundation
 import KernelLog
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -23,7 +24,7 @@ final class CoronerCaptureLabTests: XCTestCase {
 
   private func capture(_ name: String, on kernel: DebianKernel) throws {
     let tree = try LabBootTests.kernel(kernel)
-    let coroner = try CoronerLabTests.guestCoroner()
+    let coroner = try CoronerLabTests.guestCoroner(product: .capture)
     let scenario = try ScenarioCatalogue.named(name)
     let out = try temporaryFolder()
     var request = LabRunRequest(
@@ -53,7 +54,7 @@ final class CoronerCaptureLabTests: XCTestCase {
 
     // makedumpfile reads the log out of it.
     let dmesgFile = folder.appendingPathComponent("makedumpfile-dmesg.txt")
-    try Subprocess.run(["makedumpfile", "--dump-dmesg", dump.path, dmesgFile.path])
+    try ToolRun.output("makedumpfile", ["--dump-dmesg", dump.path, dmesgFile.path])
     let makedumpfileLog = try String(contentsOf: dmesgFile, encoding: .utf8)
     XCTAssertTrue(
       makedumpfileLog.contains(scenario.marker), "makedumpfile --dump-dmesg shows \(scenario.marker)")
@@ -71,7 +72,7 @@ final class CoronerCaptureLabTests: XCTestCase {
     let reports = CrashReport.killerFirst(
       CrashReportParser().reports(in: try vmcore.logRecords(), evidenceKind: "vmcore"))
     let killer = try XCTUnwrap(reports.first, "the parser finds a crash in the dump's log")
-    XCTAssertEqual(killer.type, scenario.kind.reportType, killer.title)
+    XCTAssertEqual(killer.type.rawValue, scenario.kind.reportType, killer.title)
     if let guilty = scenario.guiltyFunction {
       XCTAssertEqual(killer.guiltyFrame, guilty, killer.title)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KernelLog
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -76,17 +77,19 @@ final class CoronerLabTests: XCTestCase {
 
   // MARK: - The guest's coroner, built once per test process
 
-  nonisolated(unsafe) private static var built: Result<GuestCoroner, Error>?
+  nonisolated(unsafe) private static var built: [GuestCoroner.Product: Result<GuestCoroner, Error>] = [:]
 
-  static func guestCoroner() throws -> GuestCoroner {
-    if built == nil {
-      built = Result {
+  static func guestCoroner(product: GuestCoroner.Product = .coroner) throws -> GuestCoroner {
+    if built[product] == nil {
+      built[product] = Result {
         guard let package = GuestCoroner.packageRoot() else {
-          throw XCTSkip("no package checkout beside the sources to build the guest's coroner from")
+          throw TestInput.missing(
+            "a package checkout beside the sources to build the guest's coroner from",
+            makeWith: "swift test in a checkout of the package")
         }
-        return try GuestCoroner.build(package: package)
+        return try GuestCoroner.build(package: package, product: product)
       }
     }
-    return try XCTUnwrap(built).get()
+    return try XCTUnwrap(built[product]).get()
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -26,7 +27,7 @@ final class DebExtractionTests: XCTestCase {
       try text.write(to: url, atomically: true, encoding: .utf8)
     }
     let deb = folder.appendingPathComponent("coroner-test-dbg_1.0_all.deb")
-    try Subprocess.run(["dpkg-deb", "--root-owner-group", "-b", tree.path, deb.path])
+    try ToolRun.output("dpkg-deb", ["--root-owner-group", "-b", tree.path, deb.path])
     return deb
   }
 

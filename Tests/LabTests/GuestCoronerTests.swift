@@ -101,15 +101,18 @@ final class GuestCoronerTests: XCTestCase {
     XCTAssertNotNil(with.range(of: Data((String(loader.dropFirst()) + "\0").utf8)))
   }
 
-  /// kdump-coroner: the capture kernel runs `coroner capture` into RAM, then writes the
-  /// folder as a tar onto the disk, before the sync and power-off.
+  /// kdump-coroner: the capture kernel runs the small `coroner-capture` into RAM, then
+  /// writes the folder as a tar onto the disk, before the sync and power-off.
   func testCaptureKernelRunsCoronerCaptureThenTar() throws {
-    let save = GuestInit.coronerCapture(coroner: "/bin/coroner")
+    let small = GuestCoroner(binary: URL(fileURLWithPath: "/b/coroner-capture-guest"), product: .capture)
+    XCTAssertEqual(small.captureCommand, "/bin/coroner-capture")
+    XCTAssertEqual(GuestCoroner(binary: URL(fileURLWithPath: "/b/c")).captureCommand, "/bin/coroner capture")
+    let save = GuestInit.coronerCapture(command: small.captureCommand)
     let script = GuestInit.captureScript(modules: ["virtio_blk"], save: save)
     let capture = try XCTUnwrap(
       script.range(
         of:
-          "measured capture /bin/coroner capture --from /proc/vmcore --to /tmp/capture --dump-level 31 --compress zlib"
+          "measured capture /bin/coroner-capture --from /proc/vmcore --to /tmp/capture --dump-level 31 --compress zlib"
       ))
     let tar = try XCTUnwrap(script.range(of: "tar -C /tmp/capture -cf /dev/vda ."))
     let poweroff = try XCTUnwrap(script.range(of: "poweroff -f"))

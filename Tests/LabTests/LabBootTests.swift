@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -104,7 +105,7 @@ final class LabBootTests: XCTestCase {
     XCTAssertTrue(info.contains("OSRELEASE=\(tree.release)"), "VMCOREINFO names \(tree.release)")
     XCTAssertTrue(notes.notes.contains { $0.name == "CORE" && $0.type == 1 }, "NT_PRSTATUS notes")
 
-    let dmesg = try Subprocess.run(["vmcore-dmesg", vmcore.path])
+    let dmesg = String(decoding: try ToolRun.output("vmcore-dmesg", [vmcore.path]), as: UTF8.self)
     XCTAssertTrue(dmesg.contains(scenario.marker), "vmcore-dmesg prints \(scenario.marker)")
   }
 
@@ -117,9 +118,7 @@ final class LabBootTests: XCTestCase {
   }
 
   static func kernel(_ kernel: DebianKernel) throws -> KernelTree {
-    if ProcessInfo.processInfo.environment["CORONER_LAB_TESTS"] == "0" {
-      throw XCTSkip("CORONER_LAB_TESTS=0")
-    }
+    try LabGate.require()
     if setupResult == nil {
       setupResult = Result { try LabCache().setup() }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -7,7 +8,7 @@ final class NewcArchiveTests: XCTestCase {
   /// The archive, unpacked by GNU cpio, gives back the same tree: folders, file bytes,
   /// permissions and symlinks.
   func testArchiveUnpacksWithCpioToTheSameTree() throws {
-    guard Subprocess.which("cpio") != nil else { throw XCTSkip("cpio is not installed") }
+    _ = try ToolRun.require("cpio")
     var tree = InitramfsTree()
     let binary = Data((0..<1031).map { UInt8(truncatingIfNeeded: $0 &* 7) })
     tree.addFile("init", contents: Data("#!/bin/sh\necho hi\n".utf8), permissions: 0o755)

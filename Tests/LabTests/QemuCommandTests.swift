@@ -78,5 +78,34 @@ final class QemuCommandTests: XCTestCase {
     XCTAssertNil(CaptureMethod.kdump.monitorCommand(to: "/x"))
     XCTAssertEqual(CaptureMethod.qemuELF.monitorCommand(to: "/x"), "dump-guest-memory /x")
     XCTAssertEqual(CaptureMethod.qemuKdump.monitorCommand(to: "/x"), "dump-guest-memory -z /x")
+    XCTAssertEqual(CaptureMethod.qemuPaging.monitorCommand(to: "/x"), "dump-guest-memory -p /x")
+    XCTAssertEqual(CaptureMethod.qemuELFLa57.monitorCommand(to: "/x"), "dump-guest-memory /x")
+    XCTAssertEqual(CaptureMethod.qemuELFNoVmcoreinfo.monitorCommand(to: "/x"), "dump-guest-memory /x")
+  }
+
+  /// The QEMU variants change the machine, not the guest: LA57 in the CPU model, no
+  /// vmcoreinfo device, and nothing else.
+  func testCaptureVariantsShapeTheMachine() throws {
+    let tree = KernelTree(
+      release: "r", label: "6.1", packageVersion: nil, image: "/k", modulesDir: nil, buildDir: "/b",
+      compiler: "gcc-12", noModulesReason: nil)
+    let panic = try ScenarioCatalogue.named("panic")
+    func arguments(_ capture: CaptureMethod) throws -> [String] {
+      let request = LabRunRequest(
+        scenario: panic, kernel: tree, capture: capture, out: URL(fileURLWithPath: "/o"))
+      let work = URL(fileURLWithPath: "/w")
+      return try LabRunner().qemuCommand(
+        request, initrd: work.appendingPathComponent("i"), work: work, disk: work.appendingPathComponent("d")
+      ).arguments
+    }
+    let la57 = try arguments(.qemuELFLa57)
+    XCTAssertEqual(la57.firstIndex(of: "-cpu").map { la57[$0 + 1] }, "qemu64,+la57")
+    XCTAssertTrue(la57.contains("vmcoreinfo"))
+    let bare = try arguments(.qemuELFNoVmcoreinfo)
+    XCTAssertFalse(bare.contains("vmcoreinfo"))
+    XCTAssertFalse(bare.contains("-cpu"))
+    let elf = try arguments(.qemuELF)
+    XCTAssertEqual(try arguments(.qemuPaging), elf)
+    XCTAssertEqual(elf, bare + ["-device", "vmcoreinfo"])
   }
 }

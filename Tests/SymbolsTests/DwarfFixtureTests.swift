@@ -1,4 +1,7 @@
+import Bytes
+import Codecs
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Symbols
@@ -37,7 +40,8 @@ final class DwarfFixtureTests: XCTestCase {
 
   func testEveryByteMatchesLiveLlvmSymbolizer() throws {
     guard FileManager.default.isExecutableFile(atPath: Fixtures.llvmSymbolizer) else {
-      throw XCTSkip("no \(Fixtures.llvmSymbolizer)")
+      throw TestInput.missing(
+        Fixtures.llvmSymbolizer, makeWith: "the Swift toolchain (it ships llvm-symbolizer)")
     }
     for binary in DwarfFixtureTests.binaries {
       let addresses = try Fixtures.addresses(binary + ".addresses")
@@ -65,7 +69,9 @@ final class DwarfFixtureTests: XCTestCase {
   }
 
   func testZstdSectionsReadLikeUncompressedOnes() throws {
-    guard Zstd.isAvailable else { throw XCTSkip("no libzstd.so.1") }
+    guard Zstd.isAvailable else {
+      throw TestInput.missing("libzstd.so.1", makeWith: "scripts/install-prerequisites")
+    }
     let file = try ElfFile(path: Fixtures.path("gcc-dwarf5-zstd"))
     let info = try XCTUnwrap(file.section(named: ".debug_info"))
     XCTAssertNotEqual(info.flags & ElfSection.compressedFlag, 0, "the fixture's sections are compressed")

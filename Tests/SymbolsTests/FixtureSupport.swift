@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Symbols
@@ -49,22 +50,7 @@ struct SymbolizerAnswer: Equatable, CustomStringConvertible {
   var description: String { frames.joined(separator: " | ") }
 }
 
+/// A tool's standard output, `input` fed on its standard input (TestSupport's runner).
 func runTool(_ executable: String, _ arguments: [String], input: String) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  let stdin = Pipe()
-  let stdout = Pipe()
-  process.standardInput = stdin
-  process.standardOutput = stdout
-  process.standardError = FileHandle.nullDevice
-  try process.run()
-  let writer = Thread {
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try? stdin.fileHandleForWriting.close()
-  }
-  writer.start()
-  let data = stdout.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return String(decoding: data, as: UTF8.self)
+  String(decoding: try ToolRun.output(executable, arguments, input: Data(input.utf8)), as: UTF8.self)
 }

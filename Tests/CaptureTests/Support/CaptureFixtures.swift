@@ -1,3 +1,4 @@
+import Bytes
 import Dump
 
 @testable import Capture
@@ -18,21 +19,21 @@ enum SyntheticElf {
     let note = note(name: "VMCOREINFO", type: 0, descriptor: Array(vmcoreInfo.utf8))
     let headers = 64 + 56 * (ranges.count + 1)
     var file = [UInt8](repeating: 0, count: headers)
-    file.put([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1], at: 0)
-    file.put(UInt16(4), at: 16)  // ET_CORE
-    file.put(UInt16(62), at: 18)  // EM_X86_64
-    file.put(UInt32(1), at: 20)
-    file.put(UInt64(64), at: 32)  // e_phoff
-    file.put(UInt16(64), at: 52)
-    file.put(UInt16(56), at: 54)
-    file.put(UInt16(ranges.count + 1), at: 56)
+    file.store([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1], at: 0)
+    file.storeLittleEndian(UInt16(4), at: 16)  // ET_CORE
+    file.storeLittleEndian(UInt16(62), at: 18)  // EM_X86_64
+    file.storeLittleEndian(UInt32(1), at: 20)
+    file.storeLittleEndian(UInt64(64), at: 32)  // e_phoff
+    file.storeLittleEndian(UInt16(64), at: 52)
+    file.storeLittleEndian(UInt16(56), at: 54)
+    file.storeLittleEndian(UInt16(ranges.count + 1), at: 56)
     func header(_ index: Int, type: UInt32, offset: Int, physical: UInt64, size: Int) {
       let at = 64 + 56 * index
-      file.put(type, at: at)
-      file.put(UInt64(offset), at: at + 8)
-      file.put(physical, at: at + 24)
-      file.put(UInt64(size), at: at + 32)
-      file.put(UInt64(size), at: at + 40)
+      file.storeLittleEndian(type, at: at)
+      file.storeLittleEndian(UInt64(offset), at: at + 8)
+      file.storeLittleEndian(physical, at: at + 24)
+      file.storeLittleEndian(UInt64(size), at: at + 32)
+      file.storeLittleEndian(UInt64(size), at: at + 40)
     }
     header(0, type: 4, offset: file.count, physical: 0, size: note.count)
     file += note
@@ -59,7 +60,9 @@ enum SyntheticElf {
   /// A page that compresses well but is not zero: its frame number repeated.
   static func page(_ pfn: UInt64) -> [UInt8] {
     var page = [UInt8](repeating: 0, count: pageSize)
-    for index in stride(from: 0, to: pageSize, by: 64) { page.put(pfn &* 2_654_435_761, at: index) }
+    for index in stride(from: 0, to: pageSize, by: 64) {
+      page.storeLittleEndian(pfn &* 2_654_435_761, at: index)
+    }
     return page
   }
 }

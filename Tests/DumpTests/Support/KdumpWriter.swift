@@ -1,3 +1,4 @@
+import Bytes
 import CZlib
 import Dump
 
@@ -7,7 +8,7 @@ import Dump
 
 /// Writes makedumpfile's kdump-compressed format (header version 6, both bitmaps,
 /// page descriptors, a shared zero page first), and its flattened stream, for
-/// fixtures. Compressors for lzo, snappy and zstd are loaded like the reader's.
+/// fixtures. Compressors for lzo, snappy and zstd are loaded at run time, like the reader's.
 enum KdumpWriter {
   static let blockSize = 4096
 
@@ -16,53 +17,26 @@ enum KdumpWriter {
     status extraStatus: UInt32 = 0, dumpLevel: Int32 = 1, version: Int32 = 6, split: Range<UInt64>? = nil
   ) throws -> [UInt8] {
     let block = blockSize
-    let subHeaderSize = 104
-    let notesOffset = block + subHeaderSize
-    let subBlocks = (subHeaderSize + notes.count + block - 1) / block
+    let notesOffset = block + KdumpHeader.subHeaderSize
+    let subBlocks = (KdumpHeader.subHeaderSize + notes.count + block - 1) / block
     let bitmapBytes = (Int(maxPfn) + 7) / 8
     let oneBitmapBlocks = (bitmapBytes + block - 1) / block
     let bitmapBlocks = 2 * oneBitmapBlocks
     var file = [UInt8](repeating: 0, count: (1 + subBlocks + bitmapBlocks) * block)
-    // disk_dump_header
-    file.put(bytes: Array("KDUMP   ".utf8), at: 0)
-    file.put(version, at: 8)
-    file.put(bytes: Array("Linux".utf8), at: 12)
-    file.put(bytes: Array("x86_64".utf8), at: 12 + 65 * 4)
-    file.put(statusBits(codec) | extraStatus, at: 424)
-    file.put(Int32(block), at: 428)
-    file.put(Int32(subBlocks), at: 432)
-    file.put(UInt32(bitmapBlocks), at: 436)
-    file.put(UInt32(truncatingIfNeeded: maxPfn), at: 440)
-    file.put(Int32(1), at: 460)
-    // kdump_sub_header
-    let vmcoreInfoOffset = notesOffset + notes.count
-    file.put(UInt64(0), at: block)  // phys_base
-    file.put(dumpLevel, at: block + 8)
-    file.put(UInt64(vmcoreInfoOffset), at: block + 32)
-    file.put(UInt64(vmcoreInfo.count), at: block + 40)
-    file.put(UInt64(notesOffset), at: block + 48)
-    file.put(UInt64(notes.count), at: block + 56)
-    file.put(split == nil ? Int32(0) : 1, at: block + 12)
-    file.put(split?.lowerBound ?? 0, at: block + 80)
-    file.put(split?.upperBound ?? maxPfn, at: block + 88)
-    file.put(maxPfn, at: block + 96)
-    file.put(bytes: notes, at: notesOffset)
-    if version < 4 {
-      // No notes fields before version 4, no VMCOREINFO fields before 3.
-      file.replaceSubrange(block + 48..<block + 64, with: [UInt8](repeating: 0, count: 16))
-    }
-    if version < 6 {
-      file.replaceSubrange(block + 80..<block + 104, with: [UInt8](repeating: 0, count: 24))
-    }
     // The VMCOREINFO text must fit in the sub-header blocks; tests keep it small or
     // rely on the note inside `notes`.
-    if version < 3 {
-      file.replaceSubrange(block + 32..<block + 48, with: [UInt8](repeating: 0, count: 16))
-    } else if vmcoreInfoOffset + vmcoreInfo.count <= (1 + subBlocks) * block {
-      file.put(bytes: vmcoreInfo, at: vmcoreInfoOffset)
-    } else {
-      file.put(UInt64(0), at: block + 40)
-    }
+    let vmcoreInfoOffset = notesOffset + notes.count
+    let vmcoreInfoFits = vmcoreInfoOffset + vmcoreInfo.count <= (1 + subBlocks) * block
+    let header = KdumpHeader(
+      version: version, utsname: ["Linux", "", "", "", "x86_64", ""], timestampSeconds: 0,
+      status: codec.flag | extraStatus, blockSize: block, subHeaderBlocks: subBlocks,
+      bitmapBlocks: UInt64(bitmapBlocks), maxMapNr: maxPfn, cpuCount: 1, physBase: 0, dumpLevel: dumpLevel,
+      split: split != nil, startPFN: split?.lowerBound ?? 0, endPFN: split?.upperBound ?? maxPfn,
+      vmcoreInfoRange: (UInt64(vmcoreInfoOffset), vmcoreInfoFits ? UInt64(vmcoreInfo.count) : 0),
+      notesRange: (UInt64(notesOffset), UInt64(notes.count)))
+    header.encode(into: &file)
+    file.put(bytes: notes, at: notesOffset)
+    if version >= 3 && vmcoreInfoFits { file.put(bytes: vmcoreInfo, at: vmcoreInfoOffset) }
     let bitmapOffset = (1 + subBlocks) * block
     let pfns = memory.pages.keys.sorted().filter { $0 < maxPfn }
     for pfn in pfns {
@@ -73,40 +47,24 @@ enum KdumpWriter {
     // Descriptors (a split part: only for its own frames), then the shared zero
     // page, then page data.
     let stored = pfns.filter { split?.contains($0) ?? true }
+    var descriptors: [UInt8] = []
     let descOffset = file.count
-    file += [UInt8](repeating: 0, count: 24 * stored.count)
-    let zeroOffset = file.count
-    file += [UInt8](repeating: 0, count: block)
+    let zeroOffset = descOffset + KdumpPageDescriptor.size * stored.count
+    var data = [UInt8](repeating: 0, count: block)
     for (rank, pfn) in stored.enumerated() {
       let page = memory.pages[pfn]!
-      let at = descOffset + 24 * rank
-      if page.allSatisfy({ $0 == 0 }) {
-        file.put(Int64(zeroOffset), at: at)
-        file.put(UInt32(block), at: at + 8)
-        continue
+      var descriptor = KdumpPageDescriptor(offset: Int64(zeroOffset), size: UInt32(block), flags: 0)
+      if !page.allSatisfy({ $0 == 0 }) {
+        let compressed = try compress(page, codec: codec)
+        let raw = compressed.count >= block
+        descriptor = KdumpPageDescriptor(
+          offset: Int64(zeroOffset + data.count), size: UInt32(raw ? block : compressed.count),
+          flags: raw ? 0 : codec.flag)
+        data += raw ? page : compressed
       }
-      var stored = try compress(page, codec: codec)
-      var flags = UInt32(statusBits(codec))
-      if stored.count >= block {
-        stored = page
-        flags = 0
-      }
-      file.put(Int64(file.count), at: at)
-      file.put(UInt32(stored.count), at: at + 8)
-      file.put(flags, at: at + 12)
-      file += stored
+      descriptor.encode(into: &descriptors, index: rank)
     }
-    return file
-  }
-
-  static func statusBits(_ codec: PageCodec) -> UInt32 {
-    switch codec {
-    case .none: return 0
-    case .zlib: return 0x01
-    case .lzo: return 0x02
-    case .snappy: return 0x04
-    case .zstd: return 0x20
-    }
+    return file + descriptors + data
   }
 
   /// The flattened stream of `file`: a 4 KiB header, then (offset, size, data)
@@ -193,10 +151,12 @@ enum KdumpWriter {
 
   struct MissingLibrary: Error { var name: String }
 
+  /// The library's own compressor, called directly rather than through Codecs, so
+  /// that the reader is checked against streams its own code did not write.
   static func symbol<T>(_ library: String, _ name: String) throws -> T {
-    guard let handle = dlopen(library, RTLD_NOW), let pointer = dlsym(handle, name) else {
+    guard let function = SharedLibrary([library])?.function(name, as: T.self) else {
       throw MissingLibrary(name: library)
     }
-    return unsafeBitCast(pointer, to: T.self)
+    return function
   }
 }

@@ -1,0 +1,35 @@
+import Dump
+
+extension CaptureSession {
+  /// What was saved.
+  public struct Report: Sendable {
+    public var files: [SavedFile] = []
+    public var logRecords = 0
+    public var scene: CrashScene?
+    public var release: String?
+    /// The level actually applied (lower than asked when page filtering is impossible).
+    public var level = DumpLevel()
+    public var codec = PageCodec.none
+    public var pageSize = 4096
+    /// Pages of RAM in the dumped machine (1st bitmap).
+    public var pagesTotal: UInt64 = 0
+    public var excluded: [ExcludedClass: UInt64] = [:]
+    /// Pages with a descriptor (zero pages included).
+    public var pagesDumpable: UInt64 = 0
+    public var pagesWritten: UInt64 = 0
+    public var dumpBytes: UInt64 = 0
+    public var complete = false
+    public var resumedAt: UInt64?
+    public var seconds = 0.0
+    /// Seconds spent in each phase (open, log, filter, dump, checksum).
+    public var phaseSeconds: [(phase: String, seconds: Double)] = []
+    public var problems: [String] = []
+    public var error: CaptureError?
+  }
+
+  public struct SavedFile: Sendable, Equatable {
+    public var name: String
+    public var bytes: UInt64
+    public var sha256: String
+  }
+}

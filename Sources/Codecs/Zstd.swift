@@ -1,0 +1,96 @@
+import Bytes
+
+/// Zstandard through libzstd, loaded at run time (zstd.h): kdump pages (makedumpfile
+/// `-z`), SHF_COMPRESSED sections with `ch_type` ELFCOMPRESS_ZSTD, `.ko.zst` modules.
+public enum Zstd {
+  // ZSTD_decompress(dst, capacity, src, size) -> size_t; ZSTD_isError(size_t) -> unsigned;
+  // ZSTD_getFrameContentSize(src, size) -> unsigned long long;
+  // ZSTD_createCCtx(), ZSTD_freeCCtx(cctx), ZSTD_compressBound(size),
+  // ZSTD_compressCCtx(cctx, dst, capacity, src, size, level) -> size_t
+  typealias Decompress = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
+  typealias IsError = @convention(c) (Int) -> UInt32
+  typealias ContentSize = @convention(c) (UnsafeRawPointer?, Int) -> UInt64
+  typealias CreateContext = @convention(c) () -> UnsafeMutableRawPointer?
+  typealias FreeContext = @convention(c) (UnsafeMutableRawPointer?) -> Int
+  typealias Bound = @convention(c) (Int) -> Int
+  typealias Compress =
+    @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int, Int32) ->
+    Int
+
+  struct Functions: @unchecked Sendable {
+    let decompress: Decompress
+    let isError: IsError
+    let contentSize: ContentSize
+    let createContext: CreateContext
+    let freeContext: FreeContext
+    let bound: Bound
+    let compress: Compress
+  }
+
+  static let soname = "libzstd.so.1"
+
+  static let functions: Functions? = {
+    guard let library = SharedLibrary([soname, "libzstd.so"]),
+      let decompress = library.function("ZSTD_decompress", as: Decompress.self),
+      let isError = library.function("ZSTD_isError", as: IsError.self),
+      let contentSize = library.function("ZSTD_getFrameContentSize", as: ContentSize.self),
+      let createContext = library.function("ZSTD_createCCtx", as: CreateContext.self),
+      let freeContext = library.function("ZSTD_freeCCtx", as: FreeContext.self),
+      let bound = library.function("ZSTD_compressBound", as: Bound.self),
+      let compress = library.function("ZSTD_compressCCtx", as: Compress.self)
+    else { return nil }
+    return Functions(
+      decompress: decompress, isError: isError, contentSize: contentSize, createContext: createContext,
+      freeContext: freeContext, bound: bound, compress: compress)
+  }()
+
+  public static var isAvailable: Bool { functions != nil }
+
+  static func library() throws(CodecError) -> Functions {
+    guard let functions else { throw .unavailable(codec: "zstd", library: soname) }
+    return functions
+  }
+
+  /// Decompresses one or more frames into `output`; returns the bytes written.
+  public static func decompress(
+    _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+  ) throws(CodecError) -> Int {
+    let zstd = try library()
+    let written = zstd.decompress(output.baseAddress, output.count, input.baseAddress, input.count)
+    guard zstd.isError(written) == 0 else { throw .decoder(codec: "zstd", status: written) }
+    return written
+  }
+
+  /// The size a frame's header states, or nil when it states none or is not a frame
+  /// (ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two largest values).
+  public static func frameContentSize(_ input: UnsafeRawBufferPointer) throws(CodecError) -> UInt64? {
+    let size = try library().contentSize(input.baseAddress, input.count)
+    return size < UInt64.max - 1 ? size : nil
+  }
+
+  /// Compresses blocks one at a time into single frames, reusing one context.
+  public final class Compressor {
+    private let zstd: Functions
+    private let context: UnsafeMutableRawPointer?
+    public let level: Int32
+
+    public init(level: Int32) throws(CodecError) {
+      zstd = try Zstd.library()
+      context = zstd.createContext()
+      self.level = level
+    }
+
+    deinit { _ = zstd.freeContext(context) }
+
+    /// The most a frame of `count` bytes can take.
+    public func bound(_ count: Int) -> Int { zstd.bound(count) }
+
+    /// One frame of `count` bytes at `input` into `output`; nil when it fails.
+    public func compress(
+      _ input: UnsafeRawPointer, count: Int, into output: UnsafeMutableRawPointer, capacity: Int
+    ) -> Int? {
+      let length = zstd.compress(context, output, capacity, input, count, level)
+      return zstd.isError(length) == 0 ? length : nil
+    }
+  }
+}

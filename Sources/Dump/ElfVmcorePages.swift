@@ -1,0 +1,64 @@
+/// Whole pages of an ELF vmcore straight from its PT_LOAD segments, for a dump writer
+/// that copies every page once: large reads from the file, no copy through a page
+/// cache, and the file's pages released behind.
+extension ElfVmcore {
+  public var memoryRanges: [Range<UInt64>] {
+    segments.map { $0.physical..<$0.physical + $0.memorySize }
+  }
+
+  public func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> Int {
+    var unreadable = 0
+    let size = UInt64(pageSize)
+    var address = pfn * size
+    let end = address + UInt64(count) * size
+    var written = 0
+    while address < end {
+      let take: Int
+      if let segment = segment(containing: address) {
+        // A segment may end inside a page (the first MiB of /proc/vmcore ends at
+        // 0x9fc00): what the file lacks of that page reads as zeros, as in memory.
+        let delta = address - segment.physical
+        let inSegment = (segment.memorySize - delta + size - 1) / size * size
+        take = Int(min(end - address, inSegment))
+        let inFile = Int(min(UInt64(take), segment.fileSize > delta ? segment.fileSize - delta : 0))
+        let target = UnsafeMutableRawBufferPointer(start: destination + written, count: take)
+        if inFile > 0,
+          (try? source.copyBytes(
+            at: segment.fileOffset + delta, count: inFile,
+            into: UnsafeMutableRawBufferPointer(rebasing: target[0..<inFile])))
+            != nil
+        {
+          source.release(offset: segment.fileOffset + delta, count: UInt64(inFile))
+          if inFile < take {
+            UnsafeMutableRawBufferPointer(rebasing: target[inFile...]).initializeMemory(
+              as: UInt8.self, repeating: 0)
+          }
+        } else {
+          target.initializeMemory(as: UInt8.self, repeating: 0)
+          unreadable += take / pageSize
+        }
+      } else {
+        take = pageSize
+        UnsafeMutableRawBufferPointer(start: destination + written, count: take)
+          .initializeMemory(as: UInt8.self, repeating: 0)
+        unreadable += 1
+      }
+      address += UInt64(take)
+      written += take
+    }
+    return unreadable
+  }
+
+  public func frames(inFilePages filePages: Set<UInt64>, filePageSize: UInt64) -> [UInt64] {
+    let size = UInt64(pageSize)
+    var frames = Set<UInt64>()
+    for page in filePages {
+      let offset = page * filePageSize
+      for segment in segments
+      where offset >= segment.fileOffset && offset - segment.fileOffset < segment.fileSize {
+        frames.insert((segment.physical + offset - segment.fileOffset) / size)
+      }
+    }
+    return frames.sorted()
+  }
+}

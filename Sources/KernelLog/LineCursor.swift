@@ -1,0 +1,174 @@
+/// A reader over the text of one console line: its timestamp, caller tag, syslog and
+/// journal prefixes. Every read checks the end; a malformed prefix makes a parse fail,
+/// never trap.
+struct LineCursor {
+  let base: UnsafeBufferPointer<UInt8>
+  private(set) var position: Int
+
+  init(_ base: UnsafeBufferPointer<UInt8>, position: Int = 0) {
+    self.base = base
+    self.position = position
+  }
+
+  var isAtEnd: Bool { position >= base.count }
+
+  func peek(_ ahead: Int = 0) -> UInt8? {
+    let index = position + ahead
+    return index >= 0 && index < base.count ? base[index] : nil
+  }
+
+  mutating func advance(_ count: Int = 1) {
+    position = min(position + count, base.count)
+  }
+
+  mutating func take(_ byte: UInt8) -> Bool {
+    guard peek() == byte else { return false }
+    position += 1
+    return true
+  }
+
+  mutating func take(prefix: StaticString) -> Bool {
+    let length = prefix.utf8CodeUnitCount
+    guard position + length <= base.count else { return false }
+    let bytes = UnsafeBufferPointer(start: prefix.utf8Start, count: length)
+    for index in 0..<length where base[position + index] != bytes[index] {
+      return false
+    }
+    position += length
+    return true
+  }
+
+  /// Unsigned decimal of at most `maxDigits` digits.
+  mutating func decimal(maxDigits: Int = 20) -> UInt64? {
+    var value: UInt64 = 0
+    var count = 0
+    while count < maxDigits, let byte = peek(), byte >= 0x30, byte <= 0x39 {
+      let (times, overflowMul) = value.multipliedReportingOverflow(by: 10)
+      let (sum, overflowAdd) = times.addingReportingOverflow(UInt64(byte - 0x30))
+      guard !overflowMul, !overflowAdd else { return nil }
+      value = sum
+      count += 1
+      position += 1
+    }
+    return count > 0 ? value : nil
+  }
+
+  /// `T123` or `C1`, as CONFIG_PRINTK_CALLER prints them.
+  mutating func callerTag() -> LogRecord.Caller? {
+    var probe = self
+    let kind = probe.peek()
+    probe.advance()
+    guard kind == UInt8(ascii: "T") || kind == UInt8(ascii: "C"),
+      let value = probe.decimal(maxDigits: 10), value <= UInt32.max
+    else { return nil }
+    self = probe
+    return kind == UInt8(ascii: "T") ? .task(pid: UInt32(value)) : .cpu(UInt32(value))
+  }
+
+  mutating func skipSpaces() {
+    while peek() == UInt8(ascii: " ") { position += 1 }
+  }
+
+  /// A run of non-space bytes; false when empty.
+  mutating func skipWord() -> Bool {
+    let start = position
+    while let byte = peek(), byte != UInt8(ascii: " ") { position += 1 }
+    return position > start
+  }
+
+  /// Moves to the next `byte` before any space; false (and no move) if none.
+  mutating func skipUntil(_ byte: UInt8) -> Bool {
+    var index = position
+    while index < base.count {
+      if base[index] == byte {
+        position = index
+        return true
+      }
+      if base[index] == UInt8(ascii: " ") { return false }
+      index += 1
+    }
+    return false
+  }
+
+  func bytes(from start: Int) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(rebasing: base[max(0, min(start, position))..<position])
+  }
+
+  private mutating func digits(_ count: Int) -> Bool {
+    for _ in 0..<count {
+      guard let byte = peek(), byte >= 0x30, byte <= 0x39 else { return false }
+      position += 1
+    }
+    return true
+  }
+
+  private mutating func letters(_ count: Int) -> Bool {
+    for _ in 0..<count {
+      guard let byte = peek(), (byte | 0x20) >= 0x61, (byte | 0x20) <= 0x7A else { return false }
+      position += 1
+    }
+    return true
+  }
+
+  /// `HH:MM:SS`
+  private mutating func clock() -> Bool {
+    digits(2) && take(UInt8(ascii: ":")) && digits(2) && take(UInt8(ascii: ":")) && digits(2)
+  }
+
+  /// RFC 3164: `Mar  3 10:11:12` (journalctl short prints `Mar 03`).
+  mutating func skipSyslogDate() -> Bool {
+    var probe = self
+    guard probe.letters(3), probe.take(UInt8(ascii: " ")) else { return false }
+    _ = probe.take(UInt8(ascii: " "))
+    guard probe.decimal(maxDigits: 2) != nil, probe.take(UInt8(ascii: " ")), probe.clock() else {
+      return false
+    }
+    self = probe
+    return true
+  }
+
+  /// `2026-03-03T10:11:12[.123456][+00:00|Z]` (journalctl -o short-iso, rsyslog).
+  mutating func skipISODate() -> Bool {
+    var probe = self
+    guard probe.digits(4), probe.take(UInt8(ascii: "-")), probe.digits(2), probe.take(UInt8(ascii: "-")),
+      probe.digits(2), probe.take(UInt8(ascii: "T")) || probe.take(UInt8(ascii: " ")), probe.clock()
+    else { return false }
+    if probe.take(UInt8(ascii: ".")) || probe.take(UInt8(ascii: ",")) { _ = probe.decimal() }
+    if probe.take(UInt8(ascii: "Z")) {
+    } else if probe.take(UInt8(ascii: "+")) || probe.take(UInt8(ascii: "-")) {
+      guard probe.digits(2) else { return false }
+      _ = probe.take(UInt8(ascii: ":"))
+      guard probe.digits(2) else { return false }
+    }
+    self = probe
+    return true
+  }
+
+  /// dmesg -T: `[Tue Mar  3 10:11:12 2026] `.
+  mutating func skipCtimeDate() -> Bool {
+    var probe = self
+    guard probe.take(UInt8(ascii: "[")), probe.letters(3), probe.take(UInt8(ascii: " ")),
+      probe.skipSyslogDate(), probe.take(UInt8(ascii: " ")), probe.digits(4),
+      probe.take(UInt8(ascii: "]"))
+    else { return false }
+    _ = probe.take(UInt8(ascii: " "))
+    self = probe
+    return true
+  }
+
+  /// `** 12 printk messages dropped ** `
+  mutating func skipPrintkDropped() {
+    var probe = self
+    guard probe.take(prefix: "** "), probe.decimal() != nil,
+      probe.take(prefix: " printk messages dropped ** ")
+    else { return }
+    self = probe
+  }
+
+  /// A getty prompt glued before the kernel's output: `syzkaller login: `.
+  mutating func skipLoginPrompt() {
+    var probe = self
+    guard probe.skipWord(), probe.take(prefix: " login: ") else { return }
+    self = probe
+  }
+}

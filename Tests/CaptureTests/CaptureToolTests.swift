@@ -1,0 +1,62 @@
+import Dump
+import XCTest
+
+@testable import Capture
+
+/// The hand-written command line of `capture`, shared by `coroner capture` and the small
+/// `coroner-capture` binary.
+final class CaptureToolTests: XCTestCase {
+  func testDefaultsAndEveryOption() throws {
+    let defaults = try XCTUnwrap(CaptureTool.parse(["--to", "/d"], onlineCPUs: 3))
+    XCTAssertEqual(defaults.source, "/proc/vmcore")
+    XCTAssertEqual(defaults.directory, "/d")
+    XCTAssertEqual(defaults.level.rawValue, 31)
+    XCTAssertEqual(defaults.codec, .zstd)
+    XCTAssertEqual(defaults.threads, 3)
+    XCTAssertFalse(defaults.resume)
+
+    let given = try XCTUnwrap(
+      CaptureTool.parse(
+        ["--from", "/v", "--to=/e", "--dump-level", "1", "--compress=zlib", "--threads", "2", "--resume"],
+        onlineCPUs: 8))
+    XCTAssertEqual(given.source, "/v")
+    XCTAssertEqual(given.directory, "/e")
+    XCTAssertEqual(given.level.rawValue, 1)
+    XCTAssertEqual(given.codec, .zlib)
+    XCTAssertEqual(given.threads, 2)
+    XCTAssertTrue(given.resume)
+  }
+
+  func testHelpIsNilOptions() throws {
+    XCTAssertNil(try CaptureTool.parse(["--help"], onlineCPUs: 1))
+    XCTAssertNil(try CaptureTool.parse(["--to", "/d", "-h"], onlineCPUs: 1))
+  }
+
+  func testBadCommandLinesSayWhy() {
+    let cases: [([String], String)] = [
+      ([], "missing --to DIR"),
+      (["--to"], "--to needs a value"),
+      (["--to", "/d", "--dump-level", "32"], "--dump-level must be 0 to 31, not '32'"),
+      (
+        ["--to", "/d", "--compress", "gzip"],
+        "--compress must be one of none, zlib, lzo, snappy, zstd, not 'gzip'"
+      ),
+      (["--to", "/d", "--threads", "0"], "--threads must be at least 1, not '0'"),
+      (["--to", "/d", "--resume=yes"], "--resume takes no value"),
+      (["--to", "/d", "extra"], "unknown argument 'extra'"),
+    ]
+    for (arguments, expected) in cases {
+      XCTAssertThrowsError(try CaptureTool.parse(arguments, onlineCPUs: 1), "\(arguments)") { error in
+        XCTAssertEqual((error as? CaptureTool.UsageError)?.description, expected)
+      }
+    }
+  }
+
+  func testRunReportsUsageErrorsWithStatus64() {
+    var written = ""
+    let status = CaptureTool.run(
+      ["--to"], program: "coroner-capture", terminal: false, write: { written += $0 }, help: { _ in })
+    XCTAssertEqual(status, 64)
+    XCTAssertTrue(written.hasPrefix("coroner-capture: error: --to needs a value\nUSAGE: capture"), written)
+  }
+}

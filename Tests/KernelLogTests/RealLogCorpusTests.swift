@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+@testable import KernelLog
+
+/// Real kernel logs pasted into public bug trackers, mailing lists and issue
+/// threads (Fixtures/real, each file names its source), with the kind, title and
+/// guilty function written by reading the log, in the syzkaller corpus' format.
+/// Prints the agreement per field, for the whole set and for each part of the
+/// fixed tuning/check split, and fails below the floors.
+final class RealLogCorpusTests: XCTestCase {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/real")
+
+  struct Score {
+    var files = 0
+    var crashAgree = 0
+    var crashFiles = 0
+    var typeExact = 0
+    var titleExact = 0
+    var frameFiles = 0
+    var frameExact = 0
+    var cleanFiles = 0
+    var cleanMarkedCorrupted = 0
+    var corruptedExact = 0
+    var misses: [String] = []
+
+    mutating func add(name: String, sample: CorpusSample, report: CrashReport?) {
+      files += 1
+      if (report != nil) == (sample.title != nil) {
+        crashAgree += 1
+      } else {
+        misses.append("\(name): crash want \(sample.title ?? "none") got \(report?.title ?? "none")")
+      }
+      guard let title = sample.title, let report else { return }
+      crashFiles += 1
+      let type = sample.headers["TYPE"]?.first ?? "UNKNOWN"
+      if report.type.rawValue == type {
+        typeExact += 1
+      } else {
+        misses.append("\(name): TYPE want \(type) got \(report.type.rawValue)")
+      }
+      if report.title == title {
+        titleExact += 1
+      } else {
+        misses.append("\(name): TITLE want \(title) | got \(report.title)")
+      }
+      if let frame = sample.headers["FRAME"]?.first {
+        frameFiles += 1
+        if report.guiltyFrame == frame {
+          frameExact += 1
+        } else {
+          misses.append("\(name): FRAME want \(frame) got \(report.guiltyFrame ?? "-")")
+        }
+      }
+      let corrupted = sample.flag("CORRUPTED")
+      if !corrupted {
+        cleanFiles += 1
+        if report.corrupted {
+          cleanMarkedCorrupted += 1
+          misses.append("\(name): clean log marked corrupted (\(report.corruptedReason ?? ""))")
+        }
+      }
+      if report.corrupted == corrupted {
+        corruptedExact += 1
+      } else if corrupted {
+        misses.append("\(name): truncated log not marked corrupted")
+      }
+    }
+
+    func rate(_ count: Int, _ total: Int) -> Double { Double(count) / Double(max(1, total)) }
+    var crashRate: Double { rate(crashAgree, files) }
+    var typeRate: Double { rate(typeExact, crashFiles) }
+    var titleRate: Double { rate(titleExact, crashFiles) }
+    var frameRate: Double { rate(frameExact, frameFiles) }
+
+    var summary: String {
+      "\(files) logs: crash found \(crashAgree)/\(files) (\(percent(crashRate))), kind \(typeExact)/\(crashFiles) "
+        + "(\(percent(typeRate))), title \(titleExact)/\(crashFiles) (\(percent(titleRate))), guilty function "
+        + "\(frameExact)/\(frameFiles) (\(percent(frameRate))), clean logs marked corrupted "
+        + "\(cleanMarkedCorrupted)/\(cleanFiles), corrupted flag \(corruptedExact)/\(crashFiles)"
+    }
+  }
+
+  func testRealLogAgreement() throws {
+    let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
+      .filter { $0.hasSuffix(".log") }.sorted()
+    XCTAssertFalse(names.isEmpty, "no real logs in \(Self.folder.path)")
+    let parser = CrashReportParser()
+    var whole = Score()
+    var parts: [CorpusSplit.Part: Score] = [:]
+    for name in names {
+      let sample = CorpusSample(try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(name))))
+      let report = parser.reports(inLog: sample.log).first
+      whole.add(name: name, sample: sample, report: report)
+      parts[CorpusSplit.part(of: name), default: Score()].add(name: name, sample: sample, report: report)
+    }
+    print("real-log corpus: " + whole.summary)
+    for part in CorpusSplit.Part.allCases {
+      print("real-log \(part.rawValue) part: " + (parts[part] ?? Score()).summary)
+    }
+    if SyzkallerCorpusTests.verbose { print(whole.misses.joined(separator: "\n")) }
+    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.95, "crash found")
+    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.90, "kind")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.75, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.80, "guilty function")
+    XCTAssertEqual(whole.cleanMarkedCorrupted, 0, "clean real logs marked corrupted")
+  }
+}
