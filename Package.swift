@@ -53,7 +53,7 @@ let package = Package(
     .target(name: "Capture", dependencies: ["Dump", "KernelLog", "Bytes", "Codecs", "CKexec"]),
     // kexec_file_load(2): no glibc wrapper, and Swift cannot call the variadic syscall(2).
     .target(name: "CKexec"),
-    // Netconsole receiver, ingest, buckets.
+    // Netconsole receiver, HTTP ingest, the store and its buckets, the dashboard.
     // The store is sql-kit over SQLite (default) or PostgreSQL; UDP through SwiftNIO,
     // HTTP through Hummingbird.
     .target(
@@ -102,7 +102,6 @@ let package = Package(
       name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
-    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     .testTarget(
       name: "CollectorTests",
       dependencies: [
@@ -111,6 +110,7 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
     .testTarget(
       name: "ExamineTests",

@@ -18,6 +18,8 @@ public struct CaptureSession {
     public var codec: PageCodec
     public var threads: Int
     public var resume: Bool
+    /// Where the dump goes instead of DIRECTORY/dump.kdump (`makedumpfile -F`'s pipe).
+    public var output: (any DumpOutput & Sendable)?
 
     public init(
       source: String, directory: String, level: DumpLevel = .all, codec: PageCodec = .zstd, threads: Int = 1,
@@ -198,7 +200,7 @@ public struct CaptureSession {
       resume = try KdumpCompressedWriter.resumePoint(path: dumpPath, layout: layout, fields: fields)
       report.resumedAt = resume?.rank
     }
-    let output = try FileDumpOutput(path: dumpPath, truncate: resume == nil)
+    let output: any DumpOutput = try options.output ?? FileDumpOutput(path: dumpPath, truncate: resume == nil)
     let result = try writer.write(
       memory: memory, dumpable: dumpable, source: vmcore.physical, to: output, first: first, resume: resume
     ) { step in

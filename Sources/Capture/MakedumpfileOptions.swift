@@ -1,8 +1,9 @@
 /// makedumpfile's command line (makedumpfile(8), version 1.7), read so that Coroner can
-/// stand in for it under kdump-tools and kdump-utils, which run
-/// `makedumpfile $MAKEDUMP_ARGS VMCORE DUMPFILE` (default `-c -d 31`, or kdump-utils'
-/// `core_collector makedumpfile -l --message-level 7 -d 31`) and
-/// `makedumpfile --dump-dmesg VMCORE LOGFILE`.
+/// stand in for it under kdump-tools and kdump-utils: kdump-tools 1.8 (Debian 12) runs
+/// `makedumpfile $MAKEDUMP_ARGS VMCORE | compress > FILE` with `-F` always added to
+/// MAKEDUMP_ARGS (default `-F -c -d 31`, /usr/sbin/kdump-config), kdump-utils
+/// `makedumpfile -l --message-level 7 -d 31 VMCORE DUMPFILE` (its core_collector), and
+/// both `makedumpfile --dump-dmesg VMCORE LOGFILE`.
 ///
 /// Options are read as getopt_long(3) reads makedumpfile's: short flags may be grouped
 /// (`-cd31`), an option's argument may be attached (`-d31`, `--message-level=7`) or the
@@ -12,6 +13,9 @@ public struct MakedumpfileOptions: Equatable, Sendable {
   public enum Action: Equatable, Sendable {
     /// Filter and compress VMCORE into DUMPFILE (kdump-compressed format).
     case capture(vmcore: String, dumpFile: String)
+    /// The same dump as a flattened stream on standard output (`-F`), which kdump-tools
+    /// always asks for and pipes through its compressor into the dump file.
+    case captureToStandardOutput(vmcore: String)
     /// Write VMCORE's kernel log to LOGFILE (`--dump-dmesg`).
     case dumpDmesg(vmcore: String, logFile: String, partial: Bool)
     /// Rebuild DUMPFILE from a flattened stream on standard input (`-R`).
@@ -55,7 +59,7 @@ extension MakedumpfileOptions {
   /// makedumpfile's options that Coroner does not implement, with what each does
   /// (makedumpfile(8) OPTIONS), so the refusal says what was asked for.
   static let unsupported: [String: String] = [
-    "-E": "ELF output", "-F": "flattened output to standard output",
+    "-E": "ELF output",
     "-x": "filtering with a vmlinux (Coroner filters with the dump's VMCOREINFO)",
     "-i": "an external VMCOREINFO file", "-g": "writing VMCOREINFO from a vmlinux",
     "-b": "the cache of 2^order pages", "-L": "a limit on the dump size", "-X": "Xen domain filtering",
@@ -84,6 +88,7 @@ extension MakedumpfileOptions {
     var dumpDmesg = false
     var partial = false
     var rearrange = false
+    var flattened = false
     var help = false
     var version = false
     var compressions: [String] = []
@@ -150,6 +155,7 @@ extension MakedumpfileOptions {
         case "c", "l", "p", "z": compressions.append(name)
         case "f": options.force = true
         case "R": rearrange = true
+        case "F": flattened = true
         case "h": help = true
         case "v": version = true
         case "d":
@@ -195,6 +201,18 @@ extension MakedumpfileOptions {
     if help { return options }
     if version {
       options.action = .version
+      return options
+    }
+    if flattened {
+      guard !rearrange, !dumpDmesg, !partial else {
+        throw MakedumpfileUsageError(message: "-F goes with a capture, not with -R or --dump-dmesg")
+      }
+      guard operands.count == 1 else {
+        throw MakedumpfileUsageError(
+          message:
+            "-F writes to standard output: expected VMCORE alone, found \(operands.joined(separator: " "))")
+      }
+      options.action = .captureToStandardOutput(vmcore: operands[0])
       return options
     }
     if rearrange {

@@ -20,13 +20,15 @@ public enum MakedumpfileTool {
 
     Usage:
       makedumpfile [-c|-l|-p|-z] [-d DUMP_LEVEL] [-f] [--message-level N] [--num-threads N] VMCORE DUMPFILE
+      makedumpfile -F [-c|-l|-p|-z] [-d DUMP_LEVEL] [--message-level N] [--num-threads N] VMCORE > FLATTENED
       makedumpfile --dump-dmesg [--partial-dmesg] VMCORE LOGFILE
       makedumpfile -R DUMPFILE < FLATTENED
       makedumpfile -h | -v
 
     DUMPFILE is written in the kdump-compressed format (zlib -c, lzo -l, snappy -p,
     zstd -z, else uncompressed); the kernel log and crash.json go to coroner/ beside it.
-    Other makedumpfile options are refused by name.
+    -F writes the same dump as makedumpfile's flattened stream (makedumpfile -R rebuilds
+    it), every message on standard error. Other makedumpfile options are refused by name.
 
     """
 
@@ -72,6 +74,8 @@ public enum MakedumpfileTool {
       return run.rearrange(dumpFile: dumpFile)
     case .capture(let vmcore, let dumpFile):
       return run.capture(vmcore: vmcore, dumpFile: dumpFile)
+    case .captureToStandardOutput(let vmcore):
+      return run.captureToStandardOutput(vmcore: vmcore)
     }
   }
 
@@ -84,7 +88,13 @@ public enum MakedumpfileTool {
     }
 
     func common(_ text: String) {
-      if options.showsCommon { terminal.output(text + "\n") }
+      guard options.showsCommon else { return }
+      // With -F standard output is the dump: messages go to standard error.
+      if case .captureToStandardOutput = options.action {
+        terminal.error(text + "\n")
+      } else {
+        terminal.output(text + "\n")
+      }
     }
 
     /// makedumpfile keeps an existing output unless -f.
@@ -143,6 +153,63 @@ public enum MakedumpfileTool {
         error("\(folder): cannot create: \(String(cString: strerror(errno)))")
         return failed
       }
+      guard let report = session(vmcore: vmcore, folder: folder, output: nil) else { return failed }
+      let written = "\(folder)/\(CaptureSession.dumpName)"
+      if rename(written, dumpFile) != 0 {
+        error("\(written): cannot move to \(dumpFile): \(String(cString: strerror(errno)))")
+        return failed
+      }
+      common(CaptureSummary.line(report, directory: folder))
+      common("The dumpfile is saved to \(dumpFile); the kernel log and crash.json are in \(folder).")
+      return report.complete ? 0 : failed
+    }
+
+    /// `-F`: the dump as a flattened stream on standard output. The log and crash.json
+    /// the capture writes first have no folder to stay in (kdump-tools names only the
+    /// file it pipes into); they are made in a temporary folder that is removed after.
+    func captureToStandardOutput(vmcore: String) -> Int32 {
+      var template = Array("/tmp/coroner-makedumpfile-XXXXXX".utf8CString)
+      guard let made = mkdtemp(&template) else {
+        error("/tmp: cannot make a temporary folder: \(String(cString: strerror(errno)))")
+        return failed
+      }
+      let folder = String(cString: made)
+      defer { Self.removeFolder(folder) }
+      let stream: FlattenedDumpOutput
+      do {
+        stream = try FlattenedDumpOutput(descriptor: 1, name: "standard output")
+      } catch let failure {
+        error("\(failure)")
+        return failed
+      }
+      guard let report = session(vmcore: vmcore, folder: folder, output: stream) else { return failed }
+      do {
+        try stream.finish()
+      } catch let failure {
+        error("\(failure)")
+        return failed
+      }
+      common(CaptureSummary.line(report, directory: "standard output"))
+      return report.complete ? 0 : failed
+    }
+
+    static func removeFolder(_ folder: String) {
+      guard let directory = opendir(folder) else { return }
+      while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) {
+          String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { unlink(folder + "/" + name) }
+      }
+      closedir(directory)
+      rmdir(folder)
+    }
+
+    /// Runs the capture into `folder` (the dump into `output` when given); nil when it
+    /// failed, after saying why.
+    func session(
+      vmcore: String, folder: String, output: (any DumpOutput & Sendable)?
+    ) -> CaptureSession.Report? {
       let codec: PageCodec
       switch options.compression {
       case .none: codec = .none
@@ -151,9 +218,10 @@ public enum MakedumpfileTool {
       case .snappy: codec = .snappy
       case .zstd: codec = .zstd
       }
-      let session = CaptureSession.Options(
+      var session = CaptureSession.Options(
         source: vmcore, directory: folder, level: DumpLevel(level: options.dumpLevel) ?? .all, codec: codec,
         threads: options.threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+      session.output = output
       let redraw = options.showsProgress && terminal.isTerminal
       var progress = CaptureProgressLine()
       let report: CaptureSession.Report
@@ -164,18 +232,11 @@ public enum MakedumpfileTool {
       } catch let failure {
         if redraw, let text = progress.clear() { terminal.error(text) }
         error("\(failure)")
-        return failed
+        return nil
       }
       if redraw, let text = progress.clear() { terminal.error(text) }
       for problem in report.problems { error("warning: \(vmcore): \(problem)") }
-      let written = "\(folder)/\(CaptureSession.dumpName)"
-      if rename(written, dumpFile) != 0 {
-        error("\(written): cannot move to \(dumpFile): \(String(cString: strerror(errno)))")
-        return failed
-      }
-      common(CaptureSummary.line(report, directory: folder))
-      common("The dumpfile is saved to \(dumpFile); the kernel log and crash.json are in \(folder).")
-      return report.complete ? 0 : failed
+      return report
     }
   }
 }

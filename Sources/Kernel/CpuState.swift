@@ -21,7 +21,8 @@ public enum CpuState {
         result[cpu] = registers
       }
     }
-    for cpu in image.vmcore.cpus where cpu.source == .qemu {
+    // QEMU dumps: the vCPU's notes (Dump pairs each PRSTATUS with its vCPU number).
+    for cpu in image.vmcore.cpus where cpu.vcpu != nil {
       guard let index = cpu.vcpu, result[index] == nil, let ip = cpu["rip"], let sp = cpu["rsp"],
         let bp = cpu["rbp"]
       else { continue }

@@ -28,13 +28,18 @@ public struct KernelImage: Sendable {
     "pcpu_hot", "ret_from_fork", "ret_from_fork_asm",
   ]
 
-  public init(vmcore: Vmcore) throws {
+  /// `modules`: whether to read the modules' symbols too (stacks need them to name
+  /// module frames and find module ORC; the task list does not).
+  public init(vmcore: Vmcore, modules readModules: Bool = true) throws {
     guard let info = vmcore.vmcoreInfo else {
       throw KernelError(vmcore.path, expected: "a VMCOREINFO note (to find kallsyms)")
     }
     self.vmcore = vmcore
     memory = try vmcore.kernelMemory()
-    let read = try DumpKallsyms.readWithModules(vmcore)
+    let read =
+      readModules
+      ? try DumpKallsyms.readWithModules(vmcore)
+      : (table: try DumpKallsyms.read(vmcore), modules: [], problems: [])
     symbols = read.table
     modules = read.modules
     release = info.osRelease

@@ -92,9 +92,18 @@ public struct TaskBacktracer: Sendable {
       guard let location = image.symbols.locate(key), location.symbol.isText else {
         return NamedFrame(frame: frame)
       }
+      var size = location.size
+      // A module's last function ends with the module's text, as the kernel's
+      // find_kallsyms_symbol() bounds it, not at the next symbol (its data).
+      if let module = location.symbol.module,
+        let text = unwinder.orc.ranges.first(where: { $0.name == module && $0.text.contains(key) })?.text,
+        let known = size
+      {
+        size = min(known, text.upperBound - location.symbol.address)
+      }
       return NamedFrame(
         frame: frame, function: location.symbol.name, offset: frame.pc - location.symbol.address,
-        size: location.size, module: location.symbol.module)
+        size: size, module: location.symbol.module)
     }
   }
 }

@@ -95,6 +95,9 @@ extension ConsolePrefix {
   /// `[  12.345678]`, then an optional `[ T123]` or `[   C1]`.
   private mutating func parseTimestamp(_ cursor: inout LineCursor) {
     var probe = cursor
+    // Logs pasted into mail or markdown are often indented: blanks before the
+    // timestamp belong to the paste, not to the message.
+    probe.skipSpaces()
     guard probe.take(UInt8(ascii: "[")) else { return }
     probe.skipSpaces()
     guard let seconds = probe.decimal(maxDigits: 12), probe.take(UInt8(ascii: ".")) else { return }

@@ -49,6 +49,8 @@ public enum DumpKallsyms {
     }
     let (modules, problems) = DumpModules.read(memory: try vmcore.kernelMemory(), modulesListHead: head)
     guard !modules.isEmpty else { return (kernel, modules, problems) }
-    return (SymbolTable(kernel.symbols + modules.flatMap(\.symbols)), modules, problems)
+    // Modules load above vmlinux: their symbols, sorted apart, follow its own in order.
+    let moduleSymbols = SymbolTable(modules.flatMap(\.symbols)).symbols
+    return (SymbolTable(kernel.symbols + moduleSymbols), modules, problems)
   }
 }

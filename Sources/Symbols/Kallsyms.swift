@@ -136,6 +136,16 @@ public enum Kallsyms {
     var names: [(type: Character, name: String)] = []
     names.reserveCapacity(count)
     var expanded: [UInt8] = []
+    expanded.reserveCapacity(1024)
+    // The tokens laid end to end, so that expanding a name copies bytes out of one
+    // buffer instead of retaining an array per token.
+    var flat: [UInt8] = []
+    var starts: [Int] = []
+    for token in tokens {
+      starts.append(flat.count)
+      flat += token
+    }
+    starts.append(flat.count)
     for index in 0..<count {
       var length = Int(try reader.byte())
       if location.longNames, length & 0x80 != 0 {
@@ -147,7 +157,11 @@ public enum Kallsyms {
           expected: "a name length above 0 (symbol \(index))")
       }
       expanded.removeAll(keepingCapacity: true)
-      for _ in 0..<length { expanded += tokens[Int(try reader.byte())] }
+      for _ in 0..<length {
+        let token = Int(try reader.byte())
+        guard token + 1 < starts.count else { continue }
+        expanded.append(contentsOf: flat[starts[token]..<starts[token + 1]])
+      }
       guard let first = expanded.first else {
         throw SymbolsError(
           .malformed, path: "kallsyms_names", offset: reader.address,

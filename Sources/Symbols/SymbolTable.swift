@@ -42,7 +42,26 @@ public struct SymbolTable: Sendable {
   public private(set) var symbols: [KernelSymbol]
 
   public init(_ symbols: [KernelSymbol]) {
-    self.symbols = symbols.sorted { ($0.address, $0.name) < ($1.address, $1.name) }
+    // kallsyms and System.map come sorted by address: then only the runs of equal
+    // addresses need ordering by name, which spares moving every symbol in a sort.
+    var sortedByAddress = true
+    for index in symbols.indices.dropFirst() where symbols[index - 1].address > symbols[index].address {
+      sortedByAddress = false
+      break
+    }
+    guard sortedByAddress else {
+      self.symbols = symbols.sorted { ($0.address, $0.name) < ($1.address, $1.name) }
+      return
+    }
+    var result = symbols
+    var start = 0
+    while start < result.count {
+      var end = start + 1
+      while end < result.count, result[end].address == result[start].address { end += 1 }
+      if end - start > 1 { result[start..<end].sort { $0.name < $1.name } }
+      start = end
+    }
+    self.symbols = result
   }
 
   public var isEmpty: Bool { symbols.isEmpty }

@@ -16,18 +16,29 @@ struct Coroner: AsyncParsableCommand {
     subcommands: [
       ExamineCommand.self, DmesgCommand.self, PsCommand.self, BtCommand.self, InfoCommand.self,
       Symbolize.self, Doctor.self,
-      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self,
-      ServeCommand.self, SendCommand.self, TokenCommand.self,
+      Arm.self, Disarm.self, Pstore.self, CaptureCommand.self, LabCommand.self, ServeCommand.self,
+      SendCommand.self, TokenCommand.self,
     ]
   )
 
   /// Run as `makedumpfile`, coroner takes makedumpfile's command line (see
   /// MakedumpfileEntry); plain `dmesg` command lines skip ArgumentParser's start-up (see
   /// DmesgCommand).
+  /// The root is asynchronous because `serve` and `send` are; synchronous subcommands
+  /// run as they are.
   static func main() async {
     runIfMakedumpfile()
     if DmesgCommand.runIfPlain(Array(CommandLine.arguments.dropFirst())) { return }
-    await main(nil)
+    do {
+      var command = try parseAsRoot()
+      if var asynchronous = command as? AsyncParsableCommand {
+        try await asynchronous.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
   }
 }
 

@@ -21,7 +21,7 @@ struct PsCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let image = KernelCommandSupport.open(vmcore)
+    let image = KernelCommandSupport.open(vmcore, modules: false)
     let list: TaskList
     do { list = try TaskList(image: image) } catch { DumpCommandSupport.fail(error) }
     let tasks = list.tasks.sorted { ($0.pid, $0.cpu ?? 0) < ($1.pid, $1.cpu ?? 0) }
@@ -56,10 +56,10 @@ struct PsCommand: ParsableCommand {
 
 /// Opening a dump for its kernel objects, with the vmcore commands' error handling.
 enum KernelCommandSupport {
-  static func open(_ paths: [String]) -> KernelImage {
+  static func open(_ paths: [String], modules: Bool = true) -> KernelImage {
     let dump = DumpCommandSupport.open(paths)
     do {
-      return try KernelImage(vmcore: dump)
+      return try KernelImage(vmcore: dump, modules: modules)
     } catch {
       DumpCommandSupport.fail(error)
     }

@@ -19,7 +19,7 @@ final class MakedumpfileOptionsTests: XCTestCase {
     }
   }
 
-  /// kdump-tools' default MAKEDUMP_ARGS and its dmesg call (kdump-config).
+  /// MAKEDUMP_ARGS without the -F kdump-tools 1.8 adds, and its dmesg call (kdump-config).
   func testKdumpToolsDefaults() throws {
     let capture = try parse("-c -d 31 /proc/vmcore /var/crash/202612040000/dump-incomplete")
     XCTAssertEqual(
@@ -57,6 +57,12 @@ final class MakedumpfileOptionsTests: XCTestCase {
     XCTAssertEqual(try parse("-d 0 -- -odd-name out").action, .capture(vmcore: "-odd-name", dumpFile: "out"))
     XCTAssertEqual(try parse("--num-threads 4 a b").threads, 4)
     XCTAssertEqual(try parse("-R dump").action, .rearrange(dumpFile: "dump"))
+    // kdump-tools 1.8 always adds -F and pipes the stream into its compressor.
+    let flattened = try parse("-F -c -d 31 /proc/vmcore")
+    XCTAssertEqual(flattened.action, .captureToStandardOutput(vmcore: "/proc/vmcore"))
+    XCTAssertEqual(flattened.compression, .zlib)
+    XCTAssertEqual(
+      try parse("-c -d 31 -F /proc/vmcore").action, .captureToStandardOutput(vmcore: "/proc/vmcore"))
     XCTAssertEqual(
       try parse("--dump-dmesg --partial-dmesg a b").action,
       .dumpDmesg(vmcore: "a", logFile: "b", partial: true))
@@ -69,7 +75,6 @@ final class MakedumpfileOptionsTests: XCTestCase {
       refusal("-E -d 31 /proc/vmcore out"),
       "Coroner's makedumpfile does not support -E (ELF output); "
         + "run the original makedumpfile (makedumpfile.distrib when coroner-makedumpfile diverted it)")
-    XCTAssertTrue(refusal("-F -c -d 31 /proc/vmcore").contains("-F (flattened output to standard output)"))
     let both = refusal("-x /usr/lib/debug/vmlinux --split -d 31 a b c")
     XCTAssertTrue(both.contains("-x (filtering with a vmlinux"), both)
     XCTAssertTrue(both.contains("--split (splitting"), both)
@@ -86,6 +91,8 @@ final class MakedumpfileOptionsTests: XCTestCase {
     XCTAssertEqual(refusal("-c -l a b"), "-c -l: give one compression option")
     XCTAssertEqual(refusal("-d 31 /proc/vmcore"), "expected VMCORE DUMPFILE, found /proc/vmcore")
     XCTAssertEqual(refusal("--dump-dmesg a"), "expected VMCORE LOGFILE, found a")
+    XCTAssertEqual(refusal("-F a b"), "-F writes to standard output: expected VMCORE alone, found a b")
+    XCTAssertEqual(refusal("-F --dump-dmesg a"), "-F goes with a capture, not with -R or --dump-dmesg")
     XCTAssertEqual(
       refusal("-R a b"), "-R takes one DUMPFILE and reads the flattened stream on standard input")
     XCTAssertEqual(MakedumpfileOptions.usageExitCode, 1)

@@ -38,20 +38,30 @@ final class MakedumpfileDropInTests: XCTestCase {
 
   /// Runs `arguments[0]` by its path (so that it sees the name `makedumpfile`); standard
   /// error goes to a file, as ToolRun does, so that neither pipe fills unread.
-  func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+  func run(
+    _ arguments: [String], stdin: String? = nil, stdout: String? = nil
+  ) throws -> (
+    status: Int32, output: String, error: String
+  ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: arguments[0])
     process.arguments = Array(arguments.dropFirst())
     let out = Pipe()
+    if let stdout {
+      _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+      process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+    } else {
+      process.standardOutput = out
+    }
     let errorFile = scratch.appendingPathComponent("stderr-\(UUID().uuidString.prefix(8))")
     _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     let err = try FileHandle(forWritingTo: errorFile)
-    process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput =
+      try stdin.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
     try process.run()
     try? err.close()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let output = stdout == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
     process.waitUntilExit()
     let error = try Data(contentsOf: errorFile)
     return (
@@ -106,6 +116,36 @@ final class MakedumpfileDropInTests: XCTestCase {
     let again = try run([makedumpfile, "-c", "-d", "31", vmcore, dump])
     XCTAssertEqual(again.status, 1)
     XCTAssertTrue(again.error.contains("give -f to overwrite it"), again.error)
+  }
+
+  /// kdump-tools 1.8 (Debian 12) always runs `makedumpfile -F $MAKEDUMP_ARGS VMCORE |
+  /// compress > dump-incomplete`: the flattened stream is rebuilt by the real
+  /// makedumpfile's -R and by the drop-in's, and both hold the vmcore's log.
+  func testFlattenedStreamOfALabDump() throws {
+    let makedumpfile = try dropIn()
+    let real = try ToolRun.require("makedumpfile")
+    let vmcore = try LabScenes.scene("panic", on: .v6_1).vmcore.path
+    let flat = scratch.appendingPathComponent("dump-incomplete").path
+    let capture = try run([makedumpfile, "-F", "-c", "-d", "31", vmcore], stdout: flat)
+    XCTAssertEqual(capture.status, 0, capture.error)
+    XCTAssertTrue(capture.error.contains("capture: "), capture.error)
+
+    let expected = scratch.appendingPathComponent("expected.txt").path
+    XCTAssertEqual(try run([real, "--dump-dmesg", vmcore, expected]).status, 0)
+    for (name, tool) in [("real", real), ("drop-in", makedumpfile)] {
+      let rebuilt = scratch.appendingPathComponent("rebuilt-\(name)").path
+      let rearranged = try run([tool, "-R", rebuilt], stdin: flat)
+      XCTAssertEqual(rearranged.status, 0, "\(name) -R: \(rearranged.error)")
+      let log = scratch.appendingPathComponent("log-\(name).txt").path
+      XCTAssertEqual(try run([real, "--dump-dmesg", rebuilt, log]).status, 0, name)
+      XCTAssertEqual(
+        try Data(contentsOf: URL(fileURLWithPath: log)), try Data(contentsOf: URL(fileURLWithPath: expected)),
+        name)
+    }
+    // Coroner reads the stream as it is, without -R.
+    XCTAssertEqual(
+      try Vmcore.open(paths: [flat]).kernelLog().records.count,
+      try Vmcore.open(paths: [vmcore]).kernelLog().records.count)
   }
 
   func testUnsupportedOptionsFailWithMakedumpfilesUsageCode() throws {

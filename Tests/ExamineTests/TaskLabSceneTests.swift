@@ -20,7 +20,8 @@ final class TaskLabSceneTests: XCTestCase {
 
   /// The function names of a console trace block: the lines after `Call Trace:` up to
   /// `</TASK>`, without the `?` entries, e.g. ` det_hung_fn+0x28/0x2a [det_hung]`.
-  func consoleTrace(_ text: String, after marker: String) throws -> [String] {
+  /// With `wholeFrames`, each frame as printed: `det_hung_fn+0x28/0x2a [det_hung]`.
+  func consoleTrace(_ text: String, after marker: String, wholeFrames: Bool = false) throws -> [String] {
     let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
     let start = try XCTUnwrap(lines.firstIndex { $0.contains(marker) }, "no \(marker) in the console")
     let trace = try XCTUnwrap(lines[start...].firstIndex { $0.contains("Call Trace:") })
@@ -30,7 +31,7 @@ final class TaskLabSceneTests: XCTestCase {
       guard let body = line.split(separator: "]", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces),
         !body.hasPrefix("?"), !body.hasPrefix("<"), let plus = body.firstIndex(of: "+")
       else { continue }
-      names.append(String(body[..<plus]))
+      names.append(wholeFrames ? body : String(body[..<plus]))
     }
     return names
   }
@@ -51,6 +52,10 @@ final class TaskLabSceneTests: XCTestCase {
     XCTAssertEqual(blocked.task.comm, comm)
     XCTAssertEqual(blocked.task.state, "D")
     XCTAssertEqual(blocked.frames.map { $0.function ?? "?" }, expected)
+    // Offsets and sizes too, as %pB prints them (a module's last function ends with
+    // the module's text).
+    let printed = try consoleTrace(console, after: "INFO: task \(comm):\(pid)", wholeFrames: true)
+    XCTAssertEqual(blocked.frames.map(\.description), printed)
     XCTAssertTrue(blocked.frames.allSatisfy(\.frame.reliable))
     XCTAssertEqual(blocked.ending, .endOfStack)
     let module = try XCTUnwrap(blocked.frames.first { $0.module != nil }?.module)
@@ -156,6 +161,23 @@ final class TaskLabSceneTests: XCTestCase {
       let panicking = try XCTUnwrap(stacks.first { $0.frames.contains { $0.function == "__crash_kexec" } })
       XCTAssertTrue(panicking.frames.contains { $0.function == "panic" }, "\(kernel)")
       XCTAssertTrue(panicking.frames.contains { $0.function == "sysrq_handle_crash" }, "\(kernel)")
+    }
+  }
+
+  /// A QEMU dump has no crash notes: the running task unwinds from the vCPU's notes,
+  /// through the panic path, every frame reliable, down to the syscall entry.
+  func testQemuDumpsUnwindTheRunningTaskFromTheVcpuRegisters() throws {
+    for kernel in DebianKernel.allCases {
+      let scene = try LabScenes.scene("panic", on: kernel, capture: .qemuELF)
+      let stacks = try stacks(scene.vmcore.path)
+      let panicking = try XCTUnwrap(
+        stacks.first { $0.task.runningOn != nil && $0.frames.contains { $0.function == "panic" } },
+        "\(kernel)")
+      XCTAssertEqual(panicking.start, "cpu \(panicking.task.runningOn ?? -1) registers")
+      XCTAssertTrue(panicking.frames.contains { $0.function == "sysrq_handle_crash" }, "\(kernel)")
+      XCTAssertEqual(panicking.frames.last?.function, "entry_SYSCALL_64_after_hwframe", "\(kernel)")
+      XCTAssertTrue(panicking.frames.allSatisfy(\.frame.reliable), "\(kernel)")
+      XCTAssertEqual(panicking.ending, .userMode, "\(kernel)")
     }
   }
 }

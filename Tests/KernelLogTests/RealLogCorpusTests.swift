@@ -101,9 +101,9 @@ final class RealLogCorpusTests: XCTestCase {
     }
     if SyzkallerCorpusTests.verbose { print(whole.misses.joined(separator: "\n")) }
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.95, "crash found")
-    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.90, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.75, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.80, "guilty function")
+    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.95, "kind")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.90, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.90, "guilty function")
     XCTAssertEqual(whole.cleanMarkedCorrupted, 0, "clean real logs marked corrupted")
   }
 }
