@@ -22,12 +22,16 @@ a = p.parse_args()
 hosts = []
 for i in range(a.hosts):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.%d.%d.%d" % (1 + i // 65536 % 250, i // 256 % 256, 1 + i % 250), 0))
+    s.bind(("127.%d.%d.%d" % (1 + i // (254 * 256), i // 254 % 256, 1 + i % 254), 0))  # distinct per host
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
     hosts.append(s)
 target = ("127.0.0.1", a.port)
 legacy_hosts = int(a.hosts * a.legacy_fraction)
 seq = [0] * a.hosts
+# Each run is a new boot of every host: sequence numbers start at 0 again and printk
+# times differ from the last run's, so a collector that saw the last run counts a
+# restart, not repeats.
+boot = int(time.time() * 1000) % 1000000
 filler = "x" * 1800
 
 
@@ -36,7 +40,7 @@ def payloads(i, n):
     seq[i] += 1
     if i < legacy_hosts:
         return [b"[%6d.%06d] load test record %d from host %d\n" % (s // 1000, s % 1000, s, i)]
-    head = b"6.1.0-56-amd64,6,%d,%d,-" % (s, s * 1000)
+    head = b"6.1.0-56-amd64,6,%d,%d,-" % (s, boot + s * 1000)
     if a.fragment_every and s % a.fragment_every == a.fragment_every - 1:
         body = (b"load test long record %d " % s) + filler.encode() + b"\n cpu=0\n"
         parts, off = [], 0

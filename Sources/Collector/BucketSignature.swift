@@ -19,7 +19,7 @@ public struct BucketSignature: Sendable, Equatable {
 
   public init(_ report: CrashReport) {
     title = report.title.isEmpty ? "UNKNOWN" : report.title
-    kind = report.type.isEmpty || report.type == "UNKNOWN" ? CrashType.of(title: title) : report.type
+    kind = (report.type == .unknown ? CrashType.of(title: title) : report.type).rawValue
     frames = report.signatureFrames()
     let namesPlace = title.contains(" in ") && !report.corrupted
     if namesPlace {

@@ -66,31 +66,14 @@ final class TaskLabSceneTests: XCTestCase {
   /// names, through scripts/drgn-tasks.
   func drgnTasks(_ vmcore: String) throws -> [[String: Any]] {
     let python = "/usr/bin/python3"
-    let check = Process()
-    check.executableURL = URL(fileURLWithPath: python)
-    check.arguments = ["-c", "import drgn"]
-    try check.run()
-    check.waitUntilExit()
-    if check.terminationStatus != 0 {
+    guard try ToolRun.launch(python, ["-c", "import drgn"]).succeeded else {
       throw TestInput.missing("python3-drgn", makeWith: "scripts/install-prerequisites")
     }
-    let cache = LabCache()
-    var vmlinux = cache.debugPackage(.v6_1)?.file(.vmlinux)
-    if vmlinux == nil {
-      vmlinux = try cache.fetchDebugPackage(.v6_1, parts: [.systemMap, .vmlinux]).package.file(.vmlinux)
-    }
+    let vmlinux = try XCTUnwrap(LabGate.debugPackage(.v6_1, parts: [.systemMap, .vmlinux]).file(.vmlinux))
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
       "../../scripts/drgn-tasks"
     ).standardized.path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [script, vmcore, try XCTUnwrap(vmlinux).path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0)
+    let data = try ToolRun.output(python, [script, vmcore, vmlinux.path])
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     return try XCTUnwrap(object["tasks"] as? [[String: Any]])
   }

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Lab
@@ -115,7 +116,8 @@ final class SuiteToolchainTests: XCTestCase {
     try FileManager.default.copyItem(at: URL(fileURLWithPath: "/bin/echo"), to: program)
     XCTAssertEqual(try SuiteToolchain.executables(under: folder).map(\.lastPathComponent), ["echo"])
     try toolchain.wrap(program)
-    XCTAssertEqual(try Subprocess.run([program.path, "wrapped"]), "wrapped\n")
+    XCTAssertEqual(
+      String(decoding: try ToolRun.output(program.path, ["wrapped"]), as: UTF8.self), "wrapped\n")
     XCTAssertTrue(FileManager.default.fileExists(atPath: program.path + ".real"))
   }
 }

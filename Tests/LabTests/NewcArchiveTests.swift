@@ -23,9 +23,9 @@ final class NewcArchiveTests: XCTestCase {
     try tree.archive().write(to: archive)
     let unpacked = folder.appendingPathComponent("root")
     try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
-    let result = try Subprocess.launch(
-      ["sh", "-c", "cpio -i -d --quiet --no-absolute-filenames < \"$0\"", archive.path], in: unpacked)
-    XCTAssertEqual(result.status, 0, result.output)
+    try ToolRun.output(
+      "cpio", ["-i", "-d", "--quiet", "--no-absolute-filenames"], input: try Data(contentsOf: archive),
+      in: unpacked)
 
     XCTAssertEqual(try Data(contentsOf: unpacked.appendingPathComponent("lib/modules/virtio.ko")), binary)
     XCTAssertEqual(try Data(contentsOf: unpacked.appendingPathComponent("etc/empty")), Data())
@@ -42,7 +42,9 @@ final class NewcArchiveTests: XCTestCase {
       try FileManager.default.destinationOfSymbolicLink(
         atPath: unpacked.appendingPathComponent("bin/sh").path),
       "busybox")
-    let listed = try Subprocess.run(["sh", "-c", "cpio -t --quiet < \"$0\"", archive.path])
+    let listed = String(
+      decoding: try ToolRun.output("cpio", ["-t", "--quiet"], input: try Data(contentsOf: archive)),
+      as: UTF8.self)
     XCTAssertEqual(
       Set(listed.split(separator: "\n").map(String.init)),
       [

@@ -9,39 +9,44 @@ public enum LabGate {
   public static var isOff: Bool { ProcessInfo.processInfo.environment["CORONER_LAB_TESTS"] == "0" }
 
   /// Throws the skip (or, under CI, the failure) when the lab is turned off.
-  public static func require() throws {
+  public static func require(file: StaticString = #filePath, line: UInt = #line) throws {
     guard isOff else { return }
-    throw TestInput.missing("the lab (CORONER_LAB_TESTS=0)", makeWith: "unset CORONER_LAB_TESTS")
+    throw TestInput.unavailable(
+      "the lab is turned off by CORONER_LAB_TESTS=0 (unset it to run this test)", file: file, line: line)
   }
 
   /// A scene of the shared cache (`LabSceneCache`): booted now the first time, reused
   /// afterwards by every test target and later runs.
   public static func scene(
-    _ scenario: String, on kernel: DebianKernel, capture: CaptureMethod = .kdump, dump: SceneDump? = nil
+    _ scenario: String, on kernel: DebianKernel, capture: CaptureMethod = .kdump, dump: SceneDump? = nil,
+    file: StaticString = #filePath, line: UInt = #line
   ) throws -> CachedScene {
-    try require()
+    try require(file: file, line: line)
     return try LabSceneCache().scene(scenario: scenario, kernel: kernel, capture: capture, dump: dump)
   }
 
   /// The lab's kernel tree of `kernel`, set up now when it is not yet (idempotent).
-  public static func kernelTree(_ kernel: DebianKernel) throws -> KernelTree {
-    try require()
+  public static func kernelTree(
+    _ kernel: DebianKernel, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> KernelTree {
+    try require(file: file, line: line)
     let cache = LabCache()
     if let tree = try? cache.kernel(kernel) { return tree }
     let report = try cache.setup(kernels: [kernel])
-    guard let tree = report.kernels.first(where: { $0.kernel == kernel })?.tree else {
-      throw TestInput.missing(
-        "the lab kernel \(kernel.rawValue)", makeWith: "coroner lab setup --kernel \(kernel.rawValue)")
-    }
-    return tree
+    // Setup ran and gave no tree: a failure of the lab, not an input left out.
+    return try XCTUnwrap(
+      report.kernels.first(where: { $0.kernel == kernel })?.tree,
+      "lab setup gave no tree for \(kernel.rawValue)",
+      file: file, line: line)
   }
 
   /// The -dbg package's files of the release the lab runs for `kernel` (System.map, and
   /// vmlinux with DWARF when asked), fetched now when missing (about 1 GB, once).
   public static func debugPackage(
-    _ kernel: DebianKernel, parts: [DebugKernelPackage.Part] = [.systemMap]
+    _ kernel: DebianKernel, parts: [DebugKernelPackage.Part] = [.systemMap],
+    file: StaticString = #filePath, line: UInt = #line
   ) throws -> DebugKernelPackage {
-    _ = try kernelTree(kernel)
+    _ = try kernelTree(kernel, file: file, line: line)
     return try LabCache().fetchDebugPackage(kernel, parts: parts).package
   }
 }

@@ -12,10 +12,21 @@ public enum TestInput {
 
   /// The error for a missing input: an `XCTSkip` outside CI, a failure under CI.
   /// `input` names what is missing, `command` what makes it.
-  public static func missing(_ input: String, makeWith command: String) -> any Error {
-    let message = "\(input) is missing (make it with: \(command))"
+  public static func missing(
+    _ input: String, makeWith command: String, file: StaticString = #filePath, line: UInt = #line
+  ) -> any Error {
+    unavailable("\(input) is missing (make it with: \(command))", file: file, line: line)
+  }
+
+  /// The same for an input that is there but turned off: `message` says which and how
+  /// to turn it on.
+  public static func unavailable(
+    _ message: String, file: StaticString = #filePath, line: UInt = #line
+  )
+    -> any Error
+  {
     if underCI { return MissingTestInput(message: message) }
-    return XCTSkip(message)
+    return XCTSkip(message, file: file, line: line)
   }
 
   /// The prefix of every opt-in skip's message, which scripts/test counts apart.
@@ -23,22 +34,28 @@ public enum TestInput {
 
   /// A skip of work that runs only when asked for (regenerating fixtures, writing fuzz
   /// seeds): skipped everywhere, CI included, and counted apart by scripts/test.
-  public static func optIn(_ work: String, setting variable: String) -> XCTSkip {
-    XCTSkip("\(optInPrefix) \(work) runs when \(variable) is set")
+  public static func optIn(
+    _ work: String, setting variable: String, file: StaticString = #filePath, line: UInt = #line
+  ) -> XCTSkip {
+    XCTSkip("\(optInPrefix) \(work) runs when \(variable) is set", file: file, line: line)
   }
 
   /// The value of an environment variable that turns opt-in work on, or an opt-in skip.
-  public static func optInValue(_ variable: String, for work: String) throws -> String {
+  public static func optInValue(
+    _ variable: String, for work: String, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> String {
     guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-      throw optIn(work, setting: variable)
+      throw optIn(work, setting: variable, file: file, line: line)
     }
     return value
   }
 
   /// A file the test reads, or the missing-input error naming the command that makes it.
-  public static func file(_ path: String, makeWith command: String) throws -> String {
+  public static func file(
+    _ path: String, makeWith command: String, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> String {
     guard FileManager.default.fileExists(atPath: path) else {
-      throw missing(path, makeWith: command)
+      throw missing(path, makeWith: command, file: file, line: line)
     }
     return path
   }

@@ -30,12 +30,15 @@ public struct ToolRun: Sendable {
   }
 
   /// Runs `tool` with `arguments` (never through a shell), feeding `input` on standard
-  /// input, and returns whatever status it ends with.
-  public static func launch(_ tool: String, _ arguments: [String], input: Data? = nil) throws -> ToolRun {
+  /// input, in `directory` when given, and returns whatever status it ends with.
+  public static func launch(
+    _ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil
+  ) throws -> ToolRun {
     let executable = try require(tool)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let stdout = Pipe()
     // Standard error to a file: two pipes read one after the other can deadlock when
     // the unread one fills.
@@ -69,8 +72,10 @@ public struct ToolRun: Sendable {
   /// Runs `tool` and returns its standard output; a non-zero status is an error
   /// carrying the command and the tail of its standard error.
   @discardableResult
-  public static func output(_ tool: String, _ arguments: [String], input: Data? = nil) throws -> Data {
-    let run = try launch(tool, arguments, input: input)
+  public static func output(
+    _ tool: String, _ arguments: [String], input: Data? = nil, in directory: URL? = nil
+  ) throws -> Data {
+    let run = try launch(tool, arguments, input: input, in: directory)
     guard run.succeeded else { throw ToolFailure(run: run) }
     return run.stdout
   }
