@@ -4,10 +4,16 @@
 // targets and what each depends on.
 import PackageDescription
 
-// The executables are linked at a fixed address (not position-independent): a PIE of the
-// Swift runtime and these libraries starts by patching some 80,000 relative relocations,
-// copying the pages they sit on, which is most of what a short command like `dmesg` costs.
-let fixedAddress: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))]
+// Builds that link the Swift runtime in (`--static-swift-stdlib`: the lab's guest binaries,
+// the Debian package) set CORONER_FIXED_ADDRESS=1 and are linked at a fixed address (not
+// position-independent): a PIE of the Swift runtime and these libraries starts by patching
+// some 80,000 relative relocations, which is most of what a short command like `dmesg`
+// costs. Builds against the shared runtime stay PIE: a fixed-address executable takes copy
+// relocations of the runtime's protected symbols, which glibc's loader warns about at
+// every start.
+let fixedAddress: [LinkerSetting] =
+  Context.environment["CORONER_FIXED_ADDRESS"] == "1"
+  ? [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))] : []
 
 let package = Package(
   name: "coroner",
@@ -57,7 +63,7 @@ let package = Package(
     // Evidence in, cause of death out: format sniffing, the dump-to-report join,
     // frame symbolization and the problems of the evidence, for the command line,
     // the collector and the tests.
-    .target(name: "Examine", dependencies: ["Dump", "KernelLog", "Symbols", "Capture"]),
+    .target(name: "Examine", dependencies: ["Bytes", "Dump", "KernelLog", "Symbols", "Capture"]),
     // Netconsole receiver, HTTP ingest, the store and its buckets, the dashboard.
     // The store is sql-kit over SQLite (default) or PostgreSQL; UDP through SwiftNIO,
     // HTTP through Hummingbird.

@@ -1,4 +1,4 @@
-import Foundation
+import Bytes
 
 #if canImport(Glibc)
   import Glibc
@@ -6,83 +6,90 @@ import Foundation
   import Darwin
 #endif
 
-/// The bytes of one piece of evidence and where they came from: a regular file is
-/// memory-mapped (mmap(2)), so a log of any size costs no memory of its own; a pipe
-/// or standard input is read whole.
+/// The bytes of one piece of evidence and where they came from. A regular file or
+/// block device is read through `FileBytes` (mapped for a front-to-back scan, so a log
+/// of any size costs no memory of its own); a pipe, FIFO, character device or standard
+/// input is read whole through `StreamBytes`, bounded by `streamLimit` and by a writer
+/// that stays silent, so `/dev/zero` or a FIFO without a writer ends with an error
+/// instead of filling memory or waiting forever.
 final class EvidenceBytes: @unchecked Sendable {
+  /// The most a stream may hold: console logs of a whole fleet's night fit, a
+  /// stream without end does not.
+  static let streamLimit = 1 << 30
+
   let path: String
-  private let mapping: UnsafeRawBufferPointer?
+  private let file: FileBytes?
   private let owned: [UInt8]
 
   init(path: String, bytes: [UInt8]) {
     self.path = path
-    mapping = nil
+    file = nil
     owned = bytes
   }
 
-  private init(path: String, mapping: UnsafeRawBufferPointer) {
+  private init(path: String, file: FileBytes, owned: [UInt8]) {
     self.path = path
-    self.mapping = mapping
-    owned = []
-  }
-
-  deinit {
-    if let mapping, let base = mapping.baseAddress, mapping.count > 0 {
-      munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
-    }
+    self.file = file
+    self.owned = owned
   }
 
   /// Drops the pages before `offset` from memory: they are read again from the file
   /// if ever needed, so a scan keeps only its current stretch resident.
   func release(before offset: Int) {
-    guard let mapping, let base = mapping.baseAddress else { return }
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let end = min(offset, mapping.count) / page * page
-    guard end > 0 else { return }
-    madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED)
+    guard let file, file.mapping != nil, offset > 0 else { return }
+    file.release(offset: 0, count: UInt64(offset))
   }
 
   func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-    if let mapping {
+    if let mapping = file?.mapping {
       return try body(mapping.bindMemory(to: UInt8.self))
     }
     return try owned.withUnsafeBufferPointer(body)
   }
 
-  /// Standard input, read whole.
-  static func standardInput() -> EvidenceBytes {
-    EvidenceBytes(path: "-", bytes: [UInt8](FileHandle.standardInput.readDataToEndOfFile()))
+  /// Standard input, read whole (bounded).
+  static func standardInput() throws -> EvidenceBytes {
+    do {
+      return EvidenceBytes(
+        path: "-", bytes: try StreamBytes.read(descriptor: 0, name: "-", limit: streamLimit))
+    } catch {
+      throw examineError(error, path: "-")
+    }
   }
 
-  /// Maps a regular file; reads a pipe or device whole.
+  /// Maps a regular file or block device; reads a stream whole, bounded.
   static func read(_ path: String) throws -> EvidenceBytes {
     var status = stat()
     guard stat(path, &status) == 0 else {
-      throw errno == EACCES
-        ? ExamineError.unreadable(path: path, reason: "permission denied") : ExamineError.missing(path: path)
-    }
-    guard (status.st_mode & S_IFMT) != S_IFDIR else {
-      throw ExamineError.unreadable(path: path, reason: "is a directory")
-    }
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-      throw ExamineError.unreadable(path: path, reason: String(cString: strerror(errno)))
-    }
-    defer { close(descriptor) }
-    let size = Int(status.st_size)
-    guard (status.st_mode & S_IFMT) == S_IFREG, size > 0 else {
-      // Pipes, devices and empty files: read what there is.
-      let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
-      do {
-        return EvidenceBytes(path: path, bytes: [UInt8](try handle.readToEnd() ?? Data()))
-      } catch {
-        throw ExamineError.io(path: path, reason: "\(error)")
+      switch errno {
+      case ENOENT, ENOTDIR: throw ExamineError.missing(path: path)
+      case EACCES: throw ExamineError.unreadable(path: path, reason: "permission denied")
+      default: throw ExamineError.unreadable(path: path, reason: String(cString: strerror(errno)))
       }
     }
-    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
-      throw ExamineError.io(path: path, reason: "mmap: " + String(cString: strerror(errno)))
+    let type = status.st_mode & S_IFMT
+    guard type != S_IFDIR else { throw ExamineError.unreadable(path: path, reason: "is a directory") }
+    do {
+      guard type == S_IFREG || type == S_IFBLK else {
+        return EvidenceBytes(path: path, bytes: try StreamBytes.read(path: path, limit: streamLimit))
+      }
+      let file = try FileBytes(path: path, access: .scan)
+      // A file that could not be mapped (empty, or a filesystem without mmap) is
+      // read whole, which its size bounds.
+      let owned = file.mapping == nil && file.size > 0 ? try file.read(at: 0, count: Int(file.size)) : []
+      return EvidenceBytes(path: path, file: file, owned: owned)
+    } catch {
+      throw examineError(error, path: path)
     }
-    madvise(base, size, MADV_SEQUENTIAL)
-    return EvidenceBytes(path: path, mapping: UnsafeRawBufferPointer(start: base, count: size))
+  }
+
+  private static func examineError(_ error: BytesError, path: String) -> ExamineError {
+    switch error.systemError {
+    case ENOENT?: return .missing(path: path)
+    case EACCES?: return .unreadable(path: path, reason: "permission denied")
+    default:
+      return error.kind == .io
+        ? .io(path: path, reason: error.expected) : .unreadable(path: path, reason: error.expected)
+    }
   }
 }

@@ -19,7 +19,12 @@ public struct Examiner: Sendable {
     if path != "-", PstoreEvidence.isFolder(path) {
       return try PstoreEvidence(path: path).examine(self)
     }
-    let evidence = path == "-" ? EvidenceBytes.standardInput() : try EvidenceBytes.read(path)
+    let evidence = path == "-" ? try EvidenceBytes.standardInput() : try EvidenceBytes.read(path)
+    // Nothing read is no evidence, not a log without a crash: an empty file, or a FIFO
+    // or pipe whose writer closed (or never came) before writing anything.
+    guard evidence.withBytes({ !$0.isEmpty }) else {
+      throw ExamineError.badData(path: path, problem: "empty", expected: "a vmcore or kernel log text")
+    }
     let format = evidence.withBytes {
       EvidenceFormat.sniff(UnsafeBufferPointer(rebasing: $0.prefix(EvidenceFormat.sampleSize)))
     }

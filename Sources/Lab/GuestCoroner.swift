@@ -57,6 +57,9 @@ public struct GuestCoroner: Sendable {
     let start = Date()
     try Subprocess.run(
       [
+        // The runtime is linked in, so the binary can be linked at a fixed address
+        // (Package.swift's fixedAddress).
+        "env", "CORONER_FIXED_ADDRESS=1",
         "swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product.rawValue,
         "--scratch-path", folder.path,
       ], in: package)
