@@ -69,6 +69,11 @@ public struct TaskBacktracer: Sendable {
       return TaskStack(
         task: task, start: "cpu \(cpu) registers", frames: name(unwound.frames), ending: unwound.ending)
     }
+    if task.unreadable.contains("thread.sp") {
+      return TaskStack(
+        task: task, start: "switch frame", frames: [],
+        ending: .stopped("task_struct.thread.sp is not in the dump: the stack cannot be unwound"))
+    }
     do {
       let bytes = try image.memory.read(task.savedSp, count: Int(frameSize))
       guard let bp = bytes.word(Int(frameBp)), let ip = bytes.word(Int(frameReturn)) else {

@@ -16,6 +16,10 @@ public struct KernelTask: Sendable, Equatable {
   public var stack: UInt64
   /// `thread.sp`: where `__switch_to_asm` left the task's `inactive_task_frame`.
   public var savedSp: UInt64
+  /// The `task_struct` fields that could not be read (their page is not in the
+  /// dump), e.g. `["stack", "thread.sp"]`: the task is listed with the rest, and
+  /// what needs the missing fields (its backtrace) reports them.
+  public var unreadable: [String] = []
 
   /// PF_KTHREAD (include/linux/sched.h).
   public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
@@ -119,29 +123,47 @@ public struct TaskList: Sendable {
   static func readTask(
     at address: UInt64, image: KernelImage, layout: TaskLayout, running: [UInt64: Int]
   ) throws -> KernelTask {
-    let bytes = try image.memory.read(address, count: layout.size)
+    // Field by field rather than the whole structure: a task_struct spans three
+    // pages on x86-64, and one page missing from a filtered dump must cost only
+    // the fields on it. Identity fields (pid, comm, state, flags) are required;
+    // the CPU, stack and saved stack pointer are marked unreadable when missing.
     func value(_ offset: Int, _ size: Int, _ field: String) throws -> UInt64 {
-      guard let value = bytes.littleEndian(offset, size: size) else {
+      let bytes: [UInt8]
+      do { bytes = try image.memory.read(address + UInt64(offset), count: size) } catch {
+        throw KernelError(
+          "task_struct.\(field)", address: address, expected: "\(size) readable bytes: \(error)")
+      }
+      guard let value = bytes.littleEndian(0, size: size) else {
         throw KernelError(
           "task_struct.\(field)", address: address, expected: "\(size) bytes at offset \(offset)")
       }
       return value
     }
-    let commBytes = bytes[layout.comm..<min(layout.comm + layout.commLength, bytes.count)]
-    return KernelTask(
+    var unreadable: [String] = []
+    func optional(_ offset: Int, _ size: Int, _ field: String) -> UInt64? {
+      guard let value = try? value(offset, size, field) else {
+        unreadable.append(field)
+        return nil
+      }
+      return value
+    }
+    let commBytes = try image.memory.read(address + UInt64(layout.comm), count: layout.commLength)
+    let state = try value(layout.state, layout.stateSize, "state")
+    let exitState = try value(layout.exitState, 4, "exit_state")
+    var task = KernelTask(
       address: address,
       pid: Int32(truncatingIfNeeded: try value(layout.pid, 4, "pid")),
       tgid: Int32(truncatingIfNeeded: try value(layout.tgid, 4, "tgid")),
       comm: String(decoding: commBytes.prefix { $0 != 0 }, as: UTF8.self),
-      state: TaskState.letter(
-        state: try value(layout.state, layout.stateSize, "state"),
-        exitState: try value(layout.exitState, 4, "exit_state")),
-      rawState: try value(layout.state, layout.stateSize, "state"),
-      exitState: try value(layout.exitState, 4, "exit_state"),
+      state: TaskState.letter(state: state, exitState: exitState),
+      rawState: state,
+      exitState: exitState,
       flags: UInt32(truncatingIfNeeded: try value(layout.flags, 4, "flags")),
-      cpu: try layout.cpu.map { Int(try value($0, 4, "cpu")) },
+      cpu: layout.cpu.flatMap { optional($0, 4, "cpu") }.map { Int($0) },
       runningOn: running[address],
-      stack: try value(layout.stack, 8, "stack"),
-      savedSp: try value(layout.threadSp, 8, "thread.sp"))
+      stack: optional(layout.stack, 8, "stack") ?? 0,
+      savedSp: optional(layout.threadSp, 8, "thread.sp") ?? 0)
+    task.unreadable = unreadable
+    return task
   }
 }

@@ -31,7 +31,8 @@ struct PsCommand: ParsableCommand {
       text += tasks.map { task in
         "{\"pid\": \(task.pid), \"tgid\": \(task.tgid), \"comm\": \(DumpCommandSupport.jsonString(task.comm)), "
           + "\"state\": \"\(task.state)\", \"cpu\": \(task.cpu.map(String.init) ?? "null"), "
-          + "\"task\": \"\(DumpCommandSupport.hex(task.address))\"}"
+          + "\"task\": \"\(DumpCommandSupport.hex(task.address))\", "
+          + "\"unreadable\": [\(task.unreadable.map(DumpCommandSupport.jsonString).joined(separator: ", "))]}"
       }.joined(separator: ", ")
       text += "]}\n"
     } else {
@@ -42,6 +43,7 @@ struct PsCommand: ParsableCommand {
           mark + pad(String(task.pid), 8) + " " + pad(String(task.tgid), 8) + " "
           + pad(task.cpu.map(String.init) ?? "-", 4) + "  " + String(task.state) + "   "
           + String(task.address, radix: 16) + "  " + (task.isKernelThread ? "[\(task.comm)]" : task.comm)
+          + (task.unreadable.isEmpty ? "" : "  (not in the dump: \(task.unreadable.joined(separator: ", ")))")
           + "\n"
       }
     }
