@@ -1,10 +1,6 @@
 import Crypto
 import Foundation
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
-
 /// The sending side of ingest: a crash folder becomes an upload, the upload is
 /// written to a spool folder first, and the spool is sent to the collector with
 /// retries and back-off; a file leaves the spool only when the collector has
@@ -113,16 +109,18 @@ public struct CrashSpool: Sendable {
       var delay = retry.firstDelay
       var done = false
       for attempt in 1...max(1, retry.attempts) {
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue(key, forHTTPHeaderField: "Idempotency-Key")
-        request.timeoutInterval = 60
+        let request = HttpPost(
+          url: endpoint,
+          headers: [
+            ("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"),
+            ("Idempotency-Key", key),
+          ],
+          body: [UInt8](body), timeoutSeconds: 60)
         do {
-          let (data, response) = try await URLSession.shared.data(for: request)
-          let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+          // The blocking socket runs off the cooperative pool's threads.
+          let response = try await Task.detached { try request.send() }.value
+          let status = response.status
+          let data = response.body
           let text = String(decoding: data, as: UTF8.self)
           if (200..<300).contains(status) {
             try? FileManager.default.removeItem(atPath: path)
@@ -147,7 +145,7 @@ public struct CrashSpool: Sendable {
           }
           report("\(path): attempt \(attempt): HTTP \(status), retrying in \(delay) s")
         } catch {
-          report("\(path): attempt \(attempt): \(error.localizedDescription), retrying in \(delay) s")
+          report("\(path): attempt \(attempt): \(error), retrying in \(delay) s")
         }
         if attempt < retry.attempts {
           try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
