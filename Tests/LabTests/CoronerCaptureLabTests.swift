@@ -75,9 +75,13 @@ final class CoronerCaptureLabTests: XCTestCase {
     XCTAssertFalse(cause.problems.contains(where: \.damagesLog), "\(cause.problems)")
     let killer = try XCTUnwrap(cause.killer, "examine finds a crash in the dump's log")
     // The guest's console printed the crash before the capture kernel ran: the task
-    // the dump names is the one on the console's `CPU: N PID: P Comm: C` line.
+    // the dump names is the one on the console's `CPU: N PID: P Comm: C` line, or for
+    // a hung task the blocked one that khungtaskd names (kernel/hung_task.c:
+    // "INFO: task %s:%d blocked for more than %ld seconds.").
     if let task = killer.task, let comm = task.comm, let pid = task.pid {
-      XCTAssertTrue(console.contains("PID: \(pid) Comm: \(comm)"), "\(comm) (\(pid)) on the console")
+      let named =
+        console.contains("PID: \(pid) Comm: \(comm)") || console.contains("task \(comm):\(pid) blocked")
+      XCTAssertTrue(named, "\(comm) (\(pid)) on the console")
     }
     XCTAssertEqual(killer.type.rawValue, scenario.kind.reportType, killer.title)
     if let guilty = scenario.guiltyFunction {
