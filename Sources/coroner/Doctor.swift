@@ -53,7 +53,8 @@ struct Doctor: ParsableCommand {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let document = ReadinessDocument(
         ready: report.ready, profile: profile.rawValue, findings: report.findings)
-      print(String(decoding: try encoder.encode(document), as: UTF8.self))
+      // JSONEncoder escapes C0 controls only: DEL and C1 controls get \u escapes too.
+      print(TerminalText.jsonEscapingC1(String(decoding: try encoder.encode(document), as: UTF8.self)))
     } else {
       print(ReadinessText.render(report, verbose: verbose), terminator: "")
     }

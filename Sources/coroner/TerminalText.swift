@@ -37,4 +37,19 @@ enum TerminalText {
     let digits = String(value, radix: 16)
     return digits.count == 1 ? "0" + digits : digits
   }
+
+  /// JSON text with DEL and C1 controls (which only string values can hold) written as
+  /// `\u` escapes (RFC 8259 §7), so a JSON document is safe on a terminal too.
+  static func jsonEscapingC1(_ json: String) -> String {
+    guard json.unicodeScalars.contains(where: { (0x7F...0x9F).contains($0.value) }) else { return json }
+    var out = ""
+    for scalar in json.unicodeScalars {
+      if (0x7F...0x9F).contains(scalar.value) {
+        out += "\\u00" + hex2(scalar.value)
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
 }
