@@ -62,7 +62,8 @@ public final class ElfFile: @unchecked Sendable {
     // More than 0xff00 sections: the real count and name index live in section 0.
     if count == 0 { count = Int(truncatingIfNeeded: try bytes.load(first + 32, as: UInt64.self)) }
     if namesIndex == 0xffff { namesIndex = Int(try bytes.load(first + 40, as: UInt32.self)) }
-    guard count >= 0, bytes.contains(first, count * entrySize) else {
+    // The count may come from a 64-bit field: bounded by the file before it is multiplied.
+    guard count >= 0, count <= bytes.count / entrySize, bytes.contains(first, count * entrySize) else {
       throw SymbolsError(
         .truncated, path: path, offset: sectionOffset, expected: "\(count) section headers")
     }

@@ -23,6 +23,26 @@ final class HostileInputTests: XCTestCase {
     }
   }
 
+  /// With e_shnum 0 the count is section 0's 64-bit sh_size (gABI, "more than 0xff00
+  /// sections"): a huge one is refused naming the section headers, not multiplied
+  /// into an overflow (found by scripts/fuzz-capture.sh's ELF symbols target).
+  func testHugeExtendedSectionCountIsRefused() throws {
+    var data = try bytes("clang-dwarf4")
+    let headers = Int(
+      data[40..<48].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    data[60] = 0
+    data[61] = 0
+    for (index, count) in [UInt64(1) << 62, UInt64.max, UInt64(data.count)].enumerated() {
+      for byte in 0..<8 { data[headers + 32 + byte] = UInt8(truncatingIfNeeded: count >> (8 * UInt64(byte))) }
+      XCTAssertThrowsError(try ElfFile(bytes: ByteView(bytes: data, name: "wide"), path: "wide"), "\(index)")
+      {
+        let error = $0 as? SymbolsError
+        XCTAssertEqual(error?.path, "wide")
+        XCTAssertEqual(error?.offset, UInt64(headers))
+      }
+    }
+  }
+
   func testTruncatedDebugSectionsThrowOrAnswerNothing() throws {
     // Section headers stay valid; each debug section is cut short in turn.
     for name in ["gcc-dwarf5", "clang-dwarf5", "clang-dwarf4", "gcc-dwarf5-zlib", "gcc-dwarf5.o"] {
