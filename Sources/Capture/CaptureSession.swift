@@ -71,7 +71,12 @@ public struct CaptureSession {
     clock.lap("log", &report)
 
     progress(Progress(phase: .filter, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
-    var (memory, dumpable) = bitmaps(vmcore.physical)
+    var (memory, dumpable, unaccounted) = bitmaps(vmcore.physical, sourceBytes: recorder.heldBytes)
+    if unaccounted > 0 {
+      report.problems.append(
+        "\(unaccounted) more pages the headers promise are not in the source, more than its size could "
+          + "have held: left out of the dump (they read as excluded)")
+    }
     report.pagesTotal = memory.count
     filter(&dumpable, vmcore, &report)
     report.pagesDumpable = dumpable.count
@@ -145,7 +150,17 @@ public struct CaptureSession {
   /// The two bitmaps of the dump: the machine's RAM, and the pages the dump holds.
   /// Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment ends
   /// inside a page (0x9fc00), and that page is left out of both.
-  func bitmaps(_ physical: any PhysicalMemory) -> (memory: PageBitmap, dumpable: PageBitmap) {
+  ///
+  /// Pages the headers promise but a truncated source lost are kept, to be written as
+  /// missing, up to as many as empty descriptors the size of the source would take
+  /// (`sourceBytes / 24`): a cut copy of a real dump has all of its lost pages named,
+  /// while a small file whose headers promise terabytes cannot make the capture write
+  /// gigabytes of descriptors. The pages beyond are counted in `unaccounted`.
+  func bitmaps(
+    _ physical: any PhysicalMemory, sourceBytes: UInt64
+  ) -> (
+    memory: PageBitmap, dumpable: PageBitmap, unaccounted: UInt64
+  ) {
     let pageSize = UInt64(physical.pageSize)
     let maxMapNr = (physical.physicalEnd + pageSize - 1) / pageSize
     var memory = PageBitmap(pageCount: maxMapNr)
@@ -155,10 +170,36 @@ public struct CaptureSession {
       return low..<max(low, range.upperBound / pageSize)
     }
     for range in physical.memoryRanges { memory.insert(whole(range)) }
-    // What the headers promise, not only what the file still has: pages a truncated
-    // source lost are written as missing, never dropped as if filtered.
-    for range in physical.promisedRanges { dumpable.insert(whole(range)) }
-    return (memory, dumpable)
+    let present = physical.presentRanges.map(whole).filter { !$0.isEmpty }.sorted {
+      $0.lowerBound < $1.lowerBound
+    }
+    for range in present { dumpable.insert(range) }
+    var budget = sourceBytes / UInt64(KdumpPageDescriptor.size)
+    var unaccounted: UInt64 = 0
+    func lose(_ part: Range<UInt64>) {
+      guard !part.isEmpty else { return }
+      let take = min(UInt64(part.count), budget)
+      dumpable.insert(part.lowerBound..<part.lowerBound + take)
+      budget -= take
+      unaccounted += UInt64(part.count) - take
+    }
+    // The parts of the promised ranges that no present range covers are the lost
+    // pages: both lists sorted, walked once.
+    var next = 0
+    for promised in physical.promisedRanges.map(whole).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+      var low = promised.lowerBound
+      while next < present.count, present[next].upperBound <= low { next += 1 }
+      var index = next
+      while index < present.count, present[index].lowerBound < promised.upperBound, low < promised.upperBound
+      {
+        let end = min(present[index].lowerBound, promised.upperBound)
+        if low < end { lose(low..<end) }
+        low = max(low, present[index].upperBound)
+        index += 1
+      }
+      if low < promised.upperBound { lose(low..<promised.upperBound) }
+    }
+    return (memory, dumpable, unaccounted)
   }
 
   /// Takes out of `dumpable` the pages the dump level excludes; a dump whose page

@@ -188,11 +188,18 @@ public enum CaptureTool {
     return nil
   }
 
+  /// sysexits for a capture that could not run: 73 when the output cannot be created
+  /// (a read-only or missing target), 74 for a failed write or read-back, 66 when the
+  /// source cannot be opened, 65 for a source that is no readable vmcore.
   static func exitStatus(for error: Error) -> Int32 {
-    if let error = error as? CaptureError { return error.isOutputFailure ? 74 : 65 }
-    if case DumpError.cannotOpen(_, let number) = error {
-      return number == ENOENT || number == EACCES ? 66 : 74
+    if let error = error as? CaptureError {
+      switch error {
+      case .create: return 73
+      case .write, .read: return 74
+      case .cannotResume: return 65
+      }
     }
+    if case DumpError.cannotOpen(_, let number) = error { return DumpError.isMissingInput(number) ? 66 : 74 }
     return 65
   }
 }

@@ -85,6 +85,14 @@ public enum DumpError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 }
 
+extension DumpError {
+  /// True for an open(2) error that means the input is not there to read (missing,
+  /// not permitted, a link loop, a folder), EX_NOINPUT; other errors are I/O errors.
+  public static func isMissingInput(_ number: Int32) -> Bool {
+    [ENOENT, EACCES, EPERM, ELOOP, ENOTDIR, EISDIR, ENAMETOOLONG].contains(number)
+  }
+}
+
 /// `0x` and lowercase hex digits, as kernel addresses are usually written.
 func hex(_ value: UInt64) -> String {
   "0x" + String(value, radix: 16)

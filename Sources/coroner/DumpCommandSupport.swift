@@ -33,7 +33,7 @@ enum DumpCommandSupport {
 
   static func exitCode(for error: Error) -> Int32 {
     if case DumpError.cannotOpen(_, let number) = error {
-      return number == ENOENT || number == EACCES ? 66 : 74
+      return DumpError.isMissingInput(number) ? 66 : 74
     }
     return 65
   }

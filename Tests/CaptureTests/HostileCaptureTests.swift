@@ -72,11 +72,54 @@ final class HostileCaptureTests: XCTestCase {
     }
   }
 
+  /// A small file whose header promises 64 GiB of data it does not hold: the lost
+  /// pages are written as missing only up to what the file's size could have held in
+  /// descriptors; the rest is counted as left out, so output and work stay small.
+  func testPromisesFarBeyondTheFileAreBounded() throws {
+    var bytes = SyntheticElf.build(ranges: [1..<4]) { SyntheticElf.page($0) }
+    let header = 64 + 56  // PT_LOAD[1]
+    bytes.storeLittleEndian(UInt64(1) << 36, at: header + 32)  // p_filesz
+    bytes.storeLittleEndian(UInt64(1) << 36, at: header + 40)  // p_memsz
+    let source = scratch + "/promise.elf"
+    try Data(bytes).write(to: URL(fileURLWithPath: source))
+    let folder = scratch + "/promise"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let report = try CaptureSession(
+      options: .init(source: source, directory: folder, level: DumpLevel(level: 0)!, codec: .zlib)
+    ).run()
+    let budget = UInt64(bytes.count / KdumpPageDescriptor.size)
+    XCTAssertEqual(report.pagesDumpable, 3 + budget)
+    XCTAssertEqual(report.pagesUnreadable, budget)
+    XCTAssertFalse(report.complete)
+    let promised = (UInt64(1) << 36) / 4096
+    XCTAssertTrue(
+      report.problems.contains {
+        $0.hasPrefix("\(promised - 3 - budget) more pages the headers promise are not in the source")
+      }, "\(report.problems)")
+    let size = try XCTUnwrap(
+      FileManager.default.attributesOfItem(atPath: folder + "/dump.kdump")[.size] as? Int)
+    XCTAssertLessThan(size, 8 << 20)
+  }
+
   func run(_ arguments: [String]) -> (status: Int32, text: String) {
     var text = ""
     let status = CaptureTool.run(
       arguments, program: "coroner", terminal: false, write: { text += $0 }, help: { _ in })
     return (status, text)
+  }
+
+  /// Each failure has its sysexits code: an output that cannot be created (a
+  /// read-only target) is 73, a failed write 74, a source that cannot be opened 66.
+  func testFailuresHaveTheirOwnCodes() {
+    XCTAssertEqual(
+      CaptureTool.exitStatus(for: CaptureError.create(path: "/ro/dump.kdump", errno: EACCES)), 73)
+    XCTAssertEqual(CaptureTool.exitStatus(for: CaptureError.create(path: "/ro/dump.kdump", errno: EROFS)), 73)
+    XCTAssertEqual(CaptureTool.exitStatus(for: CaptureError.write(path: "d", offset: 0, errno: ENOSPC)), 74)
+    for number in [ENOENT, EACCES, ELOOP, EISDIR] {
+      XCTAssertEqual(CaptureTool.exitStatus(for: DumpError.cannotOpen(path: "v", errno: number)), 66)
+    }
+    XCTAssertEqual(CaptureTool.exitStatus(for: DumpError.cannotOpen(path: "v", errno: EIO)), 74)
+    XCTAssertEqual(CaptureTool.exitStatus(for: DumpError.unknownFormat(path: "v")), 65)
   }
 
   func testThreadsAreBounded() {

@@ -111,6 +111,18 @@ final class HostileCommandTests: XCTestCase {
     }
   }
 
+  /// A link loop is input that is not there to read: 66 from every command.
+  func testLinkLoopIsMissingInputEverywhere() throws {
+    let loop = scratch + "/loop-a"
+    XCTAssertEqual(symlink(scratch + "/loop-b", loop), 0)
+    XCTAssertEqual(symlink(loop, scratch + "/loop-b"), 0)
+    for command in ["info", "dmesg", "examine"] {
+      let run = try run([command, loop])
+      XCTAssertEqual(run.status, 66, command)
+      XCTAssertTrue(String(decoding: run.stderr, as: UTF8.self).contains(loop + ":"), command)
+    }
+  }
+
   /// `doctor --root` on a tree whose links point at this host and whose files hold
   /// terminal controls: nothing of the host is read, no control byte is printed.
   func testDoctorStaysInItsRootAndPrintsNoControls() throws {

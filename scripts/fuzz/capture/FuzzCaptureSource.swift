@@ -28,7 +28,10 @@ public func fuzzCaptureSource(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if let kdump = vmcore.physical as? KdumpCompressedDump { _ = kdump.missingPages() }
   let session = CaptureSession(
     options: .init(source: "fuzz.vmcore", directory: "/nonexistent", level: DumpLevel()))
-  let (memory, dumpable) = session.bitmaps(vmcore.physical)
+  let (memory, dumpable, _) = session.bitmaps(vmcore.physical, sourceBytes: UInt64(bytes.count))
+  // The bitmaps above are the bound under test; writing is tried on small dumps only,
+  // so that each input stays fast enough to fuzz.
+  guard dumpable.count <= 1 << 13 else { return 0 }
   let (notes, range) = KdumpHeaderFields.notesBlob(vmcore.notes)
   let fields = KdumpHeaderFields(
     utsname: vmcore.utsname, timestamp: 0, codec: .none, dumpLevel: 0, physBase: 0, cpuCount: 0, notes: notes,
