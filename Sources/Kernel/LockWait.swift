@@ -141,22 +141,41 @@ public struct LockWaitReader: Sendable {
           + (read.error.map { ": \($0)" } ?? ""))
     }
     var offset = 0
+    var unverified: UInt64?
     while offset + 8 <= read.bytes.count {
       defer { offset += 8 }
       guard read.bytes.word(offset) == task.address else { continue }
       let waiter = start &+ UInt64(offset) &- UInt64(layout.waiterTask)
-      if isLinked(waiter &+ UInt64(layout.waiterList)) { return waiter }
+      switch link(waiter &+ UInt64(layout.waiterList)) {
+      case .linked: return waiter
+      case .neighboursMissing: if unverified == nil { unverified = waiter }
+      case .broken: continue
+      }
+    }
+    if let unverified {
+      problems.append(
+        "the waiter's neighbours on the wait list are not in the dump: the link is not verified")
+      return unverified
     }
     problems.append("no queued waiter of this task on its stack")
     return nil
   }
 
-  /// Whether the `list_head` at `node` is in a ring: its neighbours point back at it.
-  func isLinked(_ node: UInt64) -> Bool {
+  enum Link { case linked, neighboursMissing, broken }
+
+  /// Whether the `list_head` at `node` is in a ring: its neighbours point back at
+  /// it. Neighbours that cannot be read (a lock in a page the dump filtered out)
+  /// neither confirm nor refute it.
+  func link(_ node: UInt64) -> Link {
     guard let next = try? memory.u64(node), let prev = try? memory.u64(node &+ 8),
-      let nextPrev = try? memory.u64(next &+ 8), let prevNext = try? memory.u64(prev)
-    else { return false }
-    return nextPrev == node && prevNext == node
+      next >= 0xFFFF_8000_0000_0000, prev >= 0xFFFF_8000_0000_0000
+    else { return .broken }
+    let nextPrev = try? memory.u64(next &+ 8)
+    let prevNext = try? memory.u64(prev)
+    if nextPrev == node && prevNext == node { return .linked }
+    if nextPrev == nil && prevNext == nil { return .neighboursMissing }
+    if (nextPrev == nil || nextPrev == node) && (prevNext == nil || prevNext == node) { return .linked }
+    return .broken
   }
 
   /// The task whose stack holds `node` as a waiter's list, if its `task` says so.
