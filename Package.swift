@@ -87,7 +87,7 @@ let package = Package(
     .executableTarget(
       name: "coroner",
       dependencies: [
-        "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Examine", "Collector", "Lab",
+        "Bytes", "KernelLog", "Dump", "Symbols", "Kernel", "Capture", "Examine", "Collector", "Lab",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

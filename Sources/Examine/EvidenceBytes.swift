@@ -51,7 +51,10 @@ final class EvidenceBytes: @unchecked Sendable {
   static func standardInput() throws -> EvidenceBytes {
     do {
       return EvidenceBytes(
-        path: "-", bytes: try StreamBytes.read(descriptor: 0, name: "-", limit: streamLimit))
+        path: "-",
+        bytes: try StreamBytes.read(
+          descriptor: 0, name: "-", limit: streamLimit, headSize: EvidenceFormat.sampleSize,
+          head: { refuseBinary($0, name: "-") }))
     } catch {
       throw examineError(error, path: "-")
     }
@@ -71,7 +74,11 @@ final class EvidenceBytes: @unchecked Sendable {
     guard type != S_IFDIR else { throw ExamineError.unreadable(path: path, reason: "is a directory") }
     do {
       guard type == S_IFREG || type == S_IFBLK else {
-        return EvidenceBytes(path: path, bytes: try StreamBytes.read(path: path, limit: streamLimit))
+        return EvidenceBytes(
+          path: path,
+          bytes: try StreamBytes.read(
+            path: path, limit: streamLimit, headSize: EvidenceFormat.sampleSize,
+            head: { refuseBinary($0, name: path) }))
       }
       let file = try FileBytes(path: path, access: .scan)
       // A file that could not be mapped (empty, or a filesystem without mmap) is
@@ -83,7 +90,24 @@ final class EvidenceBytes: @unchecked Sendable {
     }
   }
 
+  /// A stream whose first bytes are binary (not a dump signature, not text) is
+  /// refused there: `/dev/zero` or random bytes are not read up to `streamLimit`. The
+  /// refusal is the only `.malformed` error a stream read gives.
+  static func refuseBinary(_ head: [UInt8], name: String) -> BytesError? {
+    let format = EvidenceFormat.sniff(head)
+    guard case .binary = format,
+      case .badData(_, let problem, _) = Examiner.refusal(path: name, format: format)
+    else { return nil }
+    return BytesError(.malformed, path: name, offset: 0, expected: problem)
+  }
+
   private static func examineError(_ error: BytesError, path: String) -> ExamineError {
+    if error.kind == .malformed {
+      guard case .badData(_, _, let expected) = Examiner.refusal(path: path, format: .binary(share: 1)) else {
+        return .badData(path: path, problem: error.expected, expected: "")
+      }
+      return .badData(path: path, problem: error.expected, expected: expected)
+    }
     switch error.systemError {
     case ENOENT?: return .missing(path: path)
     case EACCES?: return .unreadable(path: path, reason: "permission denied")

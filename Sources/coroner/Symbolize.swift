@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bytes
 import Foundation
 import Symbols
 
@@ -120,7 +121,16 @@ struct Symbolize: ParsableCommand {
 enum SymbolizeInput {
   /// The input's bytes (a file, or standard input to its end).
   static func read(_ file: String) throws -> [UInt8] {
-    if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    if file == "-" {
+      // Bounded as examine bounds a stream; a person pasting a trace may pause, so no
+      // idle limit (a day).
+      do {
+        return try StreamBytes.read(descriptor: 0, name: "-", limit: 1 << 30, idleSeconds: 86_400)
+      } catch {
+        SymbolizeTerminal.error("error: -: \(error.expected)")
+        throw ExitCode(error.kind == .io ? 74 : 65)
+      }
+    }
     guard let contents = FileManager.default.contents(atPath: file) else {
       SymbolizeTerminal.error("error: \(file): cannot read")
       throw ExitCode(66)

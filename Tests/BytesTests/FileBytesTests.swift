@@ -80,6 +80,33 @@ final class FileBytesTests: XCTestCase {
     }
   }
 
+  /// The head check sees the first bytes once and can stop an endless stream there:
+  /// /dev/zero is refused after its first chunk, not read up to the limit.
+  func testHeadCheckStopsAStreamAtItsStart() throws {
+    var seen: [Int] = []
+    let refusal = BytesError(.malformed, path: "/dev/zero", offset: 0, expected: "text")
+    XCTAssertThrowsError(
+      try StreamBytes.read(path: "/dev/zero", limit: 1 << 30, headSize: 4096) { head in
+        seen.append(head.count)
+        return head.allSatisfy { $0 == 0 } ? refusal : nil
+      }
+    ) { XCTAssertEqual($0 as? BytesError, refusal) }
+    XCTAssertEqual(seen.count, 1)
+    XCTAssertGreaterThanOrEqual(seen[0], 4096)
+    XCTAssertLessThan(seen[0], 1 << 20)
+
+    // A stream shorter than the head size is checked at its end, once.
+    let path = try write(Array(repeating: 0x41, count: 100), "short")
+    var checks = 0
+    let bytes = try StreamBytes.read(path: path, limit: 1000, headSize: 4096) { head in
+      checks += 1
+      XCTAssertEqual(head.count, 100)
+      return nil
+    }
+    XCTAssertEqual(bytes.count, 100)
+    XCTAssertEqual(checks, 1)
+  }
+
   func testSharedLibraryFindsLibcAndRefusesTheMissing() {
     XCTAssertNil(SharedLibrary(["libno-such-library.so.9"]))
     let libc = SharedLibrary(["libc.so.6"])

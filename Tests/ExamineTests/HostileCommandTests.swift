@@ -111,6 +111,22 @@ final class HostileCommandTests: XCTestCase {
     }
   }
 
+  /// An endless binary stream is refused from its first 64 KiB (65), from a device and
+  /// from standard input, within the 1 GiB address-space limit.
+  func testEndlessBinaryStreamIsRefusedAtItsStart() throws {
+    let device = try run(["examine", "/dev/zero"])
+    XCTAssertEqual(device.status, 65)
+    XCTAssertTrue(
+      String(decoding: device.stderr, as: UTF8.self).hasPrefix(
+        "coroner: /dev/zero: not a kernel log or dump: binary"))
+    let piped = try ToolRun.launch(
+      "timeout",
+      ["60", "sh", "-c", "ulimit -v 1048576; head -c 300000000 /dev/zero | \"$0\" examine -", try coroner()])
+    XCTAssertEqual(piped.status, 65)
+    XCTAssertTrue(
+      String(decoding: piped.stderr, as: UTF8.self).hasPrefix("coroner: -: not a kernel log or dump"))
+  }
+
   /// A link loop is input that is not there to read: 66 from every command.
   func testLinkLoopIsMissingInputEverywhere() throws {
     let loop = scratch + "/loop-a"
