@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A suite's own gcc, unpacked beside its kernel rather than installed: trixie's gcc 14
-/// builds the 6.12 modules on a bookworm host. Its programs (and trixie's Kbuild tools)
+/// builds the 6.12 modules on a bookworm host, sid's gcc 16 (today) sid's. Its programs (and trixie's Kbuild tools)
 /// need a newer glibc than the host's, so each one that does is replaced by a small
 /// script that starts the real program under trixie's own loader and libraries
 /// (ld.so(8): `ld-linux-x86-64.so.2 --library-path DIR PROGRAM`).
@@ -20,6 +20,18 @@ struct SuiteToolchain {
       "cpp-\(version)-x86-64-linux-gnu", "libgcc-\(version)-dev", "libc6", "libisl23", "libmpc3",
       "libmpfr6", "libgmp10", "libzstd1", "zlib1g", "libstdc++6", "libgcc-s1", "libelf1t64",
     ]
+  }
+
+  /// The gcc version a headers package depends on: trixie's headers name `gcc-14`, sid's
+  /// `gcc-16-for-host` (the compiler Debian built the kernel with).
+  static func gccVersion(dependedOnBy depends: [String]) -> Int? {
+    for name in depends where name.hasPrefix("gcc-") {
+      let rest = name.dropFirst("gcc-".count)
+      let digits = rest.prefix { $0.isNumber }
+      let suffix = rest.dropFirst(digits.count)
+      if !digits.isEmpty, suffix.isEmpty || suffix == "-for-host" { return Int(digits) }
+    }
+    return nil
   }
 
   var libraryDir: URL { root.appendingPathComponent("usr/lib/x86_64-linux-gnu") }
