@@ -36,7 +36,8 @@ struct IsolatedApt {
     ] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: true)
     }
-    try Data(archive.sourcesListText(suite: kernel.suite, security: kernel.hasSecuritySuite).utf8).write(to: sourcesList)
+    try Data(archive.sourcesListText(suite: kernel.suite, security: kernel.hasSecuritySuite).utf8).write(
+      to: sourcesList)
     try Subprocess.run(["apt-get"] + options + ["update"])
   }
 
