@@ -147,16 +147,21 @@ extension LabCache {
 }
 
 /// Debian's headers package for a flavour includes the common headers by absolute path
-/// (`include /usr/src/linux-headers-R-common/Makefile`); unpacked in the cache that path
-/// does not exist, so the include is pointed at the unpacked copy.
+/// (`include /usr/src/linux-headers-R-common/Makefile`), and from 7.x also names its own
+/// folder so (`KBUILD_OUTPUT=/usr/src/linux-headers-R`, which the common Makefile requires
+/// to exist); unpacked in the cache those paths do not exist, so both are pointed at the
+/// unpacked copy.
 enum HeadersTree {
   static func relocate(_ build: URL, unpackedRoot: URL) throws {
     let makefile = build.appendingPathComponent("Makefile")
     guard let text = try? String(contentsOf: makefile, encoding: .utf8) else {
       throw LabError.missingInput(path: makefile.path, expected: "the headers package's Makefile")
     }
-    let fixed = text.replacingOccurrences(
-      of: "include /usr/src/", with: "include \(unpackedRoot.path)/usr/src/")
-    try Data(fixed.utf8).write(to: makefile)
+    try Data(relocated(text, root: unpackedRoot.path).utf8).write(to: makefile)
+  }
+
+  static func relocated(_ makefile: String, root: String) -> String {
+    makefile.replacingOccurrences(of: "include /usr/src/", with: "include \(root)/usr/src/")
+      .replacingOccurrences(of: "KBUILD_OUTPUT=/usr/src/", with: "KBUILD_OUTPUT=\(root)/usr/src/")
   }
 }

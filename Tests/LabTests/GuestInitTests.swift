@@ -104,6 +104,21 @@ final class SuiteToolchainTests: XCTestCase {
     XCTAssertTrue(SuiteToolchain.packages(gccVersion: 14).contains("gcc-14-x86-64-linux-gnu"))
   }
 
+  /// The flavour headers' Makefile names the common headers (and from 7.x its own folder)
+  /// by absolute path; unpacked in the cache both point there.
+  func testHeadersMakefileIsRelocated() {
+    let sid = """
+      KBUILD_OUTPUT=/usr/src/linux-headers-7.2.13+deb14-amd64
+      include /usr/src/linux-headers-7.2.13+deb14-common/Makefile
+      """
+    XCTAssertEqual(
+      HeadersTree.relocated(sid, root: "/cache/kernels/sid"),
+      """
+      KBUILD_OUTPUT=/cache/kernels/sid/usr/src/linux-headers-7.2.13+deb14-amd64
+      include /cache/kernels/sid/usr/src/linux-headers-7.2.13+deb14-common/Makefile
+      """)
+  }
+
   func testHostGlibcIsKnown() {
     XCTAssertGreaterThanOrEqual(SuiteToolchain.hostGlibcMinor(), 17)
   }
