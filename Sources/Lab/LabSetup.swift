@@ -77,6 +77,10 @@ extension LabCache {
       }
       suiteGcc = gcc
       packages += SuiteToolchain.packages(gccVersion: gcc)
+      if SuiteToolchain.needsSuiteAssembler(gccVersion: gcc) {
+        let binutils = SuiteToolchain.binutilsPackage
+        packages += [binutils] + (try apt.depends(binutils).filter { $0.hasPrefix("lib") })
+      }
     }
     packages = packages.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     let debs = debsDir(kernel)

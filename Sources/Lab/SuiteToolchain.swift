@@ -34,6 +34,14 @@ struct SuiteToolchain {
     return nil
   }
 
+  /// gcc 16 (sid's) writes `.base64` directives that the host's assembler (bookworm's
+  /// binutils 2.40) rejects (`Error: unknown pseudo-op: '.base64'`, measured on the lab's
+  /// module build); from gcc 15 on the suite's own assembler is unpacked too.
+  static func needsSuiteAssembler(gccVersion: Int) -> Bool { gccVersion >= 15 }
+
+  /// The package of the suite's `x86_64-linux-gnu-as` and `ld`.
+  static let binutilsPackage = "binutils-x86-64-linux-gnu"
+
   var libraryDir: URL { root.appendingPathComponent("usr/lib/x86_64-linux-gnu") }
   var loader: URL { libraryDir.appendingPathComponent("ld-linux-x86-64.so.2") }
 
@@ -56,7 +64,18 @@ struct SuiteToolchain {
         try wrap(program)
       }
     }
+    try linkAssembler(gccVersion: version)
     return driver
+  }
+
+  /// gcc runs `as` from its own program folder before the `PATH` (gcc(1), `-print-prog-name`),
+  /// so a link there to the suite's assembler, when it was unpacked, makes gcc use it.
+  func linkAssembler(gccVersion version: Int) throws {
+    let assembler = root.appendingPathComponent("usr/bin/x86_64-linux-gnu-as")
+    guard FileManager.default.fileExists(atPath: assembler.path) else { return }
+    let link = root.appendingPathComponent("usr/libexec/gcc/x86_64-linux-gnu/\(version)/as")
+    try? FileManager.default.removeItem(at: link)
+    try FileManager.default.createSymbolicLink(at: link, withDestinationURL: assembler)
   }
 
   /// Moves `program` to `program.real` and puts a script in its place.
