@@ -87,7 +87,12 @@ public struct SymbolTable: Sendable {
 
   /// The text symbol containing `address`, or nil when it lies before the first
   /// symbol or past the last one.
-  public func locate(_ address: UInt64) -> SymbolLocation? {
+  public func locate(_ address: UInt64) -> SymbolLocation? { locate(address, lastEndingAt: nil) }
+
+  /// As `locate`, with `end` bounding the table's last symbol: a module's last function
+  /// ends with the module's text (kernel/module/kallsyms.c find_kallsyms_symbol()), which
+  /// the caller knows from the module's layout, not from any symbol.
+  public func locate(_ address: UInt64, lastEndingAt end: UInt64?) -> SymbolLocation? {
     // Index of the last symbol whose address is <= the address.
     var low = 0
     var high = symbols.count
@@ -106,7 +111,9 @@ public struct SymbolTable: Sendable {
     let symbol = symbols[index]
     var next = low
     while next < symbols.count, symbols[next].address == symbol.address { next += 1 }
-    let size = next < symbols.count ? symbols[next].address - symbol.address : nil
+    let size =
+      next < symbols.count
+      ? symbols[next].address - symbol.address : end.flatMap { $0 > symbol.address ? $0 - symbol.address : nil }
     if let size, address - symbol.address >= size { return nil }
     if size == nil { return nil }  // past the last symbol: no end to bound it
     return SymbolLocation(symbol: symbol, offset: address - symbol.address, size: size)
