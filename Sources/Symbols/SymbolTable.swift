@@ -113,7 +113,8 @@ public struct SymbolTable: Sendable {
     while next < symbols.count, symbols[next].address == symbol.address { next += 1 }
     let size =
       next < symbols.count
-      ? symbols[next].address - symbol.address : end.flatMap { $0 > symbol.address ? $0 - symbol.address : nil }
+      ? symbols[next].address - symbol.address
+      : end.flatMap { $0 > symbol.address ? $0 - symbol.address : nil }
     if let size, address - symbol.address >= size { return nil }
     if size == nil { return nil }  // past the last symbol: no end to bound it
     return SymbolLocation(symbol: symbol, offset: address - symbol.address, size: size)
