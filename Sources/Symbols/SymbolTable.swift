@@ -89,6 +89,16 @@ public struct SymbolTable: Sendable {
   /// symbol or past the last one.
   public func locate(_ address: UInt64) -> SymbolLocation? { locate(address, lastEndingAt: nil) }
 
+  /// The symbol containing a code address: as `locate`, with a module's last function,
+  /// when it is the table's last symbol, bounded by the end of its page. A module's text
+  /// is whole pages from 6.4 on (its `module_memory` is page-aligned): the kernel prints
+  /// such a frame `det_hung_thread+0xe/0xfa0 [det_hung]`, the size reaching the page end.
+  public func locateCode(_ address: UInt64) -> SymbolLocation? {
+    if let found = locate(address) { return found }
+    guard let last = symbols.last, last.module != nil, last.isText, address >= last.address else { return nil }
+    return locate(address, lastEndingAt: (last.address | 0xfff) &+ 1)
+  }
+
   /// As `locate`, with `end` bounding the table's last symbol: a module's last function
   /// ends with the module's text (kernel/module/kallsyms.c find_kallsyms_symbol()), which
   /// the caller knows from the module's layout, not from any symbol.

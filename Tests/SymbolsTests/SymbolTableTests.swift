@@ -70,5 +70,8 @@ final class SymbolTableLastSymbolTests: XCTestCase {
     XCTAssertEqual(table.locate(0x106e, lastEndingAt: 0x2000)?.description, "last+0xe/0xfa0 [m]")
     XCTAssertNil(table.locate(0x2000, lastEndingAt: 0x2000))
     XCTAssertEqual(table.locate(0x1010, lastEndingAt: 0x2000)?.description, "first+0x10/0x60 [m]")
+    // A code address in a module's last function: bounded by the page end.
+    XCTAssertEqual(table.locateCode(0x106e)?.description, "last+0xe/0xfa0 [m]")
+    XCTAssertNil(table.locateCode(0x2000))
   }
 }
