@@ -95,7 +95,9 @@ public struct SymbolTable: Sendable {
   /// such a frame `det_hung_thread+0xe/0xfa0 [det_hung]`, the size reaching the page end.
   public func locateCode(_ address: UInt64) -> SymbolLocation? {
     if let found = locate(address) { return found }
-    guard let last = symbols.last, last.module != nil, last.isText, address >= last.address else { return nil }
+    guard let last = symbols.last, last.module != nil, last.isText, address >= last.address else {
+      return nil
+    }
     return locate(address, lastEndingAt: (last.address | 0xfff) &+ 1)
   }
 
