@@ -41,11 +41,23 @@ extension KernelMemoryReader {
     return (bytes, missing, firstError)
   }
 
-  /// A NUL-terminated string of at most `maxLength` bytes (reads up to the end of the
-  /// page when it can, so a string at the end of a mapping still reads).
+  /// A NUL-terminated string of at most `maxLength` bytes, read a page at a time and no
+  /// further than its NUL, so a string at the end of a mapping (a module's string table
+  /// before a vmalloc guard page) still reads.
   public func cString(_ virtual: UInt64, maxLength: Int = 256) throws -> String {
-    let bytes = try read(virtual, count: maxLength)
-    return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    var bytes: [UInt8] = []
+    var address = virtual
+    while bytes.count < maxLength {
+      let chunk = min(maxLength - bytes.count, Int(4096 - address % 4096))
+      let part = try read(address, count: chunk)
+      if let nul = part.firstIndex(of: 0) {
+        bytes += part[..<nul]
+        return String(decoding: bytes, as: UTF8.self)
+      }
+      bytes += part
+      address &+= UInt64(chunk)
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
 

@@ -60,7 +60,7 @@ extension DumpEvidence {
     }
     return stack.words.compactMap { word in
       // Kernel text and modules live in the top 2 GiB (Documentation/arch/x86/x86_64/mm.rst).
-      guard word.value >= 0xFFFF_FFFF_8000_0000, let location = symbols.locate(word.value),
+      guard word.value >= 0xFFFF_FFFF_8000_0000, let location = symbols.locateCode(word.value),
         location.symbol.isText
       else { return nil }
       return "rsp+0x\(String(word.offset, radix: 16)): \(hex(word.value)) \(location)"
@@ -71,7 +71,7 @@ extension DumpEvidence {
   /// named, other registers only when they hold a code address (a return address
   /// left in a callee-saved register).
   func codeLocation(_ value: UInt64) -> SymbolLocation? {
-    guard let location = symbols?.locate(value), location.symbol.isText else { return nil }
+    guard let location = symbols?.locateCode(value), location.symbol.isText else { return nil }
     return location
   }
 }

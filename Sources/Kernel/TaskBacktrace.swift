@@ -94,7 +94,11 @@ public struct TaskBacktracer: Sendable {
   func name(_ frames: [UnwoundFrame]) -> [NamedFrame] {
     frames.map { frame in
       let key = frame.isReturnAddress ? frame.pc &- 1 : frame.pc
-      guard let location = image.symbols.locate(key), location.symbol.isText else {
+      // The module whose text holds the pc bounds the table's last symbol when it is its.
+      let moduleText = unwinder.orc.ranges.first { $0.name != "vmlinux" && $0.text.contains(key) }?.text
+      guard let location = image.symbols.locate(key, lastEndingAt: moduleText?.upperBound),
+        location.symbol.isText
+      else {
         return NamedFrame(frame: frame)
       }
       var size = location.size

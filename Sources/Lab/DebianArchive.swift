@@ -3,8 +3,8 @@ import Foundation
 /// Where the lab downloads Debian's packages from: the archive (`debian`) and the security
 /// archive (`debian-security`), taken from the host's apt sources as apt itself reads them,
 /// or given by the user (`--mirror`, `--security-mirror`). The lab reads suites the host
-/// does not (bullseye and trixie on a bookworm host) from the same mirrors, which carry
-/// every supported release.
+/// does not (bullseye, trixie and sid on a bookworm host) from the same mirrors, which carry
+/// every supported release and unstable.
 public struct DebianArchive: Equatable, Sendable {
   /// The URI of the archive, as in a sources.list line.
   public var uri: String
@@ -95,10 +95,10 @@ public struct DebianArchive: Equatable, Sendable {
     return try choose(from: AptSource.configured(root: root), mirror: mirror, securityMirror: securityMirror)
   }
 
-  /// The sources.list lines (one-line style) of `suite` and its security suite.
-  public func sourcesListText(suite: String) -> String {
-    [(uri, suite), (securityURI, "\(suite)-security")].map {
-      "deb [signed-by=\(signedBy)] \($0.0) \($0.1) main"
-    }.joined(separator: "\n") + "\n"
+  /// The sources.list lines (one-line style) of `suite` and, with `security`, its security
+  /// suite (sid has none: the archive's `sid-security` does not exist).
+  public func sourcesListText(suite: String, security: Bool = true) -> String {
+    let lines = [(uri, suite)] + (security ? [(securityURI, "\(suite)-security")] : [])
+    return lines.map { "deb [signed-by=\(signedBy)] \($0.0) \($0.1) main" }.joined(separator: "\n") + "\n"
   }
 }

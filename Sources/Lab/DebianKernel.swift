@@ -1,12 +1,15 @@
-/// The Debian kernels the lab boots: one per suite, named by their upstream series.
+/// The Debian kernels the lab boots: one per suite, named by their upstream series, and
+/// sid's (unstable), named `sid` since its series moves with every upload.
 ///
-/// Each suite is read together with its security suite, so the lab boots the kernel a
-/// patched Debian machine of that release runs today (for bookworm: 6.1.0-NN from
-/// bookworm-security rather than the older point-release kernel).
+/// Each released suite is read together with its security suite, so the lab boots the
+/// kernel a patched Debian machine of that release runs today (for bookworm: 6.1.0-NN from
+/// bookworm-security rather than the older point-release kernel). Sid has no security
+/// suite: its fixes land in sid itself.
 public enum DebianKernel: String, CaseIterable, Codable, Sendable {
   case v5_10 = "5.10"
   case v6_1 = "6.1"
   case v6_12 = "6.12"
+  case sid = "sid"
 
   /// The Debian suite that ships this series.
   public var suite: String {
@@ -14,19 +17,25 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
     case .v5_10: return "bullseye"
     case .v6_1: return "bookworm"
     case .v6_12: return "trixie"
+    case .sid: return "sid"
     }
   }
 
+  /// Whether the suite has a `SUITE-security` suite beside it.
+  public var hasSecuritySuite: Bool { self != .sid }
+
   /// The compiler that builds modules for this kernel.
   ///
-  /// Debian builds 5.10 with gcc 10 and 6.12 with gcc 14; the lab's host (Debian 12) has
-  /// gcc 12. A module built with gcc 12 loads into 5.10 (Kbuild only warns). For 6.12 the
-  /// headers' config passes gcc 14 options (`-fmin-function-alignment=16`) that gcc 12
-  /// rejects, so trixie's own gcc 14 is unpacked beside the kernel (see `SuiteToolchain`).
+  /// Debian builds 5.10 with gcc 10, 6.12 with gcc 14 and sid's kernel with sid's newest
+  /// gcc; the lab's host (Debian 12) has gcc 12. A module built with gcc 12 loads into 5.10
+  /// (Kbuild only warns). From 6.12 on the headers' config passes options of the newer gcc
+  /// (`-fmin-function-alignment=16`) that gcc 12 rejects, so the suite's own gcc, the
+  /// version its headers package depends on, is unpacked beside the kernel (see
+  /// `SuiteToolchain`).
   public var moduleToolchain: ModuleToolchain {
     switch self {
     case .v5_10, .v6_1: return .host(compiler: "gcc-12")
-    case .v6_12: return .suite(gccVersion: 14)
+    case .v6_12, .sid: return .suite
     }
   }
 }
@@ -35,6 +44,7 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
 public enum ModuleToolchain: Sendable, Equatable {
   /// A compiler installed on the host (a HostPrerequisites package).
   case host(compiler: String)
-  /// The suite's own gcc, unpacked in the kernel's cache folder with the libraries it needs.
-  case suite(gccVersion: Int)
+  /// The suite's own gcc, of the version the kernel's headers package depends on, unpacked
+  /// in the kernel's cache folder with the libraries it needs.
+  case suite
 }

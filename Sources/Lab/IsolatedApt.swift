@@ -26,7 +26,8 @@ struct IsolatedApt {
     ]
   }
 
-  /// Writes the configuration (the suite and its security suite from `archive`) and
+  /// Writes the configuration (the suite and its security suite, where it has one, from
+  /// `archive`) and
   /// downloads the suite's package lists.
   func update(from archive: DebianArchive) throws {
     let fm = FileManager.default
@@ -35,7 +36,8 @@ struct IsolatedApt {
     ] {
       try fm.createDirectory(at: dir, withIntermediateDirectories: true)
     }
-    try Data(archive.sourcesListText(suite: kernel.suite).utf8).write(to: sourcesList)
+    try Data(archive.sourcesListText(suite: kernel.suite, security: kernel.hasSecuritySuite).utf8).write(
+      to: sourcesList)
     try Subprocess.run(["apt-get"] + options + ["update"])
   }
 

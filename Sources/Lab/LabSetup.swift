@@ -62,14 +62,27 @@ extension LabCache {
     }
     let release = String(image.dropFirst("linux-image-".count))
     var packages = [image]
+    // From 7.x on (sid) linux-image-RELEASE is only the sum of its parts, each its own
+    // package: linux-base-RELEASE (config, System.map), linux-binary-RELEASE (the signed
+    // image), linux-modules-RELEASE. Older images depend on none of that name.
+    packages += try apt.depends(image).filter { $0.hasPrefix("linux-") && $0.hasSuffix("-\(release)") }
     let headers = "linux-headers-\(release)"
     packages.append(headers)
-    packages += try apt.depends(headers).filter {
-      $0.hasPrefix("linux-headers-") || $0.hasPrefix("linux-kbuild-")
-    }
-    if case .suite(let gcc) = kernel.moduleToolchain {
+    let headersDepends = try apt.depends(headers)
+    packages += headersDepends.filter { $0.hasPrefix("linux-headers-") || $0.hasPrefix("linux-kbuild-") }
+    var suiteGcc: Int?
+    if case .suite = kernel.moduleToolchain {
+      guard let gcc = SuiteToolchain.gccVersion(dependedOnBy: headersDepends) else {
+        throw LabError.unresolvedPackage(suite: kernel.suite, package: "the gcc that \(headers) depends on")
+      }
+      suiteGcc = gcc
       packages += SuiteToolchain.packages(gccVersion: gcc)
+      if SuiteToolchain.needsSuiteAssembler(gccVersion: gcc) {
+        let binutils = SuiteToolchain.binutilsPackage
+        packages += [binutils] + (try apt.depends(binutils).filter { $0.hasPrefix("lib") })
+      }
     }
+    packages = packages.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     let debs = debsDir(kernel)
     try? FileManager.default.removeItem(at: debs)
     try apt.download(packages, into: debs)
@@ -82,7 +95,7 @@ extension LabCache {
     try? FileManager.default.removeItem(at: debs)
     var tree = KernelTree(
       release: release, label: kernel.rawValue, packageVersion: try apt.candidateVersion(image),
-      image: unpacked.appendingPathComponent("boot/vmlinuz-\(release)").path,
+      image: Self.image(in: unpacked, release: release).path,
       modulesDir: Self.modulesDir(in: unpacked, release: release).path,
       buildDir: nil, compiler: nil, noModulesReason: nil)
     let build = unpacked.appendingPathComponent("usr/src/linux-headers-\(release)")
@@ -93,8 +106,8 @@ extension LabCache {
     switch kernel.moduleToolchain {
     case .host(let compiler):
       tree.compiler = compiler
-    case .suite(let gcc):
-      tree.compiler = try SuiteToolchain(root: unpacked).install(gccVersion: gcc).path
+    case .suite:
+      tree.compiler = try SuiteToolchain(root: unpacked).install(gccVersion: suiteGcc ?? 0).path
     }
     guard FileManager.default.fileExists(atPath: tree.image) else {
       throw LabError.missingInput(path: tree.image, expected: "the kernel image of \(image)")
@@ -102,6 +115,14 @@ extension LabCache {
     let data = try JSONEncoder().encode(tree)
     try data.write(to: stampFile(kernel))
     return tree
+  }
+
+  /// Up to trixie the image is /boot/vmlinuz-RELEASE; from 7.x (sid's linux-binary-RELEASE)
+  /// it sits beside the modules, /usr/lib/modules/RELEASE/vmlinuz.
+  static func image(in unpacked: URL, release: String) -> URL {
+    let beside = unpacked.appendingPathComponent("usr/lib/modules/\(release)/vmlinuz")
+    if FileManager.default.fileExists(atPath: beside.path) { return beside }
+    return unpacked.appendingPathComponent("boot/vmlinuz-\(release)")
   }
 
   /// Bookworm and older ship modules in /lib/modules; trixie (merged /usr) in
@@ -130,16 +151,21 @@ extension LabCache {
 }
 
 /// Debian's headers package for a flavour includes the common headers by absolute path
-/// (`include /usr/src/linux-headers-R-common/Makefile`); unpacked in the cache that path
-/// does not exist, so the include is pointed at the unpacked copy.
+/// (`include /usr/src/linux-headers-R-common/Makefile`), and from 7.x also names its own
+/// folder so (`KBUILD_OUTPUT=/usr/src/linux-headers-R`, which the common Makefile requires
+/// to exist); unpacked in the cache those paths do not exist, so both are pointed at the
+/// unpacked copy.
 enum HeadersTree {
   static func relocate(_ build: URL, unpackedRoot: URL) throws {
     let makefile = build.appendingPathComponent("Makefile")
     guard let text = try? String(contentsOf: makefile, encoding: .utf8) else {
       throw LabError.missingInput(path: makefile.path, expected: "the headers package's Makefile")
     }
-    let fixed = text.replacingOccurrences(
-      of: "include /usr/src/", with: "include \(unpackedRoot.path)/usr/src/")
-    try Data(fixed.utf8).write(to: makefile)
+    try Data(relocated(text, root: unpackedRoot.path).utf8).write(to: makefile)
+  }
+
+  static func relocated(_ makefile: String, root: String) -> String {
+    makefile.replacingOccurrences(of: "include /usr/src/", with: "include \(root)/usr/src/")
+      .replacingOccurrences(of: "KBUILD_OUTPUT=/usr/src/", with: "KBUILD_OUTPUT=\(root)/usr/src/")
   }
 }

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A suite's own gcc, unpacked beside its kernel rather than installed: trixie's gcc 14
-/// builds the 6.12 modules on a bookworm host. Its programs (and trixie's Kbuild tools)
+/// builds the 6.12 modules on a bookworm host, sid's gcc 16 (today) sid's. Its programs (and trixie's Kbuild tools)
 /// need a newer glibc than the host's, so each one that does is replaced by a small
 /// script that starts the real program under trixie's own loader and libraries
 /// (ld.so(8): `ld-linux-x86-64.so.2 --library-path DIR PROGRAM`).
@@ -21,6 +21,26 @@ struct SuiteToolchain {
       "libmpfr6", "libgmp10", "libzstd1", "zlib1g", "libstdc++6", "libgcc-s1", "libelf1t64",
     ]
   }
+
+  /// The gcc version a headers package depends on: trixie's headers name `gcc-14`, sid's
+  /// `gcc-16-for-host` (the compiler Debian built the kernel with).
+  static func gccVersion(dependedOnBy depends: [String]) -> Int? {
+    for name in depends where name.hasPrefix("gcc-") {
+      let rest = name.dropFirst("gcc-".count)
+      let digits = rest.prefix { $0.isNumber }
+      let suffix = rest.dropFirst(digits.count)
+      if !digits.isEmpty, suffix.isEmpty || suffix == "-for-host" { return Int(digits) }
+    }
+    return nil
+  }
+
+  /// gcc 16 (sid's) writes `.base64` directives that the host's assembler (bookworm's
+  /// binutils 2.40) rejects (`Error: unknown pseudo-op: '.base64'`, measured on the lab's
+  /// module build); from gcc 15 on the suite's own assembler is unpacked too.
+  static func needsSuiteAssembler(gccVersion: Int) -> Bool { gccVersion >= 15 }
+
+  /// The package of the suite's `x86_64-linux-gnu-as` and `ld`.
+  static let binutilsPackage = "binutils-x86-64-linux-gnu"
 
   var libraryDir: URL { root.appendingPathComponent("usr/lib/x86_64-linux-gnu") }
   var loader: URL { libraryDir.appendingPathComponent("ld-linux-x86-64.so.2") }
@@ -44,7 +64,18 @@ struct SuiteToolchain {
         try wrap(program)
       }
     }
+    try linkAssembler(gccVersion: version)
     return driver
+  }
+
+  /// gcc runs `as` from its own program folder before the `PATH` (gcc(1), `-print-prog-name`),
+  /// so a link there to the suite's assembler, when it was unpacked, makes gcc use it.
+  func linkAssembler(gccVersion version: Int) throws {
+    let assembler = root.appendingPathComponent("usr/bin/x86_64-linux-gnu-as")
+    guard FileManager.default.fileExists(atPath: assembler.path) else { return }
+    let link = root.appendingPathComponent("usr/libexec/gcc/x86_64-linux-gnu/\(version)/as")
+    try? FileManager.default.removeItem(at: link)
+    try FileManager.default.createSymbolicLink(at: link, withDestinationURL: assembler)
   }
 
   /// Moves `program` to `program.real` and puts a script in its place.

@@ -44,7 +44,8 @@ public enum DumpKallsyms {
     _ vmcore: Vmcore
   ) throws -> (table: SymbolTable, modules: [DumpModules.Module], problems: [String]) {
     let kernel = try read(vmcore)
-    guard let head = kernel.symbols.first(where: { $0.name == "modules" && !$0.isText })?.address else {
+    guard let head = kernel.symbols.first(where: { $0.name == "modules" && !$0.isText })?.address
+    else {
       return (kernel, [], ["kallsyms has no `modules` list head: module symbols skipped"])
     }
     let (modules, problems) = DumpModules.read(memory: try vmcore.kernelMemory(), modulesListHead: head)

@@ -95,7 +95,7 @@ public enum Kallsyms {
       // (scripts/kallsyms.c make_percpu_relative()).
       symbols.append(KernelSymbol(address: addresses[index].value, type: entry.type, name: entry.name))
     }
-    return (SymbolTable(symbols), encoding)
+    return (SymbolTable(KallsymsDataTypes.corrected(symbols)), encoding)
   }
 
   /// The 256 tokens: `kallsyms_token_index[b]` is the offset of token b's

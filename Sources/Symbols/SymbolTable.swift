@@ -87,7 +87,24 @@ public struct SymbolTable: Sendable {
 
   /// The text symbol containing `address`, or nil when it lies before the first
   /// symbol or past the last one.
-  public func locate(_ address: UInt64) -> SymbolLocation? {
+  public func locate(_ address: UInt64) -> SymbolLocation? { locate(address, lastEndingAt: nil) }
+
+  /// The symbol containing a code address: as `locate`, with a module's last function,
+  /// when it is the table's last symbol, bounded by the end of its page. A module's text
+  /// is whole pages from 6.4 on (its `module_memory` is page-aligned): the kernel prints
+  /// such a frame `det_hung_thread+0xe/0xfa0 [det_hung]`, the size reaching the page end.
+  public func locateCode(_ address: UInt64) -> SymbolLocation? {
+    if let found = locate(address) { return found }
+    guard let last = symbols.last, last.module != nil, last.isText, address >= last.address else {
+      return nil
+    }
+    return locate(address, lastEndingAt: (last.address | 0xfff) &+ 1)
+  }
+
+  /// As `locate`, with `end` bounding the table's last symbol: a module's last function
+  /// ends with the module's text (kernel/module/kallsyms.c find_kallsyms_symbol()), which
+  /// the caller knows from the module's layout, not from any symbol.
+  public func locate(_ address: UInt64, lastEndingAt end: UInt64?) -> SymbolLocation? {
     // Index of the last symbol whose address is <= the address.
     var low = 0
     var high = symbols.count
@@ -106,7 +123,10 @@ public struct SymbolTable: Sendable {
     let symbol = symbols[index]
     var next = low
     while next < symbols.count, symbols[next].address == symbol.address { next += 1 }
-    let size = next < symbols.count ? symbols[next].address - symbol.address : nil
+    let size =
+      next < symbols.count
+      ? symbols[next].address - symbol.address
+      : end.flatMap { $0 > symbol.address ? $0 - symbol.address : nil }
     if let size, address - symbol.address >= size { return nil }
     if size == nil { return nil }  // past the last symbol: no end to bound it
     return SymbolLocation(symbol: symbol, offset: address - symbol.address, size: size)

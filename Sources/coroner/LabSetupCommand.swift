@@ -9,7 +9,7 @@ struct LabSetupCommand: ParsableCommand {
     discussion: """
       Installs QEMU, busybox-static, kexec-tools and the module build tools when missing, \
       then fetches the kernels of bullseye (5.10), bookworm (6.1) and trixie (6.12), each \
-      with its security updates, through an apt configuration of the lab's own, into \
+      with its security updates, and sid's (unstable, `sid`), through an apt configuration of the lab's own, into \
       $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab). The packages come from the \
       Debian archive and security archive of the host's apt sources (/etc/apt/sources.list, \
       /etc/apt/sources.list.d/*.list and *.sources), or from --mirror and --security-mirror.
@@ -21,7 +21,7 @@ struct LabSetupCommand: ParsableCommand {
   @Option(help: "The Debian security archive's URI (default: the host's apt sources).")
   var securityMirror: String?
 
-  @Option(name: .long, help: "Only this kernel: 5.10, 6.1 or 6.12 (repeatable).")
+  @Option(name: .long, help: "Only this kernel: 5.10, 6.1, 6.12 or sid (repeatable).")
   var kernel: [String] = []
 
   @Flag(help: "Fetch the kernels again even when they are cached.")

@@ -7,7 +7,7 @@ import XCTest
 
 /// The lab's real dumps, from the shared scene cache (Lab's `LabSceneCache`: one boot
 /// per kernel, scenario and capture, reused by later tests and runs): the `panic`
-/// scenario on 5.10, 6.1 and 6.12, captured by in-guest kdump (whole, as /proc/vmcore
+/// scenario on 5.10, 6.1, 6.12 and sid's 7.x, captured by in-guest kdump (whole, as /proc/vmcore
 /// was), QEMU's ELF dump and QEMU's -z flattened kdump, each compared with the
 /// reference tools where they work and the serial console where they do not; and on
 /// 6.1 the captures that change how memory is found: a 5-level-paging guest, a QEMU
@@ -28,6 +28,9 @@ final class LabSceneDumpTests: XCTestCase {
   func test510QemuKdump() throws { try checkQemuKdump(.v5_10) }
   func test61QemuKdump() throws { try checkQemuKdump(.v6_1) }
   func test612QemuKdump() throws { try checkQemuKdump(.v6_12) }
+  func testSidKdump() throws { try checkKdump(.sid) }
+  func testSidQemuElf() throws { try checkQemuElf(.sid) }
+  func testSidQemuKdump() throws { try checkQemuKdump(.sid) }
 
   /// vmcore-dmesg byte for byte, and makedumpfile's conversions of the dump.
   func checkKdump(_ kernel: DebianKernel) throws {

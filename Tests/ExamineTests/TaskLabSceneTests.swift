@@ -37,7 +37,17 @@ final class TaskLabSceneTests: XCTestCase {
   }
 
   func testHungTaskThreadStackIsTheOneTheKernelReported() throws {
-    let scene = try LabScenes.scene("hung-task", on: .v6_1)
+    try checkHungTaskThreadStack(on: .v6_1)
+  }
+
+  /// On sid's 7.x too: the module thread's frames as the kernel printed them, the last
+  /// one sized to the module's text end (no module symbol follows it there).
+  func testSidHungTaskThreadStackIsTheOneTheKernelReported() throws {
+    try checkHungTaskThreadStack(on: .sid)
+  }
+
+  func checkHungTaskThreadStack(on kernel: DebianKernel) throws {
+    let scene = try LabScenes.scene("hung-task", on: kernel)
     let console = try String(contentsOf: scene.console, encoding: .utf8)
     // "INFO: task det_hung:102 blocked for more than 2 seconds."
     let info = try XCTUnwrap(console.components(separatedBy: "INFO: task ").dropFirst().first)
@@ -129,7 +139,7 @@ final class TaskLabSceneTests: XCTestCase {
   ]
 
   func testEveryStackEndsAtItsBottomOnOtherKernels() throws {
-    for kernel in [DebianKernel.v5_10, .v6_12] {
+    for kernel in [DebianKernel.v5_10, .v6_12, .sid] {
       let scene = try LabScenes.scene("panic", on: kernel)
       let stacks = try stacks(scene.vmcore.path)
       XCTAssertGreaterThan(stacks.count, 40)

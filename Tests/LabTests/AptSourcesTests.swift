@@ -142,6 +142,13 @@ final class AptSourcesTests: XCTestCase {
       deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mine.example/security trixie-security main
 
       """)
+    // Sid has no security suite.
+    XCTAssertEqual(
+      chosen.sourcesListText(suite: "sid", security: DebianKernel.sid.hasSecuritySuite),
+      """
+      deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mine.example/debian sid main
+
+      """)
   }
 
   /// The files apt reads under a root: sources.list, then sources.list.d's `*.list` and

@@ -96,8 +96,27 @@ final class SuiteToolchainTests: XCTestCase {
   func testToolchainsPerKernel() {
     XCTAssertEqual(DebianKernel.v6_1.moduleToolchain, .host(compiler: "gcc-12"))
     XCTAssertEqual(DebianKernel.v5_10.moduleToolchain, .host(compiler: "gcc-12"))
-    XCTAssertEqual(DebianKernel.v6_12.moduleToolchain, .suite(gccVersion: 14))
+    XCTAssertEqual(DebianKernel.v6_12.moduleToolchain, .suite)
+    XCTAssertEqual(DebianKernel.sid.moduleToolchain, .suite)
+    XCTAssertEqual(SuiteToolchain.gccVersion(dependedOnBy: ["linux-base", "gcc-14"]), 14)
+    XCTAssertEqual(SuiteToolchain.gccVersion(dependedOnBy: ["gcc-16-for-host", "linux-base"]), 16)
+    XCTAssertNil(SuiteToolchain.gccVersion(dependedOnBy: ["gcc-14-base", "linux-kbuild-7.2"]))
     XCTAssertTrue(SuiteToolchain.packages(gccVersion: 14).contains("gcc-14-x86-64-linux-gnu"))
+  }
+
+  /// The flavour headers' Makefile names the common headers (and from 7.x its own folder)
+  /// by absolute path; unpacked in the cache both point there.
+  func testHeadersMakefileIsRelocated() {
+    let sid = """
+      KBUILD_OUTPUT=/usr/src/linux-headers-7.2.13+deb14-amd64
+      include /usr/src/linux-headers-7.2.13+deb14-common/Makefile
+      """
+    XCTAssertEqual(
+      HeadersTree.relocated(sid, root: "/cache/kernels/sid"),
+      """
+      KBUILD_OUTPUT=/cache/kernels/sid/usr/src/linux-headers-7.2.13+deb14-amd64
+      include /cache/kernels/sid/usr/src/linux-headers-7.2.13+deb14-common/Makefile
+      """)
   }
 
   func testHostGlibcIsKnown() {

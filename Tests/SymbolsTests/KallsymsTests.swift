@@ -209,3 +209,27 @@ final class KernelOffsetTests: XCTestCase {
     XCTAssertEqual(table.relocated(by: 0x18c0_0000).locate(walk + 0x18c0_0010)?.symbol.name, "det_walk")
   }
 }
+
+/// Text letters of data symbols (7.2's kallsyms) are corrected by where the symbol lies.
+final class KallsymsDataTypesTests: XCTestCase {
+  func testTextLettersOutsideTheKernelsCodeBecomeDataLetters() {
+    let symbols = [
+      KernelSymbol(address: 0x1000, type: "T", name: "_stext"),
+      KernelSymbol(address: 0x1100, type: "t", name: "schedule"),
+      KernelSymbol(address: 0x2000, type: "T", name: "_etext"),
+      KernelSymbol(address: 0x3000, type: "T", name: "jiffies"),
+      KernelSymbol(address: 0x3100, type: "d", name: "modules_op"),
+      KernelSymbol(address: 0x3200, type: "W", name: "weak_data"),
+      KernelSymbol(address: 0x4000, type: "T", name: "_sinittext"),
+      KernelSymbol(address: 0x4100, type: "t", name: "start_kernel"),
+      KernelSymbol(address: 0x5000, type: "t", name: "exit_fn"),
+      KernelSymbol(address: 0x6000, type: "B", name: "__bss_start"),
+      KernelSymbol(address: 0x6100, type: "t", name: "bss_thing"),
+    ]
+    let fixed = KallsymsDataTypes.corrected(symbols)
+    XCTAssertEqual(
+      fixed.map { String($0.type) }, ["T", "t", "T", "D", "d", "V", "T", "t", "t", "B", "d"])
+    // Without the section bounds nothing is changed.
+    XCTAssertEqual(KallsymsDataTypes.corrected(Array(symbols.prefix(4))), Array(symbols.prefix(4)))
+  }
+}

@@ -58,3 +58,20 @@ final class SymbolTableTests: XCTestCase {
     XCTAssertFalse(SystemMap.isPlaceholder(map))
   }
 }
+
+final class SymbolTableLastSymbolTests: XCTestCase {
+  /// The table's last symbol has no end unless the caller gives one (a module's text end).
+  func testLastSymbolIsBoundedOnlyByTheGivenEnd() {
+    let table = SymbolTable([
+      KernelSymbol(address: 0x1000, type: "t", name: "first", module: "m"),
+      KernelSymbol(address: 0x1060, type: "t", name: "last", module: "m"),
+    ])
+    XCTAssertNil(table.locate(0x106e))
+    XCTAssertEqual(table.locate(0x106e, lastEndingAt: 0x2000)?.description, "last+0xe/0xfa0 [m]")
+    XCTAssertNil(table.locate(0x2000, lastEndingAt: 0x2000))
+    XCTAssertEqual(table.locate(0x1010, lastEndingAt: 0x2000)?.description, "first+0x10/0x60 [m]")
+    // A code address in a module's last function: bounded by the page end.
+    XCTAssertEqual(table.locateCode(0x106e)?.description, "last+0xe/0xfa0 [m]")
+    XCTAssertNil(table.locateCode(0x2000))
+  }
+}
