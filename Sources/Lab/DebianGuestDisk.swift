@@ -19,7 +19,8 @@ public struct DebianGuestDisk: Sendable {
 
   /// Makes the disk in `work` from `guest`, with `debs` installed in the order given.
   public static func make(
-    from guest: DebianGuestRoot, debs: [URL], files: Files, in work: URL, progress: (String) -> Void = { _ in }
+    from guest: DebianGuestRoot, debs: [URL], files: Files, in work: URL,
+    progress: (String) -> Void = { _ in }
   ) throws -> DebianGuestDisk {
     let fm = FileManager.default
     let start = Date()
@@ -62,7 +63,8 @@ public struct DebianGuestDisk: Sendable {
     let used = try usedMiB(root)
     // Room for the dumps and logs the cycle writes; the file is sparse.
     try Subprocess.run([
-      "nice", "-n", "10", "mkfs.ext4", "-q", "-L", "coroner-guest", "-d", root.path, image.path, "\(used + 1024)M",
+      "nice", "-n", "10", "mkfs.ext4", "-q", "-L", "coroner-guest", "-d", root.path, image.path,
+      "\(used + 1024)M",
     ])
     let seconds = (Date().timeIntervalSince(start) * 100).rounded() / 100
     return DebianGuestDisk(image: image, kernel: kernel, initrd: initrd, seconds: seconds)
@@ -85,7 +87,8 @@ public struct DebianGuestDisk: Sendable {
     let output = try Subprocess.run(["debugfs", "-R", request, image.path])
     // debugfs exits 0 even when a path is missing; it says so instead.
     if let problem = output.split(separator: "\n").first(where: { $0.contains("File not found") }) {
-      throw LabError.missingInput(path: image.path + ":" + paths.joined(separator: ","), expected: String(problem))
+      throw LabError.missingInput(
+        path: image.path + ":" + paths.joined(separator: ","), expected: String(problem))
     }
   }
 }

@@ -47,11 +47,15 @@ enum DebianGuestDriver {
 
     """
 
-  /// Before kdump-tools.service: the capture kernel is not loaded yet. Neither unit runs in
-  /// the capture kernel, which kdump-tools boots into kdump-tools-dump.service alone.
+  /// Before kdump-tools.service, which runs early (before basic.target, without default
+  /// dependencies), so this one must too: the capture kernel is not loaded yet. Neither
+  /// unit runs in the capture kernel, which kdump-tools boots into kdump-tools-dump.service
+  /// alone.
   static let beforeUnit = """
     [Unit]
     Description=Coroner lab: coroner doctor before kdump-tools loads the capture kernel
+    DefaultDependencies=no
+    After=local-fs.target systemd-modules-load.service
     Before=kdump-tools.service
 
     [Service]

@@ -15,7 +15,7 @@ public struct DebianGuestRecipe: Sendable, Equatable {
   ]
 
   /// Raised when the way the root is made changes while its package list does not.
-  static let revision = 1
+  static let revision = 2
 
   public init() {}
 
@@ -89,7 +89,8 @@ extension LabCache {
     do {
       try fm.moveItem(at: partial, to: folder)
     } catch {
-      throw LabError.io(path: folder.path, reason: "cannot keep the guest root: \(error.localizedDescription)")
+      throw LabError.io(
+        path: folder.path, reason: "cannot keep the guest root: \(error.localizedDescription)")
     }
     let guest = try Self.describe(root: folder, recipe: recipe, seconds: seconds)
     try JSONEncoder().encode(guest).write(to: stamp)
@@ -102,7 +103,9 @@ extension LabCache {
   /// a folder that `mkfs.ext4 -d` turns into a disk image without mounting anything.
   /// Documentation and translations are left out (a smaller image boots no slower but
   /// copies faster); manual pages are kept.
-  static func mmdebstrapCommand(_ recipe: DebianGuestRecipe, archive: DebianArchive, into folder: URL)
+  static func mmdebstrapCommand(
+    _ recipe: DebianGuestRecipe, archive: DebianArchive, into folder: URL
+  )
     -> [String]
   {
     let sources = archive.sourcesListText(suite: recipe.suite).split(separator: "\n").map(String.init)
@@ -110,23 +113,27 @@ extension LabCache {
       "nice", "-n", "10", "mmdebstrap", "--mode=root", "--variant=minbase", "--format=directory",
       "--include=" + recipe.packages.joined(separator: ","),
       "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
-      "--customize-hook=" + kdumpInitrdHook, recipe.suite, folder.path,
+      "--customize-hook=" + initrdHook, recipe.suite, folder.path,
     ] + sources
   }
 
-  /// kdump-tools makes the capture kernel's initrd from its kernel hook
+  /// The initrds. kdump-tools makes the capture kernel's from its kernel hook
   /// (/etc/kernel/postinst.d/kdump-tools), which did not exist yet when apt configured the
   /// kernel, so the hook is run once the root is whole. It asks mkinitramfs for
   /// MODULES=dep, which reads the running system's devices: in a chroot those are the
   /// host's (and mkinitramfs refuses without /sys). MODULES=list with the guest's root
-  /// drivers gives the small initrd dep would in the guest (7 MB); the setting is removed
-  /// afterwards, so the system's own initrd stays Debian's default.
-  static let kdumpInitrdHook = """
-    set -e; conf="$1/etc/initramfs-tools/conf.d/coroner-lab-kdump"; \
+  /// drivers (virtio and ext4) gives what dep would give in the guest: 7 MB. The system's
+  /// own initrd is made again the same way: Debian's default (MODULES=most) is 36 MB,
+  /// which the kernel takes a minute to unpack under TCG on a loaded host, twice a cycle.
+  /// The setting is removed afterwards, so a later kernel update in the guest is Debian's.
+  static let initrdHook = """
+    set -e; conf="$1/etc/initramfs-tools/conf.d/coroner-lab"; \
     printf 'MODULES=list\\n' > "$conf"; \
     printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> "$1/etc/initramfs-tools/modules"; \
-    for image in "$1"/boot/vmlinuz-*; do chroot "$1" /etc/kernel/postinst.d/kdump-tools "${image##*/vmlinuz-}"; done; \
-    rm "$conf"
+    for image in "$1"/boot/vmlinuz-*; do release="${image##*/vmlinuz-}"; \
+      chroot "$1" /etc/kernel/postinst.d/kdump-tools "$release"; \
+      chroot "$1" update-initramfs -u -k "$release"; done; \
+    rm "$conf" "$1"/boot/*.dpkg-bak 2>/dev/null || true
     """
 
   /// Reads the installed kernel's release and the versions that matter from dpkg's

@@ -46,8 +46,10 @@ public struct KdumpToolsCycle: Sendable {
   /// the rate limit systemd's boot would hit; `no_timer_check` skips the IO-APIC timer test
   /// that a loaded host running TCG fails ("IO-APIC + timer doesn't work", a panic at boot).
   public var kernelParameters: [String] {
-    ["root=/dev/vda", "rw", "console=ttyS0", "crashkernel=\(crashKernelMiB)M", "crash_kexec_post_notifiers",
-      "printk.devkmsg=on", "nokaslr", "no_timer_check"]
+    [
+      "root=/dev/vda", "rw", "console=ttyS0", "crashkernel=\(crashKernelMiB)M", "crash_kexec_post_notifiers",
+      "printk.devkmsg=on", "nokaslr", "no_timer_check",
+    ]
       + region.kernelParameters
       + region.moduleParameters.split(separator: " ").map { "ramoops." + $0 }
   }
@@ -63,9 +65,11 @@ public struct KdumpToolsCycle: Sendable {
     try fm.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? fm.removeItem(at: work) }
 
-    let disk = try DebianGuestDisk.make(from: guest, debs: debs, files: DebianGuestDriver.files, in: work, progress: progress)
+    let disk = try DebianGuestDisk.make(
+      from: guest, debs: debs, files: DebianGuestDriver.files, in: work, progress: progress)
     progress("disk ready in \(disk.seconds) s")
-    var command = QemuCommand(kernel: disk.kernel.path, serialLog: out.appendingPathComponent("console.log").path)
+    var command = QemuCommand(
+      kernel: disk.kernel.path, serialLog: out.appendingPathComponent("console.log").path)
     command.accelerator = accelerator
     command.memoryMiB = memoryMiB
     command.cpus = cpus
@@ -84,9 +88,12 @@ public struct KdumpToolsCycle: Sendable {
     try qemu.start()
     defer { qemu.stop() }
     let wait = { (needles: [String], what: String, seconds: Double) in
-      try Self.wait(for: needles, what: what, seconds: seconds * timeoutScale, console: console, qemu: qemu, qemuOutput: qemuOutput)
+      try Self.wait(
+        for: needles, what: what, seconds: seconds * timeoutScale, console: console, qemu: qemu,
+        qemuOutput: qemuOutput)
     }
-    try wait(["coroner-lab: detonating"], "boot, run coroner doctor and load kdump-tools' capture kernel", 900)
+    try wait(
+      ["coroner-lab: detonating"], "boot, run coroner doctor and load kdump-tools' capture kernel", 900)
     let detonated = Date()
     progress("detonated; waiting for the capture, the reboot and the pstore harvest")
     try wait([scenario.marker], "panic", 90)
@@ -107,19 +114,23 @@ public struct KdumpToolsCycle: Sendable {
   }
 
   static func wait(
-    for needles: [String], what: String, seconds: Double, console: SerialConsole, qemu: QemuProcess, qemuOutput: URL
+    for needles: [String], what: String, seconds: Double, console: SerialConsole, qemu: QemuProcess,
+    qemuOutput: URL
   ) throws {
     // kdump-config falls back to copying /proc/vmcore whole when makedumpfile fails.
     let failures = ["coroner-lab: cycle failed", "makedumpfile failed"]
-    let result = console.waitFor(needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(seconds))
+    let result = console.waitFor(
+      needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(seconds))
     if result.found != nil { return }
     if let failure = result.failure {
-      throw LabError.captureFailed(method: "kdump-tools", reason: "the guest said \"\(failure)\"", consoleTail: console.tail())
+      throw LabError.captureFailed(
+        method: "kdump-tools", reason: "the guest said \"\(failure)\"", consoleTail: console.tail())
     }
     if !qemu.isRunning {
       let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
       throw LabError.captureFailed(
-        method: "kdump-tools", reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
+        method: "kdump-tools",
+        reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
         consoleTail: console.tail())
     }
     throw LabError.guestTimeout(stage: what, seconds: seconds, consoleTail: console.tail())
@@ -153,14 +164,17 @@ public struct KdumpToolsCycleResult: Sendable {
     let tail = Subprocess.tail(console.replacingOccurrences(of: "\r", with: ""), lines: 25)
     func report(_ name: String) throws -> GuestReport {
       guard let report = GuestReport.find(name, in: console) else {
-        throw LabError.captureFailed(method: "kdump-tools", reason: "the guest made no \(name) report", consoleTail: tail)
+        throw LabError.captureFailed(
+          method: "kdump-tools", reason: "the guest made no \(name) report", consoleTail: tail)
       }
       return report
     }
     doctorBefore = try report("doctor-before")
     doctorAfter = try report("doctor-after")
     let fm = FileManager.default
-    let saved = ((try? fm.contentsOfDirectory(atPath: crash.path)) ?? []).filter { $0.first?.isNumber == true }.sorted()
+    let saved = ((try? fm.contentsOfDirectory(atPath: crash.path)) ?? []).filter {
+      $0.first?.isNumber == true
+    }.sorted()
     guard let stamp = saved.last else {
       throw LabError.missingInput(path: crash.path, expected: "the folder kdump-tools saved (TIMESTAMP)")
     }
@@ -174,7 +188,8 @@ public struct KdumpToolsCycleResult: Sendable {
     var pstore: [URL] = []
     for boot in ((try? fm.contentsOfDirectory(atPath: coroner.path)) ?? []).sorted() {
       let folder = coroner.appendingPathComponent(boot)
-      for record in ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted() where record.hasPrefix("pstore-") {
+      for record in ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+      where record.hasPrefix("pstore-") {
         pstore.append(folder.appendingPathComponent(record))
       }
     }

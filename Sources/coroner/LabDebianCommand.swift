@@ -50,7 +50,8 @@ struct LabDebianCommand: ParsableCommand {
       var packages = debs.map { URL(fileURLWithPath: $0) }
       if packages.isEmpty {
         guard let checkout = GuestCoroner.packageRoot() else {
-          throw LabError.missingInput(path: "Package.swift", expected: "a checkout to build the packages from")
+          throw LabError.missingInput(
+            path: "Package.swift", expected: "a checkout to build the packages from")
         }
         labProgress("building the packages with scripts/package-deb")
         packages = try CoronerPackages.build(
