@@ -15,7 +15,7 @@ public struct DebianGuestRecipe: Sendable, Equatable {
   ]
 
   /// Raised when the way the root is made changes while its package list does not.
-  static let revision = 2
+  static let revision = 3
 
   public init() {}
 
@@ -126,12 +126,16 @@ extension LabCache {
   /// own initrd is made again the same way: Debian's default (MODULES=most) is 36 MB,
   /// which the kernel takes a minute to unpack under TCG on a loaded host, twice a cycle.
   /// The setting is removed afterwards, so a later kernel update in the guest is Debian's.
+  /// kdump-config's first `load` makes the capture initrd again unless it finds the copy of
+  /// /etc/kdump/sysctl.conf it keeps beside it (check_sysctl_change): a copy is left there,
+  /// as that first load would, so the guest does not spend minutes of TCG remaking it.
   static let initrdHook = """
     set -e; conf="$1/etc/initramfs-tools/conf.d/coroner-lab"; \
     printf 'MODULES=list\\n' > "$conf"; \
     printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> "$1/etc/initramfs-tools/modules"; \
     for image in "$1"/boot/vmlinuz-*; do release="${image##*/vmlinuz-}"; \
       chroot "$1" /etc/kernel/postinst.d/kdump-tools "$release"; \
+      cp "$1/etc/kdump/sysctl.conf" "$1/var/lib/kdump/latest_sysctls-$release"; \
       chroot "$1" update-initramfs -u -k "$release"; done; \
     rm "$conf" "$1"/boot/*.dpkg-bak 2>/dev/null || true
     """
