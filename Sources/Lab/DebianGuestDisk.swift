@@ -17,9 +17,11 @@ public struct DebianGuestDisk: Sendable {
     public var enabledUnits: [String]
   }
 
-  /// Makes the disk in `work` from `guest`, with `debs` installed in the order given.
+  /// Makes the disk in `work` from `guest`, with `debs` installed in the order given and
+  /// `freeMiB` left free (`coroner doctor` wants as much free room for dumps as the guest
+  /// has RAM).
   public static func make(
-    from guest: DebianGuestRoot, debs: [URL], files: Files, in work: URL,
+    from guest: DebianGuestRoot, debs: [URL], files: Files, freeMiB: Int, in work: URL,
     progress: (String) -> Void = { _ in }
   ) throws -> DebianGuestDisk {
     let fm = FileManager.default
@@ -61,10 +63,10 @@ public struct DebianGuestDisk: Sendable {
     try? fm.removeItem(at: image)
     progress("writing the ext4 image")
     let used = try usedMiB(root)
-    // Room for the dumps and logs the cycle writes; the file is sparse.
+    // The file is sparse: the free room costs nothing until the guest writes to it.
     try Subprocess.run([
       "nice", "-n", "10", "mkfs.ext4", "-q", "-L", "coroner-guest", "-d", root.path, image.path,
-      "\(used + 1024)M",
+      "\(used + freeMiB)M",
     ])
     let seconds = (Date().timeIntervalSince(start) * 100).rounded() / 100
     return DebianGuestDisk(image: image, kernel: kernel, initrd: initrd, seconds: seconds)

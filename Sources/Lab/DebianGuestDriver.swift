@@ -82,12 +82,17 @@ enum DebianGuestDriver {
     """
 
   /// kdump-tools' settings: on, dumps in /var/crash (its defaults, said again so the
-  /// cycle does not depend on debconf's answer).
+  /// cycle does not depend on debconf's answer), and the capture kernel's command line
+  /// given whole (kdump-tools appends its KDUMP_CMDLINE_APPEND): without it kdump-tools
+  /// copies the running kernel's, and the ramoops region with it, so the capture kernel
+  /// would load ramoops over the record the next boot is to harvest
+  /// (`KdumpToolsCycle.kernelParameters` less crashkernel=, ramoops and memmap=).
   static let kdumpTools = """
     USE_KDUMP=1
     KDUMP_KERNEL=/var/lib/kdump/vmlinuz
     KDUMP_INITRD=/var/lib/kdump/initrd.img
     KDUMP_COREDIR="/var/crash"
+    KDUMP_CMDLINE="root=/dev/vda rw console=ttyS0 printk.devkmsg=on nokaslr no_timer_check"
 
     """
 

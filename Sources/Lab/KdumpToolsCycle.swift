@@ -66,7 +66,8 @@ public struct KdumpToolsCycle: Sendable {
     defer { try? fm.removeItem(at: work) }
 
     let disk = try DebianGuestDisk.make(
-      from: guest, debs: debs, files: DebianGuestDriver.files, in: work, progress: progress)
+      from: guest, debs: debs, files: DebianGuestDriver.files, freeMiB: memoryMiB + 512, in: work,
+      progress: progress)
     progress("disk ready in \(disk.seconds) s")
     var command = QemuCommand(
       kernel: disk.kernel.path, serialLog: out.appendingPathComponent("console.log").path)
@@ -143,6 +144,9 @@ public struct KdumpToolsCycleResult: Sendable {
   public var doctorBefore: GuestReport
   /// `coroner doctor` after.
   public var doctorAfter: GuestReport
+  /// The boot IDs of the guest's normal boots (not the capture kernel's), without dashes
+  /// as systemd's `%b` writes them: the crash boot, then the boot after it.
+  public var bootIDs: [String]
   /// The folder kdump-tools saved (`crash/TIMESTAMP`), with the dump and the kernel log.
   public var kdumpFolder: URL
   /// The dump file in it (`dump.TIMESTAMP`).
@@ -171,6 +175,12 @@ public struct KdumpToolsCycleResult: Sendable {
     }
     doctorBefore = try report("doctor-before")
     doctorAfter = try report("doctor-after")
+    bootIDs = console.split(whereSeparator: \.isNewline).compactMap { line in
+      guard let range = line.range(of: "coroner-lab: debian boot ") else { return nil }
+      return line[range.upperBound...].split(separator: " ").last.map {
+        $0.replacingOccurrences(of: "-", with: "")
+      }
+    }
     let fm = FileManager.default
     let saved = ((try? fm.contentsOfDirectory(atPath: crash.path)) ?? []).filter {
       $0.first?.isNumber == true

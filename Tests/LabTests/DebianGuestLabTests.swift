@@ -52,7 +52,8 @@ final class DebianGuestLabTests: XCTestCase {
 
     // kdump-tools ran its makedumpfile, which is Coroner's, and kept its dump.
     XCTAssertTrue(result.console.contains("Kernel panic - not syncing: sysrq triggered crash"))
-    XCTAssertTrue(result.console.contains("running makedumpfile"), "kdump-tools ran makedumpfile")
+    XCTAssertTrue(result.console.contains("running makedumpfile -F"), "kdump-tools ran makedumpfile")
+    XCTAssertFalse(result.console.contains("makedumpfile failed"), "kdump-tools fell back to cp")
     XCTAssertTrue(result.console.contains("kdump-tools: saved vmcore in"))
     let examination = try Examiner().examine(path: result.dump.path)
     let report = try XCTUnwrap(examination.reports.first, "examine finds the crash in \(result.dump.path)")
@@ -61,6 +62,10 @@ final class DebianGuestLabTests: XCTestCase {
 
     // The boot after: coroner-pstore.service saved the ramoops record and examined it.
     let pstore = try XCTUnwrap(result.pstoreFolders.first, "coroner-pstore.service saved a record")
+    XCTAssertEqual(result.bootIDs.count, 2, "two normal boots: \(result.bootIDs)")
+    XCTAssertEqual(
+      pstore.deletingLastPathComponent().lastPathComponent, result.bootIDs.last,
+      "harvested by the boot after the crash, not by the capture kernel")
     let recovered = try Examiner().examine(path: pstore.path)
     XCTAssertTrue(
       recovered.reports.contains { $0.title.contains("sysrq triggered crash") },
