@@ -15,7 +15,7 @@ public struct DebianGuestRecipe: Sendable, Equatable {
   ]
 
   /// Raised when the way the root is made changes while its package list does not.
-  static let revision = 3
+  static let revision = 4
 
   public init() {}
 
@@ -113,31 +113,36 @@ extension LabCache {
       "nice", "-n", "10", "mmdebstrap", "--mode=root", "--variant=minbase", "--format=directory",
       "--include=" + recipe.packages.joined(separator: ","),
       "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
-      "--customize-hook=" + initrdHook, recipe.suite, folder.path,
+      "--setup-hook=" + initrdSetupHook, "--customize-hook=" + initrdCustomizeHook, recipe.suite, folder.path,
     ] + sources
   }
 
-  /// The initrds. kdump-tools makes the capture kernel's from its kernel hook
-  /// (/etc/kernel/postinst.d/kdump-tools), which did not exist yet when apt configured the
-  /// kernel, so the hook is run once the root is whole. It asks mkinitramfs for
-  /// MODULES=dep, which reads the running system's devices: in a chroot those are the
-  /// host's (and mkinitramfs refuses without /sys). MODULES=list with the guest's root
-  /// drivers (virtio and ext4) gives what dep would give in the guest: 7 MB. The system's
-  /// own initrd is made again the same way: Debian's default (MODULES=most) is 36 MB,
-  /// which the kernel takes a minute to unpack under TCG on a loaded host, twice a cycle.
-  /// The setting is removed afterwards, so a later kernel update in the guest is Debian's.
-  /// kdump-config's first `load` makes the capture initrd again unless it finds the copy of
-  /// /etc/kdump/sysctl.conf it keeps beside it (check_sysctl_change): a copy is left there,
-  /// as that first load would, so the guest does not spend minutes of TCG remaking it.
-  static let initrdHook = """
-    set -e; conf="$1/etc/initramfs-tools/conf.d/coroner-lab"; \
-    printf 'MODULES=list\\n' > "$conf"; \
-    printf 'virtio_pci\\nvirtio_blk\\next4\\n' >> "$1/etc/initramfs-tools/modules"; \
-    for image in "$1"/boot/vmlinuz-*; do release="${image##*/vmlinuz-}"; \
-      chroot "$1" /etc/kernel/postinst.d/kdump-tools "$release"; \
-      cp "$1/etc/kdump/sysctl.conf" "$1/var/lib/kdump/latest_sysctls-$release"; \
-      chroot "$1" update-initramfs -u -k "$release"; done; \
-    rm "$conf" "$1"/boot/*.dpkg-bak 2>/dev/null || true
+  /// The initrds are made as MODULES=dep would make them in the guest, not as Debian's
+  /// default (MODULES=most: 36 MB, which the kernel takes a minute to unpack under TCG on
+  /// a loaded host, twice a cycle): dep reads the running system's devices, which in a
+  /// chroot are the host's (mkinitramfs fails: "failed to determine device for /"), so the
+  /// setup hook asks for MODULES=list with the guest's root drivers (virtio, ext4) before
+  /// any package is installed. kdump-tools' kernel hook (/etc/kernel/postinst.d/kdump-tools),
+  /// which makes the capture kernel's initrd and asks for dep when it finds most, then
+  /// succeeds whichever of the kernel and kdump-tools apt configures first.
+  static let initrdSetupHook = """
+    set -e; mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"; \
+    printf 'MODULES=list\\n' > "$1/etc/initramfs-tools/conf.d/coroner-lab"; \
+    printf 'virtio_pci\\nvirtio_blk\\next4\\n' > "$1/usr/share/initramfs-tools/modules.d/coroner-lab"
+    """
+
+  /// When apt configured the kernel before kdump-tools existed, its hook never ran: it is
+  /// run now. kdump-config's first `load` makes the capture initrd again unless it finds
+  /// the copy of /etc/kdump/sysctl.conf it keeps beside it (check_sysctl_change): the copy
+  /// is left there, as that first load would, so the guest does not spend minutes of TCG
+  /// remaking it. The MODULES setting is removed afterwards, so a later kernel update in
+  /// the guest is Debian's.
+  static let initrdCustomizeHook = """
+    set -e; for image in "$1"/boot/vmlinuz-*; do release="${image##*/vmlinuz-}"; \
+      [ -e "$1/var/lib/kdump/initrd.img-$release" ] || \
+        chroot "$1" /etc/kernel/postinst.d/kdump-tools "$release"; \
+      cp "$1/etc/kdump/sysctl.conf" "$1/var/lib/kdump/latest_sysctls-$release"; done; \
+    rm "$1/etc/initramfs-tools/conf.d/coroner-lab" "$1/usr/share/initramfs-tools/modules.d/coroner-lab"
     """
 
   /// Reads the installed kernel's release and the versions that matter from dpkg's
