@@ -7,8 +7,9 @@ public enum CoronerPackages {
   /// printed. The release build goes to `scratch` (the guest build's folder by default, the
   /// same build the lab's other guests run); gzip instead of xz (`--fast`), since the
   /// packages only travel to the guest's disk; lintian runs unless `lintian` is false.
+  /// With `build` false the binary already in `scratch` is packaged as it is.
   public static func build(
-    package: URL, out: URL, scratch: URL? = nil, lintian: Bool = true
+    package: URL, out: URL, scratch: URL? = nil, build: Bool = true, lintian: Bool = true
   ) throws -> [URL] {
     let script = package.appendingPathComponent("scripts/package-deb")
     guard FileManager.default.isExecutableFile(atPath: script.path) else {
@@ -19,6 +20,7 @@ public enum CoronerPackages {
       "--scratch-path", (scratch ?? GuestCoroner.scratch(package: package)).path,
     ]
     if !lintian { command.append("--no-lintian") }
+    if !build { command.append("--no-build") }
     let output = try Subprocess.run(command, in: package)
     let debs = output.split(whereSeparator: \.isNewline).map(String.init).filter { $0.hasSuffix(".deb") }
     guard debs.count == 2 else {
