@@ -63,7 +63,7 @@ let package = Package(
     // Evidence in, cause of death out: format sniffing, the dump-to-report join,
     // frame symbolization and the problems of the evidence, for the command line,
     // the collector and the tests.
-    .target(name: "Examine", dependencies: ["Bytes", "Dump", "KernelLog", "Symbols", "Capture"]),
+    .target(name: "Examine", dependencies: ["Bytes", "Dump", "KernelLog", "Symbols", "Kernel", "Capture"]),
     // Netconsole receiver, HTTP ingest, the store and its buckets, the dashboard.
     // The store is sql-kit over SQLite (default) or PostgreSQL; UDP through SwiftNIO,
     // HTTP through Hummingbird.

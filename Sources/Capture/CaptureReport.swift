@@ -18,7 +18,11 @@ extension CaptureSession {
     public var pagesDumpable: UInt64 = 0
     public var pagesWritten: UInt64 = 0
     public var dumpBytes: UInt64 = 0
+    /// Every dumpable page saved: no write failure, no page the source lacked.
     public var complete = false
+    /// Pages the source promised but could not give (a truncated or damaged vmcore):
+    /// saved as empty descriptors, never as zeros.
+    public var pagesUnreadable: UInt64 = 0
     public var resumedAt: UInt64?
     public var seconds = 0.0
     /// Seconds spent in each phase (open, log, filter, dump, checksum).

@@ -155,7 +155,9 @@ public struct CaptureSession {
       return low..<max(low, range.upperBound / pageSize)
     }
     for range in physical.memoryRanges { memory.insert(whole(range)) }
-    for range in physical.presentRanges { dumpable.insert(whole(range)) }
+    // What the headers promise, not only what the file still has: pages a truncated
+    // source lost are written as missing, never dropped as if filtered.
+    for range in physical.promisedRanges { dumpable.insert(whole(range)) }
     return (memory, dumpable)
   }
 
@@ -215,9 +217,11 @@ public struct CaptureSession {
     report.error = result.error
     if options.level.contains(.zero) { report.excluded[.zero] = result.zeroPages }
     if options.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
+    report.pagesUnreadable = result.unreadablePages
     if result.unreadablePages > 0 {
       report.problems.append(
-        "\(result.unreadablePages) pages could not be read from the source: saved as zeros")
+        "\(result.unreadablePages) of \(layout.dumpedPages) pages could not be read from the source: "
+          + "saved as missing (empty descriptors), the dump flagged incomplete")
     }
     if let error = result.error {
       report.problems.append(

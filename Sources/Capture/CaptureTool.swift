@@ -25,7 +25,9 @@ public enum CaptureTool {
 
     OPTIONS:
       --from FILE        The vmcore to save (default: /proc/vmcore).
-      --to DIR           The folder to write to (created if missing).
+      --to DIR           The folder to write to, created with its parents when missing.
+                         A folder holding an earlier capture is refused (exit 73)
+                         unless --resume is given.
       --dump-level N     makedumpfile's dump level: the sum of the page classes left out
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
@@ -33,11 +35,20 @@ public enum CaptureTool {
                          zstd: read by crash and drgn, fastest (about 3x makedumpfile -c).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
                          (written by libdeflate when installed: 1.3-2x makedumpfile -c).
-      --threads N        Compression threads (default: the CPUs online).
+      --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
+                         most 16).
       --resume           Continue a dump an earlier run left incomplete in the same folder.
       -h, --help         Show this help.
 
     """
+
+  /// The most compression threads: each holds two 2 MiB chunk buffers (512 pages
+  /// read, 512 compressed), and a capture kernel has some 100 MiB to spare.
+  public static let maxThreads = 16
+
+  /// The files a capture writes into its folder: one that holds any of them holds an
+  /// earlier capture, which a new one must not replace.
+  public static let captureFiles = ["crash.json", CaptureSession.dumpName, "dmesg.txt", "dmesg.json"]
 
   /// A command line that is not one of `usage`'s.
   public struct UsageError: Error, Equatable, CustomStringConvertible {
@@ -88,8 +99,8 @@ public enum CaptureTool {
         codec = named
       case "--threads":
         let text = try given(word)
-        guard let number = Int(text), number >= 1 else {
-          throw UsageError(description: "--threads must be at least 1, not '\(text)'")
+        guard let number = Int(text), (1...maxThreads).contains(number) else {
+          throw UsageError(description: "--threads must be 1 to \(maxThreads), not '\(text)'")
         }
         threads = number
       case "--resume":
@@ -102,7 +113,7 @@ public enum CaptureTool {
     guard let to else { throw UsageError(description: "missing --to DIR") }
     return CaptureSession.Options(
       source: from, directory: to, level: DumpLevel(level: level) ?? .all, codec: codec,
-      threads: max(1, threads), resume: resume)
+      threads: min(maxThreads, max(1, threads)), resume: resume)
   }
 
   /// Runs the command line and returns the exit status (sysexits.h: 64 usage, 65 bad
@@ -122,8 +133,8 @@ public enum CaptureTool {
       write("\(program): error: \(error)\n\(usage)")
       return 64
     }
-    if mkdir(options.directory, 0o755) != 0 && errno != EEXIST {
-      write("\(program): error: \(options.directory): cannot create: \(String(cString: strerror(errno)))\n")
+    if let refusal = prepareFolder(options) {
+      write("\(program): error: \(refusal)\n")
       return 73
     }
     var progress = CaptureProgressLine()
@@ -142,7 +153,39 @@ public enum CaptureTool {
       write("\(program): warning: \(options.source): \(problem)\n")
     }
     write(CaptureSummary.line(report, directory: options.directory) + "\n")
-    return report.complete ? 0 : 74
+    return exitStatus(for: report)
+  }
+
+  /// 0 for a complete dump; 74 when the target failed (full disk, I/O error); 65
+  /// when the source lacked pages it promised (a truncated or damaged vmcore).
+  public static func exitStatus(for report: CaptureSession.Report) -> Int32 {
+    if report.complete { return 0 }
+    if report.error != nil { return 74 }
+    return report.pagesUnreadable > 0 ? 65 : 74
+  }
+
+  /// Makes `--to`'s folder (and its parents), or says why it cannot be the target:
+  /// it cannot be created, is not a folder, or holds an earlier capture (without
+  /// `--resume`). Every such refusal is exit 73 (EX_CANTCREAT).
+  static func prepareFolder(_ options: CaptureSession.Options) -> String? {
+    let folder = options.directory
+    do {
+      try SystemRoot.makeDirectories(folder)
+    } catch {
+      return "\(folder): cannot create \(error.path): \(String(cString: strerror(error.errno)))"
+    }
+    var status = stat()
+    guard stat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+      return "\(folder): not a folder"
+    }
+    if !options.resume {
+      let earlier = captureFiles.filter { access(folder + "/" + $0, F_OK) == 0 }
+      if !earlier.isEmpty {
+        return
+          "\(folder): holds an earlier capture (\(earlier.joined(separator: ", "))): give another folder, or --resume to continue it"
+      }
+    }
+    return nil
   }
 
   static func exitStatus(for error: Error) -> Int32 {

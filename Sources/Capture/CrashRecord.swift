@@ -31,7 +31,8 @@ enum CrashRecord {
       "dump_level": \(report.level.rawValue), "compression": \(q(report.codec.rawValue)), \
       "page_size": \(report.pageSize), "pages_total": \(report.pagesTotal), \
       "pages_excluded": {\(excluded.joined(separator: ", "))}, "pages_dumpable": \(report.pagesDumpable), \
-      "pages_written": \(report.pagesWritten), "complete": \(report.complete), \
+      "pages_written": \(report.pagesWritten), "pages_unreadable": \(report.pagesUnreadable), \
+      "complete": \(report.complete), \
       "error": \(report.error.map { q($0.description) } ?? "null")}
       """)
     let files = report.files.map {

@@ -48,7 +48,9 @@ public struct KdumpCompressedWriter {
   public init(layout: KdumpCompressedLayout, fields: KdumpHeaderFields, threads: Int) {
     self.layout = layout
     self.fields = fields
-    self.threads = max(1, threads)
+    // Each worker holds about 4 MiB of buffers: however many are asked for, memory
+    // stays what a capture kernel can spare.
+    self.threads = min(CaptureTool.maxThreads, max(1, threads))
   }
 
   /// Writes the dump. `memory` is the 1st bitmap (RAM), `dumpable` the 2nd (pages
@@ -114,7 +116,8 @@ public struct KdumpCompressedWriter {
 
     /// A zero page points at the shared zero page, stored raw.
     func descriptor(_ entry: ChunkWorker.Entry, offset: UInt64) -> KdumpPageDescriptor {
-      entry.zero
+      if entry.missing { return KdumpPageDescriptor(offset: 0, size: 0, flags: 0) }
+      return entry.zero
         ? KdumpPageDescriptor(offset: Int64(layout.zeroPageOffset), size: UInt32(block), flags: 0)
         : KdumpPageDescriptor(offset: Int64(offset), size: entry.size, flags: entry.flags)
     }
@@ -167,9 +170,12 @@ public struct KdumpCompressedWriter {
       }
       if !chunk.isEmpty { pending.append(chunk) }
       if !pending.isEmpty { try flush() }
-      try output.write(fields.image(layout: layout, incomplete: false), at: 0)
+      // Pages the source could not give keep empty descriptors: the dump stays
+      // flagged incomplete, as one cut short by a full disk (readers refuse those
+      // pages rather than reading zeros).
+      result.complete = result.unreadablePages == 0
+      try output.write(fields.image(layout: layout, incomplete: !result.complete), at: 0)
       try output.synchronize()
-      result.complete = true
     } catch let error as CaptureError where error.isOutputFailure {
       result.error = error
       // The header written first already says "incomplete"; make sure of it.
@@ -235,6 +241,8 @@ final class ChunkWorker: @unchecked Sendable {
     var size: UInt32 = 0
     var flags: UInt32 = 0
     var zero = false
+    /// Not readable from the source: an empty descriptor, as in an incomplete dump.
+    var missing = false
     /// Written already (the log's pages): `offset` is a file offset.
     var absolute = false
   }
@@ -248,6 +256,7 @@ final class ChunkWorker: @unchecked Sendable {
   var outputUsed = 0
   var zeroCount: UInt64 = 0
   var unreadable: UInt64 = 0
+  var missing: [Bool]
 
   init(codec: PageCodec, pageSize: Int, pages: Int) throws {
     encoder = try PageEncoder(codec: codec, pageSize: pageSize)
@@ -256,6 +265,7 @@ final class ChunkWorker: @unchecked Sendable {
     input = UnsafeMutableRawPointer.allocate(byteCount: pages * pageSize, alignment: 4096)
     output = UnsafeMutableRawPointer.allocate(byteCount: pages * capacity, alignment: 64)
     entries = [Entry](repeating: Entry(), count: pages)
+    missing = [Bool](repeating: false, count: pages)
   }
 
   func deallocate() {
@@ -269,6 +279,7 @@ final class ChunkWorker: @unchecked Sendable {
     outputUsed = 0
     zeroCount = 0
     unreadable = 0
+    for index in 0..<pfns.count { missing[index] = false }
     var start = 0
     while start < pfns.count {
       if done[pfns[start]] != nil {
@@ -277,12 +288,19 @@ final class ChunkWorker: @unchecked Sendable {
       }
       var end = start + 1
       while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
-      unreadable += UInt64(source.copyPages(pfns[start], count: end - start, into: input + start * pageSize))
+      for lost in source.copyPages(pfns[start], count: end - start, into: input + start * pageSize) {
+        missing[start + lost] = true
+        unreadable += 1
+      }
       start = end
     }
     for index in 0..<pfns.count {
       if let entry = done[pfns[index]] {
         entries[index] = entry
+        continue
+      }
+      if missing[index] {
+        entries[index] = Entry(missing: true)
         continue
       }
       let page = input + index * pageSize

@@ -32,6 +32,14 @@ public struct PstoreHarvest: Sendable {
   public var records: [PstoreRecord]
   /// Files that are not pstore records; left alone.
   public var unrecognized: [String]
+  /// Records larger than `recordLimit` (or inflating beyond it): harvested cut, and
+  /// left in pstore so nothing of them is lost.
+  public var cutRecords: [String] = []
+
+  /// The most bytes read from one record, and inflated from a compressed one. Backends
+  /// store records of kilobytes (ramoops' record_size, an EFI variable); a record
+  /// beyond this is no kernel's and would only fill memory.
+  public static let recordLimit = 64 << 20
 
   public struct HarvestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String
@@ -50,11 +58,22 @@ public struct PstoreHarvest: Sendable {
         unrecognized.append(name)
         continue
       }
-      guard let raw = root.bytes("/\(name)") else {
+      guard var raw = root.bytes("/\(name)", limit: Self.recordLimit + 1) else {
         throw HarvestError(
-          path: "\(directory)/\(name)", problem: "cannot read (pstore is readable by root only)")
+          path: "\(directory)/\(name)",
+          problem: "cannot read (not a regular file, or pstore is readable by root only)")
       }
-      let (bytes, note) = Self.decode(raw, record)
+      var cut: String?
+      if raw.count > Self.recordLimit {
+        raw.removeLast(raw.count - Self.recordLimit)
+        cut =
+          "cut: the record holds more than \(Self.recordLimit >> 20) MiB, the first \(Self.recordLimit >> 20) MiB kept; the record stays in pstore"
+      }
+      var (bytes, note) = Self.decode(raw, record)
+      if let cut {
+        note = note.map { "\(cut); \($0)" } ?? cut
+        cutRecords.append(name)
+      }
       records.append((record, bytes, note))
     }
     self.records = records.map(\.record)
@@ -66,8 +85,8 @@ public struct PstoreHarvest: Sendable {
   /// were possible before 6.6).
   static func decode(_ raw: [UInt8], _ record: PstoreRecord) -> ([UInt8], String?) {
     guard record.compressed else { return (raw, nil) }
-    if let text = try? Zlib.inflate(raw, format: .raw) { return (text, nil) }
-    if let text = try? Zlib.inflate(raw, format: .zlibOrGzip) { return (text, nil) }
+    if let text = try? Zlib.inflate(raw, format: .raw, limit: recordLimit) { return (text, nil) }
+    if let text = try? Zlib.inflate(raw, format: .zlibOrGzip, limit: recordLimit) { return (text, nil) }
     return (raw, "not deflate: kept compressed as the kernel left it")
   }
 

@@ -24,9 +24,10 @@ extension PstoreHarvest {
     }
   }
 
-  /// The names of the records that some written file was made from.
+  /// The names of the records that some written file was made from whole (a cut
+  /// record is never among them).
   public var savedRecordNames: Set<String> {
-    Set(boots.flatMap { $0.outputs.flatMap(\.sources) })
+    Set(boots.flatMap { $0.outputs.flatMap(\.sources) }).subtracting(cutRecords)
   }
 
   /// Removes the records `savedRecordNames` holds; returns those it kept.

@@ -21,18 +21,63 @@ public struct SystemRoot: Sendable, Equatable {
   }
 
   /// The real path of `path` (an absolute path on the machine) under this root.
+  /// Symbolic links inside the tree are followed as the captured machine would follow
+  /// them, within the tree: an absolute target starts again at the root and `..` stops
+  /// at it (openat2(2)'s RESOLVE_IN_ROOT), so no link leads a check onto this host.
   public func resolve(_ path: String) -> String {
     if directory == "/" { return path }
     let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-    return base + (path.hasPrefix("/") ? path : "/" + path)
+    return base + (Self.withinRoot(path, base: base) ?? Self.unresolvable)
+  }
+
+  /// A name that stands for a path whose links loop: nothing is there.
+  static let unresolvable = "/.coroner-symlink-loop"
+
+  /// `path` with every link under `base` replaced by its target, relative to `base`;
+  /// nil after 40 links (the kernel's own limit, ELOOP).
+  static func withinRoot(_ path: String, base: String) -> String? {
+    var pending = path.split(separator: "/").map(String.init)
+    var resolved: [String] = []
+    var links = 0
+    var info = stat()
+    while !pending.isEmpty {
+      let part = pending.removeFirst()
+      if part == "." { continue }
+      if part == ".." {
+        _ = resolved.popLast()
+        continue
+      }
+      let candidate = base + "/" + (resolved + [part]).joined(separator: "/")
+      guard lstat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else {
+        resolved.append(part)
+        continue
+      }
+      links += 1
+      guard links <= 40, let target = readLink(candidate) else { return nil }
+      if target.hasPrefix("/") { resolved = [] }
+      pending = target.split(separator: "/").map(String.init) + pending
+    }
+    return "/" + resolved.joined(separator: "/")
+  }
+
+  static func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// The bytes of a file, or nil when it is absent or unreadable. `limit` stops runaway
   /// reads of files that never end.
+  /// Only regular files are read: a FIFO with no writer would block the read forever
+  /// and a device would never end, so both count as unreadable.
   public func bytes(_ path: String, limit: Int = 64 << 20) -> [UInt8]? {
-    let fd = open(resolve(path), O_RDONLY | O_CLOEXEC)
+    let fd = open(resolve(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     var result: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while result.count < limit {

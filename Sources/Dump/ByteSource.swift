@@ -6,6 +6,10 @@ public protocol ByteSource: Sendable {
   var name: String { get }
   /// Number of readable bytes.
   var size: UInt64 { get }
+  /// Number of bytes the file really stores: `size` for a plain file, less for a
+  /// flattened stream whose unwritten gaps read as zeros. No single read can ask for
+  /// more than this, so a size taken from a header is bounded by the input.
+  var heldBytes: UInt64 { get }
   /// Copies `count` bytes from `offset` into `destination` (which holds at least
   /// `count` bytes). Throws `DumpError.truncated` when the range passes the end.
   func copyBytes(at offset: UInt64, count: Int, into destination: UnsafeMutableRawBufferPointer) throws
@@ -17,10 +21,17 @@ public protocol ByteSource: Sendable {
 extension ByteSource {
   public func release(offset: UInt64, count: UInt64) {}
 
+  public var heldBytes: UInt64 { size }
+
   /// The `count` bytes at `offset`, or `DumpError.truncated` naming what was expected.
   public func read(at offset: UInt64, count: Int, expected: String = "data") throws -> [UInt8] {
     guard count >= 0, offset <= size, UInt64(count) <= size - offset else {
       throw DumpError.truncated(path: name, offset: offset, expected: "\(count) bytes of \(expected)")
+    }
+    guard UInt64(count) <= heldBytes else {
+      throw DumpError.truncated(
+        path: name, offset: offset,
+        expected: "\(count) bytes of \(expected), more than the \(heldBytes) bytes the stream stores")
     }
     return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
       try copyBytes(at: offset, count: count, into: UnsafeMutableRawBufferPointer(buffer))

@@ -26,6 +26,24 @@ public struct ElfVmcore: PhysicalMemory {
   public let pageSize: Int = 4096
 
   static let machineX86_64: UInt16 = 62
+  /// Page-bitmap bytes allowed whatever the file's size (2^27 frames, 512 GiB of
+  /// physical addresses): small test dumps may place memory high.
+  static let bitmapFloor: UInt64 = 16 << 20
+
+  /// Names of the machines whose dumps are met most (elf.h EM_*).
+  static func machineName(_ machine: UInt16) -> String {
+    switch machine {
+    case 3: return "i386"
+    case 40: return "ARM"
+    case 62: return "x86_64"
+    case 183: return "AArch64"
+    case 21: return "PowerPC64"
+    case 22: return "s390"
+    case 243: return "RISC-V"
+    case 258: return "LoongArch"
+    default: return "unknown machine"
+    }
+  }
 
   public init(source: any ByteSource) throws {
     self.source = source
@@ -45,6 +63,14 @@ public struct ElfVmcore: PhysicalMemory {
         path: path, offset: 16, field: "e_type", expected: "4 (ET_CORE), found \(type)")
     }
     machine = try reader.u16(18, "e_machine")
+    // Page tables, registers and structure layouts are read as x86_64's: a dump of
+    // another machine would be read as garbage, so it is refused by name.
+    guard machine == Self.machineX86_64 else {
+      throw DumpError.unsupported(
+        path: path,
+        what:
+          "e_machine \(machine) (\(Self.machineName(machine))) at offset 18: only x86_64 (62) dumps are read")
+    }
     let phoff = try reader.u64(32, "e_phoff")
     let shoff = try reader.u64(40, "e_shoff")
     let phentsize = Int(try reader.u16(54, "e_phentsize"))
@@ -93,8 +119,17 @@ public struct ElfVmcore: PhysicalMemory {
             path: path, offset: phoff + UInt64(base), field: "PT_LOAD[\(index)]",
             expected: "p_filesz <= p_memsz and no wrap-around")
         }
-        let end = offset &+ fileSize
-        if end > source.size || end < offset {
+        // A dump writer keeps a bit per page frame up to the highest address: one
+        // bitmap byte per 8 frames must not outgrow what the file holds.
+        let end = segment.physical + segment.memorySize
+        guard end / UInt64(pageSize) / 8 <= max(source.heldBytes, Self.bitmapFloor) else {
+          throw DumpError.badField(
+            path: path, offset: phoff + UInt64(base) + 24, field: "PT_LOAD[\(index)] p_paddr + p_memsz",
+            expected:
+              "memory within what a \(source.size)-byte file can describe, found an end at \(hex(end))")
+        }
+        let fileEnd = offset &+ fileSize
+        if fileEnd > source.size || fileEnd < offset {
           let absent = fileSize - (source.size > offset ? source.size - offset : 0)
           let (sum, overflow) = missing.addingReportingOverflow(absent)
           missing = overflow ? UInt64.max : sum
@@ -134,6 +169,12 @@ public struct ElfVmcore: PhysicalMemory {
 
   public var physicalEnd: UInt64 {
     segments.map { $0.physical + $0.memorySize }.max() ?? 0
+  }
+
+  /// The physical ranges the headers say the file holds (`p_filesz` of each PT_LOAD),
+  /// whether or not a truncated file still has them.
+  public var promisedRanges: [Range<UInt64>] {
+    segments.compactMap { $0.fileSize > 0 ? $0.physical..<$0.physical + $0.fileSize : nil }
   }
 
   public var presentRanges: [Range<UInt64>] {

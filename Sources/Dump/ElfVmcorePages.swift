@@ -6,8 +6,8 @@ extension ElfVmcore {
     segments.map { $0.physical..<$0.physical + $0.memorySize }
   }
 
-  public func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> Int {
-    var unreadable = 0
+  public func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> [Int] {
+    var unreadable: [Int] = []
     let size = UInt64(pageSize)
     var address = pfn * size
     let end = address + UInt64(count) * size
@@ -22,6 +22,7 @@ extension ElfVmcore {
         take = Int(min(end - address, inSegment))
         let inFile = Int(min(UInt64(take), segment.fileSize > delta ? segment.fileSize - delta : 0))
         let target = UnsafeMutableRawBufferPointer(start: destination + written, count: take)
+        target.initializeMemory(as: UInt8.self, repeating: 0)
         if inFile > 0,
           (try? source.copyBytes(
             at: segment.fileOffset + delta, count: inFile,
@@ -29,19 +30,29 @@ extension ElfVmcore {
             != nil
         {
           source.release(offset: segment.fileOffset + delta, count: UInt64(inFile))
-          if inFile < take {
-            UnsafeMutableRawBufferPointer(rebasing: target[inFile...]).initializeMemory(
-              as: UInt8.self, repeating: 0)
+        } else if inFile > 0 {
+          // The run failed as a whole (a file cut inside it): page by page, so the
+          // pages still in the file are kept and only the lost ones are named.
+          var page = 0
+          while page * pageSize < inFile {
+            let at = page * pageSize
+            let length = min(pageSize, inFile - at)
+            if (try? source.copyBytes(
+              at: segment.fileOffset + delta + UInt64(at), count: length,
+              into: UnsafeMutableRawBufferPointer(rebasing: target[at..<at + length]))) == nil
+            {
+              UnsafeMutableRawBufferPointer(rebasing: target[at..<at + length]).initializeMemory(
+                as: UInt8.self, repeating: 0)
+              unreadable.append(written / pageSize + page)
+            }
+            page += 1
           }
-        } else {
-          target.initializeMemory(as: UInt8.self, repeating: 0)
-          unreadable += take / pageSize
         }
       } else {
         take = pageSize
         UnsafeMutableRawBufferPointer(start: destination + written, count: take)
           .initializeMemory(as: UInt8.self, repeating: 0)
-        unreadable += 1
+        unreadable.append(written / pageSize)
       }
       address += UInt64(take)
       written += take

@@ -18,6 +18,8 @@ public struct FlattenedSource: ByteSource {
   public let isComplete: Bool
   /// Number of write records in the stream.
   public let recordCount: Int
+  /// Bytes the records hold: the logical size less its unwritten gaps.
+  public let heldBytes: UInt64
 
   public var name: String { stream.name }
 
@@ -67,6 +69,7 @@ public struct FlattenedSource: ByteSource {
     isComplete = complete
     recordCount = records
     size = extents.last?.end ?? 0
+    heldBytes = extents.reduce(0) { $0 + $1.length }
   }
 
   /// Reads record headers through a 1 MiB buffer that slides forward with them, so

@@ -30,7 +30,7 @@ public struct KdumpCompressedDump: PhysicalMemory {
     // One bitmap is ceil(ceil(max_mapnr/8)/block) blocks; the area normally holds two.
     let bitmapBytes = (header.maxMapNr + 7) / 8
     let oneBitmapBlocks = (bitmapBytes + block - 1) / block
-    guard header.bitmapBlocks >= oneBitmapBlocks, header.bitmapBlocks <= source.size / block else {
+    guard header.bitmapBlocks >= oneBitmapBlocks, header.bitmapBlocks <= source.heldBytes / block else {
       throw DumpError.badField(
         path: path, offset: 436, field: "bitmap_blocks",
         expected: "at least \(oneBitmapBlocks) blocks for max_mapnr \(header.maxMapNr), within the file")
@@ -88,13 +88,51 @@ public struct KdumpCompressedDump: PhysicalMemory {
     }
   }
 
-  /// The page descriptors of an incomplete or truncated dump that hold no data.
-  public func countMissingPages(limit: Int = Int.max) -> UInt64 {
+  /// Dumped pages whose data the file does not hold, by why.
+  public struct MissingPages: Sendable, Equatable {
+    /// Descriptors beyond the end of the file.
+    public var descriptorsPastEnd: UInt64 = 0
+    /// Descriptors whose page data lies (partly) beyond the end of the file.
+    public var dataPastEnd: UInt64 = 0
+    /// Descriptors left empty (offset and size 0): pages an incomplete dump never wrote.
+    public var neverWritten: UInt64 = 0
+    public var total: UInt64 { descriptorsPastEnd + dataPastEnd + neverWritten }
+  }
+
+  /// Checks every page descriptor the file holds against the file's size, a chunk of
+  /// the table at a time (memory stays flat whatever the dump's size): a file cut
+  /// inside its page data has whole descriptors pointing past its end.
+  public func missingPages() -> MissingPages {
+    var missing = MissingPages()
+    let descriptorSize = UInt64(KdumpPageDescriptor.size)
     let total = dumpedPages
-    let tableEnd = header.descriptorsOffset + total * 24
-    guard tableEnd > source.size else { return 0 }
-    let present = source.size > header.descriptorsOffset ? (source.size - header.descriptorsOffset) / 24 : 0
-    return total - present
+    let start = header.descriptorsOffset
+    let inFile = source.size > start ? min(total, (source.size - start) / descriptorSize) : 0
+    missing.descriptorsPastEnd = total - inFile
+    let chunk: UInt64 = 1 << 15
+    var index: UInt64 = 0
+    while index < inFile {
+      let count = min(chunk, inFile - index)
+      let offset = start + index * descriptorSize
+      guard
+        let table = try? source.read(at: offset, count: Int(count * descriptorSize), expected: "page_desc")
+      else {
+        missing.descriptorsPastEnd += inFile - index
+        break
+      }
+      for entry in 0..<Int(count) {
+        let at = entry * KdumpPageDescriptor.size
+        let dataOffset = table.u64(at) ?? 0
+        let size = UInt64(table.u32(at + 8) ?? 0)
+        if dataOffset == 0 && size == 0 {
+          missing.neverWritten += 1
+        } else if !source.contains(offset: dataOffset, count: size) {
+          missing.dataPastEnd += 1
+        }
+      }
+      index += count
+    }
+    return missing
   }
 
   /// The decoded page `pfn`.

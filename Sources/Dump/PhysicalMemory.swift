@@ -17,10 +17,13 @@ public protocol PhysicalMemory: Sendable {
   /// The physical ranges of RAM the dumped machine had, whether or not the dump holds
   /// their bytes (an ELF vmcore's PT_LOAD memory sizes): a dump writer's first bitmap.
   var memoryRanges: [Range<UInt64>] { get }
+  /// The physical ranges the dump's headers say it holds data for, including what a
+  /// truncated file has lost: the pages a dump writer must account for.
+  var promisedRanges: [Range<UInt64>] { get }
   /// Copies `count` consecutive pages starting at frame `pfn` into `destination`
-  /// (`count` pages long). Pages that cannot be read are left zero and counted in
-  /// the result: a copy goes on past them.
-  func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> Int
+  /// (`count` pages long). Pages that cannot be read are left zero and their indexes
+  /// (0 for `pfn`) returned: a copy goes on past them.
+  func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> [Int]
   /// The page frames whose bytes lie in the given pages of the dump file (offsets
   /// divided by `filePageSize`): empty for a dump that stores pages compressed.
   func frames(inFilePages filePages: Set<UInt64>, filePageSize: UInt64) -> [UInt64]
@@ -31,18 +34,20 @@ extension PhysicalMemory {
 
   public var memoryRanges: [Range<UInt64>] { presentRanges }
 
+  public var promisedRanges: [Range<UInt64>] { presentRanges }
+
   public func frames(inFilePages filePages: Set<UInt64>, filePageSize: UInt64) -> [UInt64] { [] }
 
   /// Page by page through `readPhysical`.
-  public func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> Int {
-    var unreadable = 0
+  public func copyPages(_ pfn: UInt64, count: Int, into destination: UnsafeMutableRawPointer) -> [Int] {
+    var unreadable: [Int] = []
     for index in 0..<count {
       let target = destination + index * pageSize
       if let page = try? readPhysical((pfn + UInt64(index)) * UInt64(pageSize), count: pageSize) {
         page.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: pageSize) }
       } else {
         target.initializeMemory(as: UInt8.self, repeating: 0, count: pageSize)
-        unreadable += 1
+        unreadable.append(index)
       }
     }
     return unreadable

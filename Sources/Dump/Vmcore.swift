@@ -111,15 +111,22 @@ public struct Vmcore: Sendable {
       return
     }
     let dump = try KdumpCompressedDump(source: logical)
-    if dump.header.isIncomplete { problems.append("the dump is flagged incomplete (the writer failed)") }
+    if dump.header.isIncomplete {
+      problems.append("the dump is flagged incomplete (its writer stopped early or lacked pages)")
+    }
     if dump.header.split && dump.pfnRange != 0..<dump.header.maxMapNr {
       problems.append(
         "this file is one part of a split dump (page frames \(dump.pfnRange.lowerBound)..<\(dump.pfnRange.upperBound)): give every part"
       )
     }
-    let missing = dump.countMissingPages()
-    if missing > 0 {
-      problems.append("\(missing) of \(dump.dumpedPages) dumped pages are past the end of the file")
+    let missing = dump.missingPages()
+    if missing.total > 0 {
+      let why = [
+        (missing.descriptorsPastEnd, "descriptors past the end of the file"),
+        (missing.dataPastEnd, "data past the end of the file"),
+        (missing.neverWritten, "never written (empty descriptors)"),
+      ].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+      problems.append("\(missing.total) of \(dump.dumpedPages) dumped pages are missing: \(why)")
     }
     let (cpus, info, infoSource) = Self.finish(
       path: path, notes: dump.notes, info: dump.vmcoreInfoText.map { VmcoreInfo(text: $0) },

@@ -12,12 +12,19 @@ public struct CauseOfDeath: Sendable, Hashable, Codable {
   public var reports: [CrashReport]
   /// What the evidence lacks: truncation, lost records, unreadable symbols.
   public var problems: [EvidenceProblem]
+  /// From a dump: the panicking task's stack from memory and, for a hang, the blocked
+  /// tasks, the locks they wait for, their owners and the deadlocks among them.
+  public var tasks: TaskScene?
 
-  public init(path: String, kind: EvidenceKind, reports: [CrashReport], problems: [EvidenceProblem] = []) {
+  public init(
+    path: String, kind: EvidenceKind, reports: [CrashReport], problems: [EvidenceProblem] = [],
+    tasks: TaskScene? = nil
+  ) {
     self.path = path
     self.kind = kind
     self.reports = reports
     self.problems = problems
+    self.tasks = tasks
   }
 
   /// The report the kernel died of: the one a panic followed, else the first.

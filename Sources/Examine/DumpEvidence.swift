@@ -11,6 +11,8 @@ struct DumpEvidence {
   /// The dump's vmlinux and module symbols, or nil when it has none (kernels before
   /// 6.0 do not export kallsyms in VMCOREINFO).
   let symbols: SymbolTable?
+  /// The modules on the dump's module list (their ORC tables unwind module frames).
+  let modules: [DumpModules.Module]
   /// What the dump, its log and its symbols lack.
   let problems: [EvidenceProblem]
 
@@ -31,9 +33,11 @@ struct DumpEvidence {
     problems += log.problems.map { EvidenceProblem(.log, $0) }
     problems += LogPlausibility.problems(log)
     let symbols: SymbolTable?
+    var modules: [DumpModules.Module] = []
     do {
       let read = try DumpKallsyms.readWithModules(vmcore)
       symbols = read.table
+      modules = read.modules
       problems += read.problems.map { EvidenceProblem(.symbols, $0) }
     } catch {
       symbols = nil
@@ -41,7 +45,7 @@ struct DumpEvidence {
     }
     return DumpEvidence(
       vmcore: vmcore, log: log, scene: CrashScene(records: log.records, cpus: vmcore.cpus), symbols: symbols,
-      problems: problems)
+      modules: modules, problems: problems)
   }
 
   /// The release of the dead kernel: VMCOREINFO's, else the report's.

@@ -12,6 +12,9 @@ public struct EvidenceProblem: Sendable, Hashable, Codable, CustomStringConverti
     case symbols
     /// The kernel stack or registers of the crashing CPU.
     case stack
+    /// The dead kernel's tasks, their stacks and the locks they wait for, read from
+    /// memory with its BTF and ORC.
+    case tasks
   }
 
   public var part: Part

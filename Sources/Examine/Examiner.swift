@@ -73,9 +73,14 @@ public struct Examiner: Sendable {
     let records = dump.log.records.map(\.logRecord)
     var reports = CrashReport.killerFirst(CrashReportParser().reports(in: records, evidenceKind: "vmcore"))
     // The scene is the last oops/panic of the log: the report that killed the kernel.
-    if !reports.isEmpty { reports[0] = dump.joinScene(reports[0], problems: &problems) }
+    var tasks: TaskScene?
+    if !reports.isEmpty {
+      reports[0] = dump.joinScene(reports[0], problems: &problems)
+      tasks = dump.taskScene(for: reports[0], problems: &problems)
+    }
     for index in reports.indices { reports[index].evidence.path = vmcore.path }
-    var cause = CauseOfDeath(path: vmcore.path, kind: .vmcore, reports: reports, problems: problems)
+    var cause = CauseOfDeath(
+      path: vmcore.path, kind: .vmcore, reports: reports, problems: problems, tasks: tasks)
     if !reports.isEmpty {
       symbolize(&cause, buildID: vmcore.vmcoreInfo?.buildID, release: dump.release(reports.first))
     }

@@ -31,17 +31,24 @@ public struct KernelImage: Sendable {
   /// `modules`: whether to read the modules' symbols too (stacks need them to name
   /// module frames and find module ORC; the task list does not).
   public init(vmcore: Vmcore, modules readModules: Bool = true) throws {
+    let read =
+      readModules
+      ? try DumpKallsyms.readWithModules(vmcore)
+      : (table: try DumpKallsyms.read(vmcore), modules: [], problems: [])
+    try self.init(vmcore: vmcore, symbols: read.table, modules: read.modules, problems: read.problems)
+  }
+
+  /// With the symbols already read (examine reads them for the log's report first).
+  public init(
+    vmcore: Vmcore, symbols: SymbolTable, modules: [DumpModules.Module], problems: [String]
+  ) throws {
     guard let info = vmcore.vmcoreInfo else {
       throw KernelError(vmcore.path, expected: "a VMCOREINFO note (to find kallsyms)")
     }
     self.vmcore = vmcore
     memory = try vmcore.kernelMemory()
-    let read =
-      readModules
-      ? try DumpKallsyms.readWithModules(vmcore)
-      : (table: try DumpKallsyms.read(vmcore), modules: [], problems: [])
-    symbols = read.table
-    modules = read.modules
+    self.symbols = symbols
+    self.modules = modules
     release = info.osRelease
     var globals: [String: UInt64] = [:]
     for symbol in symbols.symbols where symbol.module == nil && Self.globalNames.contains(symbol.name) {
@@ -49,7 +56,24 @@ public struct KernelImage: Sendable {
     }
     self.globals = globals
     btf = try DumpBtf.read(memory: memory, symbols: symbols)
-    problems = read.problems
+    self.problems = problems
+  }
+
+  /// The name of a global variable at `address` as `%pS` prints it: `det_lock_a
+  /// [det_deadlock]`, `sym+0x10` inside one; nil for an address no data symbol
+  /// covers (heap, stack), so that a far symbol is never taken for its owner.
+  public func globalName(_ address: UInt64) -> String? {
+    Self.globalName(address, in: symbols)
+  }
+
+  static func globalName(_ address: UInt64, in symbols: SymbolTable) -> String? {
+    guard let location = symbols.locate(address), !location.symbol.isText,
+      location.symbol.type != "A", location.symbol.type != "a", let size = location.size, size <= 1 << 20
+    else { return nil }
+    var name = location.symbol.name
+    if location.offset != 0 { name += "+0x" + String(location.offset, radix: 16) }
+    if let module = location.symbol.module { name += " [\(module)]" }
+    return name
   }
 
   /// The address of a vmlinux global the readers need.

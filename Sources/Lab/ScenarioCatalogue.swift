@@ -36,6 +36,12 @@ public enum ScenarioCatalogue {
       sysctls: [("kernel.hung_task_panic", "1"), ("kernel.hung_task_timeout_secs", "2")],
       kernelParameters: [], kdumpParameters: [], needsPMU: false, detectionSeconds: 60),
     Scenario(
+      name: "deadlock", summary: "two kernel threads take two mutexes in opposite order, hung_task_panic",
+      kind: .hungTask, marker: "blocked for more than", guiltyFunction: "det_deadlock_fn",
+      trigger: .module("det_deadlock"),
+      sysctls: [("kernel.hung_task_panic", "1"), ("kernel.hung_task_timeout_secs", "2")],
+      kernelParameters: [], kdumpParameters: [], needsPMU: false, detectionSeconds: 60),
+    Scenario(
       name: "rcu-stall", summary: "a kernel thread holds rcu_read_lock with preemption off",
       kind: .rcuStall, marker: "detected stall", guiltyFunction: "det_rcu_stall_fn",
       trigger: .module("det_rcu"), sysctls: [],

@@ -116,13 +116,13 @@ public final class TraceSymbolizer: @unchecked Sendable {
 
   /// The vmlinux build id a trace states at the end of its `CPU: ... PID: ...` line
   /// (CONFIG_STACKTRACE_BUILD_ID, lib/dump_stack.c), when it does.
-  public static func buildID(inTrace lines: [String]) -> String? {
+  public static func buildID<Lines: Sequence<String>>(inTrace lines: Lines) -> String? {
     lines.lazy.compactMap { DumpStackInfo($0)?.buildID }.first
   }
 
   /// The kernel release from a trace's `CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1`
   /// line (lib/dump_stack.c dump_stack_print_info()).
-  public static func release(inTrace lines: [String]) -> String? {
+  public static func release<Lines: Sequence<String>>(inTrace lines: Lines) -> String? {
     lines.lazy.compactMap { DumpStackInfo($0)?.release }.first
   }
 }

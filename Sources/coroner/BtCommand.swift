@@ -41,7 +41,7 @@ struct BtCommand: ParsableCommand {
       list = try TaskList(image: image)
       backtracer = try TaskBacktracer(image: image, tasks: list)
     } catch {
-      DumpCommandSupport.fail(error)
+      DumpCommandSupport.fail(error, dump: vmcore)
     }
     let tasks = list.tasks.sorted { ($0.pid, $0.cpu ?? 0) < ($1.pid, $1.cpu ?? 0) }.filter { task in
       if all { return true }

@@ -94,7 +94,7 @@ struct DmesgCommand: ParsableCommand {
     do {
       log = try dump.kernelLog()
     } catch {
-      DumpCommandSupport.fail(error)
+      DumpCommandSupport.fail(error, dump: vmcore)
     }
     var records = log.records
     if afterClear {
@@ -102,12 +102,17 @@ struct DmesgCommand: ParsableCommand {
         let clear = try dump.clearSequence()
         records = records.filter { $0.sequence >= clear }
       } catch {
-        DumpCommandSupport.fail(error)
+        DumpCommandSupport.fail(error, dump: vmcore)
       }
     }
+    // Written a MiB at a time: memory stays the log's, not the log's and its text.
     var output: [UInt8] = []
-    output.reserveCapacity(records.count * 80)
+    output.reserveCapacity(1 << 20)
     for record in records {
+      if output.count >= 1 << 20 {
+        DumpCommandSupport.write(output)
+        output.removeAll(keepingCapacity: true)
+      }
       if json {
         output += Array(Self.json(record).utf8)
         output.append(UInt8(ascii: "\n"))

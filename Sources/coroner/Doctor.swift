@@ -53,7 +53,8 @@ struct Doctor: ParsableCommand {
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let document = ReadinessDocument(
         ready: report.ready, profile: profile.rawValue, findings: report.findings)
-      print(String(decoding: try encoder.encode(document), as: UTF8.self))
+      // JSONEncoder escapes C0 controls only: DEL and C1 controls get \u escapes too.
+      print(TerminalText.jsonEscapingC1(String(decoding: try encoder.encode(document), as: UTF8.self)))
     } else {
       print(ReadinessText.render(report, verbose: verbose), terminator: "")
     }
@@ -113,13 +114,18 @@ enum ReadinessText {
 
   static func render(_ report: ReadinessReport, verbose: Bool) -> String {
     var out = ""
+    // Summaries, reasons and fixes quote what the files hold: every field is escaped
+    // so a file's bytes never reach the terminal as controls.
+    let e = { (text: String) in TerminalText.escaped(text) }
     for finding in report.findings where !finding.passed || verbose {
-      out += "\(label(finding.severity))[\(finding.check)]: \(finding.summary)\n"
+      out += "\(label(finding.severity))[\(finding.check)]: \(e(finding.summary))\n"
       for reading in finding.readings {
-        out += "  --> \(reading.path): \(reading.value.map { "\"\($0)\"" } ?? "(absent)")\n"
+        out += "  --> \(e(reading.path)): \(reading.value.map { "\"\(e($0))\"" } ?? "(absent)")\n"
       }
-      if let reason = finding.reason { out += "   = why: \(reason)\n" }
-      for fix in finding.fixes { out += "   = fix (\(fix.kind.rawValue)): \(fix.text)\n" }
+      if let reason = finding.reason { out += "   = why: \(e(reason))\n" }
+      for fix in finding.fixes {
+        out += "   = fix (\(fix.kind.rawValue)): \(TerminalText.escaped(fix.text, keepNewlines: true))\n"
+      }
       if !finding.passed || verbose { out += "\n" }
     }
     let verdict =

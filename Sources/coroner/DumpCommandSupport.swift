@@ -22,6 +22,15 @@ enum DumpCommandSupport {
     exit(exitCode(for: error))
   }
 
+  /// As `fail`, naming the dump first when the error does not (an error about what
+  /// the dump's memory holds names an address, not the file).
+  static func fail(_ error: Error, dump paths: [String]) -> Never {
+    let text = "\(error)"
+    let named = paths.contains { text.hasPrefix($0 + ":") }
+    writeError("coroner: error: \(named ? "" : paths.joined(separator: " ") + ": ")\(text)\n")
+    exit(exitCode(for: error))
+  }
+
   static func exitCode(for error: Error) -> Int32 {
     if case DumpError.cannotOpen(_, let number) = error {
       return number == ENOENT || number == EACCES ? 66 : 74

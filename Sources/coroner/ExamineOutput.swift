@@ -28,6 +28,10 @@ enum ExamineSummary {
       lines.append("")
       lines += block(report, number: index + 1, of: reports.count)
     }
+    if let tasks = cause.tasks {
+      lines.append("")
+      lines += TaskSceneSummary.lines(tasks)
+    }
     if !cause.problems.isEmpty {
       if !reports.isEmpty { lines.append("") }
       lines.append("  problems (what the evidence lacks):")

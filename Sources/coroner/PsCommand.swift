@@ -23,7 +23,7 @@ struct PsCommand: ParsableCommand {
   func run() throws {
     let image = KernelCommandSupport.open(vmcore, modules: false)
     let list: TaskList
-    do { list = try TaskList(image: image) } catch { DumpCommandSupport.fail(error) }
+    do { list = try TaskList(image: image) } catch { DumpCommandSupport.fail(error, dump: vmcore) }
     let tasks = list.tasks.sorted { ($0.pid, $0.cpu ?? 0) < ($1.pid, $1.cpu ?? 0) }
     var text = ""
     if json {
@@ -63,7 +63,7 @@ enum KernelCommandSupport {
     do {
       return try KernelImage(vmcore: dump, modules: modules)
     } catch {
-      DumpCommandSupport.fail(error)
+      DumpCommandSupport.fail(error, dump: paths)
     }
   }
 

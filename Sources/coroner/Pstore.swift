@@ -58,8 +58,16 @@ struct Pstore: ParsableCommand {
     if !harvest.unrecognized.isEmpty {
       print("left in \(from): \(harvest.unrecognized.joined(separator: " ")) (not pstore records)")
     }
-    if !kept.isEmpty {
-      print("left in \(from): \(kept.joined(separator: " ")) (no file was made from them)")
+    let cut = Set(harvest.cutRecords)
+    let unsaved = kept.filter { !cut.contains($0) }
+    if !unsaved.isEmpty {
+      print("left in \(from): \(unsaved.joined(separator: " ")) (no file was made from them)")
+    }
+    if !harvest.cutRecords.isEmpty {
+      let limit = PstoreHarvest.recordLimit >> 20
+      CaptureTerminal.error(
+        "warning: \(harvest.cutRecords.joined(separator: " ")): more than \(limit) MiB, saved cut and left in \(from)"
+      )
     }
     print(
       keep

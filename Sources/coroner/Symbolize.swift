@@ -45,9 +45,9 @@ struct Symbolize: ParsableCommand {
   var file: String = "-"
 
   func run() throws {
-    let lines = try SymbolizeInput.read(file)
-    let release = release ?? TraceSymbolizer.release(inTrace: lines)
-    let buildId = buildId ?? TraceSymbolizer.buildID(inTrace: lines)
+    let input = try SymbolizeInput.read(file)
+    let release = release ?? TraceSymbolizer.release(inTrace: TraceLines(input))
+    let buildId = buildId ?? TraceSymbolizer.buildID(inTrace: TraceLines(input))
     let vmlinuxPath = try locateVmlinux(release: release, buildId: buildId)
     var object: DebugObject?
     if let vmlinuxPath {
@@ -67,20 +67,41 @@ struct Symbolize: ParsableCommand {
       throw ExitCode(66)
     }
     if addresses, let object {
-      try SymbolizeOutput.addresses(lines, object: object, json: json)
+      try SymbolizeOutput.addresses(TraceLines(input), object: object, json: json)
       return
     }
     let moduleDirectory = modules ?? release.map { "\(debugDir)/lib/modules/\($0)" }
     let symbolizer = TraceSymbolizer(vmlinux: object, modulesDirectory: moduleDirectory)
-    let results = lines.map { symbolizer.symbolize($0) }
-    if json {
-      try SymbolizeOutput.json(results)
-    } else {
-      SymbolizeOutput.text(results, stripping: fullPaths ? [] : symbolizer.buildDirectories())
+    // Line by line, printed a batch at a time: memory stays the input's and a batch's,
+    // whatever the number of frames.
+    var output = SymbolizeOutput.Stream(
+      json: json, stripping: json || fullPaths ? [] : symbolizer.buildDirectories())
+    var batch: [TraceSymbolizer.Line] = []
+    var tally = SymbolizeTally()
+    for line in TraceLines(input) {
+      let result = symbolizer.symbolize(line)
+      tally.add(result)
+      batch.append(result)
+      if batch.count == 4096 {
+        try output.write(batch)
+        batch.removeAll(keepingCapacity: true)
+      }
     }
-    if object == nil, results.contains(where: { $0.frame != nil && $0.frame?.module == nil }) {
+    try output.write(batch)
+    output.finish()
+    if object == nil, tally.bareKernelFrames > 0 {
       SymbolizeTerminal.error(
         "note: no vmlinux found (give --vmlinux, or install the -dbg package for \(release ?? "the kernel"))")
+      return
+    }
+    // A vmlinux that resolves none of the frames (no symbols, another build) leaves
+    // the trace as bare as without it: that is said, and with nothing resolved at all
+    // the run fails, so a bare trace is never taken for an annotated one.
+    if tally.unresolved > 0, let problem = tally.firstProblem {
+      let verdict = tally.resolved == 0 ? "error" : "warning"
+      SymbolizeTerminal.error(
+        "\(verdict): \(tally.unresolved) of \(tally.frames) frames left bare (first: \(problem))")
+      if tally.resolved == 0 { throw ExitCode(65) }
     }
   }
 
@@ -97,19 +118,57 @@ struct Symbolize: ParsableCommand {
 }
 
 enum SymbolizeInput {
-  static func read(_ file: String) throws -> [String] {
-    let data: Data
-    if file == "-" {
-      data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-      guard let contents = FileManager.default.contents(atPath: file) else {
-        SymbolizeTerminal.error("error: \(file): cannot read")
-        throw ExitCode(66)
-      }
-      data = contents
+  /// The input's bytes (a file, or standard input to its end).
+  static func read(_ file: String) throws -> [UInt8] {
+    if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let contents = FileManager.default.contents(atPath: file) else {
+      SymbolizeTerminal.error("error: \(file): cannot read")
+      throw ExitCode(66)
     }
-    let lines = TraceSymbolizer.lines(Array(data))
-    return lines
+    return Array(contents)
+  }
+}
+
+/// The lines of a trace, made one at a time (a trailing `\r` dropped, as a serial
+/// console leaves it; no empty line after the last newline).
+struct TraceLines: Sequence {
+  let bytes: [UInt8]
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  struct Iterator: IteratorProtocol {
+    let bytes: [UInt8]
+    var start = 0
+    mutating func next() -> String? {
+      guard start < bytes.count else { return nil }
+      let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+      var line = bytes[start..<end]
+      if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+      start = end + 1
+      return String(decoding: line, as: UTF8.self)
+    }
+  }
+
+  func makeIterator() -> Iterator { Iterator(bytes: bytes) }
+}
+
+/// Frames seen, resolved and left bare, for what the run says at its end.
+struct SymbolizeTally {
+  var frames = 0
+  var resolved = 0
+  var unresolved = 0
+  var bareKernelFrames = 0
+  var firstProblem: String?
+
+  mutating func add(_ line: TraceSymbolizer.Line) {
+    guard let frame = line.frame else { return }
+    frames += 1
+    if line.resolved != nil {
+      resolved += 1
+      return
+    }
+    unresolved += 1
+    if frame.module == nil { bareKernelFrames += 1 }
+    if firstProblem == nil { firstProblem = line.problem }
   }
 }
 

@@ -5,9 +5,39 @@ import Symbols
 /// How `coroner symbolize` prints: the trace with locations appended, JSON, or the
 /// llvm-symbolizer layout for `--addresses`.
 enum SymbolizeOutput {
-  /// decode_stacktrace.sh's layout (TraceAnnotation).
-  static func text(_ lines: [TraceSymbolizer.Line], stripping prefixes: [String]) {
-    FileHandle.standardOutput.write(Data(TraceAnnotation.text(lines, stripping: prefixes).utf8))
+  /// Annotated lines written as they are made: decode_stacktrace.sh's layout
+  /// (TraceAnnotation), or a JSON array one element a line.
+  struct Stream {
+    let json: Bool
+    let stripping: [String]
+    var written = 0
+
+    init(json: Bool, stripping: [String]) {
+      self.json = json
+      self.stripping = stripping
+      if json { FileHandle.standardOutput.write(Data("[".utf8)) }
+    }
+
+    mutating func write(_ lines: [TraceSymbolizer.Line]) throws {
+      guard !lines.isEmpty else { return }
+      if !json {
+        FileHandle.standardOutput.write(Data(TraceAnnotation.text(lines, stripping: stripping).utf8))
+        return
+      }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+      var text = Data()
+      for line in lines {
+        text.append(Data((written == 0 ? "\n" : ",\n").utf8))
+        text.append(try encoder.encode(SymbolizeOutput.record(line)))
+        written += 1
+      }
+      FileHandle.standardOutput.write(text)
+    }
+
+    func finish() {
+      if json { FileHandle.standardOutput.write(Data("\n]\n".utf8)) }
+    }
   }
 
   struct JSONLine: Encodable {
@@ -22,26 +52,25 @@ enum SymbolizeOutput {
     var problem: String?
   }
 
-  static func json(_ lines: [TraceSymbolizer.Line]) throws {
-    let records = lines.map { line in
-      JSONLine(
-        line: line.text, function: line.frame?.symbol, offset: line.frame?.offset, size: line.frame?.size,
-        module: line.frame?.module, reliable: line.frame?.reliable,
-        address: line.resolved.map { "0x" + String($0.address, radix: 16) }, source: line.resolved?.source,
-        problem: line.problem)
-    }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    FileHandle.standardOutput.write(try encoder.encode(records))
-    FileHandle.standardOutput.write(Data("\n".utf8))
+  static func record(_ line: TraceSymbolizer.Line) -> JSONLine {
+    JSONLine(
+      line: line.text, function: line.frame?.symbol, offset: line.frame?.offset, size: line.frame?.size,
+      module: line.frame?.module, reliable: line.frame?.reliable,
+      address: line.resolved.map { "0x" + String($0.address, radix: 16) }, source: line.resolved?.source,
+      problem: line.problem)
   }
 
   /// One address a line; prints `function` then `file:line:column` per inline level and
   /// an empty line, as `llvm-symbolizer --inlining` does.
-  static func addresses(_ lines: [String], object: DebugObject, json: Bool) throws {
+  static func addresses(_ lines: TraceLines, object: DebugObject, json: Bool) throws {
     var output = ""
     var records: [[SourceFrame]] = []
     for line in lines {
+      // Written as it grows: a million addresses never sit in memory at once.
+      if output.utf8.count >= 1 << 20 {
+        FileHandle.standardOutput.write(Data(output.utf8))
+        output = ""
+      }
       let text = line.trimmingCharacters(in: .whitespaces)
       guard !text.isEmpty else { continue }
       let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text

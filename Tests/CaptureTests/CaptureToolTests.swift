@@ -41,7 +41,7 @@ final class CaptureToolTests: XCTestCase {
         ["--to", "/d", "--compress", "gzip"],
         "--compress must be one of none, zlib, lzo, snappy, zstd, not 'gzip'"
       ),
-      (["--to", "/d", "--threads", "0"], "--threads must be at least 1, not '0'"),
+      (["--to", "/d", "--threads", "0"], "--threads must be 1 to 16, not '0'"),
       (["--to", "/d", "--resume=yes"], "--resume takes no value"),
       (["--to", "/d", "extra"], "unknown argument 'extra'"),
     ]

@@ -10,7 +10,7 @@ import XCTest
 final class LabBootTests: XCTestCase {
   /// The 6.1 scenarios covered by a test method below.
   static let covered61 = [
-    "panic", "oops", "bug", "warn", "softlockup", "hung-task", "rcu-stall", "panic-notifier",
+    "panic", "oops", "bug", "warn", "softlockup", "hung-task", "rcu-stall", "panic-notifier", "deadlock",
   ]
 
   func test61Panic() throws { try boot("panic", on: .v6_1) }
@@ -21,6 +21,7 @@ final class LabBootTests: XCTestCase {
   func test61HungTask() throws { try boot("hung-task", on: .v6_1) }
   func test61RcuStall() throws { try boot("rcu-stall", on: .v6_1) }
   func test61PanicNotifier() throws { try boot("panic-notifier", on: .v6_1) }
+  func test61Deadlock() throws { try boot("deadlock", on: .v6_1) }
   func test510Panic() throws { try boot("panic", on: .v5_10) }
   func test612Panic() throws { try boot("panic", on: .v6_12) }
   /// A module on 6.12, built by trixie's gcc 14 unpacked beside the kernel.

@@ -18,7 +18,7 @@ final class ScenarioCatalogueTests: XCTestCase {
       Set(names),
       [
         "panic", "oops", "bug", "warn", "softlockup", "hung-task", "rcu-stall", "hardlockup",
-        "panic-notifier",
+        "panic-notifier", "deadlock",
       ])
     XCTAssertThrowsError(try ScenarioCatalogue.named("nope"))
   }
