@@ -4,10 +4,12 @@ import Foundation
 /// missing (as root, with apt-get).
 public enum HostPrerequisites {
   /// Package names: QEMU, the guest's userland, kexec for in-guest kdump, the tools that
-  /// build detonator modules, the reference dump tools the lab tests compare against.
+  /// build detonator modules, the reference dump tools the lab tests compare against, and
+  /// what makes and reads the Debian guest's disk (mmdebstrap, mkfs.ext4 and debugfs).
   public static let packages = [
     "qemu-system-x86", "busybox-static", "kexec-tools", "makedumpfile", "crash", "cpio",
-    "zstd", "xz-utils", "gcc-12", "binutils", "make", "libc6-dev", "debian-archive-keyring",
+    "zstd", "xz-utils", "gcc-12", "binutils", "make", "libc6-dev", "debian-archive-keyring", "mmdebstrap",
+    "e2fsprogs",
   ]
 
   /// The packages of `packages` that dpkg does not report as installed.

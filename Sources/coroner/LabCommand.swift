@@ -7,7 +7,7 @@ struct LabCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "lab",
     abstract: "Boot a real kernel in QEMU, detonate a crash, capture the scene.",
-    subcommands: [LabSetupCommand.self, LabListCommand.self, LabRunCommand.self]
+    subcommands: [LabSetupCommand.self, LabListCommand.self, LabRunCommand.self, LabDebianCommand.self]
   )
 }
 
