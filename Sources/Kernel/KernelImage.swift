@@ -50,11 +50,7 @@ public struct KernelImage: Sendable {
     self.symbols = symbols
     self.modules = modules
     release = info.osRelease
-    var globals: [String: UInt64] = [:]
-    for symbol in symbols.symbols where symbol.module == nil && Self.globalNames.contains(symbol.name) {
-      if globals[symbol.name] == nil { globals[symbol.name] = symbol.address }
-    }
-    self.globals = globals
+    globals = symbols.vmlinuxAddresses(of: Self.globalNames)
     btf = try DumpBtf.read(memory: memory, symbols: symbols)
     self.problems = problems
   }

@@ -44,14 +44,16 @@ public enum DumpKallsyms {
     _ vmcore: Vmcore
   ) throws -> (table: SymbolTable, modules: [DumpModules.Module], problems: [String]) {
     let kernel = try read(vmcore)
-    guard let head = kernel.symbols.first(where: { $0.name == "modules" && !$0.isText })?.address
+    guard
+      let head = kernel.index(of: "modules", where: kernel.isVmlinuxData).map({
+        kernel.symbol(at: $0).address
+      })
     else {
       return (kernel, [], ["kallsyms has no `modules` list head: module symbols skipped"])
     }
     let (modules, problems) = DumpModules.read(memory: try vmcore.kernelMemory(), modulesListHead: head)
     guard !modules.isEmpty else { return (kernel, modules, problems) }
     // Modules load above vmlinux: their symbols, sorted apart, follow its own in order.
-    let moduleSymbols = SymbolTable(modules.flatMap(\.symbols)).symbols
-    return (SymbolTable(kernel.symbols + moduleSymbols), modules, problems)
+    return (kernel.merged(with: SymbolTable(modules.flatMap(\.symbols))), modules, problems)
   }
 }

@@ -83,19 +83,41 @@ public enum Kallsyms {
     }
     let tokens = try readTokens(memory, location)
     let names = try readNames(memory, location, count: Int(count), tokens: tokens)
-    guard let stextIndex = names.firstIndex(where: { $0.name == "_stext" }) else {
+    let stext = Array("_stext".utf8)
+    guard let stextIndex = names.lengths.indices.first(where: { names.equals($0, stext) }) else {
       throw SymbolsError(
         .malformed, path: "kallsyms_names", offset: location.names, expected: "a symbol named _stext")
     }
     let (addresses, encoding) = try readAddresses(memory, location, count: Int(count), stextIndex: stextIndex)
-    var symbols: [KernelSymbol] = []
-    symbols.reserveCapacity(names.count)
-    for (index, entry) in names.enumerated() {
-      // Per-CPU symbols of the absolute encoding are stored with type `A` already
-      // (scripts/kallsyms.c make_percpu_relative()).
-      symbols.append(KernelSymbol(address: addresses[index].value, type: entry.type, name: entry.name))
+    // Per-CPU symbols of the absolute encoding are stored with type `A` already
+    // (scripts/kallsyms.c make_percpu_relative()).
+    let values = addresses.map(\.value)
+    var types = names.types
+    KallsymsDataTypes.correct(&types, addresses: values) { wanted in
+      let bytes = Array(wanted.utf8)
+      return names.lengths.indices.first { names.equals($0, bytes) }
     }
-    return (SymbolTable(KallsymsDataTypes.corrected(symbols)), encoding)
+    let table = SymbolTable(
+      addresses: values, types: types, nameStarts: names.starts,
+      nameLengths: names.lengths,
+      moduleIndices: [UInt16](repeating: 0, count: addresses.count),
+      names: SymbolTable.PackedNames(names.bytes),
+      moduleNames: [])
+    return (table, encoding)
+  }
+
+  /// Expanded names end to end: the type letter of each, and where its name lies.
+  struct Names {
+    var bytes: [UInt8] = []
+    var starts: [UInt32] = []
+    var lengths: [UInt16] = []
+    var types: [UInt8] = []
+
+    func equals(_ index: Int, _ wanted: [UInt8]) -> Bool {
+      guard Int(lengths[index]) == wanted.count else { return false }
+      let start = Int(starts[index])
+      return bytes[start..<start + wanted.count].elementsEqual(wanted)
+    }
   }
 
   /// The 256 tokens: `kallsyms_token_index[b]` is the offset of token b's
@@ -130,13 +152,14 @@ public enum Kallsyms {
   static func readNames(
     _ memory: KernelMemorySource, _ location: KallsymsLocation, count: Int, tokens: [[UInt8]]
   )
-    throws -> [(type: Character, name: String)]
+    throws -> Names
   {
     var reader = ChunkedMemory(memory: memory, address: location.names)
-    var names: [(type: Character, name: String)] = []
-    names.reserveCapacity(count)
-    var expanded: [UInt8] = []
-    expanded.reserveCapacity(1024)
+    var names = Names()
+    names.starts.reserveCapacity(count)
+    names.lengths.reserveCapacity(count)
+    names.types.reserveCapacity(count)
+    names.bytes.reserveCapacity(count * 24)
     // The tokens laid end to end, so that expanding a name copies bytes out of one
     // buffer instead of retaining an array per token.
     var flat: [UInt8] = []
@@ -156,18 +179,21 @@ public enum Kallsyms {
           .malformed, path: "kallsyms_names", offset: reader.address,
           expected: "a name length above 0 (symbol \(index))")
       }
-      expanded.removeAll(keepingCapacity: true)
+      let start = names.bytes.count
       for _ in 0..<length {
         let token = Int(try reader.byte())
         guard token + 1 < starts.count else { continue }
-        expanded.append(contentsOf: flat[starts[token]..<starts[token + 1]])
+        names.bytes.append(contentsOf: flat[starts[token]..<starts[token + 1]])
       }
-      guard let first = expanded.first else {
+      guard names.bytes.count > start else {
         throw SymbolsError(
           .malformed, path: "kallsyms_names", offset: reader.address,
           expected: "a type letter (symbol \(index))")
       }
-      names.append((Character(Unicode.Scalar(first)), String(decoding: expanded.dropFirst(), as: UTF8.self)))
+      // The first expanded byte is the type letter; the name follows it.
+      names.types.append(names.bytes[start])
+      names.starts.append(UInt32(truncatingIfNeeded: start + 1))
+      names.lengths.append(UInt16(truncatingIfNeeded: min(names.bytes.count - start - 1, Int(UInt16.max))))
     }
     return names
   }

@@ -11,31 +11,36 @@
 /// text-lettered symbol in (_etext, _sinittext) or from `__bss_start` on is data (the markers
 /// at `_etext` itself, `_etext` and `__indirect_thunk_end`, keep the letter `nm` gave them).
 enum KallsymsDataTypes {
-  /// `symbols` with the letter of each misfiled data symbol made a data letter (`D`/`d`,
-  /// `V`/`v` for weak ones). Unchanged when the table lacks the section bounds.
-  static func corrected(_ symbols: [KernelSymbol]) -> [KernelSymbol] {
-    var bounds: [String: UInt64] = [:]
-    for symbol in symbols where symbol.name.utf8.first == UInt8(ascii: "_") {
-      switch symbol.name {
-      case "_etext", "_sinittext", "__bss_start": bounds[symbol.name] = bounds[symbol.name] ?? symbol.address
+  /// The letters in `types` (ASCII, one per entry of `addresses`) of misfiled data symbols
+  /// made data letters (`D`/`d`, `V`/`v` for weak ones); `index` finds a symbol by name.
+  /// Unchanged when the table lacks the section bounds.
+  static func correct(_ types: inout [UInt8], addresses: [UInt64], index: (String) -> Int?) {
+    guard let etext = index("_etext").map({ addresses[$0] }),
+      let sinittext = index("_sinittext").map({ addresses[$0] }), etext < sinittext
+    else { return }
+    let bss = index("__bss_start").map { addresses[$0] }
+    for entry in types.indices {
+      let value = addresses[entry]
+      guard (value > etext && value < sinittext) || (bss.map { value >= $0 } ?? false) else { continue }
+      switch types[entry] {
+      case UInt8(ascii: "T"): types[entry] = UInt8(ascii: "D")
+      case UInt8(ascii: "t"): types[entry] = UInt8(ascii: "d")
+      case UInt8(ascii: "W"): types[entry] = UInt8(ascii: "V")
+      case UInt8(ascii: "w"): types[entry] = UInt8(ascii: "v")
       default: continue
       }
     }
-    guard let etext = bounds["_etext"], let sinittext = bounds["_sinittext"], etext < sinittext
-    else { return symbols }
-    let bss = bounds["__bss_start"]
-    func isData(_ value: UInt64) -> Bool {
-      (value > etext && value < sinittext) || (bss.map { value >= $0 } ?? false)
+  }
+
+  /// `symbols` with the letter of each misfiled data symbol corrected, as `correct` does.
+  static func corrected(_ symbols: [KernelSymbol]) -> [KernelSymbol] {
+    var types = symbols.map { $0.type.asciiValue ?? 0x3F }
+    KallsymsDataTypes.correct(&types, addresses: symbols.map(\.address)) { name in
+      symbols.firstIndex { $0.name == name }
     }
-    return symbols.map { symbol in
-      guard symbol.isText, isData(symbol.address) else { return symbol }
+    return zip(symbols, types).map { symbol, type in
       var fixed = symbol
-      switch symbol.type {
-      case "T": fixed.type = "D"
-      case "t": fixed.type = "d"
-      case "W": fixed.type = "V"
-      default: fixed.type = "v"
-      }
+      fixed.type = Character(Unicode.Scalar(type))
       return fixed
     }
   }
