@@ -15,7 +15,10 @@ import PackageDescription
 // exported symbol, some 50,000 of them when everything is exported.
 let fixedAddress: [LinkerSetting] =
   Context.environment["CORONER_FIXED_ADDRESS"] == "1"
-  ? [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+  ? [
+    .unsafeFlags(
+      ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))
+  ]
   : []
 
 let package = Package(
