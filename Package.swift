@@ -10,10 +10,16 @@ import PackageDescription
 // some 80,000 relative relocations, which is most of what a short command like `dmesg`
 // costs. Builds against the shared runtime stay PIE: a fixed-address executable takes copy
 // relocations of the runtime's protected symbols, which glibc's loader warns about at
-// every start.
+// every start. The same builds export no symbols (--no-export-dynamic): the runtime linked
+// in looks its own path up with dladdr(3) at every start, and glibc's dladdr walks every
+// exported symbol, some 50,000 of them when everything is exported.
 let fixedAddress: [LinkerSetting] =
   Context.environment["CORONER_FIXED_ADDRESS"] == "1"
-  ? [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux]))] : []
+  ? [
+    .unsafeFlags(
+      ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))
+  ]
+  : []
 
 let package = Package(
   name: "coroner",

@@ -39,12 +39,22 @@ public final class FileBytes: @unchecked Sendable {
   /// them mapped.
   static let preadThreshold = 64 << 10
 
-  public init(path: String, access: Access = .random) throws(BytesError) {
-    name = path
-    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait; the type
-    // check below refuses it anyway. Regular files and block devices ignore the flag.
+  public convenience init(path: String, access: Access = .random) throws(BytesError) {
+    try self.init(adopting: try Self.openDescriptor(path), path: path, access: access)
+  }
+
+  /// Opens `path` read-only. O_NONBLOCK: opening a FIFO without a writer would
+  /// otherwise wait; FileBytes refuses it anyway, and StreamBytes polls. Regular files
+  /// and block devices ignore the flag.
+  static func openDescriptor(_ path: String) throws(BytesError) -> Int32 {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard descriptor >= 0 else { throw Self.systemError(path, "cannot open", errno) }
+    guard descriptor >= 0 else { throw systemError(path, "cannot open", errno) }
+    return descriptor
+  }
+
+  /// Takes `descriptor` over (it is closed on error, and when the file goes).
+  init(adopting descriptor: Int32, path: String, access: Access) throws(BytesError) {
+    name = path
     do {
       size = try Self.randomAccessSize(descriptor, path)
     } catch {
@@ -163,6 +173,18 @@ public final class FileBytes: @unchecked Sendable {
     }
     if let failure { throw failure }
     return result
+  }
+
+  /// Changes how the file is expected to be read from now on (madvise(2), or
+  /// posix_fadvise(2) when it is not mapped): a file first scanned for its format and
+  /// then read as a dump is read in scattered places.
+  public func advise(_ access: Access) {
+    let random = access == .random
+    if let base = mapping?.baseAddress {
+      _ = madvise(UnsafeMutableRawPointer(mutating: base), Int(size), random ? MADV_RANDOM : MADV_SEQUENTIAL)
+    } else {
+      _ = posix_fadvise(descriptor, 0, 0, random ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL)
+    }
   }
 
   /// A hint that a range will not be read again soon: its mapped pages leave this

@@ -9,18 +9,7 @@ enum CrashRecord {
     var lines: [String] = []
     lines.append("  \"source\": \(q(source))")
     lines.append("  \"kernel\": {\"release\": \(report.release.map(q) ?? "null")}")
-    if let scene = report.scene {
-      var fields = ["\"panic_message\": \(scene.panicMessage.map(q) ?? "null")"]
-      fields.append("\"cpu\": \(scene.cpu.map(String.init) ?? "null")")
-      fields.append("\"pid\": \(scene.pid.map(String.init) ?? "null")")
-      fields.append("\"comm\": \(scene.comm.map(q) ?? "null")")
-      if let rip = scene.registers?.registers.first(where: { $0.name == "rip" })?.value {
-        fields.append("\"rip\": \(q("0x" + String(rip, radix: 16)))")
-      }
-      lines.append("  \"crash\": {\(fields.joined(separator: ", "))}")
-    } else {
-      lines.append("  \"crash\": null")
-    }
+    lines.append("  \"crash\": \(report.scene?.json ?? "null")")
     lines.append("  \"log_records\": \(report.logRecords)")
     let excluded = ExcludedClass.allCases.compactMap { kind in
       report.excluded[kind].map { "\(q(kind.description)): \($0)" }

@@ -203,17 +203,9 @@ extension CrashStore {
       ).first()
     else { return nil }
     let id = try row.decode(column: "id", as: Int64.self)
-    return HostDetail(
-      name: name, kind: try row.decode(column: "kind", as: String.self),
-      firstSeen: try row.decode(column: "first_seen", as: Int64.self),
-      lastSeen: try row.decode(column: "last_seen", as: Int64.self),
-      release: try row.decode(column: "release", as: String?.self),
-      datagrams: try row.decode(column: "datagrams", as: Int64.self),
-      messages: try row.decode(column: "messages", as: Int64.self),
-      lost: try row.decode(column: "lost", as: Int64.self),
-      restarts: try row.decode(column: "restarts", as: Int64.self),
-      refused: try row.decode(column: "refused", as: Int64.self),
-      crashes: try await crashRows(where: "c.host_id", equals: id, limit: limit))
+    var host = try HostDetail(row: row, name: name)
+    host.crashes = try await crashRows(where: "c.host_id", equals: id, limit: limit)
+    return host
   }
 
   /// All hosts, most recently seen first.
@@ -223,18 +215,22 @@ extension CrashStore {
       SELECT name, kind, first_seen, last_seen, release, datagrams, messages, lost, restarts, refused
       FROM hosts ORDER BY last_seen DESC, name LIMIT \(unsafeRaw: String(limit))
       """
-    ).all().map { row in
-      HostDetail(
-        name: try row.decode(column: "name", as: String.self),
-        kind: try row.decode(column: "kind", as: String.self),
-        firstSeen: try row.decode(column: "first_seen", as: Int64.self),
-        lastSeen: try row.decode(column: "last_seen", as: Int64.self),
-        release: try row.decode(column: "release", as: String?.self),
-        datagrams: try row.decode(column: "datagrams", as: Int64.self),
-        messages: try row.decode(column: "messages", as: Int64.self),
-        lost: try row.decode(column: "lost", as: Int64.self),
-        restarts: try row.decode(column: "restarts", as: Int64.self),
-        refused: try row.decode(column: "refused", as: Int64.self), crashes: [])
-    }
+    ).all().map { row in try HostDetail(row: row, name: try row.decode(column: "name", as: String.self)) }
+  }
+}
+
+extension HostDetail {
+  /// A row of `hosts` (its counters and times), without its crashes.
+  init(row: any SQLRow, name: String) throws {
+    self.init(
+      name: name, kind: try row.decode(column: "kind", as: String.self),
+      firstSeen: try row.decode(column: "first_seen", as: Int64.self),
+      lastSeen: try row.decode(column: "last_seen", as: Int64.self),
+      release: try row.decode(column: "release", as: String?.self),
+      datagrams: try row.decode(column: "datagrams", as: Int64.self),
+      messages: try row.decode(column: "messages", as: Int64.self),
+      lost: try row.decode(column: "lost", as: Int64.self),
+      restarts: try row.decode(column: "restarts", as: Int64.self),
+      refused: try row.decode(column: "refused", as: Int64.self), crashes: [])
   }
 }

@@ -17,6 +17,11 @@ public final class FileSource: ByteSource, @unchecked Sendable {
     }
   }
 
+  /// A file already open (examine has read its first bytes to tell its format).
+  public init(file: FileBytes) {
+    self.file = file
+  }
+
   public var name: String { file.name }
   public var size: UInt64 { file.size }
 

@@ -22,23 +22,21 @@ public struct Examiner: Sendable {
     let evidence = path == "-" ? try EvidenceBytes.standardInput() : try EvidenceBytes.read(path)
     // Nothing read is no evidence, not a log without a crash: an empty file, or a FIFO
     // or pipe whose writer closed (or never came) before writing anything.
-    guard evidence.withBytes({ !$0.isEmpty }) else {
+    guard !evidence.isEmpty else {
       throw ExamineError.badData(path: path, problem: "empty", expected: "a vmcore or kernel log text")
     }
-    let format = evidence.withBytes {
-      EvidenceFormat.sniff(UnsafeBufferPointer(rebasing: $0.prefix(EvidenceFormat.sampleSize)))
-    }
+    return try examine(evidence)
+  }
+
+  /// The format told from the first bytes, then the dump or the log read from the
+  /// same open file or bytes.
+  private func examine(_ evidence: EvidenceBytes) throws -> CauseOfDeath {
+    let format = EvidenceFormat.sniff(try evidence.prefix(EvidenceFormat.sampleSize))
     switch format {
     case .vmcore:
-      // A dump from a pipe is read from memory; a file is mapped by Dump itself.
-      if path == "-" {
-        return try examine(dump: Self.open(path) { try Vmcore(source: evidence.memorySource) })
-      }
-      return try examine(dump: Self.open(path) { try Vmcore.open(path: path) })
-    case .text:
-      return examine(text: evidence)
-    case .journalFile, .binary, .pstoreFolder:
-      throw Self.refusal(path: path, format: format)
+      return try examine(dump: Self.open(evidence.path) { try Vmcore(source: evidence.dumpSource) })
+    case .text: return try examine(text: evidence)
+    case .journalFile, .binary, .pstoreFolder: throw Self.refusal(path: evidence.path, format: format)
     }
   }
 
@@ -49,13 +47,7 @@ public struct Examiner: Sendable {
 
   /// Examines bytes held in memory (an upload, a pipe): a dump or a text log.
   public func examine(bytes: [UInt8], name: String) throws -> CauseOfDeath {
-    let evidence = EvidenceBytes(path: name, bytes: bytes)
-    let format = EvidenceFormat.sniff(Array(bytes.prefix(EvidenceFormat.sampleSize)))
-    switch format {
-    case .vmcore: return try examine(dump: Self.open(name) { try Vmcore(source: evidence.memorySource) })
-    case .text: return examine(text: evidence)
-    case .journalFile, .binary, .pstoreFolder: throw Self.refusal(path: name, format: format)
-    }
+    try examine(EvidenceBytes(path: name, bytes: bytes))
   }
 
   /// Examines log records that arrived one by one (a netconsole stream, a pstore
@@ -89,8 +81,8 @@ public struct Examiner: Sendable {
 
   /// Console text goes straight to the byte scanner, which decodes only the lines
   /// around crashes, and lets the pages it is done with go.
-  func examine(text evidence: EvidenceBytes, kind: EvidenceKind = .console) -> CauseOfDeath {
-    let reports = evidence.withBytes { bytes in
+  func examine(text evidence: EvidenceBytes, kind: EvidenceKind = .console) throws -> CauseOfDeath {
+    let reports = try evidence.withBytes { bytes in
       var released = 0
       return CrashReportParser().reports(inLog: bytes, evidenceKind: kind.rawValue) { offset in
         guard offset - released >= 16 << 20 else { return }
@@ -129,11 +121,8 @@ public struct Examiner: Sendable {
     do {
       return try body()
     } catch DumpError.cannotOpen(let file, let number) {
-      // ENOENT 2, EACCES 13 (asm-generic/errno-base.h): the input is missing or
-      // closed to us; any other failure to open or map is an I/O error.
-      if number == 2 { throw ExamineError.missing(path: file) }
-      if number == 13 { throw ExamineError.unreadable(path: file, reason: "permission denied") }
-      throw ExamineError.io(path: file, reason: "\(DumpError.cannotOpen(path: file, errno: number))")
+      throw ExamineError.failed(
+        path: file, errno: number, reason: "\(DumpError.cannotOpen(path: file, errno: number))")
     } catch {
       throw ExamineError.badData(path: path, problem: "cannot read the dump: \(error)", expected: "")
     }
@@ -152,12 +141,5 @@ public struct Examiner: Sendable {
         problem: "not a kernel log or dump: \(format) in the first \(EvidenceFormat.sampleSize >> 10) KiB",
         expected: "a vmcore (ELF, KDUMP, DISKDUMP or makedumpfile signature) or console text")
     }
-  }
-}
-
-extension EvidenceBytes {
-  /// The bytes as a source Dump reads (a dump from a pipe or an upload).
-  var memorySource: MemoryByteSource {
-    withBytes { MemoryByteSource(name: path, bytes: Array($0)) }
   }
 }

@@ -114,26 +114,15 @@ struct InfoCommand: ParsableCommand {
     fields.append("\"crash_time\":\(s.crashTime.map { String($0) } ?? "null")")
     fields.append("\"vmcoreinfo_source\":\(opt(s.vmcoreInfoSource))")
     let cpus = s.cpus.map { cpu -> String in
-      let regs = cpu.registers.map { "\(str($0.name)):\(str(hex($0.value)))" }
       let control = cpu.controlRegisters.map { str(hex($0)) }
       return
-        "{\"source\":\(str(cpu.source.rawValue)),\"pid\":\(cpu.pid),\"registers\":{\(regs.joined(separator: ","))}"
+        "{\"source\":\(str(cpu.source.rawValue)),\"pid\":\(cpu.pid),\"registers\":\(cpu.json)"
         + (control.isEmpty ? "" : ",\"control_registers\":[\(control.joined(separator: ","))]") + "}"
     }
     fields.append("\"cpus\":[\(cpus.joined(separator: ","))]")
     let notes = s.notes.map { "{\"name\":\(str($0.name)),\"type\":\($0.type),\"size\":\($0.size)}" }
     fields.append("\"notes\":[\(notes.joined(separator: ","))]")
-    if let scene = s.scene {
-      var parts = ["\"panic_message\":\(opt(scene.panicMessage))"]
-      parts.append("\"cpu\":\(scene.cpu.map { String($0) } ?? "null")")
-      parts.append("\"pid\":\(scene.pid.map { String($0) } ?? "null")")
-      parts.append("\"comm\":\(opt(scene.comm))")
-      if let registers = scene.registers {
-        let regs = registers.registers.map { "\(str($0.name)):\(str(hex($0.value)))" }
-        parts.append("\"registers\":{\(regs.joined(separator: ","))}")
-      }
-      fields.append("\"crash\":{\(parts.joined(separator: ","))}")
-    }
+    if let scene = s.scene { fields.append("\"crash\":\(scene.json)") }
     fields.append("\"log_records\":\(s.logRecords.map { String($0) } ?? "null")")
     fields.append("\"problems\":[\(s.problems.map(str).joined(separator: ","))]")
     if let info = dump.vmcoreInfo {

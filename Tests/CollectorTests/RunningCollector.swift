@@ -64,19 +64,12 @@ final class RunningCollector: @unchecked Sendable {
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
   }
 
+  /// `GET /api/v1/buckets`: `{"buckets": [...]}`.
   struct Buckets: Decodable {
-    struct Bucket: Decodable {
-      var title: String
-      var kind: String
-      var count: Int
-      var hosts: Int
-      var first_seen: Int
-      var last_seen: Int
-    }
-    var buckets: [Bucket]
+    var buckets: [BucketSummary]
   }
 
-  func buckets() async throws -> [Buckets.Bucket] {
+  func buckets() async throws -> [BucketSummary] {
     let (status, data) = try await request("GET", "/api/v1/buckets")
     XCTAssertEqual(status, 200)
     return try JSONDecoder().decode(Buckets.self, from: data).buckets

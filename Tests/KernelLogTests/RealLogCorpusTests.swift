@@ -12,7 +12,7 @@ final class RealLogCorpusTests: XCTestCase {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Fixtures/real")
 
-  struct Score {
+  struct Score: CorpusRates {
     var files = 0
     var crashAgree = 0
     var crashFiles = 0
@@ -68,17 +68,10 @@ final class RealLogCorpusTests: XCTestCase {
       }
     }
 
-    func rate(_ count: Int, _ total: Int) -> Double { Double(count) / Double(max(1, total)) }
-    var crashRate: Double { rate(crashAgree, files) }
-    var typeRate: Double { rate(typeExact, crashFiles) }
-    var titleRate: Double { rate(titleExact, crashFiles) }
-    var frameRate: Double { rate(frameExact, frameFiles) }
-
     var summary: String {
-      "\(files) logs: crash found \(crashAgree)/\(files) (\(percent(crashRate))), kind \(typeExact)/\(crashFiles) "
-        + "(\(percent(typeRate))), title \(titleExact)/\(crashFiles) (\(percent(titleRate))), guilty function "
-        + "\(frameExact)/\(frameFiles) (\(percent(frameRate))), clean logs marked corrupted "
-        + "\(cleanMarkedCorrupted)/\(cleanFiles), corrupted flag \(corruptedExact)/\(crashFiles)"
+      "\(files) logs: crash found \(fraction(crashAgree, files)), kind \(fraction(typeExact, crashFiles)), "
+        + "title \(fraction(titleExact, crashFiles)), guilty function \(fraction(frameExact, frameFiles)), "
+        + "clean logs marked corrupted \(cleanMarkedCorrupted)/\(cleanFiles), corrupted flag \(corruptedExact)/\(crashFiles)"
     }
   }
 

@@ -178,7 +178,7 @@ struct CorpusSample {
   func flag(_ key: String) -> Bool { headers[key]?.first == "Y" }
 }
 
-struct CorpusScore {
+struct CorpusScore: CorpusRates {
   var files = 0
   var crashFiles = 0
   var crashAgree = 0
@@ -242,12 +242,6 @@ struct CorpusScore {
     }
   }
 
-  private func rate(_ count: Int, _ total: Int) -> Double { Double(count) / Double(max(1, total)) }
-  var titleRate: Double { rate(titleExact, crashFiles) }
-  var crashRate: Double { rate(crashAgree, files) }
-  var typeRate: Double { rate(typeExact, crashFiles) }
-  var frameRate: Double { rate(frameExact, frameFiles) }
-
   /// One line: the four fields the split is judged on.
   var brief: String {
     "\(files) files: TITLE \(percent(titleRate)), TYPE \(percent(typeRate)), crash found "
@@ -257,7 +251,7 @@ struct CorpusScore {
 
   var summary: String {
     func line(_ label: String, _ count: Int, _ total: Int) -> String {
-      "  \(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(count)/\(total) (\(percent(rate(count, total))))"
+      "  \(label.padding(toLength: 12, withPad: " ", startingAt: 0)) \(fraction(count, total))"
     }
     return
       ([

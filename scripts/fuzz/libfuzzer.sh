@@ -1,0 +1,37 @@
+# Shared by scripts/fuzz-dump.sh and scripts/fuzz-kernel.sh (sourced, not run):
+# builds libraries as instrumented modules and runs libFuzzer targets over them.
+# Expects $root (the repository) and $seconds; sets $out and $status.
+out="$root/.build/fuzz"
+mkdir -p "$out"
+flags="-sanitize=fuzzer,address -parse-as-library -Onone -swift-version 5"
+status=0
+# Swift's own crash backtracer would hold the pipe open after a trap: let libFuzzer
+# and the sanitizer report instead.
+export SWIFT_BACKTRACE=enable=no
+
+# build_modules MODULE...: each Sources/MODULE as an instrumented module and object, in order.
+build_modules() {
+  for module in "$@"; do
+    swiftc $flags -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
+      -I "$out" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" "$root"/Sources/$module/*.swift
+  done
+}
+
+# run_target SOURCE NAME MAX_LEN MODULE...: links SOURCE (a Fuzz*.swift) with the
+# modules' objects as fuzz-NAME, seeds .build/fuzz/corpus-NAME with the seed-NAME-*
+# files the tests wrote, runs it for $seconds; status 1 when a crash-* file is left.
+run_target() {
+  source=$1 name=$2 max_len=$3
+  shift 3
+  objects=""
+  for module in "$@"; do objects="$objects $out/$module.o"; done
+  swiftc $flags -I "$out" -I "$root/Sources/CZlib" "$source" $objects -lz -o "$out/fuzz-$name" 2>&1 \
+    | grep -v 'Cannot export local symbol' || true
+  corpus="$out/corpus-$name"
+  mkdir -p "$corpus"
+  for seed in "$out"/seed-$name-*; do [ -f "$seed" ] && cp "$seed" "$corpus/"; done
+  echo "== fuzz-$name for ${seconds}s"
+  (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
+    -print_final_stats=1 "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Test unit written') || true
+  if ls "$out"/crash-* >/dev/null 2>&1; then status=1; fi
+}
