@@ -1,5 +1,6 @@
 /// The Debian kernels the lab boots: one per suite, named by their upstream series, and
-/// sid's (unstable), named `sid` since its series moves with every upload.
+/// sid's (unstable), named `sid` since its series moves with every upload, and one the
+/// lab builds itself from a suite's kernel source.
 ///
 /// Each released suite is read together with its security suite, so the lab boots the
 /// kernel a patched Debian machine of that release runs today (for bookworm: 6.1.0-NN from
@@ -10,19 +11,39 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
   case v6_1 = "6.1"
   case v6_12 = "6.12"
   case sid = "sid"
+  /// trixie's linux-source-6.12 built by the lab with a small configuration of its own
+  /// (`LabKernelConfig.buddy`): Debian's kernels have no hard-lockup detector that works
+  /// without a PMU, and this one has the buddy detector.
+  case v6_12_buddy = "6.12-buddy"
 
-  /// The Debian suite that ships this series.
+  /// The kernels Debian ships built: what `coroner lab setup` fetches by default.
+  public static let packaged: [DebianKernel] = [.v5_10, .v6_1, .v6_12, .sid]
+
+  /// The Debian suite that ships this series (or its source).
   public var suite: String {
     switch self {
     case .v5_10: return "bullseye"
     case .v6_1: return "bookworm"
-    case .v6_12: return "trixie"
+    case .v6_12, .v6_12_buddy: return "trixie"
     case .sid: return "sid"
     }
   }
 
   /// Whether the suite has a `SUITE-security` suite beside it.
   public var hasSecuritySuite: Bool { self != .sid }
+
+  /// The source package and configuration of a kernel the lab builds, nil for a
+  /// packaged one.
+  public var sourceBuild: LabKernelConfig? {
+    switch self {
+    case .v5_10, .v6_1, .v6_12, .sid: return nil
+    case .v6_12_buddy: return .buddy
+    }
+  }
+
+  /// The name of the kernel's folder and stamp in the lab cache: the suite for a
+  /// packaged kernel (one per suite), the kernel's own name for a built one.
+  var cacheName: String { sourceBuild == nil ? suite : rawValue }
 
   /// The compiler that builds modules for this kernel.
   ///
@@ -36,6 +57,8 @@ public enum DebianKernel: String, CaseIterable, Codable, Sendable {
     switch self {
     case .v5_10, .v6_1: return .host(compiler: "gcc-12")
     case .v6_12, .sid: return .suite
+    // Built by the lab with the host's gcc 12: its modules are built with the same one.
+    case .v6_12_buddy: return .host(compiler: "gcc-12")
     }
   }
 }

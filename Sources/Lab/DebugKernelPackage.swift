@@ -74,6 +74,10 @@ extension LabCache {
     guard !missing.isEmpty else {
       return DebugKernelFetch(package: package, fetched: false, downloadSeconds: 0, extractSeconds: 0)
     }
+    if kernel.sourceBuild != nil {
+      try linkBuildOutputs(missing, of: tree, into: package)
+      return DebugKernelFetch(package: package, fetched: false, downloadSeconds: 0, extractSeconds: 0)
+    }
     let apt = IsolatedApt(kernel: kernel, root: aptRoot(kernel))
     let debs = debugDebsDir(kernel)
     let start = Date()
@@ -102,6 +106,30 @@ extension LabCache {
   }
 
   /// The `.deb` of `package` that `apt-get download` left in `folder`.
+  /// A kernel the lab built has no -dbg package: its build tree holds `vmlinux` (with
+  /// DWARF) and `System.map`, linked where the package's files would be.
+  func linkBuildOutputs(
+    _ parts: [DebugKernelPackage.Part], of tree: KernelTree, into package: DebugKernelPackage
+  )
+    throws
+  {
+    guard let buildDir = tree.buildDir else {
+      throw LabError.missingInput(path: tree.image, expected: "the build tree of a kernel the lab built")
+    }
+    for part in parts {
+      let built = URL(fileURLWithPath: buildDir).appendingPathComponent(
+        part == .vmlinux ? "vmlinux" : "System.map")
+      guard FileManager.default.fileExists(atPath: built.path) else {
+        throw LabError.missingInput(path: built.path, expected: "\(part.rawValue) of the lab's kernel build")
+      }
+      let link = package.root.appendingPathComponent(part.path(release: tree.release))
+      try FileManager.default.createDirectory(
+        at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try? FileManager.default.removeItem(at: link)
+      try FileManager.default.createSymbolicLink(at: link, withDestinationURL: built)
+    }
+  }
+
   static func debFile(of package: String, in folder: URL) -> URL? {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
     return names.sorted().first { $0.hasPrefix("\(package)_") && $0.hasSuffix(".deb") }

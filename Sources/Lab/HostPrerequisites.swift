@@ -12,6 +12,11 @@ public enum HostPrerequisites {
     "e2fsprogs",
   ]
 
+  /// What building a kernel from source needs besides `packages` (Documentation/process/
+  /// changes.rst): Kconfig's parsers (flex, bison), bc for the timeconst header, libelf for
+  /// objtool (ORC) and resolve_btfids, pahole (dwarves) for DEBUG_INFO_BTF.
+  public static let kernelBuildPackages = ["flex", "bison", "bc", "libelf-dev", "dwarves"]
+
   /// The packages of `packages` that dpkg does not report as installed.
   public static func missing(_ packages: [String] = packages) throws -> [String] {
     try packages.filter { package in

@@ -21,6 +21,9 @@ public struct KernelTree: Codable, Sendable, Equatable {
   public var noModulesReason: String?
   /// Extra `make` variables for the external-module build.
   public var makeArguments: [String]?
+  /// The hard-lockup detector the kernel was built with, read from its configuration;
+  /// nil when it has none or it was not read (kernels set up before it was recorded).
+  public var hardLockupDetector: HardLockupDetector?
 
   /// Whether detonator modules can be built for this kernel.
   public var canBuildModules: Bool { buildDir != nil && compiler != nil }
@@ -44,8 +47,36 @@ public struct KernelTree: Codable, Sendable, Equatable {
     guard FileManager.default.fileExists(atPath: image) else {
       throw LabError.missingInput(path: image, expected: "a bootable kernel image (arch/x86/boot/bzImage)")
     }
-    return KernelTree(
+    var tree = KernelTree(
       release: text.trimmingCharacters(in: .whitespacesAndNewlines), label: "custom", packageVersion: nil,
       image: image, modulesDir: buildDir, buildDir: buildDir, compiler: "gcc", noModulesReason: nil)
+    tree.hardLockupDetector = HardLockupDetector.configured(inBuildDir: buildDir)
+    return tree
+  }
+}
+
+/// The implementations of the hard-lockup detector (lib/Kconfig.debug, Linux 6.5+ names):
+/// which one a kernel has decides whether the lab can show a hard lockup under QEMU.
+public enum HardLockupDetector: String, Codable, Sendable {
+  /// The NMI watchdog on a PMU counter (kernel/watchdog_perf.c): QEMU TCG has no PMU.
+  case perf
+  /// One CPU watches the next one's hrtimer interrupt count (kernel/watchdog_buddy.c).
+  case buddy
+
+  /// The detector a `.config` selects, or nil when it has none (before 6.5 the perf
+  /// detector was CONFIG_HARDLOCKUP_DETECTOR alone).
+  public static func configured(in dotConfig: String) -> HardLockupDetector? {
+    let lines = Set(dotConfig.split(separator: "\n"))
+    if lines.contains("CONFIG_HARDLOCKUP_DETECTOR_BUDDY=y") { return .buddy }
+    if lines.contains("CONFIG_HARDLOCKUP_DETECTOR_PERF=y") || lines.contains("CONFIG_HARDLOCKUP_DETECTOR=y") {
+      return .perf
+    }
+    return nil
+  }
+
+  /// The detector of the build tree's `.config`, nil when unreadable.
+  static func configured(inBuildDir buildDir: String) -> HardLockupDetector? {
+    let file = URL(fileURLWithPath: buildDir).appendingPathComponent(".config")
+    return (try? String(contentsOf: file, encoding: .utf8)).flatMap(configured(in:))
   }
 }

@@ -23,9 +23,11 @@ public struct LabCache: Sendable {
 
   func aptRoot(_ kernel: DebianKernel) -> URL { root.appendingPathComponent("apt/\(kernel.suite)") }
   func debsDir(_ kernel: DebianKernel) -> URL { root.appendingPathComponent("debs/\(kernel.suite)") }
-  func kernelRoot(_ kernel: DebianKernel) -> URL { root.appendingPathComponent("kernels/\(kernel.suite)") }
+  func kernelRoot(_ kernel: DebianKernel) -> URL {
+    root.appendingPathComponent("kernels/\(kernel.cacheName)")
+  }
   func stampFile(_ kernel: DebianKernel) -> URL {
-    root.appendingPathComponent("kernels/\(kernel.suite).json")
+    root.appendingPathComponent("kernels/\(kernel.cacheName).json")
   }
   /// Where detonators built for a kernel release are kept.
   func detonatorDir(release: String) -> URL { root.appendingPathComponent("detonators/\(release)") }
@@ -35,11 +37,16 @@ public struct LabCache: Sendable {
   public func kernel(_ kernel: DebianKernel) throws -> KernelTree {
     let stamp = stampFile(kernel)
     guard let data = try? Data(contentsOf: stamp),
-      let tree = try? JSONDecoder().decode(KernelTree.self, from: data),
+      var tree = try? JSONDecoder().decode(KernelTree.self, from: data),
       FileManager.default.fileExists(atPath: tree.image)
     else {
+      let setup = kernel.sourceBuild == nil ? "" : " --kernel \(kernel.rawValue)"
       throw LabError.missingInput(
-        path: stamp.path, expected: "kernel \(kernel.rawValue); run `coroner lab setup`")
+        path: stamp.path, expected: "kernel \(kernel.rawValue); run `coroner lab setup\(setup)`")
+    }
+    // Stamps written before the detector was recorded: the build tree's .config says.
+    if tree.hardLockupDetector == nil, let buildDir = tree.buildDir {
+      tree.hardLockupDetector = HardLockupDetector.configured(inBuildDir: buildDir)
     }
     return tree
   }

@@ -17,11 +17,18 @@ public struct LabAvailability: Sendable {
     for scenario in ScenarioCatalogue.all {
       for (label, tree) in kernels {
         let refusal =
-          tree.map { scenario.refusal(kernel: $0, accelerator: accelerator) }
-          ?? "kernel \(label) not fetched; run `coroner lab setup`"
+          tree.map { scenario.refusal(kernel: $0, accelerator: accelerator) } ?? notSetUp(label)
         cells.append(Cell(scenario: scenario.name, kernel: label, refusal: refusal))
       }
     }
     return LabAvailability(cells: cells)
+  }
+
+  /// Why nothing runs on a kernel setup has not made yet, and the command that makes it.
+  static func notSetUp(_ label: String) -> String {
+    guard let kernel = DebianKernel(rawValue: label), kernel.sourceBuild != nil else {
+      return "kernel \(label) not fetched; run `coroner lab setup`"
+    }
+    return "kernel \(label) not built; run `coroner lab setup --kernel \(label)` (builds it from source)"
   }
 }

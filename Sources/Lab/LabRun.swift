@@ -77,7 +77,9 @@ public struct LabRunner: Sendable {
   /// Boots, detonates, captures; leaves console.log, vmcore and scene.json in `request.out`.
   public func run(_ request: LabRunRequest, progress: (String) -> Void = { _ in }) throws -> Scene {
     let scenario = request.scenario
-    if let reason = scenario.refusal(kernel: request.kernel, accelerator: request.accelerator) {
+    if let reason = scenario.refusal(
+      kernel: request.kernel, accelerator: request.accelerator, cpus: request.cpus)
+    {
       throw LabError.notRunnable(scenario: scenario.name, kernel: request.kernel.label, reason: reason)
     }
     let fm = FileManager.default

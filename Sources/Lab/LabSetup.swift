@@ -19,14 +19,17 @@ public struct LabSetupReport: Sendable {
 
 extension LabCache {
   /// Installs the host's missing packages, fetches and unpacks the kernels not yet in the
-  /// cache, and probes the accelerator once. Idempotent: a second call only reads stamps.
+  /// cache (or builds them, for a kernel the lab builds from source), and probes the
+  /// accelerator once. Idempotent: a second call only reads stamps.
   /// Kernels are fetched from `archive`, by default the Debian archive of the host's apt
   /// sources (read only when a kernel must be fetched).
   public func setup(
-    kernels: [DebianKernel] = DebianKernel.allCases, refresh: Bool = false, archive: DebianArchive? = nil,
+    kernels: [DebianKernel] = DebianKernel.packaged, refresh: Bool = false, archive: DebianArchive? = nil,
     progress: (String) -> Void = { _ in }
   ) throws -> LabSetupReport {
-    let missing = try HostPrerequisites.missing()
+    let builds = kernels.contains { $0.sourceBuild != nil }
+    let missing = try HostPrerequisites.missing(
+      HostPrerequisites.packages + (builds ? HostPrerequisites.kernelBuildPackages : []))
     if !missing.isEmpty {
       progress("installing \(missing.joined(separator: " "))")
       try HostPrerequisites.install(missing)
@@ -41,8 +44,17 @@ extension LabCache {
       }
       let source = try archive ?? DebianArchive.host()
       archive = source
-      progress("fetching the \(kernel.suite) kernel (\(kernel.rawValue)) from \(source.uri)")
-      let tree = try fetch(kernel, from: source)
+      let tree: KernelTree
+      if let config = kernel.sourceBuild {
+        progress(
+          "building kernel \(kernel.rawValue) from \(kernel.suite)'s \(config.sourcePackage) (\(source.uri))")
+        tree = try KernelSourceBuild(kernel: kernel, config: config, cache: self).build(
+          from: source, progress: progress)
+        try JSONEncoder().encode(tree).write(to: stampFile(kernel))
+      } else {
+        progress("fetching the \(kernel.suite) kernel (\(kernel.rawValue)) from \(source.uri)")
+        tree = try fetch(kernel, from: source)
+      }
       results.append(
         KernelSetupResult(kernel: kernel, tree: tree, fetched: true, seconds: Date().timeIntervalSince(start))
       )
@@ -101,6 +113,7 @@ extension LabCache {
     let build = unpacked.appendingPathComponent("usr/src/linux-headers-\(release)")
     try HeadersTree.relocate(build, unpackedRoot: unpacked)
     tree.buildDir = build.path
+    tree.hardLockupDetector = HardLockupDetector.configured(inBuildDir: build.path)
     // Debian's headers ship no vmlinux, so there is no base for module BTF (and no pahole).
     tree.makeArguments = ["CONFIG_DEBUG_INFO_BTF_MODULES="]
     switch kernel.moduleToolchain {

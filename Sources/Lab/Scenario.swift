@@ -48,20 +48,36 @@ public struct Scenario: Sendable {
   public var kernelParameters: [String]
   /// Parameters needed only when kdump is armed.
   public var kdumpParameters: [String]
-  /// Hard lockups are seen only by the NMI watchdog, which needs a performance counter.
-  public var needsPMU: Bool
+  /// Hard lockups are seen only by the hard-lockup detector: the buddy detector, or the
+  /// NMI watchdog, which needs a performance counter.
+  public var needsHardLockupDetector: Bool
   /// How long the detector may take after detonation, in guest-visible seconds.
   public var detectionSeconds: Double
 
-  /// Why the scenario cannot run on `kernel` under `accelerator`, or nil when it can.
-  public func refusal(kernel: KernelTree, accelerator: Accelerator) -> String? {
-    if needsPMU && accelerator == .tcg {
-      return "hard lockups need the NMI watchdog, which needs a PMU; QEMU TCG emulates none"
+  /// Why the scenario cannot run on `kernel` under `accelerator` with `cpus` CPUs, or nil
+  /// when it can.
+  public func refusal(kernel: KernelTree, accelerator: Accelerator, cpus: Int = 2) -> String? {
+    if needsHardLockupDetector, let reason = Self.hardLockupRefusal(kernel, accelerator, cpus) {
+      return reason
     }
     if case .module = trigger, !kernel.canBuildModules {
       return kernel.noModulesReason ?? "no build tree to build the detonator module against"
     }
     return nil
+  }
+
+  /// The buddy detector runs anywhere with a second CPU to watch the locked one
+  /// (kernel/watchdog_buddy.c); the perf one needs a PMU, which TCG lacks.
+  static func hardLockupRefusal(_ kernel: KernelTree, _ accelerator: Accelerator, _ cpus: Int) -> String? {
+    switch kernel.hardLockupDetector {
+    case .buddy:
+      return cpus < 2
+        ? "the buddy hard-lockup detector watches each CPU from another: boot 2 CPUs or more" : nil
+    case .perf, nil:
+      guard accelerator == .tcg else { return nil }
+      return "hard lockups need the NMI watchdog, which needs a PMU; QEMU TCG emulates none "
+        + "(kernel \(DebianKernel.v6_12_buddy.rawValue) has the buddy detector, which needs none)"
+    }
   }
 
   /// The detonator module this scenario loads, if any.

@@ -10,7 +10,9 @@ struct LabSetupCommand: ParsableCommand {
       Installs QEMU, busybox-static, kexec-tools and the module build tools when missing, \
       then fetches the kernels of bullseye (5.10), bookworm (6.1) and trixie (6.12), each \
       with its security updates, and sid's (unstable, `sid`), through an apt configuration of the lab's own, into \
-      $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab). The packages come from the \
+      $XDG_CACHE_HOME/coroner/lab (or ~/.cache/coroner/lab). `--kernel 6.12-buddy` builds \
+      trixie's linux-source-6.12 with the lab's small configuration (the buddy hard-lockup \
+      detector, kdump, BTF, ORC) in that cache instead; it is built only when asked for. The packages come from the \
       Debian archive and security archive of the host's apt sources (/etc/apt/sources.list, \
       /etc/apt/sources.list.d/*.list and *.sources), or from --mirror and --security-mirror.
       """)
@@ -21,7 +23,7 @@ struct LabSetupCommand: ParsableCommand {
   @Option(help: "The Debian security archive's URI (default: the host's apt sources).")
   var securityMirror: String?
 
-  @Option(name: .long, help: "Only this kernel: 5.10, 6.1, 6.12 or sid (repeatable).")
+  @Option(name: .long, help: "Only this kernel: 5.10, 6.1, 6.12, sid or 6.12-buddy (repeatable).")
   var kernel: [String] = []
 
   @Flag(help: "Fetch the kernels again even when they are cached.")
@@ -35,7 +37,7 @@ struct LabSetupCommand: ParsableCommand {
 
   func run() throws {
     do {
-      let kernels = try kernel.isEmpty ? DebianKernel.allCases : kernel.map(parseKernel)
+      let kernels = try kernel.isEmpty ? DebianKernel.packaged : kernel.map(parseKernel)
       let archive =
         mirror == nil && securityMirror == nil
         ? nil : try DebianArchive.host(mirror: mirror, securityMirror: securityMirror)
@@ -49,7 +51,8 @@ struct LabSetupCommand: ParsableCommand {
       print("accelerator: \(report.host.accelerator)\(kvm)")
       for result in report.kernels {
         let tree = result.tree
-        let how = result.fetched ? String(format: "fetched in %.1f s", result.seconds) : "cached"
+        let verb = result.kernel.sourceBuild == nil ? "fetched" : "built"
+        let how = result.fetched ? String(format: "\(verb) in %.1f s", result.seconds) : "cached"
         print(
           "kernel \(result.kernel.rawValue) (\(result.kernel.suite)): \(tree.release) \(tree.packageVersion ?? "") [\(how)]"
         )

@@ -49,6 +49,57 @@ final class ScenarioCatalogueTests: XCTestCase {
     XCTAssertNil(oops.refusal(kernel: debian61, accelerator: .tcg))
   }
 
+  /// The buddy detector needs no PMU, only a second CPU: the hard lockup runs on the
+  /// lab's own 6.12 build under TCG.
+  func testHardLockupRunsOnABuddyKernel() throws {
+    let hard = try ScenarioCatalogue.named("hardlockup")
+    var buddy = debian61
+    buddy.label = DebianKernel.v6_12_buddy.rawValue
+    buddy.hardLockupDetector = .buddy
+    XCTAssertNil(hard.refusal(kernel: buddy, accelerator: .tcg))
+    XCTAssertEqual(
+      hard.refusal(kernel: buddy, accelerator: .tcg, cpus: 1),
+      "the buddy hard-lockup detector watches each CPU from another: boot 2 CPUs or more")
+    var perf = debian61
+    perf.hardLockupDetector = .perf
+    XCTAssertTrue(hard.refusal(kernel: perf, accelerator: .tcg)?.contains("6.12-buddy") ?? false)
+    XCTAssertNil(hard.refusal(kernel: perf, accelerator: .kvm))
+  }
+
+  func testDetectorIsReadFromTheConfiguration() {
+    XCTAssertEqual(
+      HardLockupDetector.configured(
+        in:
+          "CONFIG_HARDLOCKUP_DETECTOR=y\nCONFIG_HARDLOCKUP_DETECTOR_PREFER_BUDDY=y\nCONFIG_HARDLOCKUP_DETECTOR_BUDDY=y\n"
+      ),
+      .buddy)
+    XCTAssertEqual(
+      HardLockupDetector.configured(in: "CONFIG_HARDLOCKUP_DETECTOR=y\nCONFIG_HARDLOCKUP_DETECTOR_PERF=y\n"),
+      .perf)
+    // Before 6.5 the perf detector had no option of its own.
+    XCTAssertEqual(HardLockupDetector.configured(in: "CONFIG_HARDLOCKUP_DETECTOR=y\n"), .perf)
+    XCTAssertNil(HardLockupDetector.configured(in: "# CONFIG_HARDLOCKUP_DETECTOR is not set\n"))
+  }
+
+  /// Kconfig drops an option whose dependencies are not met without a word: the build
+  /// compares the fragment with the `.config` it produced.
+  func testBuddyConfigurationIsCheckedAgainstDotConfig() {
+    let config = LabKernelConfig.buddy
+    XCTAssertTrue(config.fragment.contains("CONFIG_HARDLOCKUP_DETECTOR_BUDDY=y\n"))
+    XCTAssertTrue(config.fragment.contains("CONFIG_LOCALVERSION=\"-buddy\"\n"))
+    for needed in [
+      "CRASH_DUMP", "KEXEC", "PROC_VMCORE", "DEBUG_INFO_BTF", "UNWINDER_ORC", "KALLSYMS_ALL", "SMP",
+    ] {
+      XCTAssertTrue(config.options.contains(.init(needed)), needed)
+    }
+    XCTAssertEqual(config.unmet(in: config.fragment), [])
+    let withoutBlk = config.fragment.replacingOccurrences(of: "CONFIG_VIRTIO_BLK=y\n", with: "")
+    XCTAssertEqual(config.unmet(in: "# generated\n" + withoutBlk), ["CONFIG_VIRTIO_BLK=y"])
+    XCTAssertEqual(DebianKernel.v6_12_buddy.sourceBuild, config)
+    XCTAssertEqual(DebianKernel.v6_12_buddy.suite, "trixie")
+    XCTAssertFalse(DebianKernel.packaged.contains(.v6_12_buddy))
+  }
+
   func testDetectorsAreArmed() throws {
     func sysctls(_ name: String) throws -> [String: String] {
       Dictionary(uniqueKeysWithValues: try ScenarioCatalogue.named(name).sysctls.map { ($0.key, $0.value) })
@@ -77,5 +128,12 @@ final class ScenarioCatalogueTests: XCTestCase {
     XCTAssertEqual(runnable612, ["panic"])
     XCTAssertTrue(
       table.cells.filter { $0.kernel == "5.10" }.allSatisfy { $0.refusal?.contains("setup") ?? false })
+  }
+
+  func testABuddyKernelNotYetBuiltSaysHowToBuildIt() {
+    let table = LabAvailability.table(kernels: [("6.12-buddy", nil)], accelerator: .tcg)
+    XCTAssertEqual(
+      table.cells.first?.refusal,
+      "kernel 6.12-buddy not built; run `coroner lab setup --kernel 6.12-buddy` (builds it from source)")
   }
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// Hard lockup: a kernel thread spins with interrupts disabled. Only the NMI watchdog
-// (kernel/watchdog_perf.c, driven by a PMU counter) can see it, so it needs a PMU:
-// under QEMU TCG there is none and the lab refuses to run it.
+// Hard lockup: a kernel thread spins with interrupts disabled, so its CPU's watchdog
+// hrtimer stops. Only the hard-lockup detector sees it: the NMI watchdog
+// (kernel/watchdog_perf.c) needs a PMU counter, which QEMU TCG lacks; the buddy detector
+// (kernel/watchdog_buddy.c, on the lab's 6.12-buddy kernel) has another CPU notice that
+// this one's hrtimer interrupt count stands still.
 #include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
