@@ -70,7 +70,7 @@ let package = Package(
     .target(
       name: "Collector",
       dependencies: [
-        "KernelLog",
+        "KernelLog", "Examine",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -116,7 +116,9 @@ let package = Package(
     .testTarget(
       name: "CollectorTests",
       dependencies: [
-        "Collector", "KernelLog",
+        "Collector", "KernelLog", "Lab", "TestSupport",
+        // The binary itself: tests run `coroner serve`, `send`, `token` and `pstore` as children.
+        "coroner",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),

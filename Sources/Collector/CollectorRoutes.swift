@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import Hummingbird
 import KernelLog
@@ -12,6 +13,8 @@ struct CollectorRoutes: Sendable {
   /// open to loopback callers only.
   let readToken: String?
   let openReads: Bool
+  /// Reads uploads as `coroner examine` reads files.
+  var examiner = Examiner()
 
   func router() -> Router<CollectorRequestContext> {
     let router = Router(context: CollectorRequestContext.self)
@@ -123,7 +126,7 @@ struct CollectorRoutes: Sendable {
           throw CollectorError.refused(status: 400, reason: "malformed upload JSON: \(Self.describe(error))")
         }
       }
-      let (reports, release) = try upload.reports()
+      let (reports, release) = try upload.reports(examiner: examiner)
       let host = HostIdentity(name: hostName, kind: .token)
       let key =
         request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value

@@ -1,3 +1,4 @@
+import Examine
 import KernelLog
 
 /// Cuts crash reports out of one host's stream of records as they arrive.
@@ -8,6 +9,8 @@ import KernelLog
 /// of `CrashReportParser`) opens a window; the window is handed to the parser when
 /// the report has ended: the kernel said so (`---[ end Kernel panic`), the host
 /// fell quiet (a dead kernel prints nothing more), or the window grew past a bound.
+/// The window goes through `Examiner`, the path `coroner examine` takes, so a crash
+/// from the wire is read (and, with debuginfo configured, symbolized) as one from a file.
 public struct ReportCutter: Sendable {
   public struct Limits: Sendable {
     /// Records kept before a report's first marker.
@@ -24,14 +27,22 @@ public struct ReportCutter: Sendable {
 
   let limits: Limits
   let markers: ReportMarkers
+  let examiner: Examiner
+  /// The host, as the reports' `evidence.path`.
+  let source: String
   var history: [LogRecord] = []
   var window: [LogRecord] = []
   var openedAt: UInt64 = 0
   var lastAt: UInt64 = 0
 
-  public init(limits: Limits = Limits(), markers: ReportMarkers) {
+  public init(
+    limits: Limits = Limits(), markers: ReportMarkers, examiner: Examiner = Examiner(),
+    source: String = "netconsole"
+  ) {
     self.limits = limits
     self.markers = markers
+    self.examiner = examiner
+    self.source = source
   }
 
   public var isOpen: Bool { !window.isEmpty }
@@ -76,7 +87,10 @@ public struct ReportCutter: Sendable {
     window.removeAll(keepingCapacity: true)
     var reports: [CrashReport] = []
     var end = 0
-    for report in CrashReportParser().reports(in: records, evidenceKind: "netconsole") {
+    // Examine puts the killer first; the joins below need log order.
+    let examined = examiner.examine(records: records, name: source, kind: .netconsole).reports
+    let inOrder = examined.sorted { ($0.evidence.records?.first ?? 0) < ($1.evidence.records?.first ?? 0) }
+    for report in inOrder {
       end = max(end, report.evidence.records?.last ?? 0)
       // A panic that only states the report before it died ("Fatal exception")
       // belongs to that report, as the file parser joins them.
