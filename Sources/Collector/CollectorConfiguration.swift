@@ -62,6 +62,8 @@ public struct CollectorConfiguration: Sendable, Equatable {
   /// Debuginfo for symbolizing reports on the server (`coroner examine --debug-dir`'s
   /// tree: `boot/vmlinux-REL`, `lib/modules/REL`, `.build-id`); none by default.
   public var examine = ExamineOptions()
+  /// The kernel's MAINTAINERS file, to route a symbolized bucket's guilty file.
+  public var maintainersPath: String?
 
   public init() {}
 
@@ -103,11 +105,12 @@ public struct CollectorConfiguration: Sendable, Equatable {
       openReads = value == "true"
     case "gone_after_days": goneAfterDays = try int(1...3650)
     case "debug_dir": examine.debugDirectory = value.isEmpty ? nil : value
+    case "maintainers": maintainersPath = value.isEmpty ? nil : value
     default:
       throw .configuration(
         field: field,
         expected:
-          "one of udp, http, database, max_body_bytes, shards, listeners, per_source_rate, max_hosts, read_token, open_reads, gone_after_days, debug_dir"
+          "one of udp, http, database, max_body_bytes, shards, listeners, per_source_rate, max_hosts, read_token, open_reads, gone_after_days, debug_dir, maintainers"
       )
     }
   }

@@ -43,7 +43,12 @@ public final class CollectorServer: Sendable {
       options: listenerOptions, store: store, metrics: metrics, logger: logger, readiness: readiness)
     let routes = CollectorRoutes(
       store: store, metrics: metrics, limits: configuration.limits, readToken: configuration.readToken,
-      openReads: configuration.openReads, examiner: Examiner(options: configuration.examine))
+      openReads: configuration.openReads, examiner: Examiner(options: configuration.examine),
+      maintainers: configuration.maintainersPath.flatMap { path in
+        FileManager.default.contents(atPath: path).map {
+          MaintainersFile(text: String(decoding: $0, as: UTF8.self))
+        }
+      })
     let app = Application(
       router: routes.router(),
       configuration: .init(

@@ -122,3 +122,12 @@ struct ServeFailure: Error, CustomStringConvertible {
   var message: String
   var description: String { message }
 }
+
+extension XCTestCase {
+  /// A fresh folder removed when the test ends.
+  func temporaryFolder() throws -> URL {
+    let folder = URL(fileURLWithPath: try StoreBackends.temporaryDirectory())
+    addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+    return folder
+  }
+}
