@@ -122,7 +122,9 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      // Read by path (#filePath), not bundled.
+      exclude: ["Fixtures"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "Examine", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
     .testTarget(
