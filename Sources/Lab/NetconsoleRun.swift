@@ -38,8 +38,12 @@ public struct NetconsoleRun: Sendable {
   /// Without pstore the dead guest stays up (no `panic=`) until `whileDead` returns,
   /// so the host can watch what arrived; with pstore, `panic=1` resets it and, as for
   /// `PstoreRoundTrip`, `nokaslr` and `memmap=` keep the kernel off the ramoops region.
+  ///
+  /// `no_timer_check` (arch/x86/kernel/apic/io_apic.c) skips the boot-time check that
+  /// the IO-APIC timer ticks: TCG on a loaded host ticks too slowly for it and the guest
+  /// panics with "IO-APIC + timer doesn't work!" before /init (seen at load 30 on 2 cores).
   public var kernelParameters: [String] {
-    var parameters = ["console=ttyS0"]
+    var parameters = ["console=ttyS0", "no_timer_check"]
     if pstore { parameters += ["panic=1", "nokaslr"] + region.kernelParameters }
     return parameters + scenario.kernelParameters
   }
