@@ -86,6 +86,20 @@ public struct CrashUpload: Sendable, Codable {
     case .console:
       evidence = .console
     }
+    // A pstore harvest may hold the same crash twice: in the kmsg dump (`dmesg-*`)
+    // and in the console record of the same boot. The dump is the crash's own record;
+    // the console is read only when no dump names a crash.
+    if kind == .pstore {
+      let dumps = logs.filter { $0.name.contains("dmesg") }
+      let dumpReports = try Self.reports(in: dumps, evidence: evidence, examiner: examiner)
+      if !dumpReports.isEmpty { return (dumpReports, release) }
+    }
+    return (try Self.reports(in: logs, evidence: evidence, examiner: examiner), release)
+  }
+
+  static func reports(
+    in logs: [(name: String, bytes: [UInt8])], evidence: EvidenceKind, examiner: Examiner
+  ) throws(CollectorError) -> [CrashReport] {
     var reports: [CrashReport] = []
     for log in logs {
       let cause: CauseOfDeath
@@ -100,6 +114,6 @@ public struct CrashUpload: Sendable, Codable {
       }
       reports += cause.reports
     }
-    return (reports, release)
+    return reports
   }
 }
