@@ -112,7 +112,15 @@ public struct CrashUpload: Sendable, Codable {
       } else {
         cause = examiner.examine(log: log.bytes, name: log.name, kind: evidence)
       }
-      reports += cause.reports
+      for report in cause.reports {
+        // One report seen twice in one folder (ramoops keeps the oops dump and the
+        // panic dump of the same crash) is one crash.
+        if let same = reports.firstIndex(where: { $0.title == report.title && $0.frames == report.frames }) {
+          reports[same].panicked = reports[same].panicked || report.panicked
+        } else {
+          reports.append(report)
+        }
+      }
     }
     return reports
   }
