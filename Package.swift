@@ -76,7 +76,7 @@ let package = Package(
     .target(
       name: "Collector",
       dependencies: [
-        "KernelLog",
+        "KernelLog", "Examine",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -122,11 +122,15 @@ let package = Package(
     .testTarget(
       name: "CollectorTests",
       dependencies: [
-        "Collector", "KernelLog",
+        "Collector", "KernelLog", "Lab", "TestSupport",
+        // The binary itself: tests run `coroner serve`, `send`, `token` and `pstore` as children.
+        "coroner",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      // Read by path (#filePath), not bundled.
+      exclude: ["Fixtures"]),
     .testTarget(name: "LabTests", dependencies: ["Lab", "Dump", "KernelLog", "Examine", "TestSupport"]),
     // The joins: examine over vmcores, kallsyms from dumps, lab scenes.
     .testTarget(

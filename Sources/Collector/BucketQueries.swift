@@ -38,6 +38,8 @@ public struct CrashSummary: Sendable, Equatable {
   public var source: String
   public var title: String
   public var guiltyFrame: String?
+  /// The guilty frame's source file, when the report was symbolized (`debug_dir`).
+  public var guiltyFile: String?
   public var frames: [String]
   public var log: String
 }
@@ -51,6 +53,9 @@ public struct BucketDetail: Sendable {
   public var perRelease: [(release: String, count: Int64)]
   public var perHost: [(host: String, count: Int64)]
   public var newest: [CrashSummary]
+
+  /// The guilty file of the newest crash that names one.
+  public var guiltyFile: String? { newest.lazy.compactMap(\.guiltyFile).first }
 }
 
 /// A host with its crashes and netconsole accounting.
@@ -171,10 +176,17 @@ extension CrashStore {
       newest: crashes)
   }
 
+  /// The stored report's `guilty_file`, which only symbolized reports carry.
+  static func guiltyFile(inReport json: String) -> String? {
+    struct Guilty: Decodable { var guilty_file: String? }
+    return (try? JSONDecoder().decode(Guilty.self, from: Data(json.utf8)))?.guilty_file
+  }
+
   func crashRows(where column: String, equals value: Int64, limit: Int) async throws -> [CrashSummary] {
     try await database.reader.raw(
       """
-      SELECT c.id, c.bucket_id, h.name, c.received, c.release, c.source, c.title, c.guilty_frame, c.frames, c.log
+      SELECT c.id, c.bucket_id, h.name, c.received, c.release, c.source, c.title, c.guilty_frame, c.frames, c.log,
+        c.report
       FROM crashes c JOIN hosts h ON h.id = c.host_id WHERE \(unsafeRaw: column) = \(bind: value)
       ORDER BY c.received DESC, c.id DESC LIMIT \(unsafeRaw: String(limit))
       """
@@ -188,6 +200,7 @@ extension CrashStore {
         source: try row.decode(column: "source", as: String.self),
         title: try row.decode(column: "title", as: String.self),
         guiltyFrame: try row.decode(column: "guilty_frame", as: String?.self),
+        guiltyFile: Self.guiltyFile(inReport: try row.decode(column: "report", as: String.self)),
         frames: try row.decode(column: "frames", as: String.self).split(separator: "\n").map(String.init),
         log: try row.decode(column: "log", as: String.self))
     }

@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 
 /// `coroner serve`'s settings: a config file of `key = value` lines (`#` starts a
@@ -52,10 +53,17 @@ public struct CollectorConfiguration: Sendable, Equatable {
   public var shards = 2
   public var listeners = 1
   public var perSourceRate = 50_000.0
+  /// Netconsole hosts whose stream state is kept at once (`NetconsoleListener.Options`).
+  public var maximumHosts = 100_000
   public var readToken: String?
   /// Reads without a token from any address (behind a trusted proxy).
   public var openReads = false
   public var goneAfterDays = 30
+  /// Debuginfo for symbolizing reports on the server (`coroner examine --debug-dir`'s
+  /// tree: `boot/vmlinux-REL`, `lib/modules/REL`, `.build-id`); none by default.
+  public var examine = ExamineOptions()
+  /// The kernel's MAINTAINERS file, to route a symbolized bucket's guilty file.
+  public var maintainersPath: String?
 
   public init() {}
 
@@ -88,6 +96,7 @@ public struct CollectorConfiguration: Sendable, Equatable {
     case "shards": shards = try int(1...64)
     case "listeners": listeners = try int(1...64)
     case "per_source_rate": perSourceRate = Double(try int(1...10_000_000))
+    case "max_hosts": maximumHosts = try int(1...10_000_000)
     case "read_token": readToken = value.isEmpty ? nil : value
     case "open_reads":
       guard value == "true" || value == "false" else {
@@ -95,11 +104,13 @@ public struct CollectorConfiguration: Sendable, Equatable {
       }
       openReads = value == "true"
     case "gone_after_days": goneAfterDays = try int(1...3650)
+    case "debug_dir": examine.debugDirectory = value.isEmpty ? nil : value
+    case "maintainers": maintainersPath = value.isEmpty ? nil : value
     default:
       throw .configuration(
         field: field,
         expected:
-          "one of udp, http, database, max_body_bytes, shards, listeners, per_source_rate, read_token, open_reads, gone_after_days"
+          "one of udp, http, database, max_body_bytes, shards, listeners, per_source_rate, max_hosts, read_token, open_reads, gone_after_days, debug_dir, maintainers"
       )
     }
   }

@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import Hummingbird
 import KernelLog
@@ -12,6 +13,10 @@ struct CollectorRoutes: Sendable {
   /// open to loopback callers only.
   let readToken: String?
   let openReads: Bool
+  /// Reads uploads as `coroner examine` reads files.
+  var examiner = Examiner()
+  /// Routes a bucket's guilty file to its subsystems, when configured.
+  var maintainers: MaintainersFile?
 
   func router() -> Router<CollectorRequestContext> {
     let router = Router(context: CollectorRequestContext.self)
@@ -27,7 +32,7 @@ struct CollectorRoutes: Sendable {
       else {
         return problem(.notFound, "no such bucket")
       }
-      return try json(BucketDocument(detail))
+      return try json(BucketDocument(detail, maintainers: maintainers))
     }
     router.post("/api/v1/crashes") { request, context in
       await ingest(request, context, raw: false)
@@ -44,7 +49,7 @@ struct CollectorRoutes: Sendable {
     router.get("/healthz") { _, _ in
       Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
-    let pages = DashboardPages(store: store)
+    let pages = DashboardPages(store: store, maintainers: maintainers)
     router.get("/") { request, context in
       try await readable(request, context)
       return html(try await pages.bucketList(search: request.uri.queryParameters.get("q")))
@@ -123,7 +128,7 @@ struct CollectorRoutes: Sendable {
           throw CollectorError.refused(status: 400, reason: "malformed upload JSON: \(Self.describe(error))")
         }
       }
-      let (reports, release) = try upload.reports()
+      let (reports, release) = try upload.reports(examiner: examiner)
       let host = HostIdentity(name: hostName, kind: .token)
       let key =
         request.headers.first(where: { $0.name.canonicalName == "idempotency-key" })?.value
@@ -218,6 +223,7 @@ struct BucketDocument: Codable {
     var release: String?
     var source: String
     var guilty_frame: String?
+    var guilty_file: String?
     var frames: [String]
   }
   var bucket: BucketSummary
@@ -226,8 +232,14 @@ struct BucketDocument: Codable {
   var per_release: [String: Int64]
   var per_host: [String: Int64]
   var newest: [Crash]
+  /// The newest symbolized crash's guilty file, and the MAINTAINERS sections that
+  /// cover it, most specific first (both need the server's debug_dir and maintainers).
+  var guilty_file: String?
+  var subsystems: [MaintainersFile.Subsystem]
 
-  init(_ detail: BucketDetail) {
+  init(_ detail: BucketDetail, maintainers: MaintainersFile?) {
+    guilty_file = detail.guiltyFile
+    subsystems = detail.guiltyFile.map { maintainers?.subsystems(for: $0) ?? [] } ?? []
     bucket = detail.summary
     titles = detail.titles
     per_day = Dictionary(detail.perDay.map { (UnixTime.dayString($0.day), $0.count) }, uniquingKeysWith: +)
@@ -236,7 +248,7 @@ struct BucketDocument: Codable {
     newest = detail.newest.map {
       Crash(
         id: $0.id, host: $0.host, received: $0.received, release: $0.release, source: $0.source,
-        guilty_frame: $0.guiltyFrame, frames: $0.frames)
+        guilty_frame: $0.guiltyFrame, guilty_file: $0.guiltyFile, frames: $0.frames)
     }
   }
 }

@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import Hummingbird
 import Logging
@@ -36,11 +37,18 @@ public final class CollectorServer: Sendable {
     listenerOptions.listeners = configuration.listeners
     listenerOptions.perSourceRate = configuration.perSourceRate
     listenerOptions.perSourceBurst = configuration.perSourceRate * 2
+    listenerOptions.hostLimit = configuration.maximumHosts
+    listenerOptions.examine = configuration.examine
     let netconsole = NetconsoleService(
       options: listenerOptions, store: store, metrics: metrics, logger: logger, readiness: readiness)
     let routes = CollectorRoutes(
       store: store, metrics: metrics, limits: configuration.limits, readToken: configuration.readToken,
-      openReads: configuration.openReads)
+      openReads: configuration.openReads, examiner: Examiner(options: configuration.examine),
+      maintainers: configuration.maintainersPath.flatMap { path in
+        FileManager.default.contents(atPath: path).map {
+          MaintainersFile(text: String(decoding: $0, as: UTF8.self))
+        }
+      })
     let app = Application(
       router: routes.router(),
       configuration: .init(

@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import KernelLog
 
@@ -46,8 +47,15 @@ public struct CrashUpload: Sendable, Codable {
 
   public static let maximumFiles = 64
 
-  /// The crashes the upload holds, and the release it names.
-  public func reports() throws(CollectorError) -> (reports: [CrashReport], release: String?) {
+  /// The crashes the upload holds, and the release it names, read by `examiner` as
+  /// `coroner examine` reads the same files: a capture's dmesg as the dump's log, a
+  /// pstore harvest's logs as pstore, console text sniffed first (bytes that are not a
+  /// kernel log are refused with Examine's reason).
+  public func reports(
+    examiner: Examiner = Examiner()
+  ) throws(CollectorError) -> (
+    reports: [CrashReport], release: String?
+  ) {
     guard files.count <= Self.maximumFiles else {
       throw .refused(status: 400, reason: "at most \(Self.maximumFiles) files, got \(files.count)")
     }
@@ -59,10 +67,10 @@ public struct CrashUpload: Sendable, Codable {
       }
       logs.append((file.name, bytes))
     }
-    let evidence: String
+    let evidence: EvidenceKind
     switch kind {
     case .capture:
-      evidence = "vmcore"
+      evidence = .vmcore
       if let record = logs.first(where: { $0.name == "crash.json" }) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(record.bytes)) as? [String: Any]
         else {
@@ -73,19 +81,47 @@ public struct CrashUpload: Sendable, Codable {
       // dmesg.txt is the dump's log; without it, nothing here names the crash.
       logs = logs.filter { $0.name.hasPrefix("dmesg") && $0.name.hasSuffix(".txt") }
     case .pstore:
-      evidence = "pstore"
+      evidence = .pstore
       logs = logs.filter { $0.name.contains("dmesg") || $0.name.contains("console") }
     case .console:
-      evidence = "console"
+      evidence = .console
     }
+    // A pstore harvest may hold the same crash twice: in the kmsg dump (`dmesg-*`)
+    // and in the console record of the same boot. The dump is the crash's own record;
+    // the console is read only when no dump names a crash.
+    if kind == .pstore {
+      let dumps = logs.filter { $0.name.contains("dmesg") }
+      let dumpReports = try Self.reports(in: dumps, evidence: evidence, examiner: examiner)
+      if !dumpReports.isEmpty { return (dumpReports, release) }
+    }
+    return (try Self.reports(in: logs, evidence: evidence, examiner: examiner), release)
+  }
+
+  static func reports(
+    in logs: [(name: String, bytes: [UInt8])], evidence: EvidenceKind, examiner: Examiner
+  ) throws(CollectorError) -> [CrashReport] {
     var reports: [CrashReport] = []
-    let parser = CrashReportParser()
     for log in logs {
-      for var report in parser.reports(inLog: log.bytes, evidenceKind: evidence) {
-        report.evidence.path = log.name
-        reports.append(report)
+      let cause: CauseOfDeath
+      if evidence == .console {
+        do {
+          cause = try examiner.examine(bytes: log.bytes, name: log.name)
+        } catch {
+          throw .refused(status: 400, reason: "file '\(log.name)': \(error)")
+        }
+      } else {
+        cause = examiner.examine(log: log.bytes, name: log.name, kind: evidence)
+      }
+      for report in cause.reports {
+        // One report seen twice in one folder (ramoops keeps the oops dump and the
+        // panic dump of the same crash) is one crash.
+        if let same = reports.firstIndex(where: { $0.title == report.title && $0.frames == report.frames }) {
+          reports[same].panicked = reports[same].panicked || report.panicked
+        } else {
+          reports.append(report)
+        }
       }
     }
-    return (reports, release)
+    return reports
   }
 }

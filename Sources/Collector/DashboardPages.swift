@@ -5,6 +5,7 @@ import Foundation
 /// weeks, a page per bucket, a page per host, search by title or function.
 struct DashboardPages: Sendable {
   let store: CrashStore
+  var maintainers: MaintainersFile?
   /// Days the sparklines cover.
   static let sparklineDays: Int64 = 28
 
@@ -38,6 +39,17 @@ struct DashboardPages: Sendable {
         """)
   }
 
+  /// The guilty file and the subsystems MAINTAINERS routes it to, as `<dt>`/`<dd>` rows.
+  func route(_ file: String?) -> String {
+    guard let file else { return "" }
+    var rows = "<dt>Guilty file</dt><dd id=guilty-file>\(escape(file))</dd>"
+    for subsystem in maintainers?.subsystems(for: file) ?? [] {
+      let people = (subsystem.maintainers + subsystem.lists).map(escape).joined(separator: ", ")
+      rows += "<dt>Subsystem</dt><dd class=subsystem>\(escape(subsystem.name)): \(people)</dd>"
+    }
+    return rows
+  }
+
   func bucket(id: Int64) async throws -> String? {
     guard let detail = try await store.bucket(id: id) else { return nil }
     let bucket = detail.summary
@@ -64,6 +76,7 @@ struct DashboardPages: Sendable {
       body: """
         <dl><dt>Kind</dt><dd id=kind>\(escape(bucket.kind))</dd>
         <dt>Guilty frame</dt><dd id=guilty>\(escape(bucket.guiltyFrame ?? "unknown"))</dd>
+        \(route(detail.guiltyFile))
         <dt>Crashes</dt><dd id=count>\(bucket.count)</dd><dt>Hosts</dt><dd id=hosts>\(bucket.hosts)</dd>
         <dt>First seen</dt><dd>\(UnixTime.iso8601(bucket.firstSeen))\
         \(bucket.firstRelease.map { " (new in \(escape($0)))" } ?? "")</dd>

@@ -1,3 +1,4 @@
+import Examine
 import KernelLog
 
 /// What one host's netconsole stream did since the counts were last taken.
@@ -51,9 +52,12 @@ public struct NetconsoleHostStream: Sendable {
 
   static let legacyLineLimit = 8192
 
-  public init(source: String, markers: ReportMarkers, limits: ReportCutter.Limits = ReportCutter.Limits()) {
+  public init(
+    source: String, markers: ReportMarkers, limits: ReportCutter.Limits = ReportCutter.Limits(),
+    examiner: Examiner = Examiner()
+  ) {
     self.source = source
-    cutter = ReportCutter(limits: limits, markers: markers)
+    cutter = ReportCutter(limits: limits, markers: markers, examiner: examiner, source: source)
   }
 
   /// The host's release: the extended header's prefix or its `release=` sysdata.

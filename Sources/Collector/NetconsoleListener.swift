@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import KernelLog
 import NIOCore
@@ -22,7 +23,12 @@ public final class NetconsoleListener: Sendable {
     public var perSourceRate: Double = 50_000
     public var perSourceBurst: Double = 100_000
     public var queueLimit = 500_000
+    /// Hosts whose stream state is kept, over all shards; past it the least recently
+    /// heard are let go (`coroner_netconsole_hosts_evicted_total`).
+    public var hostLimit = 100_000
     public var cutter = ReportCutter.Limits()
+    /// How reports are read: with debuginfo, their frames are symbolized.
+    public var examine = ExamineOptions()
 
     public init(host: String, port: Int) {
       self.host = host
@@ -52,7 +58,8 @@ public final class NetconsoleListener: Sendable {
     let shards = (0..<max(1, options.shards)).map {
       NetconsoleShard(
         index: $0, sink: sink, metrics: metrics, markers: markers, limits: options.cutter,
-        queueLimit: options.queueLimit)
+        queueLimit: options.queueLimit, hostLimit: max(1, options.hostLimit / max(1, options.shards)),
+        examiner: Examiner(options: options.examine))
     }
     for shard in shards { shard.start() }
     var channels: [any Channel] = []
@@ -159,9 +166,13 @@ final class DatagramRouter: ChannelInboundHandler, @unchecked Sendable {
     }
   }
 
+  /// Sources whose token buckets are kept before the full ones are dropped.
+  static let allowanceLimit = 200_000
+
   /// A token bucket per source: `rate` a second, up to `burst` saved.
   func admit(_ source: String) -> Bool {
     let now = DispatchTime.now().uptimeNanoseconds
+    if allowance[source] == nil, allowance.count >= Self.allowanceLimit { forgetFullBuckets(at: now) }
     var entry = allowance[source] ?? (burst, now)
     entry.tokens = min(burst, entry.tokens + Double(now &- entry.at) / 1e9 * rate)
     entry.at = now
@@ -169,6 +180,19 @@ final class DatagramRouter: ChannelInboundHandler, @unchecked Sendable {
     if admitted { entry.tokens -= 1 }
     allowance[source] = entry
     return admitted
+  }
+
+  /// Drops the buckets that have refilled (a source quiet for `burst / rate` seconds):
+  /// a new bucket starts full, so forgetting them changes no verdict. When every source
+  /// is busy, the oldest half goes, which at worst lets them burst once more.
+  func forgetFullBuckets(at now: UInt64) {
+    let refill = UInt64(burst / rate * 1e9)
+    allowance = allowance.filter { now &- $0.value.at < refill }
+    if allowance.count >= Self.allowanceLimit {
+      let kept = allowance.sorted { $0.value.at > $1.value.at }.prefix(Self.allowanceLimit / 2)
+      allowance = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+    }
+    metrics.set("coroner_netconsole_rate_sources", Int64(allowance.count))
   }
 
   /// The host name of a source: its address, IPv4-mapped IPv6 written as IPv4

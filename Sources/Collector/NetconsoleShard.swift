@@ -1,3 +1,4 @@
+import Examine
 import Foundation
 import KernelLog
 
@@ -27,11 +28,18 @@ final class NetconsoleShard: @unchecked Sendable {
   private var stopped = false
   /// Datagrams waiting beyond this are refused (`queue_full`), bounding memory.
   let queueLimit: Int
+  /// Hosts whose state (reassembly, sequence, open report) the shard keeps. Past it,
+  /// the least recently heard tenth is let go: its open report is cut and delivered,
+  /// its counts taken, and a host that speaks again starts a fresh stream.
+  let hostLimit: Int
 
   // Owned by the worker thread.
   private var streams: [String: NetconsoleHostStream] = [:]
+  /// When each host was last heard (monotonic nanoseconds), for `evictQuietest`.
+  private var heard: [String: UInt64] = [:]
   private let markers: ReportMarkers
   private let limits: ReportCutter.Limits
+  private let examiner: Examiner
   private let sink: NetconsoleSink
   private let metrics: CollectorMetrics
   private var lastTick: UInt64 = 0
@@ -40,14 +48,16 @@ final class NetconsoleShard: @unchecked Sendable {
 
   init(
     index: Int, sink: NetconsoleSink, metrics: CollectorMetrics, markers: ReportMarkers,
-    limits: ReportCutter.Limits, queueLimit: Int
+    limits: ReportCutter.Limits, queueLimit: Int, hostLimit: Int = 100_000, examiner: Examiner = Examiner()
   ) {
+    self.examiner = examiner
     self.index = index
     self.sink = sink
     self.metrics = metrics
     self.markers = markers
     self.limits = limits
     self.queueLimit = queueLimit
+    self.hostLimit = max(1, hostLimit)
   }
 
   func start() {
@@ -114,10 +124,12 @@ final class NetconsoleShard: @unchecked Sendable {
     var newHosts = 0
     for datagram in batch {
       if streams[datagram.source] == nil {
+        if streams.count >= hostLimit { arrivals += evictQuietest() }
         streams[datagram.source] = NetconsoleHostStream(
-          source: datagram.source, markers: markers, limits: limits)
+          source: datagram.source, markers: markers, limits: limits, examiner: examiner)
         newHosts += 1
       }
+      heard[datagram.source] = now
       if let refusal = datagram.refusal {
         streams[datagram.source]!.refuse(refusal)
         refused[refusal, default: 0] += 1
@@ -138,8 +150,35 @@ final class NetconsoleShard: @unchecked Sendable {
     if !arrivals.isEmpty { sink.deliver(arrivals) }
   }
 
+  /// Lets go of the least recently heard tenth of the hosts (at least one): their
+  /// open reports are cut, their counts delivered, their state dropped. A sort per
+  /// tenth keeps the cost per new host constant on average.
+  private func evictQuietest() -> [CrashArrival] {
+    let count = max(1, streams.count / 10)
+    let quietest = heard.sorted { $0.value < $1.value }.prefix(count).map(\.key)
+    var arrivals: [CrashArrival] = []
+    var counts: [String: NetconsoleHostCounts] = [:]
+    let now = DispatchTime.now().uptimeNanoseconds
+    for source in quietest {
+      guard var stream = streams.removeValue(forKey: source) else { continue }
+      heard[source] = nil
+      let reports = stream.finish(at: now)
+      if !reports.isEmpty { arrivals += arrive(reports, release: stream.lastRelease, from: source) }
+      let taken = stream.takeCounts()
+      if !taken.isEmpty { counts[source] = taken }
+      record(taken)
+    }
+    metrics.add("coroner_netconsole_hosts_evicted_total", Int64(quietest.count))
+    metrics.set("coroner_netconsole_hosts_tracked", Int64(streams.count), labels: [("shard", "\(index)")])
+    if !counts.isEmpty { sink.deliver(counts) }
+    return arrivals
+  }
+
   private func arrive(_ reports: [CrashReport], from source: String) -> [CrashArrival] {
-    let release = streams[source]?.lastRelease
+    arrive(reports, release: streams[source]?.lastRelease, from: source)
+  }
+
+  private func arrive(_ reports: [CrashReport], release: String?, from source: String) -> [CrashArrival] {
     let time = UnixTime.now()
     return reports.map {
       CrashArrival(
@@ -167,13 +206,15 @@ final class NetconsoleShard: @unchecked Sendable {
       let taken = streams[source]!.takeCounts()
       guard !taken.isEmpty else { continue }
       counts[source] = taken
-      messages += taken.messages
-      lost += taken.lost
-      restarts += taken.restarts
+      record(taken)
     }
-    metrics.add("coroner_netconsole_messages_total", messages)
-    metrics.add("coroner_netconsole_lost_total", lost)
-    metrics.add("coroner_netconsole_restarts_total", restarts)
+    metrics.set("coroner_netconsole_hosts_tracked", Int64(streams.count), labels: [("shard", "\(index)")])
     if !counts.isEmpty { sink.deliver(counts) }
+  }
+
+  private func record(_ taken: NetconsoleHostCounts) {
+    metrics.add("coroner_netconsole_messages_total", taken.messages)
+    metrics.add("coroner_netconsole_lost_total", taken.lost)
+    metrics.add("coroner_netconsole_restarts_total", taken.restarts)
   }
 }

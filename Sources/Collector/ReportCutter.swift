@@ -1,3 +1,4 @@
+import Examine
 import KernelLog
 
 /// Cuts crash reports out of one host's stream of records as they arrive.
@@ -8,6 +9,8 @@ import KernelLog
 /// of `CrashReportParser`) opens a window; the window is handed to the parser when
 /// the report has ended: the kernel said so (`---[ end Kernel panic`), the host
 /// fell quiet (a dead kernel prints nothing more), or the window grew past a bound.
+/// The window goes through `Examiner`, the path `coroner examine` takes, so a crash
+/// from the wire is read (and, with debuginfo configured, symbolized) as one from a file.
 public struct ReportCutter: Sendable {
   public struct Limits: Sendable {
     /// Records kept before a report's first marker.
@@ -24,14 +27,26 @@ public struct ReportCutter: Sendable {
 
   let limits: Limits
   let markers: ReportMarkers
+  let examiner: Examiner
+  /// The host, as the reports' `evidence.path`.
+  let source: String
   var history: [LogRecord] = []
   var window: [LogRecord] = []
   var openedAt: UInt64 = 0
   var lastAt: UInt64 = 0
+  /// When this stream's last report was delivered: a lone "Fatal exception" panic soon
+  /// after it (within `maximumAgeNanoseconds`) is its end, not a crash of its own. A new
+  /// boot (`flush`) clears it.
+  var deliveredAt: UInt64?
 
-  public init(limits: Limits = Limits(), markers: ReportMarkers) {
+  public init(
+    limits: Limits = Limits(), markers: ReportMarkers, examiner: Examiner = Examiner(),
+    source: String = "netconsole"
+  ) {
     self.limits = limits
     self.markers = markers
+    self.examiner = examiner
+    self.source = source
   }
 
   public var isOpen: Bool { !window.isEmpty }
@@ -69,30 +84,52 @@ public struct ReportCutter: Sendable {
   }
 
   /// Parses the window now (the stream ended, the server stops).
-  public mutating func flush() -> [CrashReport] { isOpen ? cut() : [] }
+  public mutating func flush() -> [CrashReport] {
+    defer { deliveredAt = nil }
+    return isOpen ? cut() : []
+  }
 
   mutating func cut() -> [CrashReport] {
     let records = window
     window.removeAll(keepingCapacity: true)
     var reports: [CrashReport] = []
     var end = 0
-    for report in CrashReportParser().reports(in: records, evidenceKind: "netconsole") {
+    // Examine puts the killer first; the joins below need log order.
+    let examined = examiner.examine(records: records, name: source, kind: .netconsole).reports
+    let inOrder = examined.sorted { ($0.evidence.records?.first ?? 0) < ($1.evidence.records?.first ?? 0) }
+    for report in inOrder {
       end = max(end, report.evidence.records?.last ?? 0)
-      // A panic that only states the report before it died ("Fatal exception")
-      // belongs to that report, as the file parser joins them.
-      if report.followsEarlierReport, let last = reports.indices.last {
-        reports[last].panicked = true
-        continue
-      }
-      reports.append(report)
+      join(report, into: &reports)
     }
-    // What followed the last report may begin the next one: look at it again.
-    let rest = end > 0 && end < records.count ? Array(records[end...]) : []
-    history = Array(records.suffix(limits.history))
-    if !rest.isEmpty {
-      history = Array(records[..<end].suffix(limits.history))
-      for record in rest { reports += add(record, at: lastAt) }
+    guard end > 0 else {
+      // No report: the marker was a false alarm; its lines are history again.
+      history = Array(records.suffix(limits.history))
+      return reports
     }
+    // What was reported is not history: a later window must not report it again.
+    history.removeAll(keepingCapacity: true)
+    guard end < records.count else { return reports }
+    // What followed the last report (the panic's closing lines, or the start of
+    // the next report) is looked at again on its own: a strictly shorter window, so
+    // this ends.
+    var later: [CrashReport] = []
+    for record in records[end...] { later += add(record, at: lastAt) }
+    for report in later { join(report, into: &reports) }
     return reports
+  }
+
+  /// Adds a report to those of a cut. A panic that only states the report before it
+  /// died ("Fatal exception") belongs to that report, as the file parser joins them,
+  /// also when the report was delivered by a recent cut (then it is dropped).
+  mutating func join(_ report: CrashReport, into reports: inout [CrashReport]) {
+    if report.followsEarlierReport {
+      if let last = reports.indices.last {
+        reports[last].panicked = true
+        return
+      }
+      if let deliveredAt, lastAt &- deliveredAt < limits.maximumAgeNanoseconds { return }
+    }
+    deliveredAt = lastAt
+    reports.append(report)
   }
 }

@@ -50,6 +50,12 @@ public struct Examiner: Sendable {
     try examine(EvidenceBytes(path: name, bytes: bytes))
   }
 
+  /// Examines a kernel log held in memory whose kind the caller knows (the dmesg of
+  /// an uploaded capture or pstore folder): the text path, the kind as given.
+  public func examine(log bytes: [UInt8], name: String, kind: EvidenceKind) -> CauseOfDeath {
+    examine(text: EvidenceBytes(path: name, bytes: bytes), kind: kind)
+  }
+
   /// Examines log records that arrived one by one (a netconsole stream, a pstore
   /// record already split): the same parser as for a file.
   public func examine(records: [LogRecord], name: String, kind: EvidenceKind) -> CauseOfDeath {

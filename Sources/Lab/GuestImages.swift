@@ -153,3 +153,44 @@ extension GuestImages {
     return tree.archive()
   }
 }
+
+extension GuestImages {
+  /// The netconsole guest's initramfs: the boot modules, the NIC and netconsole's modules,
+  /// the scenario's detonator, and with `ramoops` the pstore modules as the pstore guest
+  /// has them.
+  func netconsoleInitramfs(
+    scenario: Scenario, detonators: URL?, target: NetconsoleTarget, ramoops: RamoopsRegion?
+  ) throws -> Data {
+    guard let netconsoleFile = modules.files["netconsole"] else {
+      throw LabError.missingInput(
+        path: kernel.modulesDir ?? kernel.image, expected: "netconsole.ko (CONFIG_NETCONSOLE=m)")
+    }
+    var names = KernelModules.bootOrder + KernelModules.networkOrder
+    if ramoops != nil { names.append("reed_solomon") }
+    let present = modules.present(names)
+    var tree = InitramfsTree()
+    try tree.addHostFile(Self.busybox, at: "bin/busybox")
+    for (name, file) in present {
+      tree.addFile("lib/modules/\(name).ko", contents: try KernelModules.contents(of: file))
+    }
+    tree.addFile("lib/modules/netconsole.ko", contents: try KernelModules.contents(of: netconsoleFile))
+    if ramoops != nil {
+      guard let ramoopsFile = modules.files["ramoops"] else {
+        throw LabError.missingInput(
+          path: kernel.modulesDir ?? kernel.image, expected: "ramoops.ko (CONFIG_PSTORE_RAM=m)")
+      }
+      tree.addFile("lib/modules/ramoops.ko", contents: try KernelModules.contents(of: ramoopsFile))
+    }
+    let script = GuestInit.netconsoleScript(
+      scenario: scenario, modules: present.map(\.name), target: target, ramoops: ramoops?.moduleParameters)
+    tree.addFile("init", contents: Data(script.utf8), permissions: 0o755)
+    if let module = scenario.module {
+      guard let detonators else {
+        throw LabError.missingInput(path: module, expected: "a built detonator module")
+      }
+      try tree.addHostFile(
+        detonators.appendingPathComponent("\(module).ko"), at: "lib/detonators/\(module).ko")
+    }
+    return tree.archive()
+  }
+}

@@ -125,6 +125,40 @@ public enum GuestInit {
     return script + idle
   }
 
+  /// The netconsole guest: brings up its virtio NIC, loads netconsole with `target`, and
+  /// detonates; the kernel's report of the crash then also goes to the host over UDP.
+  /// With `ramoops`, the panic is kept in pstore too and resets the guest (`panic=1`);
+  /// the next boot finds the records and reports them as a gzipped tar in base64 lines
+  /// (`pstore-files`), then powers off.
+  public static func netconsoleScript(
+    scenario: Scenario, modules: [String], target: NetconsoleTarget, ramoops: String?
+  ) -> String {
+    var script = prologue
+    script += "say \"guest up $(uname -r)\"\n"
+    script += loadModules(modules)
+    if let ramoops {
+      script += """
+        insmod /lib/modules/ramoops.ko \(ramoops) || say "insmod ramoops failed"
+        mkdir -p /sys/fs/pstore
+        mount -t pstore pstore /sys/fs/pstore || say "cannot mount pstore"
+        if [ -n "$(ls /sys/fs/pstore)" ]; then
+          say "pstore holds $(ls /sys/fs/pstore | tr '\\n' ' ')"
+          report pstore-files sh -c 'tar -C /sys/fs/pstore -cf - . | gzip | base64'
+          say "pstore records reported"
+          poweroff -f
+        fi
+
+        """
+    }
+    script += target.guestSetup
+    for (key, value) in scenario.sysctls {
+      let file = "/proc/sys/" + key.replacingOccurrences(of: ".", with: "/")
+      script += "echo \(value) > \(file) || say \"cannot set \(key)\"\n"
+    }
+    script += detonation(scenario)
+    return script + idle
+  }
+
   /// The default way the capture kernel saves the dump: a raw copy of /proc/vmcore to the
   /// first virtio disk. `coroner capture` replaces this line when it exists.
   public static let rawCopy = "dd if=/proc/vmcore of=/dev/vda bs=1M conv=fsync"

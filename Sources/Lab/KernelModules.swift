@@ -13,6 +13,11 @@ struct KernelModules {
     "virtio_blk", "qemu_fw_cfg",
   ]
 
+  /// A virtio NIC and netconsole's dependency, in load order (each module's `depends=`):
+  /// virtio_net needs net_failover, which needs failover; netconsole needs configfs
+  /// (CONFIG_NETCONSOLE_DYNAMIC). netconsole itself is loaded last, with its target.
+  static let networkOrder = ["failover", "net_failover", "virtio_net", "configfs"]
+
   init(folder: URL?) {
     var files: [String: URL] = [:]
     if let folder, let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) {

@@ -32,6 +32,9 @@ public struct QemuCommand: Sendable, Equatable, Codable {
   /// Adds `-no-reboot`: a guest reboot ends QEMU. Off for runs that need the reset itself
   /// (pstore: RAM, and so ramoops' region, survives a QEMU system reset).
   public var exitOnReboot = true
+  /// A NIC of this model (`virtio-net-pci`) on QEMU's user network (slirp): the guest
+  /// reaches the host as 10.0.2.2, for netconsole. No NIC when nil.
+  public var userNetworkDevice: String?
 
   public init(kernel: String, serialLog: String) {
     self.kernel = kernel
@@ -58,6 +61,10 @@ public struct QemuCommand: Sendable, Equatable, Codable {
     if let monitorSocket { args += ["-monitor", "unix:\(monitorSocket),server=on,wait=off"] }
     if vmcoreinfoDevice { args += ["-device", "vmcoreinfo"] }
     for disk in disks { args += ["-drive", "file=\(disk),format=raw,if=virtio"] }
+    if let userNetworkDevice {
+      // romfile= : no option ROM (iPXE) to load, the kernel is booted directly.
+      args += ["-netdev", "user,id=net0", "-device", "\(userNetworkDevice),netdev=net0,romfile="]
+    }
     return args
   }
 

@@ -45,6 +45,13 @@ struct ServeCommand: AsyncParsableCommand {
       if let udp { try settings.set("udp", udp, field: "--udp") }
       if let http { try settings.set("http", http, field: "--http") }
       if let database { try settings.set("database", database, field: "--database") }
+      for (key, path) in [
+        ("maintainers", settings.maintainersPath), ("debug_dir", settings.examine.debugDirectory),
+      ] {
+        if let path, !FileManager.default.isReadableFile(atPath: path) {
+          throw CollectorError.file(path: path, problem: "\(key): cannot be read")
+        }
+      }
     } catch {
       CollectorTerminal.error("error: \(error)")
       throw ExitCode(64)

@@ -47,6 +47,34 @@ final class CollectorServerTests: XCTestCase {
     try await collector.store.database.close()
   }
 
+  /// Past the host limit the quietest hosts are let go: their open reports are still
+  /// cut and stored, and the metrics count them.
+  func testHostsPastTheLimitAreLetGoWithoutLosingTheirCrashes() async throws {
+    let collector = try await RunningCollector.start(store: try await StoreBackends.sqlite()) {
+      $0.shards = 1
+      $0.maximumHosts = 4
+    }
+    let oops = try LabLogs.bytes("6.1-oops.log")
+    for index in 1...10 {
+      let host = try ForgedHost(source: "127.0.0.\(40 + index)")
+      var forge = NetconsoleForge()
+      for payload in forge.payloads(log: oops) { host.send(payload, to: collector.udpPort) }
+    }
+    let title = "BUG: unable to handle kernel NULL pointer dereference in det_oops_fn"
+    let arrived = try await collector.wait(seconds: 20) {
+      try await collector.buckets().first { $0.title == title }?.count == 10
+    }
+    let buckets = try await collector.buckets()
+    XCTAssertTrue(arrived, "\(buckets)")
+    XCTAssertEqual(buckets.first { $0.title == title }?.hosts, 10)
+    let evicted = try await collector.metric("coroner_netconsole_hosts_evicted_total")
+    XCTAssertGreaterThanOrEqual(evicted, 6)
+    let tracked = try await collector.metric("coroner_netconsole_hosts_tracked{shard=\"0\"}")
+    XCTAssertLessThanOrEqual(tracked, 4)
+    try await collector.stop()
+    try await collector.store.database.close()
+  }
+
   func testBadDatagramsAreCountedByReasonAndTheServerGoesOn() async throws {
     let collector = try await RunningCollector.start(store: try await StoreBackends.sqlite()) {
       $0.perSourceRate = 200

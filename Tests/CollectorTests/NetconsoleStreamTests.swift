@@ -1,3 +1,4 @@
+import Foundation
 import KernelLog
 import XCTest
 
@@ -23,6 +24,32 @@ final class NetconsoleStreamTests: XCTestCase {
     var limits = ReportCutter.Limits()
     limits.quietNanoseconds = 1_000
     return NetconsoleHostStream(source: "10.0.0.9", markers: ReportMarkers(), limits: limits)
+  }
+
+  /// What a lab guest's netconsole really sent (6.1, `oops` detonator, no kdump): the
+  /// whole boot, then the oops, the register dump repeated after its end line, and the
+  /// panic up to its `---[ end Kernel panic` line. One crash, cut once; the closing
+  /// panic lines belong to it (they once made the cutter re-read its own report).
+  func testARealGuestsPanicEndingInItsEndLineIsOneReport() throws {
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/6.1-oops-netconsole.jsonl")
+    let lines = try String(contentsOf: fixture, encoding: .utf8).split(separator: "\n")
+    let payloads = try lines.map { try JSONDecoder().decode(String.self, from: Data($0.utf8)) }
+    XCTAssertGreaterThan(payloads.count, 400)
+    var host = stream()
+    var reports: [CrashReport] = []
+    var now: UInt64 = 1
+    for payload in payloads {
+      now += 10
+      reports += try host.receive(Array(payload.utf8), at: now)
+    }
+    reports += host.tick(at: now + 1_000_000)
+    reports += host.finish(at: now + 2_000_000)
+    XCTAssertEqual(
+      reports.map(\.title), ["BUG: unable to handle kernel NULL pointer dereference in det_oops_fn"])
+    XCTAssertEqual(reports.first?.guiltyFrame, "det_oops_fn")
+    XCTAssertEqual(reports.first?.panicked, true)
+    XCTAssertEqual(reports.first?.kernel?.release, "6.1.0-57-amd64")
   }
 
   func testExtendedStreamOfARealOopsGivesItsReportWhenTheHostFallsQuiet() throws {

@@ -1,0 +1,150 @@
+import Foundation
+
+/// What a netconsole run left: the serial console (what the host saw of the same boot,
+/// to compare with what arrived over UDP) and, with pstore, the records of the panic.
+public struct NetconsoleRunResult: Sendable {
+  public var console: String
+  /// The guest's /sys/fs/pstore files, unpacked on the host; nil without pstore.
+  public var pstoreFolder: URL?
+  /// Host wall-clock seconds from QEMU's start to the panic on the serial console.
+  public var secondsToPanic: Double
+}
+
+/// A lab guest whose kernel log goes to a collector over netconsole: it boots with a
+/// virtio NIC on QEMU's user network, loads netconsole aimed at the host, and detonates.
+/// No dump is taken: the evidence is what arrived on the host's UDP port (and the serial
+/// console, kept to compare). With `pstore`, the panic is also kept in ramoops and the
+/// guest resets once to report the records, as `PstoreRoundTrip` does without `coroner`.
+public struct NetconsoleRun: Sendable {
+  public var scenario: Scenario
+  public var kernel: KernelTree
+  public var target: NetconsoleTarget
+  public var out: URL
+  public var pstore = false
+  public var accelerator: Accelerator = .tcg
+  public var memoryMiB = 768
+  public var cpus = 2
+  public var region = RamoopsRegion()
+  public var timeoutScale: Double = 1
+  public var cache = LabCache()
+
+  public init(scenario: Scenario, kernel: KernelTree, target: NetconsoleTarget, out: URL) {
+    self.scenario = scenario
+    self.kernel = kernel
+    self.target = target
+    self.out = out
+  }
+
+  /// Without pstore the dead guest stays up (no `panic=`) until `whileDead` returns,
+  /// so the host can watch what arrived; with pstore, `panic=1` resets it and, as for
+  /// `PstoreRoundTrip`, `nokaslr` and `memmap=` keep the kernel off the ramoops region.
+  ///
+  /// `no_timer_check` (arch/x86/kernel/apic/io_apic.c) skips the boot-time check that
+  /// the IO-APIC timer ticks: TCG on a loaded host ticks too slowly for it and the guest
+  /// panics with "IO-APIC + timer doesn't work!" before /init (seen at load 30 on 2 cores).
+  public var kernelParameters: [String] {
+    var parameters = ["console=ttyS0", "no_timer_check"]
+    if pstore { parameters += ["panic=1", "nokaslr"] + region.kernelParameters }
+    return parameters + scenario.kernelParameters
+  }
+
+  /// The name of the folder in `out` that receives the pstore records.
+  public static let pstoreFolder = "pstore"
+
+  /// Boots, detonates, waits for the panic on the serial console, calls `whileDead`
+  /// (the guest is still up without pstore, powered off with it), and stops QEMU.
+  public func run(
+    progress: (String) -> Void = { _ in }, whileDead: () throws -> Void = {}
+  ) throws -> NetconsoleRunResult {
+    if let reason = scenario.refusal(kernel: kernel, accelerator: accelerator) {
+      throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
+    }
+    let fm = FileManager.default
+    try fm.createDirectory(at: out, withIntermediateDirectories: true)
+    let work = fm.temporaryDirectory.appendingPathComponent(
+      "coroner-netconsole-\(UUID().uuidString.prefix(8))")
+    try fm.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(at: work) }
+    for stale in ["console.log", Self.pstoreFolder] {
+      try? fm.removeItem(at: out.appendingPathComponent(stale))
+    }
+
+    progress("building the netconsole guest for \(scenario.name) on \(kernel.release)")
+    var detonators: URL?
+    if scenario.module != nil {
+      let folder =
+        kernel.label == "custom"
+        ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: kernel.release)
+      detonators = try DetonatorBuilder(kernel: kernel).build(into: folder)
+    }
+    let initrd = work.appendingPathComponent("initramfs.cpio")
+    let image = try GuestImages(kernel: kernel).netconsoleInitramfs(
+      scenario: scenario, detonators: detonators, target: target, ramoops: pstore ? region : nil)
+    try image.write(to: initrd)
+
+    var command = QemuCommand(kernel: kernel.image, serialLog: out.appendingPathComponent("console.log").path)
+    command.accelerator = accelerator
+    command.memoryMiB = memoryMiB
+    command.cpus = cpus
+    command.initrd = initrd.path
+    command.kernelParameters = kernelParameters
+    command.exitOnReboot = !pstore
+    command.vmcoreinfoDevice = false
+    command.userNetworkDevice = "virtio-net-pci"
+
+    progress("booting QEMU (\(accelerator.rawValue)) with netconsole to \(target.moduleParameter)")
+    let qemuOutput = work.appendingPathComponent("qemu.out")
+    let qemu = try QemuProcess(command: command, output: qemuOutput)
+    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
+    let start = Date()
+    try qemu.start()
+    defer { qemu.stop() }
+    let request = LabRunRequest(
+      scenario: scenario, kernel: kernel, capture: .qemuELF, out: out, accelerator: accelerator,
+      timeoutScale: timeoutScale)
+    let stage = Stage(
+      request: request, qemu: qemu, console: console, qemuOutput: qemuOutput, method: "netconsole")
+    let failures = [
+      "coroner-lab: insmod", "coroner-lab: no \(NetconsoleTarget.device)", "coroner-lab: cannot mount pstore",
+    ]
+    try stage.waitForConsole(
+      ["coroner-lab: detonating"], failures: failures, what: "boot, load netconsole and detonate",
+      seconds: 120)
+    try stage.waitForConsole(
+      [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
+    let secondsToPanic = (Date().timeIntervalSince(start) * 100).rounded() / 100
+    var pstoreFolder: URL?
+    if pstore {
+      progress("panicked; waiting for the second boot to report the pstore records")
+      try stage.waitForConsole(
+        ["coroner-lab: pstore records reported"], failures: failures, what: "reboot and report pstore",
+        seconds: 180)
+      let folder = out.appendingPathComponent(Self.pstoreFolder)
+      try Self.unpack("pstore-files", console: console, into: folder)
+      pstoreFolder = folder
+    } else {
+      // The panic's last line: what follows is silence, the end the collector must see.
+      try stage.waitForConsole(["---[ end Kernel panic"], what: "finish the panic", seconds: 60)
+    }
+    try whileDead()
+    return NetconsoleRunResult(
+      console: console.text, pstoreFolder: pstoreFolder, secondsToPanic: secondsToPanic)
+  }
+
+  /// Unpacks a guest report that is a gzipped tar in base64 lines.
+  static func unpack(_ name: String, console: SerialConsole, into folder: URL) throws {
+    guard let report = GuestReport.find(name, in: console.text), report.exitStatus == 0,
+      let archive = Data(base64Encoded: report.lines.joined())
+    else {
+      throw LabError.captureFailed(
+        method: "netconsole", reason: "the guest reported no \(name) archive", consoleTail: console.tail())
+    }
+    let fm = FileManager.default
+    try? fm.removeItem(at: folder)
+    try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+    let file = folder.deletingLastPathComponent().appendingPathComponent(".\(name).tar.gz")
+    try archive.write(to: file)
+    defer { try? fm.removeItem(at: file) }
+    try Subprocess.run(["tar", "-xzf", file.path, "-C", folder.path])
+  }
+}
