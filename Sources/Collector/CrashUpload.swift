@@ -103,14 +103,13 @@ public struct CrashUpload: Sendable, Codable {
     var reports: [CrashReport] = []
     for log in logs {
       let cause: CauseOfDeath
-      if evidence == .console {
-        do {
-          cause = try examiner.examine(bytes: log.bytes, name: log.name)
-        } catch {
-          throw .refused(status: 400, reason: "file '\(log.name)': \(error)")
-        }
-      } else {
-        cause = examiner.examine(log: log.bytes, name: log.name, kind: evidence)
+      do {
+        cause =
+          evidence == .console
+          ? try examiner.examine(bytes: log.bytes, name: log.name)
+          : try examiner.examine(log: log.bytes, name: log.name, kind: evidence)
+      } catch {
+        throw .refused(status: 400, reason: "file '\(log.name)': \(error)")
       }
       for report in cause.reports {
         // One report seen twice in one folder (ramoops keeps the oops dump and the

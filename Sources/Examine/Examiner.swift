@@ -52,8 +52,8 @@ public struct Examiner: Sendable {
 
   /// Examines a kernel log held in memory whose kind the caller knows (the dmesg of
   /// an uploaded capture or pstore folder): the text path, the kind as given.
-  public func examine(log bytes: [UInt8], name: String, kind: EvidenceKind) -> CauseOfDeath {
-    examine(text: EvidenceBytes(path: name, bytes: bytes), kind: kind)
+  public func examine(log bytes: [UInt8], name: String, kind: EvidenceKind) throws -> CauseOfDeath {
+    try examine(text: EvidenceBytes(path: name, bytes: bytes), kind: kind)
   }
 
   /// Examines log records that arrived one by one (a netconsole stream, a pstore

@@ -41,7 +41,7 @@ public enum ScenarioCatalogue {
       kind: .hungTask, marker: "blocked for more than", guiltyFunction: "det_deadlock_fn",
       trigger: .module("det_deadlock"),
       sysctls: [("kernel.hung_task_panic", "1"), ("kernel.hung_task_timeout_secs", "2")],
-      kernelParameters: [], kdumpParameters: [], needsPMU: false, detectionSeconds: 60),
+      kernelParameters: [], kdumpParameters: [], needsHardLockupDetector: false, detectionSeconds: 60),
     Scenario(
       name: "rcu-stall", summary: "a kernel thread holds rcu_read_lock with preemption off",
       kind: .rcuStall, marker: "detected stall", guiltyFunction: "det_rcu_stall_fn",

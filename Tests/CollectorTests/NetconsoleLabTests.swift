@@ -1,3 +1,4 @@
+import Collector
 import Foundation
 import KernelLog
 import Lab
@@ -131,8 +132,8 @@ final class NetconsoleLabTests: XCTestCase {
   /// Polls the bucket list until `condition` holds or 30 seconds pass (the collector
   /// cuts a report when the host has been quiet 1.5 s).
   func poll(
-    _ serve: ServeProcess, _ condition: ([RunningCollector.Buckets.Bucket]) -> Bool
-  ) async throws -> [RunningCollector.Buckets.Bucket] {
+    _ serve: ServeProcess, _ condition: ([BucketSummary]) -> Bool
+  ) async throws -> [BucketSummary] {
     let deadline = Date().addingTimeInterval(30)
     var buckets = try await serve.buckets()
     while !condition(buckets) && Date() < deadline {

@@ -1,3 +1,4 @@
+import Collector
 import Foundation
 import TestSupport
 import XCTest
@@ -93,7 +94,7 @@ final class ServeProcess: @unchecked Sendable {
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
   }
 
-  func buckets() async throws -> [RunningCollector.Buckets.Bucket] {
+  func buckets() async throws -> [BucketSummary] {
     let (status, data) = try await get("api/v1/buckets")
     XCTAssertEqual(status, 200)
     return try JSONDecoder().decode(RunningCollector.Buckets.self, from: data).buckets
