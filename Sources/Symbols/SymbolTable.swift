@@ -282,7 +282,8 @@ public struct SymbolTable: Sendable {
     let start = addresses[index]
     var next = low
     while next < addresses.count, addresses[next] == start { next += 1 }
-    let size = next < addresses.count ? addresses[next] - start : end.flatMap { $0 > start ? $0 - start : nil }
+    let size =
+      next < addresses.count ? addresses[next] - start : end.flatMap { $0 > start ? $0 - start : nil }
     guard let size else { return nil }  // past the last symbol: no end to bound it
     if address - start >= size { return nil }
     return SymbolLocation(symbol: symbol(at: index), offset: address - start, size: size)

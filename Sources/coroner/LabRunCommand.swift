@@ -15,7 +15,8 @@ struct LabRunCommand: ParsableCommand {
   @Argument(help: "The scenario (see `coroner lab list`).")
   var scenario: String
 
-  @Option(help: "Debian kernel: 5.10, 6.1, 6.12, sid, or 6.12-buddy (built by `lab setup --kernel 6.12-buddy`).")
+  @Option(
+    help: "Debian kernel: 5.10, 6.1, 6.12, sid, or 6.12-buddy (built by `lab setup --kernel 6.12-buddy`).")
   var kernel = "6.1"
 
   @Option(
