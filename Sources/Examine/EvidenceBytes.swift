@@ -139,12 +139,14 @@ extension ExamineError {
   }
 
   /// errno(3) of a failed open or read: ENOENT and ENOTDIR say the input is missing,
-  /// EACCES and EISDIR that it cannot be read as evidence; anything else is an I/O error.
+  /// EACCES, EISDIR and ELOOP (a link loop, open(2)) that it cannot be read as evidence;
+  /// anything else is an I/O error.
   static func failed(path: String, errno number: Int32, reason: String) -> ExamineError {
     switch number {
     case ENOENT, ENOTDIR: return .missing(path: path)
     case EACCES: return .unreadable(path: path, reason: "permission denied")
     case EISDIR: return .unreadable(path: path, reason: "is a directory")
+    case ELOOP: return .unreadable(path: path, reason: "too many levels of symbolic links")
     default: return .io(path: path, reason: reason)
     }
   }
