@@ -19,18 +19,23 @@ public struct Examiner: Sendable {
     if path != "-", PstoreEvidence.isFolder(path) {
       return try PstoreEvidence(path: path).examine(self)
     }
+    return try examine(try Self.evidence(path))
+  }
+
+  /// A file or standard input opened as evidence. Nothing read is no evidence, not a
+  /// log without a crash: an empty file, or a FIFO or pipe whose writer closed (or
+  /// never came) before writing anything.
+  static func evidence(_ path: String) throws -> EvidenceBytes {
     let evidence = path == "-" ? try EvidenceBytes.standardInput() : try EvidenceBytes.read(path)
-    // Nothing read is no evidence, not a log without a crash: an empty file, or a FIFO
-    // or pipe whose writer closed (or never came) before writing anything.
     guard !evidence.isEmpty else {
       throw ExamineError.badData(path: path, problem: "empty", expected: "a vmcore or kernel log text")
     }
-    return try examine(evidence)
+    return evidence
   }
 
   /// The format told from the first bytes, then the dump or the log read from the
   /// same open file or bytes.
-  private func examine(_ evidence: EvidenceBytes) throws -> CauseOfDeath {
+  func examine(_ evidence: EvidenceBytes) throws -> CauseOfDeath {
     let format = EvidenceFormat.sniff(try evidence.prefix(EvidenceFormat.sampleSize))
     switch format {
     case .vmcore:

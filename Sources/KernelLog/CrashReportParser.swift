@@ -48,9 +48,22 @@ public struct CrashReportParser: Sendable {
     inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console",
     consumed: ((Int) -> Void)? = nil
   ) -> [CrashReport] {
+    var reports: [CrashReport] = []
+    self.reports(inLog: bytes, evidenceKind: evidenceKind, consumed: consumed) { reports.append($0) }
+    return reports
+  }
+
+  /// The crashes of a console log handed to `found` one by one, in log order, as the
+  /// scan finds them: only the newest is held back (a `Fatal exception` panic that
+  /// follows a report marks it as the one that panicked), so memory holds one report
+  /// whatever the log holds.
+  public func reports(
+    inLog bytes: UnsafeBufferPointer<UInt8>, evidenceKind: String = "console",
+    consumed: ((Int) -> Void)? = nil, found deliver: (CrashReport) throws -> Void
+  ) rethrows {
     let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
     let chunk = 32 << 20
-    var reports: [CrashReport] = []
+    var pending: CrashReport?
     var position = 0
     while position < bytes.count {
       let limit = min(bytes.count, position + chunk)
@@ -73,16 +86,17 @@ public struct CrashReportParser: Sendable {
       for var report in found {
         report.evidence.records = nil
         if let end = report.evidence.span?.last { next = max(next, end) }
-        if let last = reports.indices.last, report.isConsequentialPanic {
-          reports[last].panicked = true
+        if pending != nil, report.isConsequentialPanic {
+          pending?.panicked = true
         } else {
-          reports.append(report)
+          if let done = pending { try deliver(done) }
+          pending = report
         }
       }
       position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
       consumed?(window.start)
     }
-    return reports
+    if let done = pending { try deliver(done) }
   }
 
   /// True when `bytes` holds at least one crash.

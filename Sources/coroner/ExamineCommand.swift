@@ -23,6 +23,12 @@ struct ExamineCommand: ParsableCommand {
       records, unreadable symbols). Exit status: 0 examined; 65 a file is not evidence, \
       cannot be read as its format, or is too damaged to conclude (no crash found in a \
       damaged log); 66 missing or unreadable; 74 I/O error.
+
+      --stream prints each report of a console log as soon as the scan has found it, in \
+      log order (the report that panicked marked "panicked", not moved first), and keeps \
+      one report in memory whatever the log holds: for logs of thousands of crashes. \
+      With --json it prints JSON Lines: {"path", "report"} per report, then \
+      {"path", "kind", "reports" (the count), "problems"} closing each file.
       """)
 
   @Argument(help: "Evidence files or pstore folders; `-` for standard input.")
@@ -30,6 +36,9 @@ struct ExamineCommand: ParsableCommand {
 
   @Flag(help: "Print JSON (one object per file, one per line).")
   var json = false
+
+  @Flag(help: "Print each report as soon as it is found, in log order (JSON Lines with --json).")
+  var stream = false
 
   @Option(help: "The vmlinux with debug info, for file:line of every frame.")
   var vmlinux: String?
@@ -47,9 +56,15 @@ struct ExamineCommand: ParsableCommand {
     for (index, path) in files.enumerated() {
       if !json && index > 0 { print("") }
       do {
-        let cause = try examiner.examine(path: path)
-        print(json ? try ExamineJSON.line(cause) : ExamineSummary.text(cause))
-        if !cause.isConclusive {
+        let conclusive: Bool
+        if stream {
+          conclusive = try ExamineStreamOutput(json: json).examine(path, with: examiner)
+        } else {
+          let cause = try examiner.examine(path: path)
+          print(json ? try ExamineJSON.line(cause) : ExamineSummary.text(cause))
+          conclusive = cause.isConclusive
+        }
+        if !conclusive {
           Self.error("\(path): too damaged to conclude: no crash found, and the log is damaged")
           failure = failure ?? ExitCode(65)
         }

@@ -40,9 +40,10 @@ enum ExamineSummary {
     return lines.joined(separator: "\n")
   }
 
-  static func block(_ report: CrashReport, number: Int, of total: Int) -> [String] {
+  /// One report's lines; `total` nil when the count is not known yet (streaming).
+  static func block(_ report: CrashReport, number: Int, of total: Int?) -> [String] {
     var lines: [String] = []
-    let prefix = total > 1 ? "[\(number)/\(total)] " : ""
+    let prefix = total.map { $0 > 1 ? "[\(number)/\($0)] " : "" } ?? "[\(number)] "
     lines.append(prefix + report.title)
     var kind = report.type == .unknown ? "unknown" : report.type.rawValue
     if report.panicked { kind += ", panicked" }
