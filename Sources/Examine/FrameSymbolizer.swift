@@ -75,17 +75,31 @@ struct FrameSymbolizer {
   /// The inline chain, innermost first, with build directories stripped.
   func resolve(_ frame: StackFrame, isInstruction: Bool) -> [StackFrame.Source]? {
     guard let offset = frame.offset else { return nil }
-    let line = TraceFrameLine(
-      symbol: frame.function, offset: offset, size: frame.size, module: frame.module,
-      reliable: frame.reliable,
-      isReturnAddress: !isInstruction)
-    guard let resolved = symbolizer.resolve(line).resolved else { return nil }
-    let sources = resolved.source.compactMap { source -> StackFrame.Source? in
+    let sources = sourceFrames(
+      function: frame.function, offset: offset, size: frame.size, module: frame.module,
+      reliable: frame.reliable, isReturnAddress: !isInstruction
+    ).compactMap { source -> StackFrame.Source? in
       guard let file = source.file else { return nil }
       return StackFrame.Source(
-        file: strip(file), line: source.line == 0 ? nil : Int(source.line), inlined: source.inlined)
+        file: file, line: source.line == 0 ? nil : Int(source.line), inlined: source.inlined)
     }
     return sources.isEmpty ? nil : sources
+  }
+
+  /// The inline chain at `function+offset`, innermost first, files with the build
+  /// directories stripped; empty when the debuginfo does not cover it.
+  func sourceFrames(
+    function: String, offset: UInt64, size: UInt64?, module: String?, reliable: Bool, isReturnAddress: Bool
+  ) -> [SourceFrame] {
+    let line = TraceFrameLine(
+      symbol: function, offset: offset, size: size, module: module, reliable: reliable,
+      isReturnAddress: isReturnAddress)
+    guard let resolved = symbolizer.resolve(line).resolved else { return [] }
+    return resolved.source.map { source in
+      var source = source
+      source.file = source.file.map(strip)
+      return source
+    }
   }
 
   func strip(_ file: String) -> String {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dump
+import Examine
 import Kernel
+import Symbols
 
 /// `coroner bt VMCORE`: stacks of the dead kernel's tasks, from the dump alone.
 struct BtCommand: ParsableCommand {
@@ -12,7 +14,10 @@ struct BtCommand: ParsableCommand {
       frames from its own kallsyms, as the kernel prints them: function+0xoff/0xsize \
       [module]. A task a CPU was running starts from that CPU's saved registers, a \
       sleeping one from its switch frame. Frames ORC cannot vouch for are marked `?`. \
-      Without a selection, prints the task running on each CPU.
+      Without a selection, prints the task running on each CPU. With --vmlinux or \
+      --debug-dir (and --modules for modules' debug files), each frame also gets its \
+      file:line and the functions inlined at it, innermost first, as `examine` and \
+      `symbolize` resolve them.
       """)
 
   @Argument(help: "The vmcore file (several files: the parts of a makedumpfile --split dump).")
@@ -29,6 +34,15 @@ struct BtCommand: ParsableCommand {
 
   @Flag(name: .long, help: "Every task.")
   var all = false
+
+  @Option(help: "The vmlinux with debug info of the dumped kernel, for file:line of every frame.")
+  var vmlinux: String?
+
+  @Option(help: "Debug file tree to search (boot/vmlinux-REL, lib/modules/REL, .build-id).")
+  var debugDir: String?
+
+  @Option(help: "Folder searched for module debug files (NAME.ko, NAME.ko.debug).")
+  var modules: String?
 
   @Flag(help: "One JSON object: {\"stacks\": [{\"pid\", \"comm\", \"state\", \"cpu\", \"frames\": [...]}]}.")
   var json = false
@@ -51,21 +65,48 @@ struct BtCommand: ParsableCommand {
       return pid.isEmpty && state == nil && cpu.isEmpty && task.runningOn != nil
     }
     let stacks = tasks.map(backtracer.backtrace)
-    let text = json ? Self.json(stacks) : Self.text(stacks)
+    let lines = SourceLines(
+      options: ExamineOptions(vmlinux: vmlinux, debugDirectory: debugDir, modulesDirectory: modules),
+      release: image.release)
+    let sources = stacks.map { stack in stack.frames.map { Self.sources($0, lines) } }
+    let text = json ? Self.json(stacks, sources) : Self.text(stacks, sources)
     DumpCommandSupport.write(Array(text.utf8))
-    KernelCommandSupport.warn(vmcore, image.problems + list.problems + backtracer.problems)
+    let sourceProblems = lines?.problems.map(\.message) ?? []
+    KernelCommandSupport.warn(vmcore, image.problems + list.problems + backtracer.problems + sourceProblems)
   }
 
-  static func text(_ stacks: [TaskStack]) -> String {
+  /// The inline chain of a named frame, innermost first; empty without debuginfo.
+  static func sources(_ frame: NamedFrame, _ lines: SourceLines?) -> [SourceFrame] {
+    guard let lines, let function = frame.function, let offset = frame.offset else { return [] }
+    return lines.frames(
+      function: function, offset: offset, size: frame.size, module: frame.module,
+      isReturnAddress: frame.frame.isReturnAddress)
+  }
+
+  /// `file:line`, or the file alone when the line is unknown.
+  static func place(_ source: SourceFrame) -> String? {
+    guard let file = source.file else { return nil }
+    return source.line == 0 ? file : "\(file):\(source.line)"
+  }
+
+  static func text(_ stacks: [TaskStack], _ sources: [[[SourceFrame]]]) -> String {
     var text = ""
-    for stack in stacks {
+    for (stackIndex, stack) in stacks.enumerated() {
       let task = stack.task
       text +=
         "PID: \(task.pid)  TASK: \(String(task.address, radix: 16))  CPU: \(task.cpu.map(String.init) ?? "-")"
       text += "  COMMAND: \"\(task.comm)\"  STATE: \(task.state)  (from \(stack.start))\n"
       for (index, frame) in stack.frames.enumerated() {
         let number = index < 10 ? " #\(index)" : "#\(index)"
-        text += " \(number) \(frame.description)\n"
+        let chain = sources[stackIndex][index]
+        // The outermost entry is the function the code was compiled in: its line is
+        // the frame's; inlined callees inside it are listed above it, innermost first.
+        text += " \(number) \(frame.description)"
+        if let outer = chain.last, let place = place(outer) { text += " at \(place)" }
+        text += "\n"
+        for inlined in chain.dropLast() {
+          text += "       inlined \(inlined.function ?? "?") at \(place(inlined) ?? "?")\n"
+        }
       }
       if case .stopped(let why) = stack.ending { text += "     (unwind stopped: \(why))\n" }
       text += "\n"
@@ -73,14 +114,25 @@ struct BtCommand: ParsableCommand {
     return text
   }
 
-  static func json(_ stacks: [TaskStack]) -> String {
+  static func json(_ stacks: [TaskStack], _ sources: [[[SourceFrame]]]) -> String {
     func string(_ value: String?) -> String { value.map(DumpCommandSupport.jsonString) ?? "null" }
-    let items = stacks.map { stack -> String in
+    // file, line and the inline chain only where debuginfo resolved the frame.
+    func source(_ chain: [SourceFrame]) -> String {
+      guard let outer = chain.last, let file = outer.file else { return "" }
+      let inlined = chain.dropLast().map { entry in
+        "{\"function\": \(string(entry.function)), \"file\": \(string(entry.file)), "
+          + "\"line\": \(entry.line == 0 ? "null" : String(entry.line))}"
+      }
+      return ", \"file\": \(string(file)), \"line\": \(outer.line == 0 ? "null" : String(outer.line)), "
+        + "\"inlined\": [\(inlined.joined(separator: ", "))]"
+    }
+    let items = stacks.enumerated().map { stackIndex, stack -> String in
       let task = stack.task
-      let frames = stack.frames.map { frame in
+      let frames = stack.frames.enumerated().map { index, frame in
         "{\"pc\": \"\(DumpCommandSupport.hex(frame.frame.pc))\", \"function\": \(string(frame.function)), "
           + "\"offset\": \(frame.offset.map { "\"\(DumpCommandSupport.hex($0))\"" } ?? "null"), "
-          + "\"module\": \(string(frame.module)), \"reliable\": \(frame.frame.reliable)}"
+          + "\"module\": \(string(frame.module)), \"reliable\": \(frame.frame.reliable)"
+          + source(sources[stackIndex][index]) + "}"
       }
       var ending = "null"
       if case .stopped(let why) = stack.ending { ending = DumpCommandSupport.jsonString(why) }
