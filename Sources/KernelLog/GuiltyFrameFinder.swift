@@ -46,17 +46,27 @@ struct GuiltyFrameFinder {
     Result(frames: frames, guilty: frames.first { $0.reliable && !kind.skip.matches($0.function) })
   }
 
-  /// The faulting function, then the trace.
+  /// The faulting function, then the trace. A report cut before its trace (a
+  /// paste that stops at the register dump) still names the caller in the link
+  /// register; with nothing but those two and the register dump printed whole, a
+  /// machinery function is still the best name the report holds. A bare `IP:` line
+  /// with nothing after it stays a damaged report, as syzkaller judges it.
   private func ripThenTrace() -> Result {
     var frames: [StackFrame] = []
     let trace = reader.frames(from: 1)
-    if let (rip, position) = reader.instructionPointer(from: 0) {
-      frames.append(rip)
-      frames += position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
-    } else {
-      frames += trace.frames
+    guard let (rip, position) = reader.instructionPointer(from: 0) else { return firstUseful(trace.frames) }
+    frames.append(rip)
+    let rest = position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
+    frames += rest
+    let hasTrace = rest.contains { $0 != rip && $0.function != rip.function }
+    if !hasTrace, let caller = reader.linkRegister(from: position), caller.function != rip.function {
+      frames.append(caller)
     }
-    return firstUseful(frames)
+    let result = firstUseful(frames)
+    if result.guilty == nil, !hasTrace, rip.reliable, reader.registerDumpFollows(position) {
+      return Result(frames: frames, guilty: rip)
+    }
+    return result
   }
 
   /// `WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 func+0x1/0x2` names the function.
