@@ -107,6 +107,14 @@ extension ConsolePrefix {
     // Logs pasted into mail or markdown are often indented: blanks before the
     // timestamp belong to the paste, not to the message.
     probe.skipSpaces()
+    // A paste with the editor's line numbers: `247 [ 1425.681532] text`.
+    if let first = probe.peek(), first >= 0x30, first <= 0x39 {
+      var numbered = probe
+      if numbered.decimal(maxDigits: 7) != nil, numbered.take(UInt8(ascii: " ")) {
+        numbered.skipSpaces()
+        if numbered.peek() == UInt8(ascii: "[") { probe = numbered }
+      }
+    }
     guard probe.take(UInt8(ascii: "[")) else { return }
     probe.skipSpaces()
     guard let seconds = probe.decimal(maxDigits: 12), probe.take(UInt8(ascii: ".")) else { return }

@@ -65,6 +65,15 @@ enum CrashKinds {
       title: "BUG: unable to handle kernel NULL pointer dereference in {frame}",
       alt: ["bad-access in {frame}"], stack: .ripThenTrace),
     CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),
+    // Other wordings of a bad kernel access: arm64's `die_kernel_fault()` (arch/arm64/mm/fault.c:
+    // execute from non-executable memory, write to read-only memory) and s390's
+    // `do_no_context()` (arch/s390/mm/fault.c: pointer dereference in virtual kernel
+    // address space).
+    CrashKind(
+      "Unable to handle kernel",
+      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|execution of user memory|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
+      title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace),
     CrashKind(
       "Unable to handle kernel",
       #"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)"#,

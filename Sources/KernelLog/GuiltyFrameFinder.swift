@@ -54,7 +54,12 @@ struct GuiltyFrameFinder {
   private func ripThenTrace() -> Result {
     var frames: [StackFrame] = []
     let trace = reader.frames(from: 1)
-    guard let (rip, position) = reader.instructionPointer(from: 0) else { return firstUseful(trace.frames) }
+    guard let (rip, position) = reader.instructionPointer(from: 0) else {
+      // A jump to a bad address leaves no symbol in the instruction pointer (arm64
+      // `pc : 0xffff...`): the link register names the function that jumped.
+      if trace.frames.isEmpty, let caller = reader.linkRegister() { return firstUseful([caller]) }
+      return firstUseful(trace.frames)
+    }
     frames.append(rip)
     let rest = position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
     frames += rest
@@ -72,6 +77,13 @@ struct GuiltyFrameFinder {
   /// `WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 func+0x1/0x2` names the function.
   private func headerSymbol() -> StackFrame? {
     let text = reader.lines[reader.region[0]].text
+    // `BUG: KASAN: use-after-free in dst_destroy (net/core/dst.c:118)`: a header
+    // decoded by decode_stacktrace.sh names the function before its source.
+    if let inWord = text.range(of: " in ", options: .backwards), text.hasSuffix(")") || text.hasSuffix(") "),
+      let frame = StackFrame.parse(String(text[inWord.upperBound...])), frame.file != nil
+    {
+      return frame
+    }
     guard let plus = text.range(of: "+0x") else { return nil }
     let start = text[..<plus.lowerBound].lastIndex(where: { $0 == " " || $0 == "]" || $0 == ":" })
     let from = start.map { text.index(after: $0) } ?? text.startIndex

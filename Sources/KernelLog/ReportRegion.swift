@@ -35,7 +35,13 @@ struct ReportRegion {
       if line.text.contains("Sending NMI from CPU") || line.text.contains("NMI backtrace for cpu") {
         acceptCPUs = true
       }
-      guard !consumed[index], line.context == context || (acceptCPUs && line.isCPUContext) else {
+      // Lines printed with KERN_CONT (old kernels' `print_trace_address()`) reach dmesg
+      // without a timestamp of their own: a frame line without any prefix continues a
+      // console report.
+      let continuation =
+        context == "console" && line.context.isEmpty && ReportRegion.looksLikeFrame(line.text)
+      guard !consumed[index], line.context == context || continuation || (acceptCPUs && line.isCPUContext)
+      else {
         continue
       }
       if line.text.contains("---[ end Kernel panic") {

@@ -230,6 +230,16 @@ struct FrameLineParser {
       return frame
     }
     guard var frame = symbol(requireOffset: false) else { return nil }
+    if frame.offset == nil, let location = decodedLocation() {
+      // decode_stacktrace.sh since 5.17 replaces the offset with the source:
+      // `func (fs/kernfs/mount.c:286)`, `func (include/linux/list.h:134 (discriminator 3))`.
+      frame.file = location.file
+      frame.line = location.line
+      frame.inlined = restContains("[inline]")
+      frame.reliable = reliable
+      frame.address = address
+      return frame
+    }
     if frame.offset == nil {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
       // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
@@ -240,6 +250,18 @@ struct FrameLineParser {
     frame.address = address
     parseTail(&frame)
     return frame
+  }
+
+  /// ` (path/file.c:12` right after the name, as decode_stacktrace.sh prints it.
+  private func decodedLocation() -> SourceLocation? {
+    var probe = index
+    guard probe + 2 < bytes.count, bytes[probe] == 0x20, bytes[probe + 1] == UInt8(ascii: "(") else {
+      return nil
+    }
+    probe += 2
+    let start = probe
+    while probe < bytes.count, bytes[probe] != 0x20, bytes[probe] != UInt8(ascii: ")") { probe += 1 }
+    return SourceLocation(String(decoding: bytes[start..<probe], as: UTF8.self))
   }
 
   /// ` path/file.c:12 [inline]` and nothing else.

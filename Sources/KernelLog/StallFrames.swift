@@ -120,6 +120,11 @@ enum StallFrames {
         frames.append(ripAfter)
       }
       rest.removeAll { interruptFrames.matches($0.function) }
+      // A lockup inside the interrupt (a timer or softirq that loops) has no task
+      // frames after it, or they were not printed: the interrupt's own frames are the stall.
+      if rest.isEmpty {
+        rest = first.frames.filter { !interruptFrames.matches($0.function) }
+      }
       frames += rest
     } else {
       if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }
