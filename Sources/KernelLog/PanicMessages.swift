@@ -26,8 +26,6 @@ enum PanicMessages {
     PanicMessage("Attempted to kill init!", "kernel/exit.c do_exit()"),
     // `panic("Watchdog detected hard LOCKUP on cpu %u", cpu)`.
     PanicMessage("Watchdog detected hard LOCKUP", "kernel/watchdog.c watchdog_hardlockup_check()"),
-    // `panic("Out of memory: %s panic_on_oom is enabled\n", ...)`: the policy word varies.
-    PanicMessage("Out of memory:", "mm/oom_kill.c check_panic_on_oom()"),
     // `panic("System is deadlocked on memory\n")`.
     PanicMessage("System is deadlocked on memory", "mm/oom_kill.c out_of_memory()"),
     // `panic("Out of memory and no killable processes...\n")`.
