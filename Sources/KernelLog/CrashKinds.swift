@@ -15,6 +15,15 @@ enum CrashKinds {
     + others
 
   static let sanitizers: [CrashKind] = [
+    // KASan of kernels 4.0 to 4.3 (mm/kasan/report.c of those releases): `BUG: KASan:
+    // use after free in func+0x1/0x2 at addr ...`, then SLUB's allocation and free
+    // tracks, and the access stack last. The header names the accessing function.
+    CrashKind(
+      "KASan:", #"BUG: KASan: use after free in ([A-Za-z_][\w.]*)\+(?:.*\n)*?.*\b(Read|Write) of size"#,
+      window: 4, title: "KASAN: use-after-free {2} in {1}", stack: .capture(1)),
+    CrashKind(
+      "KASan:", #"BUG: KASan: out of bounds access in ([A-Za-z_][\w.]*)\+(?:.*\n)*?.*\b(Read|Write) of size"#,
+      window: 4, title: "KASAN: out-of-bounds {2} in {1}", stack: .capture(1)),
     CrashKind(
       "KASAN:", #"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)"#,
       title: "KASAN: invalid-free in {frame}", alt: ["invalid-free in {frame}"], stack: .trace),

@@ -195,6 +195,9 @@ struct FrameLineParser {
           address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
           continue
         }
+        // `[]`: a log copied through a web page whose HTML filter took `<c01de4f9>`
+        // for a tag and dropped it.
+        if hexEnd == hexStart, index == start + 1, take("]") { continue }
         index = start
         return address
       }
@@ -284,9 +287,11 @@ struct FrameLineParser {
     let name = String(decoding: bytes[start..<index], as: UTF8.self)
     var frame = StackFrame(function: name)
     let beforeOffset = index
-    if take("+0x") {
+    // `+0×83/0×d7`: a log copied through a web page whose publishing tool retyped
+    // an `x` between digits as U+00D7 (WordPress's texturize).
+    if take("+0x") || take("+0\u{D7}") {
       frame.offset = hex()
-      if take("/0x") { frame.size = hex() }
+      if take("/0x") || take("/0\u{D7}") { frame.size = hex() }
       if frame.offset == nil { index = beforeOffset }
     }
     if frame.offset == nil && requireOffset { return nil }

@@ -142,8 +142,9 @@ enum StallFrames {
       }
       rest.removeAll { interruptFrames.matches($0.function) }
       // A lockup inside the interrupt (a timer or softirq that loops) has no task
-      // frames after it, or they were not printed: the interrupt's own frames are the stall.
-      if rest.isEmpty {
+      // frames or instruction pointer after it, or they were not printed: the
+      // interrupt's own frames are the stall.
+      if rest.isEmpty, frames.isEmpty {
         rest = first.frames.filter { !interruptFrames.matches($0.function) }
       }
       frames += rest
