@@ -22,7 +22,12 @@ struct ReportRegion {
   static func collect(
     from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
   ) -> ReportRegion {
-    let context = lines[header.line].context
+    // A paste whose selection started inside the header line's prefix leaves the
+    // header without a timestamp before timestamped lines: it belongs to them.
+    var context = lines[header.line].context
+    if context.isEmpty, header.line + 1 < lines.count, lines[header.line + 1].context == "console" {
+      context = "console"
+    }
     var region = ReportRegion(lines: [header.line], panicked: false)
     var acceptCPUs = false
     var onlyHeaders = true
