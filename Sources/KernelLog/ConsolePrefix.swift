@@ -34,6 +34,7 @@ extension ConsolePrefix {
     parseSyslog(&cursor)
     parseLevel(&cursor)
     _ = cursor.skipCtimeDate()
+    cursor.skipShellPrompt()
     parseTimestamp(&cursor)
     cursor.skipLoginPrompt()
     textStart = cursor.position
@@ -69,7 +70,15 @@ extension ConsolePrefix {
   /// `Mar  3 10:11:12 host kernel: ` or `2026-03-03T10:11:12.123+00:00 host kernel: `.
   private mutating func parseSyslog(_ cursor: inout LineCursor) {
     var probe = cursor
+    // A paste into mail or markdown indents every line.
+    probe.skipSpaces()
     guard probe.skipSyslogDate() || probe.skipISODate(), probe.take(UInt8(ascii: " ")) else {
+      return
+    }
+    // Files written by some syslog daemons and kernel logs copied out of them carry no
+    // host name: `May 17 18:48:11 kernel: text`.
+    if probe.take(prefix: "kernel: ") || probe.take(prefix: "kernel:") {
+      cursor = probe
       return
     }
     guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }
@@ -98,6 +107,14 @@ extension ConsolePrefix {
     // Logs pasted into mail or markdown are often indented: blanks before the
     // timestamp belong to the paste, not to the message.
     probe.skipSpaces()
+    // A paste with the editor's line numbers: `247 [ 1425.681532] text`.
+    if let first = probe.peek(), first >= 0x30, first <= 0x39 {
+      var numbered = probe
+      if numbered.decimal(maxDigits: 7) != nil, numbered.take(UInt8(ascii: " ")) {
+        numbered.skipSpaces()
+        if numbered.peek() == UInt8(ascii: "[") { probe = numbered }
+      }
+    }
     guard probe.take(UInt8(ascii: "[")) else { return }
     probe.skipSpaces()
     guard let seconds = probe.decimal(maxDigits: 12), probe.take(UInt8(ascii: ".")) else { return }

@@ -15,6 +15,15 @@ enum CrashKinds {
     + others
 
   static let sanitizers: [CrashKind] = [
+    // KASan of kernels 4.0 to 4.3 (mm/kasan/report.c of those releases): `BUG: KASan:
+    // use after free in func+0x1/0x2 at addr ...`, then SLUB's allocation and free
+    // tracks, and the access stack last. The header names the accessing function.
+    CrashKind(
+      "KASan:", #"BUG: KASan: use after free in ([A-Za-z_][\w.]*)\+(?:.*\n)*?.*\b(Read|Write) of size"#,
+      window: 4, title: "KASAN: use-after-free {2} in {1}", stack: .capture(1)),
+    CrashKind(
+      "KASan:", #"BUG: KASan: out of bounds access in ([A-Za-z_][\w.]*)\+(?:.*\n)*?.*\b(Read|Write) of size"#,
+      window: 4, title: "KASAN: out-of-bounds {2} in {1}", stack: .capture(1)),
     CrashKind(
       "KASAN:", #"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)"#,
       title: "KASAN: invalid-free in {frame}", alt: ["invalid-free in {frame}"], stack: .trace),
@@ -65,6 +74,15 @@ enum CrashKinds {
       title: "BUG: unable to handle kernel NULL pointer dereference in {frame}",
       alt: ["bad-access in {frame}"], stack: .ripThenTrace),
     CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),
+    // Other wordings of a bad kernel access: arm64's `die_kernel_fault()` (arch/arm64/mm/fault.c:
+    // execute from non-executable memory, write to read-only memory) and s390's
+    // `do_no_context()` (arch/s390/mm/fault.c: pointer dereference in virtual kernel
+    // address space).
+    CrashKind(
+      "Unable to handle kernel",
+      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|execution of user memory|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
+      title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
+      stack: .ripThenTrace),
     CrashKind(
       "Unable to handle kernel",
       #"Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)"#,

@@ -16,11 +16,15 @@ public struct CrashReportParser: Sendable {
   /// The crashes in `records`, in log order. `evidenceKind` names the source
   /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
   public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
-    reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count)
+    reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count) ?? []
   }
 
-  /// Reports whose header is one of the first `headersBefore` records.
-  func reports(in records: [LogRecord], evidenceKind: String, headersBefore: Int) -> [CrashReport] {
+  /// Reports whose header is one of the first `headersBefore` records; nil when
+  /// `wholeReports` is set and a report runs to the last record (a window of a larger
+  /// log that must grow: nothing is built for it).
+  func reports(
+    in records: [LogRecord], evidenceKind: String, headersBefore: Int, wholeReports: Bool = false
+  ) -> [CrashReport]? {
     // A printk record from a dump may hold several lines (one printk call with
     // embedded newlines); each is a line of the report, tied to its record.
     let lines = records.enumerated().flatMap { index, record -> [ConsoleLine] in
@@ -31,7 +35,9 @@ public struct CrashReportParser: Sendable {
         return ConsoleLine(piece, index: index)
       }
     }
-    return reports(lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore)
+    return reports(
+      lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore,
+      wholeReports: wholeReports)
   }
 
   /// The crashes in the bytes of a console log.
@@ -75,12 +81,28 @@ public struct CrashReportParser: Sendable {
       var window = LogWindow(around: hit, in: bytes, lines: LogWindow.shortLines)
       var records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
       let headerLimit = { (window: LogWindow) in window.isCut ? window.acceptedRecords : Int.max }
-      var found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
-      if window.isCut, found.contains(where: { ($0.evidence.records?.last ?? 0) >= records.count }) {
-        window = LogWindow(around: hit, in: bytes, lines: LogWindow.longLines)
-        records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
-        found = self.reports(in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window))
+      let parse = { (window: LogWindow, records: [LogRecord], last: Bool) in
+        self.reports(
+          in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window),
+          wholeReports: window.isCut && !last)
       }
+      var parsed = parse(window, records, false)
+      // A report that runs to the window's end is parsed again in a longer window,
+      // growing in steps (most reports end a few hundred lines later) and decoding
+      // only the lines the longer window adds.
+      for (step, lines) in LogWindow.longerLines.enumerated() where parsed == nil {
+        let longer = LogWindow(around: hit, in: bytes, lines: lines)
+        let added = KernelLogReader.records(in: bytes, range: window.end..<longer.end)
+        if let first = added.first, first.text.first == " ", first.text.contains("=") {
+          // Maybe a `/dev/kmsg` dictionary line of the last record: decode the whole window.
+          records = KernelLogReader.records(in: bytes, range: longer.start..<longer.end)
+        } else {
+          records += added
+        }
+        window = longer
+        parsed = parse(window, records, step == LogWindow.longerLines.count - 1)
+      }
+      var found = parsed ?? []
       found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
       var next = window.isCut ? window.acceptedEnd : window.end
       for var report in found {
@@ -105,9 +127,10 @@ public struct CrashReportParser: Sendable {
   }
 
   func reports(
-    lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int
+    lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int,
+    wholeReports: Bool = false
   )
-    -> [CrashReport]
+    -> [CrashReport]?
   {
     let matcher = HeaderMatcher.shared
     var consumed = [Bool](repeating: false, count: lines.count)
@@ -122,6 +145,7 @@ public struct CrashReportParser: Sendable {
         continue
       }
       let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
+      if wholeReports, let last = region.lines.last, lines[last].record >= records.count - 1 { return nil }
       for line in region.lines { consumed[line] = true }
       let report = ReportBuilder(header: header, region: region, lines: lines, records: records).build(
         evidenceKind: evidenceKind)

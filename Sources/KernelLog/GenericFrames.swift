@@ -267,7 +267,16 @@ enum GenericFrames {
       "wait queues, completions and context switch",
       [
         "^finish_wait", "^prepare_to_wait", "wait_for_completion", "^__wake_up", "^wake_up$", "^wake_up_bit",
-        "^wake_up_var", "^complete$", "^complete_all", "^__switch_to",
+        "^wake_up_var", "^complete$", "^complete_all", "^__switch_to", "^wait_for_common",
+        "^__wait_for_common",
+        "^do_wait_for_common",
+      ]),
+    MachineryClass(
+      "kernel/sched/core.c, kernel/time/timer.c (schedule_timeout)",
+      "entering the scheduler: a task that sleeps, yields or is preempted passes through them",
+      [
+        "^__schedule$", "^schedule$", "^schedule_timeout", "^schedule_preempt_disabled", "^io_schedule",
+        "^_cond_resched", "^__cond_resched", "^preempt_schedule",
       ]),
     MachineryClass(
       "kernel/kthread.c", "kthread lifecycle: stopping or parking a thread waits for it",

@@ -46,22 +46,44 @@ struct GuiltyFrameFinder {
     Result(frames: frames, guilty: frames.first { $0.reliable && !kind.skip.matches($0.function) })
   }
 
-  /// The faulting function, then the trace.
+  /// The faulting function, then the trace. A report cut before its trace (a
+  /// paste that stops at the register dump) still names the caller in the link
+  /// register; with nothing but those two and the register dump printed whole, a
+  /// machinery function is still the best name the report holds. A bare `IP:` line
+  /// with nothing after it stays a damaged report, as syzkaller judges it.
   private func ripThenTrace() -> Result {
     var frames: [StackFrame] = []
     let trace = reader.frames(from: 1)
-    if let (rip, position) = reader.instructionPointer(from: 0) {
-      frames.append(rip)
-      frames += position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
-    } else {
-      frames += trace.frames
+    guard let (rip, position) = reader.instructionPointer(from: 0) else {
+      // A jump to a bad address leaves no symbol in the instruction pointer (arm64
+      // `pc : 0xffff...`): the link register names the function that jumped.
+      if trace.frames.isEmpty, let caller = reader.linkRegister() { return firstUseful([caller]) }
+      return firstUseful(trace.frames)
     }
-    return firstUseful(frames)
+    frames.append(rip)
+    let rest = position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
+    frames += rest
+    let hasTrace = rest.contains { $0 != rip && $0.function != rip.function }
+    if !hasTrace, let caller = reader.linkRegister(from: position), caller.function != rip.function {
+      frames.append(caller)
+    }
+    let result = firstUseful(frames)
+    if result.guilty == nil, !hasTrace, rip.reliable, reader.registerDumpFollows(position) {
+      return Result(frames: frames, guilty: rip)
+    }
+    return result
   }
 
   /// `WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 func+0x1/0x2` names the function.
   private func headerSymbol() -> StackFrame? {
     let text = reader.lines[reader.region[0]].text
+    // `BUG: KASAN: use-after-free in dst_destroy (net/core/dst.c:118)`: a header
+    // decoded by decode_stacktrace.sh names the function before its source.
+    if let inWord = text.range(of: " in ", options: .backwards), text.hasSuffix(")") || text.hasSuffix(") "),
+      let frame = StackFrame.parse(String(text[inWord.upperBound...])), frame.file != nil
+    {
+      return frame
+    }
     guard let plus = text.range(of: "+0x") else { return nil }
     let start = text[..<plus.lowerBound].lastIndex(where: { $0 == " " || $0 == "]" || $0 == ":" })
     let from = start.map { text.index(after: $0) } ?? text.startIndex

@@ -115,10 +115,32 @@ struct LineCursor {
     digits(2) && take(UInt8(ascii: ":")) && digits(2) && take(UInt8(ascii: ":")) && digits(2)
   }
 
+  /// A month name: `Mar` in the C locale, or a word of letters outside ASCII
+  /// (journalctl and rsyslog print the month of the user's locale: `июл`, `mär`).
+  private mutating func monthName() -> Bool {
+    var probe = self
+    if probe.letters(3) {
+      self = probe
+      return true
+    }
+    let start = position
+    while let byte = peek(), byte >= 0x80 || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A),
+      position - start < 16
+    {
+      position += 1
+    }
+    _ = take(UInt8(ascii: "."))
+    guard position - start >= 2, base[start..<position].contains(where: { $0 >= 0x80 }) else {
+      position = start
+      return false
+    }
+    return true
+  }
+
   /// RFC 3164: `Mar  3 10:11:12` (journalctl short prints `Mar 03`).
   mutating func skipSyslogDate() -> Bool {
     var probe = self
-    guard probe.letters(3), probe.take(UInt8(ascii: " ")) else { return false }
+    guard probe.monthName(), probe.take(UInt8(ascii: " ")) else { return false }
     _ = probe.take(UInt8(ascii: " "))
     guard probe.decimal(maxDigits: 2) != nil, probe.take(UInt8(ascii: " ")), probe.clock() else {
       return false
@@ -163,6 +185,26 @@ struct LineCursor {
       probe.take(prefix: " printk messages dropped ** ")
     else { return }
     self = probe
+  }
+
+  /// A shell prompt the console's output was printed after: `/ # [   12.3] text`,
+  /// `root@host:~# [   12.3] text` (a serial console shared with a shell). Only a
+  /// prompt of at most 64 bytes that ends in `# ` or `$ ` right before a timestamp.
+  mutating func skipShellPrompt() {
+    guard let first = peek(), first != UInt8(ascii: "[") else { return }
+    var index = position
+    let limit = min(base.count - 2, position + 64)
+    while index < limit {
+      let byte = base[index]
+      if (byte == UInt8(ascii: "#") || byte == UInt8(ascii: "$")), base[index + 1] == UInt8(ascii: " "),
+        base[index + 2] == UInt8(ascii: "[")
+      {
+        position = index + 2
+        return
+      }
+      if byte == UInt8(ascii: "[") { return }
+      index += 1
+    }
   }
 
   /// A getty prompt glued before the kernel's output: `syzkaller login: `.

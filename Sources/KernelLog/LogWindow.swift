@@ -7,6 +7,8 @@ struct LogWindow {
   /// in a window long enough for any report.
   static let shortLines = 400
   static let longLines = 2 * ReportRegion.maximumLines + 64
+  /// The windows tried, in turn, for a report that reaches the end of the last one.
+  static let longerLines = [3 * shortLines, longLines]
   static let maximumBytes = 8 << 20
 
   let start: Int

@@ -9,6 +9,10 @@ struct MarkerScanner {
   private var pairs = [UInt8](repeating: 0, count: 1 << 16)
   /// The markers to compare for each starting pair, indexed by the pair.
   private var candidates = [[Int]](repeating: [], count: 1 << 16)
+  /// Entry `b2 << 8 | b3` is 1 when some marker has the bytes `b2 b3` after its first
+  /// pair: a starting pair that is a common bigram of ordinary text (`in`, `ke`, `st`)
+  /// is rejected with one more load, before any marker is compared.
+  private var secondPairs = [UInt8](repeating: 0, count: 1 << 16)
 
   init(markers: [String]) {
     let encoded = markers.map { Array($0.utf8) }.filter { $0.count >= 2 }
@@ -17,6 +21,19 @@ struct MarkerScanner {
       let key = UInt16(marker[0]) << 8 | UInt16(marker[1])
       pairs[Int(key)] = 1
       candidates[Int(key)].append(index)
+      if marker.count >= 4 {
+        secondPairs[Int(marker[2]) << 8 | Int(marker[3])] = 1
+      } else {
+        // A marker of two or three bytes: any bytes may follow its first pair.
+        for second in 0..<(1 << 16) { secondPairs[second] = 1 }
+      }
+    }
+    // A removed byte in the third or fourth place may split a marker: it passes too.
+    for removed in MarkerScanner.removedBytes {
+      for other in 0...255 {
+        secondPairs[Int(removed) << 8 | other] = 1
+        secondPairs[other << 8 | Int(removed)] = 1
+      }
     }
     // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
     // a line holding one is a candidate, decoded and searched after cleaning.
@@ -38,14 +55,23 @@ struct MarkerScanner {
     var index = max(0, start)
     return pairs.withUnsafeBufferPointer { table -> Int? in
       guard let table = table.baseAddress else { return nil }
-      while index < last {
-        index = MarkerScanner.nextPair(base: base, table: table, from: index, before: last)
-        guard index < last else { return nil }
-        let key = UInt16(base[index]) << 8 | UInt16(base[index + 1])
-        if matches(at: index, key: key, in: bytes) { return index }
-        index += 1
+      return secondPairs.withUnsafeBufferPointer { second -> Int? in
+        while index < last {
+          index = MarkerScanner.nextPair(base: base, table: table, from: index, before: last)
+          guard index < last else { return nil }
+          let first = base[index]
+          let removed = first < 0x20 && first != 0x09 && first != 0x0A || first == 0x7F
+          if !removed, index + 3 < bytes.count, second[Int(base[index + 2]) << 8 | Int(base[index + 3])] == 0
+          {
+            index += 1
+            continue
+          }
+          let key = UInt16(first) << 8 | UInt16(base[index + 1])
+          if matches(at: index, key: key, in: bytes) { return index }
+          index += 1
+        }
+        return nil
       }
-      return nil
     }
   }
 

@@ -18,8 +18,21 @@ struct HeaderMatcher {
   static let noise = [
     "WARNING: /etc/ssh/moduli", "INFO: lockdep is turned off", "INFO: NMI handler", "_INFO:",
     "INFO: Stall ended before state dump", "general protection fault ip:", "general protection ip:",
-    "WARNING: workqueue cpumask", "ODEBUG: Out of memory", "---[ end Kernel panic",
+    "WARNING: workqueue cpumask", "ODEBUG: Out of memory",
   ]
+
+  /// `panic()` (kernel/panic.c) repeats its message in the end marker
+  /// `---[ end Kernel panic - not syncing: ... ]---`: a second header of the same panic,
+  /// unless the panic's own line is lost (a paste of the log's last lines).
+  static let panicEndMarker = "---[ end Kernel panic"
+  static let panicLookBack = 200
+
+  private func repeatsPanic(at index: Int, in lines: [ConsoleLine]) -> Bool {
+    let first = max(0, index - HeaderMatcher.panicLookBack)
+    return lines[first..<index].contains { line in
+      line.text.contains("Kernel panic - not syncing") && !line.text.contains(HeaderMatcher.panicEndMarker)
+    }
+  }
 
   static let shared = HeaderMatcher()
 
@@ -34,6 +47,7 @@ struct HeaderMatcher {
     var text = lines[index].text
     guard text.withUTF8({ scanner.firstMarker(in: $0, from: 0) != nil }) else { return nil }
     guard !HeaderMatcher.noise.contains(where: { text.contains($0) }) else { return nil }
+    if text.contains(HeaderMatcher.panicEndMarker), repeatsPanic(at: index, in: lines) { return nil }
     if index + 1 < lines.count, lines[index + 1].text.contains("** replaying previous printk message **") {
       return nil
     }

@@ -22,7 +22,12 @@ struct ReportRegion {
   static func collect(
     from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
   ) -> ReportRegion {
-    let context = lines[header.line].context
+    // A paste whose selection started inside the header line's prefix leaves the
+    // header without a timestamp before timestamped lines: it belongs to them.
+    var context = lines[header.line].context
+    if context.isEmpty, header.line + 1 < lines.count, lines[header.line + 1].context == "console" {
+      context = "console"
+    }
     var region = ReportRegion(lines: [header.line], panicked: false)
     var acceptCPUs = false
     var onlyHeaders = true
@@ -35,7 +40,13 @@ struct ReportRegion {
       if line.text.contains("Sending NMI from CPU") || line.text.contains("NMI backtrace for cpu") {
         acceptCPUs = true
       }
-      guard !consumed[index], line.context == context || (acceptCPUs && line.isCPUContext) else {
+      // Lines printed with KERN_CONT (old kernels' `print_trace_address()`) reach dmesg
+      // without a timestamp of their own: a frame line without any prefix continues a
+      // console report.
+      let continuation =
+        context == "console" && line.context.isEmpty && ReportRegion.looksLikeFrame(line.text)
+      guard !consumed[index], line.context == context || continuation || (acceptCPUs && line.isCPUContext)
+      else {
         continue
       }
       if line.text.contains("---[ end Kernel panic") {

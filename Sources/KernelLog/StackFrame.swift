@@ -195,6 +195,9 @@ struct FrameLineParser {
           address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
           continue
         }
+        // `[]`: a log copied through a web page whose HTML filter took `<c01de4f9>`
+        // for a tag and dropped it.
+        if hexEnd == hexStart, index == start + 1, take("]") { continue }
         index = start
         return address
       }
@@ -230,6 +233,16 @@ struct FrameLineParser {
       return frame
     }
     guard var frame = symbol(requireOffset: false) else { return nil }
+    if frame.offset == nil, let location = decodedLocation() {
+      // decode_stacktrace.sh since 5.17 replaces the offset with the source:
+      // `func (fs/kernfs/mount.c:286)`, `func (include/linux/list.h:134 (discriminator 3))`.
+      frame.file = location.file
+      frame.line = location.line
+      frame.inlined = restContains("[inline]")
+      frame.reliable = reliable
+      frame.address = address
+      return frame
+    }
     if frame.offset == nil {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
       // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
@@ -240,6 +253,18 @@ struct FrameLineParser {
     frame.address = address
     parseTail(&frame)
     return frame
+  }
+
+  /// ` (path/file.c:12` right after the name, as decode_stacktrace.sh prints it.
+  private func decodedLocation() -> SourceLocation? {
+    var probe = index
+    guard probe + 2 < bytes.count, bytes[probe] == 0x20, bytes[probe + 1] == UInt8(ascii: "(") else {
+      return nil
+    }
+    probe += 2
+    let start = probe
+    while probe < bytes.count, bytes[probe] != 0x20, bytes[probe] != UInt8(ascii: ")") { probe += 1 }
+    return SourceLocation(String(decoding: bytes[start..<probe], as: UTF8.self))
   }
 
   /// ` path/file.c:12 [inline]` and nothing else.
@@ -262,9 +287,11 @@ struct FrameLineParser {
     let name = String(decoding: bytes[start..<index], as: UTF8.self)
     var frame = StackFrame(function: name)
     let beforeOffset = index
-    if take("+0x") {
+    // `+0×83/0×d7`: a log copied through a web page whose publishing tool retyped
+    // an `x` between digits as U+00D7 (WordPress's texturize).
+    if take("+0x") || take("+0\u{D7}") {
       frame.offset = hex()
-      if take("/0x") { frame.size = hex() }
+      if take("/0x") || take("/0\u{D7}") { frame.size = hex() }
       if frame.offset == nil { index = beforeOffset }
     }
     if frame.offset == nil && requireOffset { return nil }

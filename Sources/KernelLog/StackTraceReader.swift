@@ -125,27 +125,99 @@ struct StackTraceReader {
     return nil
   }
 
-  static let instructionPointerHeads = [
-    "RIP: ", "IP: ", "pc : ", "PC is at ", "epc : ", "NIP ", "EIP: ", "NIP:  ", "Krnl PSW : ",
+  /// Register names of the faulting instruction, as each architecture's
+  /// `show_regs()` prints them: x86 `RIP:`/`IP:`/`EIP:` (arch/x86/kernel/process_*.c,
+  /// 2.6's `EIP is at`), arm64 `pc :` (arch/arm64/kernel/process.c), arm `PC is at`
+  /// (arch/arm/kernel/process.c), riscv and mips `epc :` (arch/riscv/kernel/process.c,
+  /// arch/mips/kernel/traps.c, which pads the name: `epc   :`), powerpc `NIP [..]`
+  /// (arch/powerpc/kernel/process.c), s390 `Krnl PSW :` (arch/s390/kernel/dumpstack.c).
+  static let instructionPointerNames = [
+    "RIP", "IP", "EIP is at", "EIP", "pc", "PC is at", "epc", "NIP", "Krnl PSW",
   ]
 
+  /// The return address registers of the same dumps: arm `LR is at`, arm64 `lr :`,
+  /// riscv and mips `ra :`, powerpc `LR [..]`. They name the caller of the faulting
+  /// function when a report was cut before its trace.
+  static let linkRegisterNames = ["LR is at", "lr", "ra", "LR"]
+
   static func instructionPointer(in text: String) -> StackFrame? {
-    let trimmed = text.drop(while: { $0 == " " })
-    guard let head = instructionPointerHeads.first(where: { trimmed.hasPrefix($0) }) else { return nil }
-    var rest = trimmed.dropFirst(head.count)
-    if head == "RIP: " {
-      // `RIP: 0010:func+0x1/0x2` or `RIP: 0010:[<ffffffff81000000>]  [<...>] func+0x1/0x2`
-      guard let colon = rest.firstIndex(of: ":"), rest.distance(from: rest.startIndex, to: colon) == 4
-      else { return nil }
-      let segment = rest[..<colon]
-      if segment == "0033" || segment == "0023" || segment == "002b" { return nil }
-      rest = rest[rest.index(after: colon)...]
+    registerFrame(in: text, names: instructionPointerNames)
+  }
+
+  /// The stack pointer or link register line of each architecture's `show_regs()`,
+  /// printed right after the instruction pointer.
+  static let registerDumpHeads = [
+    "RSP:", "ESP:", "esp:", "sp :", "LR is at", "lr :", "ra :", "GPR00:", "REGS:", "eax:", "EFLAGS:",
+  ]
+
+  /// Whether the register dump follows the instruction pointer line at `position`.
+  func registerDumpFollows(_ position: Int) -> Bool {
+    (position + 1..<min(region.count, position + 4)).contains { next in
+      let text = lines[region[next]].trimmed
+      return StackTraceReader.registerDumpHeads.contains { text.hasBytePrefix($0) }
     }
-    if head == "Krnl PSW : " {
-      // s390 (arch/s390/kernel/dumpstack.c `show_registers()`): `Krnl PSW : <mask>
-      // <address> (func+0x1/0x2 [module])`.
+  }
+
+  /// The function of the first link register line from region position `start`,
+  /// before `end`.
+  func linkRegister(from start: Int = 0, before end: Int? = nil) -> StackFrame? {
+    let last = min(end ?? region.count, region.count)
+    guard start < last else { return nil }
+    for position in start..<last {
+      if let frame = StackTraceReader.registerFrame(
+        in: lines[region[position]].text, names: StackTraceReader.linkRegisterNames)
+      {
+        return frame
+      }
+    }
+    return nil
+  }
+
+  /// `NAME: func+0x1/0x2`, `NAME   : <hex> func+0x1/0x2`, `NAME [<hex>] func+0x1/0x2`,
+  /// `NAME is at func+0x1/0x2` for one of `names`.
+  static func registerFrame(in text: String, names: [String]) -> StackFrame? {
+    let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
+    guard let first = trimmed.utf8.first,
+      first == UInt8(ascii: "R") || first == UInt8(ascii: "I")
+        || first == UInt8(ascii: "E") || first == UInt8(ascii: "p") || first == UInt8(ascii: "P")
+        || first == UInt8(ascii: "e") || first == UInt8(ascii: "N") || first == UInt8(ascii: "K")
+        || first == UInt8(ascii: "L") || first == UInt8(ascii: "l") || first == UInt8(ascii: "r")
+    else { return nil }
+    guard let name = names.first(where: { trimmed.hasPrefix($0) }) else { return nil }
+    var rest = trimmed.dropFirst(name.count)
+    if name.hasSuffix(" at") {
+      guard rest.first == " " else { return nil }
+    } else {
+      // `NAME:`, `NAME : `, `NAME   : ` or powerpc's `NIP [c000...] `, `LR [c000...] `.
+      let afterSpaces = rest.drop(while: { $0 == " " })
+      if afterSpaces.first == ":" {
+        rest = afterSpaces.dropFirst()
+      } else if afterSpaces.first == "[", rest.first == " " {
+        rest = afterSpaces
+      } else {
+        return nil
+      }
+    }
+    rest = rest.drop(while: { $0 == " " })
+    if name == "RIP" || name == "IP" || name == "EIP" {
+      // `RIP: 0010:func+0x1/0x2` or `RIP: 0010:[<ffffffff81000000>]  [<...>] func+0x1/0x2`
+      if let colon = rest.firstIndex(of: ":"), rest.distance(from: rest.startIndex, to: colon) == 4 {
+        let segment = rest[..<colon]
+        if segment == "0033" || segment == "0023" || segment == "002b" || segment == "0073" { return nil }
+        rest = rest[rest.index(after: colon)...]
+      } else if name == "RIP" {
+        return nil
+      }
+    }
+    if name == "Krnl PSW" {
+      // s390: `Krnl PSW : <mask> <address> (func+0x1/0x2 [module])`.
       guard let open = rest.firstIndex(of: "(") else { return nil }
       return StackFrame.parseSymbol(rest[rest.index(after: open)...])
+    }
+    // mips and riscv print the raw address before the symbol: `epc : 8003ab3c func+0x4/0xc`.
+    let words = rest.split(separator: " ", maxSplits: 1)
+    if words.count == 2, words[0].allSatisfy(\.isHexDigit), words[0].count >= 8 {
+      rest = words[1]
     }
     return StackFrame.parse(String(rest))
       ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " }))

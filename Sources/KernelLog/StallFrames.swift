@@ -89,9 +89,30 @@ enum StallFrames {
       if let guilty = above.last(where: { !skip.matches($0.function) && !extraSkips.matches($0.function) }) {
         return GuiltyFrameFinder.Result(frames: frames, guilty: guilty)
       }
+      // A work item that yields (cond_resched) shows nothing above process_one_work()
+      // but the scheduler: the `Workqueue: <name> <function>` line of the task dump
+      // (kernel/workqueue.c `print_worker_info()`) names the work function.
+      if reliable[anchor].function.hasPrefix("process_one_work"), let work = workFunction(reader) {
+        return GuiltyFrameFinder.Result(frames: frames, guilty: work)
+      }
     }
     return GuiltyFrameFinder.Result(
       frames: frames, guilty: reliable.first { !skip.matches($0.function) && !anchors.matches($0.function) })
+  }
+
+  /// The function of the region's `Workqueue: events fn [module]` line.
+  static func workFunction(_ reader: StackTraceReader) -> StackFrame? {
+    guard let position = reader.position(of: "Workqueue: ") else { return nil }
+    let text = reader.lines[reader.region[position]].trimmed
+    let words = text.split(separator: " ")
+    guard words.count >= 3, words[0] == "Workqueue:",
+      words[2].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+    else { return nil }
+    var frame = StackFrame(function: String(words[2]))
+    if words.count >= 4, words[3].hasPrefix("["), words[3].hasSuffix("]") {
+      frame.module = String(words[3].dropFirst().dropLast())
+    }
+    return frame
   }
 
   static func isCrossCall(_ name: String) -> Bool {
@@ -120,6 +141,12 @@ enum StallFrames {
         frames.append(ripAfter)
       }
       rest.removeAll { interruptFrames.matches($0.function) }
+      // A lockup inside the interrupt (a timer or softirq that loops) has no task
+      // frames or instruction pointer after it, or they were not printed: the
+      // interrupt's own frames are the stall.
+      if rest.isEmpty, frames.isEmpty {
+        rest = first.frames.filter { !interruptFrames.matches($0.function) }
+      }
       frames += rest
     } else {
       if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }

@@ -24,8 +24,10 @@ struct TitleBuilder {
 
   private func fill(_ template: String, frame: String) -> String {
     var text = template.replacingOccurrences(of: "{frame}", with: frame)
+    let isPanic = template.hasPrefix("kernel panic: {1}")
     for (index, capture) in header.captures.enumerated() {
-      text = text.replacingOccurrences(of: "{\(index + 1)}", with: capture)
+      let value = isPanic && index == 0 ? PanicMessages.stablePart(of: capture) : capture
+      text = text.replacingOccurrences(of: "{\(index + 1)}", with: value)
     }
     if text.contains("{rw}") {
       text = text.replacingOccurrences(of: "{rw}", with: header.window.contains("Write") ? "Write" : "Read")

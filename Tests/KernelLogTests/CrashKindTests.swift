@@ -24,7 +24,9 @@ final class CrashKindTests: XCTestCase {
       " prepare_namespace+0x136/0x165",
       " </TASK>",
     ])
-    XCTAssertEqual(root.title, "kernel panic: VFS: Unable to mount root fs on unknown-block(NUM,NUM)")
+    // The device varies from machine to machine: the title keeps the stable part
+    // (PanicMessages).
+    XCTAssertEqual(root.title, "kernel panic: VFS: Unable to mount root fs")
     XCTAssertEqual(root.type, .dos)
     XCTAssertEqual(root.guiltyFrame, "mount_block_root")
     XCTAssertTrue(root.panicked)

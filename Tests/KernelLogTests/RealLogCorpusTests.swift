@@ -92,11 +92,13 @@ final class RealLogCorpusTests: XCTestCase {
     for part in CorpusSplit.Part.allCases {
       print("real-log \(part.rawValue) part: " + (parts[part] ?? Score()).summary)
     }
-    if SyzkallerCorpusTests.verbose { print(whole.misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.95, "crash found")
-    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.95, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.90, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.90, "guilty function")
+    // Only the tuning part's misses are listed: the check part stays unseen.
+    if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
+    XCTAssertGreaterThanOrEqual(whole.files, 150, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
+    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.97, "kind")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.93, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.93, "guilty function")
     XCTAssertEqual(whole.cleanMarkedCorrupted, 0, "clean real logs marked corrupted")
   }
 }
