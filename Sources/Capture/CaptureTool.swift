@@ -41,6 +41,8 @@ public enum CaptureTool {
                          zstd: read by crash and drgn, fastest (about 3x makedumpfile -c).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
                          (written by libdeflate when installed: 1.3-2x makedumpfile -c).
+                         A codec whose library does not load falls back to zlib, then
+                         none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
                          most 16).
       --resume           Continue a dump an earlier run left incomplete in the same folder.
