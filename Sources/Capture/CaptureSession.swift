@@ -20,6 +20,9 @@ public struct CaptureSession {
     public var resume: Bool
     /// Where the dump goes instead of DIRECTORY/dump.kdump (`makedumpfile -F`'s pipe).
     public var output: (any DumpOutput & Sendable)?
+    /// `capture --to -`: the dump goes to standard output as a flattened stream, which
+    /// `CaptureTool` opens as `output`; `directory` keeps the log and crash.json.
+    public var standardOutput = false
 
     public init(
       source: String, directory: String, level: DumpLevel = .all, codec: PageCodec = .zstd, threads: Int = 1,
@@ -57,6 +60,9 @@ public struct CaptureSession {
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize
+    let choice = PageCodecChoice.resolve(options.codec, pageSize: vmcore.physical.pageSize)
+    report.codec = choice.codec
+    if let note = choice.note { report.problems.append(note) }
     clock.lap("open", &report)
 
     // What the log and the scene are read from is recorded, and written first.
@@ -229,7 +235,7 @@ public struct CaptureSession {
   ) throws {
     let (notes, vmcoreInfoRange) = KdumpHeaderFields.notesBlob(vmcore.notes)
     let fields = KdumpHeaderFields(
-      utsname: utsname, timestamp: Int64(time(nil)), codec: options.codec, dumpLevel: report.level.rawValue,
+      utsname: utsname, timestamp: Int64(time(nil)), codec: report.codec, dumpLevel: report.level.rawValue,
       physBase: vmcore.vmcoreInfo?.number("phys_base").map { UInt64(bitPattern: $0) } ?? 0,
       cpuCount: Int32(vmcore.notes.filter { $0.name == "CORE" && $0.type == ElfNote.prstatus }.count),
       notes: notes, vmcoreInfoRange: vmcoreInfoRange)
@@ -257,7 +263,7 @@ public struct CaptureSession {
     report.complete = result.complete
     report.error = result.error
     if options.level.contains(.zero) { report.excluded[.zero] = result.zeroPages }
-    if options.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
+    if report.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
     report.pagesUnreadable = result.unreadablePages
     if result.unreadablePages > 0 {
       report.problems.append(
@@ -280,7 +286,8 @@ public struct CaptureSession {
 
   func writeCrashJSON(_ report: Report) throws {
     try SmallFile.overwrite(
-      Array(CrashRecord.json(report, source: options.source).utf8), to: path("crash.json"))
+      Array(CrashRecord.json(report, source: options.source, stream: options.output?.name).utf8),
+      to: path("crash.json"))
   }
 }
 

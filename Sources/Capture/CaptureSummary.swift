@@ -25,7 +25,10 @@ public struct CaptureProgressLine: Sendable {
 
 /// The summary line: pages in memory, excluded by class, written, size ratio, speed.
 public enum CaptureSummary {
-  public static func line(_ report: CaptureSession.Report, directory: String) -> String {
+  /// `streamed`: the dump went to standard output (`--to -`, `makedumpfile -F`).
+  public static func line(
+    _ report: CaptureSession.Report, directory: String, streamed: Bool = false
+  ) -> String {
     let excluded = ExcludedClass.allCases.compactMap { kind -> String? in
       guard let count = report.excluded[kind], count > 0 else { return nil }
       return "\(kind) \(count)"
@@ -39,7 +42,7 @@ public enum CaptureSummary {
     return
       "capture\(state): \(report.pagesTotal) pages, excluded \(excluded.isEmpty ? "none" : excluded.joined(separator: ", ")), "
       + "\(report.pagesWritten) of \(report.pagesDumpable) written\(unreadable) (level \(report.level.rawValue), \(report.codec.rawValue)) "
-      + "to \(directory)/\(CaptureSession.dumpName): \(megabytes(report.dumpBytes)), "
+      + "to \(streamed ? "standard output" : "\(directory)/\(CaptureSession.dumpName)"): \(megabytes(report.dumpBytes)), "
       + "\(String(format1(ratio * 100)))% of memory, \(format1(report.seconds)) s, \(format1(speed)) MB/s"
   }
 

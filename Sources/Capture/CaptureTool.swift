@@ -16,6 +16,7 @@ public enum CaptureTool {
 
   public static let usage = """
     USAGE: capture --to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N] [--resume]
+           capture --to - --log-to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N]
 
     Writes DIR/dmesg.txt and DIR/dmesg.json (the kernel log), DIR/crash.json (the crash
     scene and the SHA-256 of every file), and DIR/dump.kdump, readable by crash,
@@ -28,6 +29,11 @@ public enum CaptureTool {
       --to DIR           The folder to write to, created with its parents when missing.
                          A folder holding an earlier capture is refused (exit 73)
                          unless --resume is given.
+      --to -             The dump to standard output as makedumpfile's flattened stream
+                         (makedumpfile -F), to pipe into ssh or nc; `makedumpfile -R` or
+                         coroner reads it back. The log and crash.json go first to
+                         --log-to's folder.
+      --log-to DIR       With --to -: the folder for the log and crash.json.
       --dump-level N     makedumpfile's dump level: the sum of the page classes left out
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
@@ -35,6 +41,8 @@ public enum CaptureTool {
                          zstd: read by crash and drgn, fastest (about 3x makedumpfile -c).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
                          (written by libdeflate when installed: 1.3-2x makedumpfile -c).
+                         A codec whose library does not load falls back to zlib, then
+                         none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
                          most 16).
       --resume           Continue a dump an earlier run left incomplete in the same folder.
@@ -63,6 +71,7 @@ public enum CaptureTool {
     var codec = PageCodec.zstd
     var threads = onlineCPUs
     var resume = false
+    var logTo: String?
     var index = 0
     func value(_ name: String) throws -> String {
       index += 1
@@ -84,6 +93,7 @@ public enum CaptureTool {
       case "-h", "--help": return nil
       case "--from": from = try given(word)
       case "--to": to = try given(word)
+      case "--log-to": logTo = try given(word)
       case "--dump-level":
         let text = try given(word)
         guard let number = Int(text), DumpLevel(level: number) != nil else {
@@ -111,18 +121,28 @@ public enum CaptureTool {
       index += 1
     }
     guard let to else { throw UsageError(description: "missing --to DIR") }
-    return CaptureSession.Options(
-      source: from, directory: to, level: DumpLevel(level: level) ?? .all, codec: codec,
+    let stream = to == "-"
+    if stream && logTo == nil {
+      throw UsageError(description: "--to - needs --log-to DIR, the folder for the log and crash.json")
+    }
+    if !stream && logTo != nil { throw UsageError(description: "--log-to goes with --to - only") }
+    if stream && resume { throw UsageError(description: "--resume cannot continue a stream (--to -)") }
+    var options = CaptureSession.Options(
+      source: from, directory: logTo ?? to, level: DumpLevel(level: level) ?? .all, codec: codec,
       threads: min(maxThreads, max(1, threads)), resume: resume)
+    options.standardOutput = stream
+    return options
   }
 
   /// Runs the command line and returns the exit status (sysexits.h: 64 usage, 65 bad
   /// data, 66 no input, 73 cannot create, 74 I/O error). `write` takes standard error's
-  /// text; `terminal` says whether a progress line may be redrawn on it.
+  /// text; `terminal` says whether a progress line may be redrawn on it; `--to -`
+  /// writes the dump to `standardOutput`.
   public static func run(
-    _ arguments: [String], program: String, terminal: Bool, write: (String) -> Void, help: (String) -> Void
+    _ arguments: [String], program: String, terminal: Bool, write: (String) -> Void, help: (String) -> Void,
+    standardOutput: Int32 = 1
   ) -> Int32 {
-    let options: CaptureSession.Options
+    var options: CaptureSession.Options
     do {
       guard let parsed = try parse(arguments, onlineCPUs: sysconf(Int32(_SC_NPROCESSORS_ONLN))) else {
         help(abstract + "\n\n" + usage)
@@ -137,11 +157,33 @@ public enum CaptureTool {
       write("\(program): error: \(refusal)\n")
       return 73
     }
+    var stream: FlattenedDumpOutput?
+    if options.standardOutput {
+      // A dump is no text for a terminal (makedumpfile -F refuses one too).
+      guard isatty(standardOutput) == 0 else {
+        write("\(program): error: --to -: standard output is a terminal; pipe it into a file, ssh or nc\n")
+        return 64
+      }
+      do {
+        stream = try FlattenedDumpOutput(descriptor: standardOutput, name: "standard output")
+      } catch {
+        write("\(program): error: \(error)\n")
+        return exitStatus(for: error)
+      }
+      options.output = stream
+    }
     var progress = CaptureProgressLine()
-    let report: CaptureSession.Report
+    var report: CaptureSession.Report
     do {
       report = try CaptureSession(options: options).run { step in
         if terminal, let text = progress.redraw(step) { write(text) }
+      }
+      // Without its end record a reader knows the stream was cut short.
+      if let stream, report.error == nil {
+        do { try stream.finish() } catch let failure as CaptureError {
+          report.complete = false
+          report.error = failure
+        }
       }
     } catch {
       if terminal, let text = progress.clear() { write(text) }
@@ -152,7 +194,7 @@ public enum CaptureTool {
     for problem in report.problems {
       write("\(program): warning: \(options.source): \(problem)\n")
     }
-    write(CaptureSummary.line(report, directory: options.directory) + "\n")
+    write(CaptureSummary.line(report, directory: options.directory, streamed: options.standardOutput) + "\n")
     return exitStatus(for: report)
   }
 

@@ -4,7 +4,9 @@ import Dump
 /// message, the CPU and task of the crash scene), what the dump holds, and the
 /// SHA-256 of every file saved beside it.
 enum CrashRecord {
-  static func json(_ report: CaptureSession.Report, source: String) -> String {
+  /// `stream`: where the dump went when not to `dump.kdump` beside crash.json (a pipe
+  /// as makedumpfile's flattened stream).
+  static func json(_ report: CaptureSession.Report, source: String, stream: String? = nil) -> String {
     let q = DmesgFormatter.jsonString
     var lines: [String] = []
     lines.append("  \"source\": \(q(source))")
@@ -16,7 +18,8 @@ enum CrashRecord {
     }
     lines.append(
       """
-        "dump": {"file": \(q(CaptureSession.dumpName)), "format": "kdump-compressed", \
+        "dump": {"file": \(q(stream ?? CaptureSession.dumpName)), \
+      "format": \(stream == nil ? "\"kdump-compressed\"" : "\"flattened kdump-compressed\""), \
       "dump_level": \(report.level.rawValue), "compression": \(q(report.codec.rawValue)), \
       "page_size": \(report.pageSize), "pages_total": \(report.pagesTotal), \
       "pages_excluded": {\(excluded.joined(separator: ", "))}, "pages_dumpable": \(report.pagesDumpable), \

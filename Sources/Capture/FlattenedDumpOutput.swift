@@ -14,15 +14,14 @@ public final class FlattenedDumpOutput: DumpOutput, @unchecked Sendable {
   public let name: String
   let descriptor: Int32
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private var started = false
 
-  /// Writes the stream header to `descriptor` at once.
+  /// The stream header goes out with the first record: a capture writes its log and
+  /// crash.json before the dump, and a reader that is already gone must not cost them.
   public init(descriptor: Int32, name: String) throws {
     self.descriptor = descriptor
     self.name = name
     pthread_mutex_init(lock, nil)
-    var header = FlattenedRearrange.signature + Self.bigEndian(1) + Self.bigEndian(1)
-    header += [UInt8](repeating: 0, count: FlattenedRearrange.headerSize - header.count)
-    try emit(header)
   }
 
   deinit {
@@ -35,6 +34,7 @@ public final class FlattenedDumpOutput: DumpOutput, @unchecked Sendable {
     guard bytes.count > 0 else { return }
     pthread_mutex_lock(lock)
     defer { pthread_mutex_unlock(lock) }
+    try start()
     try emit(Self.bigEndian(offset) + Self.bigEndian(UInt64(bytes.count)))
     try emit(bytes)
   }
@@ -49,7 +49,17 @@ public final class FlattenedDumpOutput: DumpOutput, @unchecked Sendable {
   public func finish() throws {
     pthread_mutex_lock(lock)
     defer { pthread_mutex_unlock(lock) }
+    try start()
     try emit(Self.bigEndian(UInt64.max) + Self.bigEndian(UInt64.max))
+  }
+
+  /// The 4096-byte header, once, before the first record (the caller holds the lock).
+  private func start() throws {
+    guard !started else { return }
+    var header = FlattenedRearrange.signature + Self.bigEndian(1) + Self.bigEndian(1)
+    header += [UInt8](repeating: 0, count: FlattenedRearrange.headerSize - header.count)
+    try emit(header)
+    started = true
   }
 
   static func bigEndian(_ value: UInt64) -> [UInt8] {

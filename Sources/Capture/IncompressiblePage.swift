@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A cheap guess that a page will not shrink, made before it is compressed: memory holds
 /// much data that is already compressed or encrypted (page cache of images and archives,
 /// key material, the entropy pool), and deflating a page of it costs as much as deflating
@@ -12,6 +18,10 @@
 enum IncompressiblePage {
   static let stride = 32
   static let threshold = 85
+
+  /// False when CORONER_CAPTURE_EVERY_PAGE is set: every page goes to the codec, so that
+  /// scripts/bench-capture can measure what the guess costs and saves.
+  static let guesses = getenv("CORONER_CAPTURE_EVERY_PAGE") == nil
 
   /// True when the sampled bytes of the page at `page` (`size` bytes, a multiple of
   /// `stride`) look random.

@@ -67,9 +67,9 @@ public struct KdumpCompressedWriter {
     if resume == nil {
       output.reserve(layout.dataOffset)
       try output.write(fields.image(layout: layout, incomplete: true), at: 0)
-      try output.write(memory.bytes(paddedTo: layout.bitmapBytes), at: layout.bitmapOffset)
-      try output.write(
-        dumpable.bytes(paddedTo: layout.bitmapBytes), at: layout.bitmapOffset + UInt64(layout.bitmapBytes))
+      try memory.write(to: output, at: layout.bitmapOffset, paddedTo: layout.bitmapBytes)
+      try dumpable.write(
+        to: output, at: layout.bitmapOffset + UInt64(layout.bitmapBytes), paddedTo: layout.bitmapBytes)
       try output.write([UInt8](repeating: 0, count: block), at: layout.zeroPageOffset)
     }
     let workers = try (0..<threads).map { _ in

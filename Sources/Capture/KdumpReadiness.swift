@@ -208,18 +208,27 @@ enum KdumpReadiness {
     return findings
   }
 
+  /// What the capture holds in memory that grows with the machine's RAM: its two page
+  /// bitmaps (the RAM and the pages kept), one bit per 4 KiB frame each, held whole for
+  /// the run (`CaptureSession.bitmaps`): 64 MiB per TiB, 1 GiB for 16 TiB.
+  static func captureBitmapBytes(forSystemRAM ram: UInt64) -> UInt64 {
+    2 * ((ram / 4096 + 7) / 8)
+  }
+
   // Like `kdumpctl estimate`: the image, three times the initramfs (packed, and
-  // unpacked into a tmpfs), and 32 MiB to run; never less than the distribution default.
+  // unpacked into a tmpfs), and 32 MiB to run, plus the capture's page bitmaps for this
+  // RAM; never less than the distribution default.
   static func adequacy(_ state: SystemState, reserved: UInt64, sizeReading: Reading) -> [Finding] {
     let ram = state.systemRAM?.bytes ?? 0
-    var needed = recommendedSize(forSystemRAM: ram)
+    let bitmaps = captureBitmapBytes(forSystemRAM: ram)
+    var needed = max(recommendedSize(forSystemRAM: ram), (32 << 20) + bitmaps)
     var readings = [sizeReading]
     if let release = state.release.value, let image = state.root.fileSize("/boot/vmlinuz-\(release)") {
       let initrdPath = ["/boot/initrd.img-\(release)", "/boot/initramfs-\(release).img"].first {
         state.root.fileSize($0) != nil
       }
       let initrd = initrdPath.flatMap(state.root.fileSize) ?? 0
-      needed = max(needed, image + 3 * initrd + (32 << 20))
+      needed = max(needed, image + 3 * initrd + (32 << 20) + bitmaps)
       readings.append(Reading(path: "/boot/vmlinuz-\(release)", value: formatBytes(image)))
       if let initrdPath { readings.append(Reading(path: initrdPath, value: formatBytes(initrd))) }
     }
@@ -229,7 +238,9 @@ enum KdumpReadiness {
         check: "crashkernel.size", item: 5, severity: .degraded,
         summary:
           "\(formatBytes(reserved)) is reserved; a capture kernel here needs about \(formatBytes(needed))",
-        reason: "a capture kernel that runs out of memory dies before it saves anything",
+        reason: "a capture kernel that runs out of memory dies before it saves anything"
+          + (bitmaps >= 16 << 20
+            ? "; the capture's page bitmaps alone take \(formatBytes(bitmaps)) for this machine's RAM" : ""),
         readings: readings,
         fixes: [Fix(.kernelParameter, "crashkernel=\(needed >> 20)M"), Fix(.command, "reboot")])
     ]

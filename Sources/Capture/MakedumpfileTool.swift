@@ -189,7 +189,7 @@ public enum MakedumpfileTool {
         error("\(failure)")
         return failed
       }
-      common(CaptureSummary.line(report, directory: "standard output"))
+      common(CaptureSummary.line(report, directory: folder, streamed: true))
       return report.complete ? 0 : failed
     }
 

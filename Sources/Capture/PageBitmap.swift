@@ -83,6 +83,30 @@ public struct PageBitmap: Sendable, Equatable {
     }
   }
 
+  /// Writes the bitmap as it is stored, `length` bytes at `offset`: its words in
+  /// little-endian order, then zeros. On a little-endian host the words are written as
+  /// they lie, so a bitmap is never held twice (one bit per page frame: 32 MiB per TiB of
+  /// RAM).
+  public func write(to output: any DumpOutput, at offset: UInt64, paddedTo length: Int) throws {
+    #if _endian(little)
+      let stored = min(length, words.count * 8)
+      try words.withUnsafeBytes {
+        try output.write(UnsafeRawBufferPointer(rebasing: $0[..<stored]), at: offset)
+      }
+      var position = stored
+      let zeros = [UInt8](repeating: 0, count: min(1 << 20, max(0, length - stored)))
+      while position < length {
+        let count = min(zeros.count, length - position)
+        try zeros.withUnsafeBytes {
+          try output.write(UnsafeRawBufferPointer(rebasing: $0[..<count]), at: offset + UInt64(position))
+        }
+        position += count
+      }
+    #else
+      try output.write(bytes(paddedTo: length), at: offset)
+    #endif
+  }
+
   /// The bitmap as it is stored: `blocks * blockSize` bytes, little-endian words.
   public func bytes(paddedTo length: Int) -> [UInt8] {
     var result = [UInt8](repeating: 0, count: length)

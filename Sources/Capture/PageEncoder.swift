@@ -72,7 +72,7 @@ public final class PageEncoder {
   /// raw (makedumpfile stores it raw then).
   public func encode(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
     if case .none = compressor { return nil }
-    if IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
+    if IncompressiblePage.guesses && IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
     let size: Int?
     switch compressor {
     case .none: return nil

@@ -63,6 +63,27 @@ final class ReadinessTests: XCTestCase {
     XCTAssertEqual(failed(report)["crashkernel.size"], .degraded)
   }
 
+  /// 16 TiB of RAM: the capture's two page bitmaps alone take 1 GiB, more than the
+  /// 512 MiB that `crashkernel=2G-:512M` reserves; doctor says the size to set.
+  func testReservationShortOfTheCapturesBitmaps() throws {
+    let report = try report("reservation-short-of-bitmaps")
+    let finding = try XCTUnwrap(
+      report.findings.first { $0.check == "crashkernel.size" },
+      "\(report.findings.map { ($0.check, $0.summary) })")
+    XCTAssertEqual(finding.severity, .degraded)
+    // RAM: 0x9ec00 + 0xbfeda000 bytes below 4 GiB, 16 TiB above.
+    let ram: UInt64 = 0x9ec00 + 0xbfeda000 + (16 << 40)
+    let bitmaps = KdumpReadiness.captureBitmapBytes(forSystemRAM: ram)
+    XCTAssertEqual(bitmaps, 2 * ((ram / 4096 + 7) / 8))
+    // 32 MiB to run, the 32-byte image of the fixture, no initramfs.
+    XCTAssertTrue(finding.fixes.contains(Fix(.kernelParameter, "crashkernel=1056M")), "\(finding.fixes)")
+    XCTAssertEqual((bitmaps + (32 << 20) + 32) >> 20, 1056)
+    let reason = try XCTUnwrap(finding.reason)
+    XCTAssertTrue(reason.contains("page bitmaps alone take 1 GiB"), reason)
+    XCTAssertNil(
+      try self.report(nil).findings.first { $0.check == "crashkernel.size" }, "8 GiB: 512 MiB is enough")
+  }
+
   func testCaptureKernelNotLoaded() throws {
     let report = try report("capture-kernel-not-loaded")
     XCTAssertFalse(report.ready)
