@@ -138,16 +138,16 @@ extension StackFrame {
 /// Byte-level parser of one trace line; the bytes must outlive the parser (it
 /// runs inside `withUTF8`, and every value it returns is a copy).
 struct FrameLineParser {
-  private let bytes: UnsafeBufferPointer<UInt8>
-  private var index = 0
+  fileprivate let bytes: UnsafeBufferPointer<UInt8>
+  fileprivate var index = 0
 
   init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   var isAtEnd: Bool { index >= bytes.count }
 
-  private func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
+  fileprivate func byte(_ at: Int) -> UInt8? { at < bytes.count ? bytes[at] : nil }
 
-  private mutating func skipSpaces() {
+  fileprivate mutating func skipSpaces() {
     while let b = byte(index), b == 0x20 || b == 0x09 { index += 1 }
   }
 
@@ -318,11 +318,8 @@ struct FrameLineParser {
         continue
       }
       if byte(index) == UInt8(ascii: "[") {
-        let start = index + 1
-        guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) else { return }
-        let inside = String(decoding: bytes[start..<close], as: UTF8.self)
-        frame.module = inside.split(separator: " ").first.map(String.init)
-        index = close + 1
+        guard let words = bracketWords() else { return }
+        frame.module = words.first.map(String.init)
         continue
       }
       let start = index
@@ -334,6 +331,47 @@ struct FrameLineParser {
         continue
       }
       return
+    }
+  }
+}
+
+extension FrameLineParser {
+  /// The words inside `[...]` at `index`, and `index` moved past the `]`; nil (and
+  /// `index` unmoved) when no bracket closes.
+  mutating func bracketWords() -> [Substring]? {
+    guard byte(index) == UInt8(ascii: "[") else { return nil }
+    let start = index + 1
+    guard let close = bytes[start...].firstIndex(of: UInt8(ascii: "]")) else { return nil }
+    index = close + 1
+    return String(decoding: bytes[start..<close], as: UTF8.self).split(separator: " ")
+  }
+
+  /// ` [module]` or ` [module buildid]` from `index`.
+  mutating func moduleTag() -> StackFrame.ModuleTag? {
+    skipSpaces()
+    guard let words = bracketWords(), let module = words.first else { return nil }
+    return StackFrame.ModuleTag(
+      module: String(module), buildID: words.count > 1 ? String(words[1]) : nil, end: index)
+  }
+}
+
+extension StackFrame {
+  /// The `[module]` or `[module buildid]` that `%pB` prints after a module's symbol
+  /// (kernel/kallsyms.c `__sprint_symbol()`; the build id with
+  /// CONFIG_STACKTRACE_BUILD_ID).
+  public struct ModuleTag: Sendable, Equatable {
+    public var module: String
+    public var buildID: String?
+    /// The UTF-8 offset just past the `]`.
+    public var end: Int
+  }
+
+  /// The module tag at the start of `bytes`, after blanks: the same reading as a
+  /// frame line's tail. `end` counts from the slice's start.
+  public static func moduleTag(_ bytes: ArraySlice<UInt8>) -> ModuleTag? {
+    bytes.withUnsafeBufferPointer { buffer in
+      var parser = FrameLineParser(buffer)
+      return parser.moduleTag()
     }
   }
 }

@@ -1,3 +1,5 @@
+import KernelLog
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -32,10 +34,7 @@ public struct SymbolLocation: Sendable, Hashable, CustomStringConvertible {
   public var size: UInt64?
 
   public var description: String {
-    var text = symbol.name + "+0x" + String(offset, radix: 16)
-    if let size { text += "/0x" + String(size, radix: 16) }
-    if let module = symbol.module { text += " [\(module)]" }
-    return text
+    StackFrame(function: symbol.name, offset: offset, size: size, module: symbol.module).printed
   }
 }
 

@@ -40,23 +40,12 @@ public struct TraceFrameLine: Sendable, Hashable {
       let before = tokens[..<position].map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
       frame.reliable = before.last != "?"
       frame.isReturnAddress = before.allSatisfy { isTimestampOrMarker($0) }
-      if position + 1 < tokens.count {
-        let next = tokens[position + 1]
-        let text = String(decoding: bytes[next.start..<next.end], as: UTF8.self)
-        if text.hasPrefix("[") {
-          if text.hasSuffix("]") || text.hasSuffix("])") {
-            frame.module = String(text.dropFirst().prefix { $0 != "]" })
-            frame.end = next.end
-          } else if position + 2 < tokens.count {
-            let third = tokens[position + 2]
-            let buildID = String(decoding: bytes[third.start..<third.end], as: UTF8.self)
-            if buildID.hasSuffix("]") || buildID.hasSuffix("])") {
-              frame.module = String(text.dropFirst())
-              frame.moduleBuildID = String(buildID.prefix { $0 != "]" })
-              frame.end = third.end
-            }
-          }
-        }
+      // `[module]`, `[module buildid]`, and the `)` that closes an s390 frame after it.
+      if let tag = StackFrame.moduleTag(bytes[token.end...]) {
+        frame.module = tag.module
+        frame.moduleBuildID = tag.buildID
+        frame.end = token.end + tag.end
+        if frame.end < bytes.count, bytes[frame.end] == UInt8(ascii: ")") { frame.end += 1 }
       }
       return frame
     }
