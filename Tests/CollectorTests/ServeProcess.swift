@@ -18,16 +18,7 @@ final class ServeProcess: @unchecked Sendable {
 
   /// The coroner binary beside the test bundle.
   static func coroner(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
-    // The test bundle is the products folder itself on Linux, a .xctest inside it elsewhere.
-    var products = Bundle(for: ServeProcess.self).bundleURL
-    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-    let coroner = products.appendingPathComponent("coroner")
-    guard FileManager.default.isExecutableFile(atPath: coroner.path) else {
-      throw TestInput.missing(
-        "the coroner binary beside the tests (\(coroner.path))", makeWith: "swift build", file: file,
-        line: line)
-    }
-    return coroner
+    try BuiltCoroner.url(beside: ServeProcess.self, file: file, line: line)
   }
 
   /// Starts `coroner serve` over `database` (`sqlite:PATH`) and waits for its ready line.

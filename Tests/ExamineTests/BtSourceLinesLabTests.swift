@@ -7,13 +7,7 @@ import XCTest
 /// file:line that binutils' addr2line gives for the same code in Debian's debug vmlinux.
 final class BtSourceLinesLabTests: XCTestCase {
   func coroner() throws -> String {
-    var products = Bundle(for: Self.self).bundleURL
-    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-    let binary = products.appendingPathComponent("coroner").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-      throw TestInput.missing("the coroner binary beside the tests (\(binary))", makeWith: "swift build")
-    }
-    return binary
+    try BuiltCoroner.url(beside: Self.self).path
   }
 
   func testPanicFramesGetAddr2linesSourceLines() throws {

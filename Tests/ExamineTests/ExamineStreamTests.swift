@@ -78,12 +78,7 @@ final class ExamineStreamTests: XCTestCase {
   /// closing `{"path", "kind", "reports", "problems"}` with their count.
   func testStreamJSONLines() throws {
     let path = try manyCrashes(copies: 1)
-    var products = Bundle(for: Self.self).bundleURL
-    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-    let coroner = products.appendingPathComponent("coroner").path
-    guard FileManager.default.isExecutableFile(atPath: coroner) else {
-      throw TestInput.missing("the coroner binary beside the tests (\(coroner))", makeWith: "swift build")
-    }
+    let coroner = try BuiltCoroner.url(beside: Self.self).path
     let run = try ToolRun.launch(coroner, ["examine", "--stream", "--json", path])
     XCTAssertEqual(run.status, 0, String(decoding: run.stderr, as: UTF8.self))
     let objects = try run.text.split(separator: "\n").map {

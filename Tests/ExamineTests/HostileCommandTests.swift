@@ -23,13 +23,7 @@ final class HostileCommandTests: XCTestCase {
   }
 
   func coroner() throws -> String {
-    var products = Bundle(for: Self.self).bundleURL
-    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-    let binary = products.appendingPathComponent("coroner").path
-    guard FileManager.default.isExecutableFile(atPath: binary) else {
-      throw TestInput.missing("the coroner binary beside the tests (\(binary))", makeWith: "swift build")
-    }
-    return binary
+    try BuiltCoroner.url(beside: Self.self).path
   }
 
   /// Runs coroner with a 1 GiB address-space limit and 60 s of time.

@@ -21,14 +21,7 @@ final class MakedumpfileDropInTests: XCTestCase {
 
   /// `makedumpfile` in the scratch folder: a link to the coroner built with the tests.
   func dropIn() throws -> String {
-    // The test bundle is the products folder itself on Linux, a .xctest inside it elsewhere.
-    var products = Bundle(for: Self.self).bundleURL
-    if products.pathExtension == "xctest" { products.deleteLastPathComponent() }
-    let coroner = products.appendingPathComponent("coroner")
-    guard FileManager.default.isExecutableFile(atPath: coroner.path) else {
-      throw TestInput.missing(
-        "the coroner binary beside the tests (\(coroner.path))", makeWith: "swift build")
-    }
+    let coroner = try BuiltCoroner.url(beside: Self.self)
     let link = scratch.appendingPathComponent("bin/makedumpfile")
     try FileManager.default.createDirectory(
       at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
