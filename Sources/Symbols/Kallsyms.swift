@@ -169,31 +169,35 @@ public enum Kallsyms {
       flat += token
     }
     starts.append(flat.count)
-    for index in 0..<count {
-      var length = Int(try reader.byte())
-      if location.longNames, length & 0x80 != 0 {
-        length = (length & 0x7f) | Int(try reader.byte()) << 7
+    // Bytes copied through a buffer pointer: a slice of `flat` per token retained and
+    // released its storage each time (15% of `coroner ps`'s profile on a 6.1 dump).
+    try flat.withUnsafeBufferPointer { tokenBytes in
+      for index in 0..<count {
+        var length = Int(try reader.byte())
+        if location.longNames, length & 0x80 != 0 {
+          length = (length & 0x7f) | Int(try reader.byte()) << 7
+        }
+        guard length > 0 else {
+          throw SymbolsError(
+            .malformed, path: "kallsyms_names", offset: reader.address,
+            expected: "a name length above 0 (symbol \(index))")
+        }
+        let start = names.bytes.count
+        for _ in 0..<length {
+          let token = Int(try reader.byte())
+          guard token + 1 < starts.count else { continue }
+          for offset in starts[token]..<starts[token + 1] { names.bytes.append(tokenBytes[offset]) }
+        }
+        guard names.bytes.count > start else {
+          throw SymbolsError(
+            .malformed, path: "kallsyms_names", offset: reader.address,
+            expected: "a type letter (symbol \(index))")
+        }
+        // The first expanded byte is the type letter; the name follows it.
+        names.types.append(names.bytes[start])
+        names.starts.append(UInt32(truncatingIfNeeded: start + 1))
+        names.lengths.append(UInt16(truncatingIfNeeded: min(names.bytes.count - start - 1, Int(UInt16.max))))
       }
-      guard length > 0 else {
-        throw SymbolsError(
-          .malformed, path: "kallsyms_names", offset: reader.address,
-          expected: "a name length above 0 (symbol \(index))")
-      }
-      let start = names.bytes.count
-      for _ in 0..<length {
-        let token = Int(try reader.byte())
-        guard token + 1 < starts.count else { continue }
-        names.bytes.append(contentsOf: flat[starts[token]..<starts[token + 1]])
-      }
-      guard names.bytes.count > start else {
-        throw SymbolsError(
-          .malformed, path: "kallsyms_names", offset: reader.address,
-          expected: "a type letter (symbol \(index))")
-      }
-      // The first expanded byte is the type letter; the name follows it.
-      names.types.append(names.bytes[start])
-      names.starts.append(UInt32(truncatingIfNeeded: start + 1))
-      names.lengths.append(UInt16(truncatingIfNeeded: min(names.bytes.count - start - 1, Int(UInt16.max))))
     }
     return names
   }
