@@ -1,11 +1,16 @@
+import Synchronization
+
 /// One row of the table of crash kinds: how a report starts, how its title is
 /// made and where its guilty frame is. Adding a kind is adding a row.
 struct CrashKind: @unchecked Sendable {
   /// A substring of the line that starts the report (cheap test before `pattern`).
   let marker: String
   /// Regular expression over the header line (and `window` lines after it, joined
-  /// by newlines); its capture groups fill `{1}`, `{2}` ... in `title`.
-  let pattern: Regex<AnyRegexOutput>?
+  /// by newlines); its capture groups fill `{1}`, `{2}` ... in `title`. Compiled the
+  /// first time a line with the marker reaches it: compiling the whole table was a
+  /// fifth of `examine` on a dump, whose log holds two or three headers.
+  var pattern: Regex<AnyRegexOutput>? { compiled?.regex }
+  private let compiled: LazyRegex?
   let patternSource: String
   let window: Int
   /// `{n}` is capture group n, `{frame}` the guilty frame, `{file}` the file of a
@@ -32,7 +37,7 @@ struct CrashKind: @unchecked Sendable {
   ) {
     self.marker = marker
     self.patternSource = pattern ?? ""
-    self.pattern = pattern.flatMap { try? Regex($0) }
+    self.compiled = pattern.map(LazyRegex.init)
     self.window = window
     self.title = title
     self.alternatives = alt
@@ -42,6 +47,24 @@ struct CrashKind: @unchecked Sendable {
     self.suppressions = suppress
     self.continuesReport = continuesReport
     self.bareTitle = bareTitle
+  }
+}
+
+/// A regular expression compiled on first use, once, whichever thread asks (the
+/// collector parses hosts' streams in parallel); nil when it does not compile.
+final class LazyRegex: @unchecked Sendable {
+  let source: String
+  private let state = Mutex<Regex<AnyRegexOutput>??>(nil)
+
+  init(_ source: String) { self.source = source }
+
+  var regex: Regex<AnyRegexOutput>? {
+    state.withLock { compiled in
+      if let compiled { return compiled }
+      let regex = try? Regex(source)
+      compiled = .some(regex)
+      return regex
+    }
   }
 }
 
