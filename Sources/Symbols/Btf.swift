@@ -1,4 +1,5 @@
 import Bytes
+import Synchronization
 
 /// A BTF blob (include/uapi/linux/btf.h, Documentation/bpf/btf.rst): the kernel's own
 /// description of its types, which CONFIG_DEBUG_INFO_BTF links into vmlinux between
@@ -16,6 +17,10 @@ public struct Btf: Sendable {
   let strings: ByteView
   /// Where type id N starts in `types` (id 0 is void and has no record).
   let starts: [Int32]
+  /// Struct and union ids by name, made on the first lookup: readers ask for a few
+  /// dozen structs, and a scan of vmlinux's types per name was a quarter of `examine`
+  /// on a hung-task dump.
+  let structures = BtfStructureIndex()
 
   /// The number of type ids, void included.
   public var count: Int { starts.count + 1 }
@@ -98,6 +103,12 @@ public struct Btf: Sendable {
   /// The first type named `name` of one of `kinds`; a complete struct or union is
   /// found before a forward declaration because FWD is not asked for unless listed.
   public func find(_ name: String, kinds: Set<BtfKind>) -> Int? {
+    if kinds == [.structure, .union] { return structures.id(of: name, in: self) }
+    return scan(name, kinds: kinds)
+  }
+
+  /// `find` by walking every type.
+  func scan(_ name: String, kinds: Set<BtfKind>) -> Int? {
     let wanted = Array(name.utf8)
     for index in 0..<starts.count {
       let offset = Int(starts[index])
@@ -117,5 +128,32 @@ public struct Btf: Sendable {
       throw SymbolsError(.missing, path: types.name, expected: "a struct or union named \(name)")
     }
     return id
+  }
+}
+
+/// The first struct or union of each name, in id order, built once per blob whichever
+/// thread asks first.
+final class BtfStructureIndex: @unchecked Sendable {
+  private let state = Mutex<[String: Int]?>(nil)
+
+  func id(of name: String, in btf: Btf) -> Int? {
+    state.withLock { index in
+      if index == nil { index = Self.build(btf) }
+      return index?[name]
+    }
+  }
+
+  static func build(_ btf: Btf) -> [String: Int] {
+    var index: [String: Int] = [:]
+    for position in 0..<btf.starts.count {
+      let offset = Int(btf.starts[position])
+      guard let info = try? btf.types.load(offset + 4, as: UInt32.self),
+        let kind = BtfKind(rawValue: UInt8((info >> 24) & 0x1f)), kind == .structure || kind == .union,
+        let nameOffset = try? btf.types.load(offset, as: UInt32.self), nameOffset != 0,
+        let name = try? btf.string(at: nameOffset)
+      else { continue }
+      if index[name] == nil { index[name] = position + 1 }
+    }
+    return index
   }
 }
