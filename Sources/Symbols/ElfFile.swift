@@ -90,8 +90,11 @@ public final class ElfFile: @unchecked Sendable {
     var next: UInt64 = 0x1000
     return sections.map { section in
       guard section.flags & ElfSection.allocFlag != 0, section.size > 0 else { return 0 }
+      // sh_addralign comes from the file: an alignment so large that rounding up
+      // overflows places the section where the previous one ended instead of trapping.
       let alignment = max(section.alignment, 1)
-      let base = (next + alignment - 1) / alignment * alignment
+      let (rounded, overflow) = next.addingReportingOverflow(alignment - 1)
+      let base = overflow ? next : rounded / alignment * alignment
       next = base &+ section.size
       return base
     }
