@@ -31,30 +31,20 @@ extension Examiner {
     }
     // Debuginfo is looked for once, for the release the first report names, as
     // `finish` does for a whole log.
-    var symbolizer: FrameSymbolizer??
+    var symbolizer: FrameSymbolizer?
     var count = 0
-    try evidence.withBytes { bytes in
-      var released = 0
-      try CrashReportParser().reports(
-        inLog: bytes, evidenceKind: EvidenceKind.console.rawValue,
-        consumed: { offset in
-          guard offset - released >= 16 << 20 else { return }
-          evidence.release(before: offset)
-          released = offset
-        }
-      ) { found in
-        var report = found
-        if report.evidence.path == nil { report.evidence.path = evidence.path }
-        if symbolizer == nil {
-          symbolizer = .some(FrameSymbolizer(options: options, buildID: nil, release: report.kernel?.release))
-        }
-        if let symbolizer = symbolizer ?? nil { report = symbolizer.annotate(report) }
-        count += 1
-        try each(report)
+    try scan(text: evidence, kind: .console) { found in
+      var report = found
+      if report.evidence.path == nil { report.evidence.path = evidence.path }
+      if count == 0 {
+        symbolizer = FrameSymbolizer(options: options, buildID: nil, release: report.kernel?.release)
       }
+      if let symbolizer { report = symbolizer.annotate(report) }
+      count += 1
+      try each(report)
     }
     return StreamedExamination(
-      path: evidence.path, kind: .console, reports: count, problems: (symbolizer ?? nil)?.problems ?? [])
+      path: evidence.path, kind: .console, reports: count, problems: symbolizer?.problems ?? [])
   }
 
   private func replay(

@@ -93,15 +93,24 @@ public struct Examiner: Sendable {
   /// Console text goes straight to the byte scanner, which decodes only the lines
   /// around crashes, and lets the pages it is done with go.
   func examine(text evidence: EvidenceBytes, kind: EvidenceKind = .console) throws -> CauseOfDeath {
-    let reports = try evidence.withBytes { bytes in
-      var released = 0
-      return CrashReportParser().reports(inLog: bytes, evidenceKind: kind.rawValue) { offset in
-        guard offset - released >= 16 << 20 else { return }
-        evidence.release(before: offset)
-        released = offset
-      }
-    }
+    var reports: [CrashReport] = []
+    try scan(text: evidence, kind: kind) { reports.append($0) }
     return finish(reports, path: evidence.path, kind: kind, problems: [])
+  }
+
+  /// The reports of console text handed to `each` in log order as the scanner finds
+  /// them, the pages already scanned let go every 16 MiB.
+  func scan(text evidence: EvidenceBytes, kind: EvidenceKind, each: (CrashReport) throws -> Void) throws {
+    try evidence.withBytes { bytes in
+      var released = 0
+      try CrashReportParser().reports(
+        inLog: bytes, evidenceKind: kind.rawValue,
+        consumed: { offset in
+          guard offset - released >= 16 << 20 else { return }
+          evidence.release(before: offset)
+          released = offset
+        }, found: each)
+    }
   }
 
   /// Killer first, paths set, frames resolved when debuginfo was asked for.

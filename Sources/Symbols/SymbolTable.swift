@@ -253,12 +253,10 @@ public struct SymbolTable: Sendable {
   /// such a frame `det_hung_thread+0xe/0xfa0 [det_hung]`, the size reaching the page end.
   public func locateCode(_ address: UInt64) -> SymbolLocation? {
     if let found = locate(address) { return found }
-    guard let lastIndex = addresses.indices.last else { return nil }
-    let last = symbol(at: lastIndex)
-    guard last.module != nil, last.isText, address >= last.address else {
-      return nil
-    }
-    return locate(address, lastEndingAt: (last.address | 0xfff) &+ 1)
+    guard let last = addresses.indices.last, moduleIndices[last] != 0, isText(at: last),
+      address >= addresses[last]
+    else { return nil }
+    return locate(address, lastEndingAt: (addresses[last] | 0xfff) &+ 1)
   }
 
   /// As `locate`, with `end` bounding the table's last symbol: a module's last function

@@ -17,13 +17,7 @@ enum ExamineSummary {
 
   static func text(_ cause: CauseOfDeath) -> String {
     let reports = cause.reports
-    var lines: [String]
-    if reports.isEmpty {
-      lines = ["\(cause.path): no kernel crash found (\(cause.kind.rawValue))"]
-    } else {
-      let count = reports.count == 1 ? "1 crash report" : "\(reports.count) crash reports"
-      lines = ["\(cause.path): \(count) (\(cause.kind.rawValue))"]
-    }
+    var lines = [countLine(path: cause.path, kind: cause.kind, count: reports.count)]
     for (index, report) in reports.enumerated() {
       lines.append("")
       lines += block(report, number: index + 1, of: reports.count)
@@ -34,10 +28,20 @@ enum ExamineSummary {
     }
     if !cause.problems.isEmpty {
       if !reports.isEmpty { lines.append("") }
-      lines.append("  problems (what the evidence lacks):")
-      lines += cause.problems.map { "    \($0.part.rawValue): \($0.message)" }
+      lines += problemLines(cause.problems)
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// `PATH: 2 crash reports (console)`, or `PATH: no kernel crash found (console)`.
+  static func countLine(path: String, kind: EvidenceKind, count: Int) -> String {
+    let found =
+      count == 0 ? "no kernel crash found" : count == 1 ? "1 crash report" : "\(count) crash reports"
+    return "\(path): \(found) (\(kind.rawValue))"
+  }
+
+  static func problemLines(_ problems: [EvidenceProblem]) -> [String] {
+    ["  problems (what the evidence lacks):"] + problems.map { "    \($0.part.rawValue): \($0.message)" }
   }
 
   /// One report's lines; `total` nil when the count is not known yet (streaming).

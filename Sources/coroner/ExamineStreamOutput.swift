@@ -41,14 +41,8 @@ struct ExamineStreamOutput {
       print(String(decoding: try encoder.encode(end), as: UTF8.self))
     } else {
       if number > 0 { print("") }
-      let count =
-        end.reports == 0
-        ? "no kernel crash found" : end.reports == 1 ? "1 crash report" : "\(end.reports) crash reports"
-      print("\(end.path): \(count) (\(end.kind.rawValue))")
-      if !end.problems.isEmpty {
-        print("  problems (what the evidence lacks):")
-        for problem in end.problems { print("    \(problem.part.rawValue): \(problem.message)") }
-      }
+      print(ExamineSummary.countLine(path: end.path, kind: end.kind, count: end.reports))
+      if !end.problems.isEmpty { print(ExamineSummary.problemLines(end.problems).joined(separator: "\n")) }
     }
     fflush(stdout)
     return end.isConclusive
