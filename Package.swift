@@ -13,11 +13,18 @@ import PackageDescription
 // every start. The same builds export no symbols (--no-export-dynamic): the runtime linked
 // in looks its own path up with dladdr(3) at every start, and glibc's dladdr walks every
 // exported symbol, some 50,000 of them when everything is exported.
+//
+// They also link libstdc++ in when CORONER_STATIC_CXX_DIR names a folder holding only
+// libstdc++.a (scripts/static-cxx-dir makes it): the loader binds some 1,700 of
+// libstdc++.so's own symbols at every start, a third of what `coroner dmesg` executes.
+// The folder is searched before the compiler's own, so every `-lstdc++` finds the archive.
+let staticCxx = Context.environment["CORONER_STATIC_CXX_DIR"].flatMap { $0.isEmpty ? nil : ["-L", $0] } ?? []
 let fixedAddress: [LinkerSetting] =
   Context.environment["CORONER_FIXED_ADDRESS"] == "1"
   ? [
     .unsafeFlags(
-      ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))
+      ["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"] + staticCxx,
+      .when(platforms: [.linux]))
   ]
   : []
 

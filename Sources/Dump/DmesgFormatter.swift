@@ -9,7 +9,9 @@ public enum DmesgFormatter {
       if isPrintOrSpace(byte) {
         output.append(byte)
       } else {
-        output += Array("\\x".utf8) + hexByte(byte)
+        output.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "x"))
+        output += hexByte(byte)
       }
     }
     output.append(UInt8(ascii: "\n"))
@@ -57,17 +59,39 @@ public enum DmesgFormatter {
     output.append(UInt8(ascii: "\n"))
   }
 
-  /// `[%5llu.%06llu] `: seconds padded to five columns, microseconds to six.
+  /// `[%5llu.%06llu] `: seconds padded to five columns, microseconds to six. Written
+  /// digit by digit: a log holds thousands of records, and `coroner dmesg` is run in
+  /// loops where this prefix is a large part of the work.
   static func appendTimestamp(_ nanoseconds: UInt64, into output: inout [UInt8]) {
-    let seconds = String(nanoseconds / 1_000_000_000)
-    let micros = String((nanoseconds % 1_000_000_000) / 1000)
     output.append(UInt8(ascii: "["))
-    output += [UInt8](repeating: UInt8(ascii: " "), count: max(0, 5 - seconds.utf8.count))
-    output += Array(seconds.utf8)
+    appendDecimal(nanoseconds / 1_000_000_000, width: 5, pad: UInt8(ascii: " "), into: &output)
     output.append(UInt8(ascii: "."))
-    output += [UInt8](repeating: UInt8(ascii: "0"), count: max(0, 6 - micros.utf8.count))
-    output += Array(micros.utf8)
-    output += Array("] ".utf8)
+    appendDecimal((nanoseconds % 1_000_000_000) / 1000, width: 6, pad: UInt8(ascii: "0"), into: &output)
+    output.append(UInt8(ascii: "]"))
+    output.append(UInt8(ascii: " "))
+  }
+
+  /// `value` in decimal, right-aligned in `width` columns filled with `pad` (wider
+  /// values take the columns they need, as printf's `%5llu` does).
+  static func appendDecimal(_ value: UInt64, width: Int, pad: UInt8, into output: inout [UInt8]) {
+    var digits = 1
+    var rest = value / 10
+    while rest > 0 {
+      digits += 1
+      rest /= 10
+    }
+    if digits < width {
+      output.append(contentsOf: repeatElement(pad, count: width - digits))
+    }
+    let start = output.count
+    output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+    var remaining = value
+    var index = start + digits - 1
+    while index >= start {
+      output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+      remaining /= 10
+      index -= 1
+    }
   }
 
   /// C locale `isprint(c) || isspace(c)`.

@@ -209,7 +209,17 @@ public struct ElfVmcore: PhysicalMemory {
   }
 
   public func readPhysical(_ address: UInt64, count: Int) throws -> [UInt8] {
-    var result = [UInt8](repeating: 0, count: count)
+    // Not zeroed first: every byte is copied from the file or the read throws.
+    try [UInt8](unsafeUninitializedCapacity: count) { result, initialized in
+      try copyPhysical(address, count: count, into: result)
+      initialized = count
+    }
+  }
+
+  /// Copies `count` bytes of physical memory into `result`, segment by segment.
+  private func copyPhysical(
+    _ address: UInt64, count: Int, into result: UnsafeMutableBufferPointer<UInt8>
+  ) throws {
     var done = 0
     while done < count {
       let current = address &+ UInt64(done)
@@ -226,14 +236,12 @@ public struct ElfVmcore: PhysicalMemory {
       guard !wrapped, source.contains(offset: offset, count: UInt64(inFile)) else {
         throw DumpError.pageMissing(address: current, reason: "the file ends at \(source.size)")
       }
-      try result.withUnsafeMutableBytes { buffer in
-        try source.copyBytes(
-          at: offset, count: inFile,
-          into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + inFile]))
-      }
+      try source.copyBytes(
+        at: offset, count: inFile,
+        into: UnsafeMutableRawBufferPointer(
+          UnsafeMutableBufferPointer(rebasing: result[done..<done + inFile])))
       if inFile < chunk { throw DumpError.pageExcluded(address: current + UInt64(inFile)) }
       done += chunk
     }
-    return result
   }
 }

@@ -18,7 +18,10 @@ extension KernelMemoryReader {
   public func readAvailable(
     _ virtual: UInt64, count: Int
   ) -> (bytes: [UInt8], missing: [Range<Int>], error: Error?) {
-    var bytes = [UInt8](repeating: 0, count: count)
+    // Appended page by page rather than zeroed first and overwritten: the printk ring
+    // read here is hundreds of KiB that are nearly always all present.
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count)
     var missing: [Range<Int>] = []
     var firstError: Error?
     var done = 0
@@ -26,9 +29,9 @@ extension KernelMemoryReader {
       let current = virtual &+ UInt64(done)
       let take = min(count - done, 4096 - Int(current & 0xFFF))
       do {
-        let chunk = try read(current, count: take)
-        bytes.replaceSubrange(done..<done + take, with: chunk)
+        bytes += try read(current, count: take)
       } catch {
+        bytes.append(contentsOf: repeatElement(0, count: take))
         if firstError == nil { firstError = error }
         if let last = missing.last, last.upperBound == done {
           missing[missing.count - 1] = last.lowerBound..<done + take

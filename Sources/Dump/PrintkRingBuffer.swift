@@ -159,11 +159,16 @@ public struct PrintkRingBuffer: Sendable {
       throw error
     }
     var problems: [String] = []
-    for (name, part) in [("descriptor array", descs), ("info array", infos), ("text ring", data)] {
-      guard !part.missing.isEmpty else { continue }
-      let bytes = part.missing.reduce(0) { $0 + $1.count }
-      problems.append("\(bytes) bytes of the printk \(name) are missing: \(part.error.map { "\($0)" } ?? "")")
+    // One call per part, not a loop over an array of tuples: that array's generic
+    // metadata is made at run time, a cost `coroner dmesg` pays on every dump.
+    func note(_ name: String, _ missing: [Range<Int>], _ error: Error?) {
+      guard !missing.isEmpty else { return }
+      let bytes = missing.reduce(0) { $0 + $1.count }
+      problems.append("\(bytes) bytes of the printk \(name) are missing: \(error.map { "\($0)" } ?? "")")
     }
+    note("descriptor array", descs.missing, descs.error)
+    note("info array", infos.missing, infos.error)
+    note("text ring", data.missing, data.error)
     let ring = DataRing(bytes: data.bytes, size: header.dataSize, missing: data.missing)
     return (descs.bytes, infos.bytes, ring, problems)
   }

@@ -55,11 +55,15 @@ public struct GuestCoroner: Sendable {
       throw LabError.missingInput(path: package.path, expected: "the coroner package (Package.swift)")
     }
     let start = Date()
+    // The runtime is linked in, so the binary can be linked at a fixed address, and
+    // libstdc++ with it where the compiler has its archive (Package.swift's fixedAddress);
+    // the same settings as scripts/test's, so that neither build relinks the other's.
+    let staticCxx = try Subprocess.run(
+      [package.appendingPathComponent("scripts/static-cxx-dir").path, folder.path], in: package)
     try Subprocess.run(
       [
-        // The runtime is linked in, so the binary can be linked at a fixed address
-        // (Package.swift's fixedAddress).
         "env", "CORONER_FIXED_ADDRESS=1",
+        "CORONER_STATIC_CXX_DIR=\(staticCxx.trimmingCharacters(in: .whitespacesAndNewlines))",
         "swift", "build", "-c", "release", "--static-swift-stdlib", "--product", product.rawValue,
         "--scratch-path", folder.path,
       ], in: package)

@@ -18,6 +18,16 @@ final class DmesgFormatterTests: XCTestCase {
     XCTAssertEqual(line([], 123_456_000_001_000), "[123456.000001] \n")
   }
 
+  func testTimestampsOfEveryWidthMatchPrintf() {
+    // The reference is C's own `%5llu.%06llu`, not the formatter's arithmetic.
+    for nanoseconds: UInt64 in [9, 999, 10_000_000_000, 99_999_999_999_999, UInt64.max] {
+      let seconds = nanoseconds / 1_000_000_000
+      let micros = (nanoseconds % 1_000_000_000) / 1000
+      let expected = String(format: "[%5llu.%06llu] x\n", seconds, micros)
+      XCTAssertEqual(line(Array("x".utf8), nanoseconds), expected)
+    }
+  }
+
   func testNonPrintableBytesAreEscapedAndSpacesKept() {
     XCTAssertEqual(
       line(Array("caf\u{e9}\ta\nb".utf8) + [0x01, 0x7F], 0), "[    0.000000] caf\\xc3\\xa9\ta\nb\\x01\\x7f\n")

@@ -40,6 +40,31 @@ final class VmcoreInfoTests: XCTestCase {
     XCTAssertFalse(info.raw.contains("\0"))
   }
 
+  func testManyKeysAndOddLinesAgreeWithADictionaryReading() {
+    // Enough keys to fill many probe chains; lines without `=`, empty values, `=` inside
+    // a value, and every key written twice (the second value wins, the first place stays).
+    var lines: [String] = ["no equals sign here", ""]
+    for index in 0..<700 { lines.append("SYMBOL(s\(index))=\(String(index, radix: 16))") }
+    for index in stride(from: 0, to: 700, by: 3) { lines.append("SYMBOL(s\(index))=second\(index)") }
+    lines += ["EMPTY=", "EQUALS=a=b"]
+    let info = VmcoreInfo(text: lines.joined(separator: "\n"))
+    var expected: [String: String] = [:]
+    var order: [String] = []
+    for line in lines {
+      guard let equals = line.firstIndex(of: "=") else { continue }
+      let key = String(line[..<equals])
+      if expected[key] == nil { order.append(key) }
+      expected[key] = String(line[line.index(after: equals)...])
+    }
+    XCTAssertEqual(info.entries.map(\.key), order)
+    XCTAssertEqual(info.entries.map(\.value), order.map { expected[$0]! })
+    for (key, value) in expected { XCTAssertEqual(info[key], value, key) }
+    XCTAssertEqual(info["EMPTY"], "")
+    XCTAssertEqual(info["EQUALS"], "a=b")
+    XCTAssertNil(info["no equals sign here"])
+    XCTAssertNil(info["SYMBOL(s700)"])
+  }
+
   func testNegativePhysBaseTranslatesByWrapping() throws {
     // phys_base is unsigned in the kernel; a KASLR slide above the physical load
     // address makes it "negative" when printed with %ld.
