@@ -58,40 +58,27 @@ public struct KdumpToolsCycle: Sendable {
   /// guest's /var/crash) in `out`.
   public func run(progress: (String) -> Void = { _ in }) throws -> KdumpToolsCycleResult {
     let scenario = try ScenarioCatalogue.named(Self.scenario)
-    let fm = FileManager.default
-    try fm.createDirectory(at: out, withIntermediateDirectories: true)
-    for stale in ["console.log", "crash"] { try? fm.removeItem(at: out.appendingPathComponent(stale)) }
-    let work = fm.temporaryDirectory.appendingPathComponent("coroner-debian-\(UUID().uuidString.prefix(8))")
-    try fm.createDirectory(at: work, withIntermediateDirectories: true)
-    defer { try? fm.removeItem(at: work) }
+    let work = try GuestBoot.scratch("debian", out: out, stale: ["console.log", "crash"])
+    defer { try? FileManager.default.removeItem(at: work) }
 
     let disk = try DebianGuestDisk.make(
       from: guest, debs: debs, files: DebianGuestDriver.files, freeMiB: memoryMiB + 512, in: work,
       progress: progress)
     progress("disk ready in \(disk.seconds) s")
-    var command = QemuCommand(
-      kernel: disk.kernel.path, serialLog: out.appendingPathComponent("console.log").path)
-    command.accelerator = accelerator
-    command.memoryMiB = memoryMiB
-    command.cpus = cpus
-    command.initrd = disk.initrd.path
-    command.kernelParameters = kernelParameters
+    var command = GuestBoot.command(
+      kernel: disk.kernel.path, initrd: disk.initrd.path, out: out, accelerator: accelerator,
+      memoryMiB: memoryMiB, cpus: cpus, kernelParameters: kernelParameters,
+      // kdump-tools reboots after saving: RAM, and so ramoops' region, survives QEMU's reset.
+      exitOnReboot: false)
     command.disks = [disk.image.path]
-    // kdump-tools reboots after saving: RAM, and so ramoops' region, survives QEMU's reset.
-    command.exitOnReboot = false
-    command.vmcoreinfoDevice = false
 
     progress("booting Debian \(guest.suite) (\(accelerator.rawValue))")
-    let qemuOutput = work.appendingPathComponent("qemu.out")
-    let qemu = try QemuProcess(command: command, output: qemuOutput)
-    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
-    let start = Date()
-    try qemu.start()
-    defer { qemu.stop() }
+    let machine = try GuestBoot.start(command, work: work, method: "kdump-tools", timeoutScale: timeoutScale)
+    defer { machine.qemu.stop() }
+    // kdump-config falls back to copying /proc/vmcore whole when makedumpfile fails.
+    let failures = ["coroner-lab: cycle failed", "makedumpfile failed"]
     let wait = { (needles: [String], what: String, seconds: Double) in
-      try Self.wait(
-        for: needles, what: what, seconds: seconds * timeoutScale, console: console, qemu: qemu,
-        qemuOutput: qemuOutput)
+      try machine.waitFor(needles, failures: failures, what: what, seconds: seconds)
     }
     try wait(
       ["coroner-lab: detonating"], "boot, run coroner doctor and load kdump-tools' capture kernel", 900)
@@ -101,41 +88,17 @@ public struct KdumpToolsCycle: Sendable {
     try wait(["kdump-tools: saved vmcore in"], "save the dump with kdump-tools in the capture kernel", 900)
     let saved = Date()
     try wait(["coroner-lab: debian cycle done"], "reboot and harvest pstore", 900)
-    let limit = 120 * timeoutScale
-    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(stage: "power off", seconds: limit, consoleTail: console.tail())
-    }
+    try machine.waitForExit(what: "power off", seconds: 120)
     let end = Date()
     let crash = out.appendingPathComponent("crash")
     try DebianGuestDisk.extract(["/var/crash"], from: disk.image, into: out)
     return try KdumpToolsCycleResult(
-      out: out, crash: crash, console: console.text, diskSeconds: disk.seconds,
-      bootSeconds: detonated.timeIntervalSince(start), captureSeconds: saved.timeIntervalSince(detonated),
-      totalSeconds: end.timeIntervalSince(start))
+      out: out, crash: crash, console: machine.console.text, diskSeconds: disk.seconds,
+      bootSeconds: detonated.timeIntervalSince(machine.started),
+      captureSeconds: saved.timeIntervalSince(detonated), totalSeconds: end.timeIntervalSince(machine.started)
+    )
   }
 
-  static func wait(
-    for needles: [String], what: String, seconds: Double, console: SerialConsole, qemu: QemuProcess,
-    qemuOutput: URL
-  ) throws {
-    // kdump-config falls back to copying /proc/vmcore whole when makedumpfile fails.
-    let failures = ["coroner-lab: cycle failed", "makedumpfile failed"]
-    let result = console.waitFor(
-      needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(seconds))
-    if result.found != nil { return }
-    if let failure = result.failure {
-      throw LabError.captureFailed(
-        method: "kdump-tools", reason: "the guest said \"\(failure)\"", consoleTail: console.tail())
-    }
-    if !qemu.isRunning {
-      let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
-      throw LabError.captureFailed(
-        method: "kdump-tools",
-        reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
-        consoleTail: console.tail())
-    }
-    throw LabError.guestTimeout(stage: what, seconds: seconds, consoleTail: console.tail())
-  }
 }
 
 /// What a cycle left: the guest's reports and the folders it saved.

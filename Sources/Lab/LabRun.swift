@@ -83,9 +83,9 @@ public struct LabRunner: Sendable {
       throw LabError.notRunnable(scenario: scenario.name, kernel: request.kernel.label, reason: reason)
     }
     let fm = FileManager.default
-    try fm.createDirectory(at: request.out, withIntermediateDirectories: true)
-    let work = fm.temporaryDirectory.appendingPathComponent("coroner-lab-\(UUID().uuidString.prefix(8))")
-    try fm.createDirectory(at: work, withIntermediateDirectories: true)
+    let work = try GuestBoot.scratch(
+      "lab", out: request.out,
+      stale: ["vmcore", CaptureMethod.physicalCompanion, "console.log", "scene.json", Self.captureFolder])
     defer { try? fm.removeItem(at: work) }
 
     progress("building the guest for \(scenario.name) on \(request.kernel.release)")
@@ -93,12 +93,7 @@ public struct LabRunner: Sendable {
     let image = try prepareInitramfs(request, work: work)
     try image.write(to: initrd)
     progress("initramfs: \(image.count >> 20) MiB")
-    // A scene left by an earlier run in the same folder must not be read as this one's.
     let vmcore = request.out.appendingPathComponent("vmcore")
-    for stale in ["vmcore", CaptureMethod.physicalCompanion, "console.log", "scene.json", Self.captureFolder]
-    {
-      try? fm.removeItem(at: request.out.appendingPathComponent(stale))
-    }
     let disk = work.appendingPathComponent("vmcore.disk")
     let command = try qemuCommand(request, initrd: initrd, work: work, disk: disk)
 
@@ -196,13 +191,8 @@ public struct LabRunner: Sendable {
   /// The crash guest's initramfs: detonators built (or reused) for the kernel, and for
   /// kdump the capture kernel's own initramfs inside it.
   func prepareInitramfs(_ request: LabRunRequest, work: URL) throws -> Data {
-    var detonators: URL?
-    if request.scenario.module != nil {
-      let folder =
-        request.kernel.label == "custom"
-        ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: request.kernel.release)
-      detonators = try DetonatorBuilder(kernel: request.kernel).build(into: folder)
-    }
+    let detonators = try GuestBoot.detonators(
+      for: request.scenario, kernel: request.kernel, cache: cache, work: work)
     let images = GuestImages(kernel: request.kernel)
     var kdump: (captureInitramfs: Data, append: String)?
     switch request.capture {

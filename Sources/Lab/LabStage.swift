@@ -13,23 +13,9 @@ struct Stage {
 
   /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout.
   func waitForConsole(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
-    let limit = seconds * request.timeoutScale
-    let result = console.waitFor(
-      needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(limit))
-    if result.found != nil { return }
-    if let failure = result.failure {
-      throw LabError.captureFailed(
-        method: methodName, reason: "the guest said \"\(failure)\"", consoleTail: console.tail()
-      )
-    }
-    if !qemu.isRunning {
-      let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
-      throw LabError.captureFailed(
-        method: methodName,
-        reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
-        consoleTail: console.tail())
-    }
-    throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
+    try GuestBoot.waitFor(
+      needles, failures: failures, what: what, seconds: seconds * request.timeoutScale, console: console,
+      qemu: qemu, qemuOutput: qemuOutput, method: methodName)
   }
 
   /// kdump: the capture kernel boots, copies /proc/vmcore to the disk and powers off.

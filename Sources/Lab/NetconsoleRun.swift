@@ -59,76 +59,49 @@ public struct NetconsoleRun: Sendable {
     if let reason = scenario.refusal(kernel: kernel, accelerator: accelerator) {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
-    let fm = FileManager.default
-    try fm.createDirectory(at: out, withIntermediateDirectories: true)
-    let work = fm.temporaryDirectory.appendingPathComponent(
-      "coroner-netconsole-\(UUID().uuidString.prefix(8))")
-    try fm.createDirectory(at: work, withIntermediateDirectories: true)
-    defer { try? fm.removeItem(at: work) }
-    for stale in ["console.log", Self.pstoreFolder] {
-      try? fm.removeItem(at: out.appendingPathComponent(stale))
-    }
+    let work = try GuestBoot.scratch("netconsole", out: out, stale: ["console.log", Self.pstoreFolder])
+    defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the netconsole guest for \(scenario.name) on \(kernel.release)")
-    var detonators: URL?
-    if scenario.module != nil {
-      let folder =
-        kernel.label == "custom"
-        ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: kernel.release)
-      detonators = try DetonatorBuilder(kernel: kernel).build(into: folder)
-    }
+    let detonators = try GuestBoot.detonators(for: scenario, kernel: kernel, cache: cache, work: work)
     let initrd = work.appendingPathComponent("initramfs.cpio")
     let image = try GuestImages(kernel: kernel).netconsoleInitramfs(
       scenario: scenario, detonators: detonators, target: target, ramoops: pstore ? region : nil)
     try image.write(to: initrd)
 
-    var command = QemuCommand(kernel: kernel.image, serialLog: out.appendingPathComponent("console.log").path)
-    command.accelerator = accelerator
-    command.memoryMiB = memoryMiB
-    command.cpus = cpus
-    command.initrd = initrd.path
-    command.kernelParameters = kernelParameters
-    command.exitOnReboot = !pstore
-    command.vmcoreinfoDevice = false
+    var command = GuestBoot.command(
+      kernel: kernel.image, initrd: initrd.path, out: out, accelerator: accelerator, memoryMiB: memoryMiB,
+      cpus: cpus, kernelParameters: kernelParameters, exitOnReboot: !pstore)
     command.userNetworkDevice = "virtio-net-pci"
 
     progress("booting QEMU (\(accelerator.rawValue)) with netconsole to \(target.moduleParameter)")
-    let qemuOutput = work.appendingPathComponent("qemu.out")
-    let qemu = try QemuProcess(command: command, output: qemuOutput)
-    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
-    let start = Date()
-    try qemu.start()
-    defer { qemu.stop() }
-    let request = LabRunRequest(
-      scenario: scenario, kernel: kernel, capture: .qemuELF, out: out, accelerator: accelerator,
-      timeoutScale: timeoutScale)
-    let stage = Stage(
-      request: request, qemu: qemu, console: console, qemuOutput: qemuOutput, method: "netconsole")
+    let guest = try GuestBoot.start(command, work: work, method: "netconsole", timeoutScale: timeoutScale)
+    defer { guest.qemu.stop() }
     let failures = [
       "coroner-lab: insmod", "coroner-lab: no \(NetconsoleTarget.device)", "coroner-lab: cannot mount pstore",
     ]
-    try stage.waitForConsole(
+    try guest.waitFor(
       ["coroner-lab: detonating"], failures: failures, what: "boot, load netconsole and detonate",
       seconds: 120)
-    try stage.waitForConsole(
+    try guest.waitFor(
       [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
-    let secondsToPanic = (Date().timeIntervalSince(start) * 100).rounded() / 100
+    let secondsToPanic = guest.secondsSinceStart
     var pstoreFolder: URL?
     if pstore {
       progress("panicked; waiting for the second boot to report the pstore records")
-      try stage.waitForConsole(
+      try guest.waitFor(
         ["coroner-lab: pstore records reported"], failures: failures, what: "reboot and report pstore",
         seconds: 180)
       let folder = out.appendingPathComponent(Self.pstoreFolder)
-      try Self.unpack("pstore-files", console: console, into: folder)
+      try Self.unpack("pstore-files", console: guest.console, into: folder)
       pstoreFolder = folder
     } else {
       // The panic's last line: what follows is silence, the end the collector must see.
-      try stage.waitForConsole(["---[ end Kernel panic"], what: "finish the panic", seconds: 60)
+      try guest.waitFor(["---[ end Kernel panic"], what: "finish the panic", seconds: 60)
     }
     try whileDead()
     return NetconsoleRunResult(
-      console: console.text, pstoreFolder: pstoreFolder, secondsToPanic: secondsToPanic)
+      console: guest.console.text, pstoreFolder: pstoreFolder, secondsToPanic: secondsToPanic)
   }
 
   /// Unpacks a guest report that is a gzipped tar in base64 lines.

@@ -68,72 +68,42 @@ public struct PstoreRoundTrip: Sendable {
     if let reason = scenario.refusal(kernel: kernel, accelerator: accelerator) {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
-    let fm = FileManager.default
-    try fm.createDirectory(at: out, withIntermediateDirectories: true)
-    let work = fm.temporaryDirectory.appendingPathComponent("coroner-pstore-\(UUID().uuidString.prefix(8))")
-    try fm.createDirectory(at: work, withIntermediateDirectories: true)
-    defer { try? fm.removeItem(at: work) }
-    for stale in ["console.log", "pstore-dmesg.txt"] {
-      try? fm.removeItem(at: out.appendingPathComponent(stale))
-    }
+    let work = try GuestBoot.scratch("pstore", out: out, stale: ["console.log", "pstore-dmesg.txt"])
+    defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the pstore guest for \(scenario.name) on \(kernel.release)")
-    var detonators: URL?
-    if scenario.module != nil {
-      let folder =
-        kernel.label == "custom"
-        ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: kernel.release)
-      detonators = try DetonatorBuilder(kernel: kernel).build(into: folder)
-    }
+    let detonators = try GuestBoot.detonators(for: scenario, kernel: kernel, cache: cache, work: work)
     let initrd = work.appendingPathComponent("initramfs.cpio")
     let image = try GuestImages(kernel: kernel).pstoreInitramfs(
       scenario: scenario, detonators: detonators, ramoops: region, coroner: coroner)
     try image.write(to: initrd)
     progress("initramfs: \(image.count >> 20) MiB")
 
-    var command = QemuCommand(kernel: kernel.image, serialLog: out.appendingPathComponent("console.log").path)
-    command.accelerator = accelerator
-    command.memoryMiB = memoryMiB
-    command.cpus = cpus
-    command.initrd = initrd.path
-    command.kernelParameters = kernelParameters
-    command.exitOnReboot = false
-    command.vmcoreinfoDevice = false
+    let command = GuestBoot.command(
+      kernel: kernel.image, initrd: initrd.path, out: out, accelerator: accelerator, memoryMiB: memoryMiB,
+      cpus: cpus, kernelParameters: kernelParameters, exitOnReboot: false)
 
     progress("booting QEMU (\(accelerator.rawValue)); the panic resets the guest")
-    let qemuOutput = work.appendingPathComponent("qemu.out")
-    let qemu = try QemuProcess(command: command, output: qemuOutput)
-    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
-    let start = Date()
-    try qemu.start()
-    defer { qemu.stop() }
-    let request = LabRunRequest(
-      scenario: scenario, kernel: kernel, capture: .qemuELF, out: out, accelerator: accelerator,
-      timeoutScale: timeoutScale)
-    let stage = Stage(
-      request: request, qemu: qemu, console: console, qemuOutput: qemuOutput, method: "pstore")
+    let guest = try GuestBoot.start(command, work: work, method: "pstore", timeoutScale: timeoutScale)
+    defer { guest.qemu.stop() }
     let failures = ["coroner-lab: insmod", "coroner-lab: cannot mount pstore"]
-    try stage.waitForConsole(
+    try guest.waitFor(
       ["coroner-lab: detonating"], failures: failures, what: "boot and detonate", seconds: 120)
-    try stage.waitForConsole(
+    try guest.waitFor(
       [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
     progress("panicked; waiting for the second boot to recover the log")
-    try stage.waitForConsole(
+    try guest.waitFor(
       ["coroner-lab: pstore round trip done"], failures: failures, what: "reboot and harvest pstore",
       seconds: 180)
-    let limit = 60 * timeoutScale
-    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(
-        stage: "power off after the harvest", seconds: limit, consoleTail: console.tail())
-    }
-    let seconds = (Date().timeIntervalSince(start) * 100).rounded() / 100
+    try guest.waitForExit(what: "power off after the harvest", seconds: 60)
+    let seconds = guest.secondsSinceStart
 
-    let text = console.text
+    let text = guest.console.text
     guard let harvest = GuestReport.find("pstore-harvest", in: text), harvest.exitStatus == 0,
       let dmesg = GuestReport.find("pstore-dmesg", in: text), dmesg.exitStatus == 0
     else {
       throw LabError.captureFailed(
-        method: "pstore", reason: "coroner pstore recovered no kmsg dump", consoleTail: console.tail())
+        method: "pstore", reason: "coroner pstore recovered no kmsg dump", consoleTail: guest.console.tail())
     }
     let saved = out.appendingPathComponent("pstore-dmesg.txt")
     do {

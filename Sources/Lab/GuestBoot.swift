@@ -1,0 +1,117 @@
+import Foundation
+
+/// What every lab guest run shares, whatever it captures (`LabRun`, `NetconsoleRun`,
+/// `PstoreRoundTrip`, `KdumpToolsCycle`): a scratch folder beside the scene's, the
+/// detonator modules for its kernel, QEMU started on a serial console, and waits on what
+/// that console says.
+struct GuestBoot {
+  let qemu: QemuProcess
+  let console: SerialConsole
+  /// QEMU's own standard output and error, quoted when it exits early.
+  let qemuOutput: URL
+  /// When QEMU was started, for the run's wall-clock figures.
+  let started: Date
+  /// The capture method errors name.
+  let method: String
+  let timeoutScale: Double
+
+  /// Makes `out` and a scratch folder named `coroner-PURPOSE-ID` in the temporary
+  /// directory, after removing from `out` what an earlier run left there (a scene left by
+  /// an earlier run must not be read as this one's). The caller removes the scratch folder.
+  static func scratch(_ purpose: String, out: URL, stale: [String]) throws -> URL {
+    let fm = FileManager.default
+    try fm.createDirectory(at: out, withIntermediateDirectories: true)
+    let work = fm.temporaryDirectory.appendingPathComponent(
+      "coroner-\(purpose)-\(UUID().uuidString.prefix(8))")
+    try fm.createDirectory(at: work, withIntermediateDirectories: true)
+    for name in stale { try? fm.removeItem(at: out.appendingPathComponent(name)) }
+    return work
+  }
+
+  /// The detonator modules of `scenario` built for `kernel` (nil for scenarios without a
+  /// module): kept in the lab cache per release, or in `work` for a custom kernel, whose
+  /// release string says nothing about its build.
+  static func detonators(
+    for scenario: Scenario, kernel: KernelTree, cache: LabCache, work: URL
+  ) throws -> URL? {
+    guard scenario.module != nil else { return nil }
+    let folder =
+      kernel.label == "custom"
+      ? work.appendingPathComponent("detonators") : cache.detonatorDir(release: kernel.release)
+    return try DetonatorBuilder(kernel: kernel).build(into: folder)
+  }
+
+  /// The QEMU command of a guest that boots `kernel` with `initrd` and writes its serial
+  /// console to `out/console.log`, without the vmcoreinfo device (no QEMU dump is taken).
+  static func command(
+    kernel: String, initrd: String, out: URL, accelerator: Accelerator, memoryMiB: Int, cpus: Int,
+    kernelParameters: [String], exitOnReboot: Bool
+  ) -> QemuCommand {
+    var command = QemuCommand(kernel: kernel, serialLog: out.appendingPathComponent("console.log").path)
+    command.accelerator = accelerator
+    command.memoryMiB = memoryMiB
+    command.cpus = cpus
+    command.initrd = initrd
+    command.kernelParameters = kernelParameters
+    command.exitOnReboot = exitOnReboot
+    command.vmcoreinfoDevice = false
+    return command
+  }
+
+  /// Starts QEMU on `command`; its output goes to `work/qemu.out`. The caller stops it.
+  static func start(
+    _ command: QemuCommand, work: URL, method: String, timeoutScale: Double
+  ) throws -> GuestBoot {
+    let qemuOutput = work.appendingPathComponent("qemu.out")
+    let qemu = try QemuProcess(command: command, output: qemuOutput)
+    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
+    let started = Date()
+    try qemu.start()
+    return GuestBoot(
+      qemu: qemu, console: console, qemuOutput: qemuOutput, started: started, method: method,
+      timeoutScale: timeoutScale)
+  }
+
+  /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout
+  /// (`seconds` times the run's timeout scale).
+  func waitFor(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
+    try Self.waitFor(
+      needles, failures: failures, what: what, seconds: seconds * timeoutScale, console: console, qemu: qemu,
+      qemuOutput: qemuOutput, method: method)
+  }
+
+  /// Waits for QEMU to exit (the guest powered off) within `seconds` times the scale.
+  func waitForExit(what: String, seconds: Double) throws {
+    let limit = seconds * timeoutScale
+    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
+      throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
+    }
+  }
+
+  /// Seconds since QEMU started, to the hundredth.
+  var secondsSinceStart: Double { (Date().timeIntervalSince(started) * 100).rounded() / 100 }
+
+  /// The one console wait of the lab: the needle found returns; a failure line the guest
+  /// printed, QEMU's exit (with what it said) and the deadline each throw, naming `what`
+  /// the guest was doing.
+  static func waitFor(
+    _ needles: [String], failures: [String], what: String, seconds limit: Double, console: SerialConsole,
+    qemu: QemuProcess, qemuOutput: URL, method: String
+  ) throws {
+    let result = console.waitFor(
+      needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(limit))
+    if result.found != nil { return }
+    if let failure = result.failure {
+      throw LabError.captureFailed(
+        method: method, reason: "the guest said \"\(failure)\"", consoleTail: console.tail())
+    }
+    if !qemu.isRunning {
+      let said = (try? String(contentsOf: qemuOutput, encoding: .utf8)) ?? ""
+      throw LabError.captureFailed(
+        method: method,
+        reason: "QEMU exited (status \(qemu.exitStatus)) before the guest could \(what). \(said)",
+        consoleTail: console.tail())
+    }
+    throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
+  }
+}
