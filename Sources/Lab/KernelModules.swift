@@ -13,10 +13,11 @@ struct KernelModules {
     "virtio_blk", "qemu_fw_cfg",
   ]
 
-  /// A virtio NIC and netconsole's dependency, in load order (each module's `depends=`):
-  /// virtio_net needs net_failover, which needs failover; netconsole needs configfs
-  /// (CONFIG_NETCONSOLE_DYNAMIC). netconsole itself is loaded last, with its target.
-  static let networkOrder = ["failover", "net_failover", "virtio_net", "configfs"]
+  /// The netconsole guest's NIC driver and netconsole's dependency, in load order (each
+  /// module's `depends=`): e1000 (see `NetconsoleRun.networkDevice` for why not
+  /// virtio_net); netconsole needs configfs (CONFIG_NETCONSOLE_DYNAMIC). netconsole
+  /// itself is loaded last, with its target.
+  static let networkOrder = ["e1000", "configfs"]
 
   init(folder: URL?) {
     var files: [String: URL] = [:]

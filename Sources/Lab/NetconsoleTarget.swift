@@ -16,7 +16,7 @@ public struct NetconsoleTarget: Sendable, Equatable {
   /// The guest's address and the host's, as slirp assigns them (QEMU's defaults).
   public static let guestAddress = "10.0.2.15"
   public static let hostAddress = "10.0.2.2"
-  /// The interface virtio_net creates first in a guest without udev.
+  /// The interface the NIC driver creates first in a guest without udev.
   public static let device = "eth0"
 
   public init(hostPort: Int, extended: Bool = true) {
@@ -36,8 +36,16 @@ public struct NetconsoleTarget: Sendable, Equatable {
   var guestSetup: String {
     """
     ip link set lo up
-    ip link set \(Self.device) up || say "no \(Self.device): insmod virtio_net failed?"
+    ip link set \(Self.device) up || say "no \(Self.device): insmod of the NIC driver failed?"
     ip addr add \(Self.guestAddress)/24 dev \(Self.device)
+    # netpoll does not wait for a link the interface already brought up, and a NIC sends
+    # nothing before its carrier comes (e1000: a second or two after `up`).
+    tries=0
+    while [ "$(cat /sys/class/net/\(Self.device)/carrier 2>/dev/null)" != 1 ] && [ $tries -lt 100 ]; do
+      sleep 0.1
+      tries=$((tries + 1))
+    done
+    [ "$(cat /sys/class/net/\(Self.device)/carrier 2>/dev/null)" = 1 ] || say "no carrier on \(Self.device)"
     insmod /lib/modules/netconsole.ko netconsole=\(moduleParameter) || say "insmod netconsole failed"
     say "netconsole up to \(Self.hostAddress):\(hostPort)"
 

@@ -32,7 +32,7 @@ public struct QemuCommand: Sendable, Equatable, Codable {
   /// Adds `-no-reboot`: a guest reboot ends QEMU. Off for runs that need the reset itself
   /// (pstore: RAM, and so ramoops' region, survives a QEMU system reset).
   public var exitOnReboot = true
-  /// A NIC of this model (`virtio-net-pci`) on QEMU's user network (slirp): the guest
+  /// A NIC of this model (`e1000`, `virtio-net-pci`) on QEMU's user network (slirp): the guest
   /// reaches the host as 10.0.2.2, for netconsole. No NIC when nil.
   public var userNetworkDevice: String?
 
