@@ -11,7 +11,7 @@ public struct NetconsoleRunResult: Sendable {
 }
 
 /// A lab guest whose kernel log goes to a collector over netconsole: it boots with a
-/// virtio NIC on QEMU's user network, loads netconsole aimed at the host, and detonates.
+/// NIC on QEMU's user network, loads netconsole aimed at the host, and detonates.
 /// No dump is taken: the evidence is what arrived on the host's UDP port (and the serial
 /// console, kept to compare). With `pstore`, the panic is also kept in ramoops and the
 /// guest resets once to report the records, as `PstoreRoundTrip` does without `coroner`.
