@@ -50,7 +50,7 @@ public enum CaptureTool {
       --cyclic-buffer KIB
                          The page bitmaps are made one cycle of memory at a time, as
                          makedumpfile's cyclic mode does: each of the two holds at most
-                         KIB KiB (\(minimumCyclicKiB) to \(maximumCyclicKiB); default: \(PageCycles.defaultBufferBytes >> 10), so
+                         KIB KiB (\(minimumCyclicKiB) to \(maximumCyclicKiB); default: \(PageCycles.defaultBufferBytes >> 10), so that
                          one cycle covers 64 GiB of 4 KiB pages). The dump is the same
                          whatever the size; a larger one saves a pass over the kernel's
                          page descriptors on machines with more RAM than one cycle covers.
