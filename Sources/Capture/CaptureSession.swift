@@ -254,15 +254,27 @@ public struct CaptureSession {
         bitmapError = error
       }
     }
-    let survey = cycles.survey(first: first) { cycle in
-      guard let output, bitmapError == nil else { return }
+    var survey = PageCycles.Survey()
+    if bitmapError == nil {
       do {
-        try head.writeBitmaps(cycle, last: cycle.index == cycles.count - 1, to: output)
+        survey = try cycles.survey(first: first) { cycle in
+          guard let output else { return }
+          try head.writeBitmaps(cycle, last: cycle.index == cycles.count - 1, to: output)
+        }
       } catch let error as CaptureError where error.isOutputFailure {
         bitmapError = error
-      } catch {
-        bitmapError = CaptureError.write(path: output.name, offset: head.bitmapOffset, errno: EIO)
       }
+    }
+    if let bitmapError {
+      // Nothing can follow: no page is found without its bitmaps. Stopping here also
+      // bounds the work a header promising absurd RAM asks for to what the target holds.
+      report.complete = false
+      report.error = bitmapError
+      report.problems.append(
+        "the dump's header or bitmaps could not be written (\(bitmapError)): no page saved; "
+          + "run again with another target")
+      clock.lap("filter", &report)
+      return
     }
     report.pagesTotal = survey.pagesTotal
     report.pagesDumpable = survey.pagesDumpable
@@ -281,22 +293,14 @@ public struct CaptureSession {
     }
     let target: any DumpOutput =
       try output ?? options.output ?? FileDumpOutput(path: dumpPath, truncate: false)
-    var result = KdumpCompressedWriter.Result()
-    if let bitmapError {
-      // The header or bitmaps could not be written: the header says "incomplete" if it
-      // is there at all, and no page follows.
-      result.error = bitmapError
-      result.pagesWritten = 0
-    } else {
-      result = try writer.write(
-        cycles: cycles, firstRanks: survey.firstRanks, bitmaps: resume != nil, source: vmcore.physical,
-        to: target, resume: resume
-      ) { step in
-        progress(
-          Progress(
-            phase: .dump, pagesDone: step.pagesDone, pagesTotal: step.pagesTotal,
-            bytesWritten: step.bytesWritten))
-      }
+    let result = try writer.write(
+      cycles: cycles, firstRanks: survey.firstRanks, bitmaps: resume != nil, source: vmcore.physical,
+      to: target, resume: resume
+    ) { step in
+      progress(
+        Progress(
+          phase: .dump, pagesDone: step.pagesDone, pagesTotal: step.pagesTotal,
+          bytesWritten: step.bytesWritten))
     }
     report.pagesWritten = result.pagesWritten
     report.dumpBytes = result.fileSize

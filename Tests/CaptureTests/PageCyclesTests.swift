@@ -262,3 +262,55 @@ final class PageCyclesTests: XCTestCase {
     }
   }
 }
+
+/// A target that takes `room` bytes, then fails as a full disk does.
+final class SmallTarget: DumpOutput, @unchecked Sendable {
+  let name = "small.kdump"
+  let room: UInt64
+  var end: UInt64 = 0
+  var writes = 0
+
+  init(room: UInt64) { self.room = room }
+
+  func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
+    writes += 1
+    guard offset + UInt64(bytes.count) <= room else {
+      throw CaptureError.write(path: name, offset: offset, errno: ENOSPC)
+    }
+    end = max(end, offset + UInt64(bytes.count))
+  }
+
+  func reserve(_ size: UInt64) {}
+  func synchronize() throws {}
+}
+
+final class HostileCycleTests: XCTestCase {
+  /// A header promising the most RAM a small file may (512 GiB: Dump allows 16 MiB of
+  /// bitmap) over a file of three pages, and a target with 20 MiB of room: the capture
+  /// stops at the first bitmap write the target refuses and names it, with no page
+  /// written after bitmaps that are not there.
+  func testAFullTargetStopsTheCyclesAtTheBitmaps() throws {
+    var bytes = SyntheticElf.build(ranges: [1..<4]) { SyntheticElf.page($0) }
+    bytes.storeLittleEndian((UInt64(1) << 39) - 4096, at: 64 + 56 + 40)  // PT_LOAD[1].p_memsz
+    let scratch = NSTemporaryDirectory() + "hostile-cycles-\(getpid())-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    try Data(bytes).write(to: URL(fileURLWithPath: scratch + "/large.elf"))
+    let target = SmallTarget(room: 20 << 20)
+    var options = CaptureSession.Options(
+      source: scratch + "/large.elf", directory: scratch, level: DumpLevel(level: 0)!, codec: .zlib)
+    options.output = target
+    let report = try CaptureSession(options: options).run()
+    XCTAssertFalse(report.complete)
+    XCTAssertTrue(
+      report.problems.contains { $0.hasPrefix("the dump's header or bitmaps could not be written") },
+      "\(report.problems)")
+    XCTAssertEqual(report.pagesWritten, 0)
+    // Bitmaps at 8 KiB (after the header and sub-header blocks), 16 MiB each, in cycles
+    // of 2 MiB: the 2nd bitmap's part of cycle 1 (18 MiB in) is the write refused.
+    XCTAssertEqual(
+      report.error, CaptureError.write(path: "small.kdump", offset: 8192 + (18 << 20), errno: ENOSPC))
+    XCTAssertEqual(target.writes, 5)
+    XCTAssertEqual(target.end, 8192 + (18 << 20))
+  }
+}
