@@ -23,6 +23,8 @@ public struct CaptureSession {
     /// `capture --to -`: the dump goes to standard output as a flattened stream, which
     /// `CaptureTool` opens as `output`; `directory` keeps the log and crash.json.
     public var standardOutput = false
+    /// Bytes of each bitmap held at a time (`capture --cyclic-buffer`, `PageCycles`).
+    public var cyclicBufferBytes = PageCycles.defaultBufferBytes
 
     public init(
       source: String, directory: String, level: DumpLevel = .all, codec: PageCodec = .zstd, threads: Int = 1,
@@ -77,20 +79,18 @@ public struct CaptureSession {
     clock.lap("log", &report)
 
     progress(Progress(phase: .filter, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
-    var (memory, dumpable, unaccounted) = bitmaps(vmcore.physical, sourceBytes: recorder.heldBytes)
-    if unaccounted > 0 {
+    let ranges = pageRanges(vmcore.physical, sourceBytes: recorder.heldBytes)
+    if ranges.unaccounted > 0 {
       report.problems.append(
-        "\(unaccounted) more pages the headers promise are not in the source, more than its size could "
+        "\(ranges.unaccounted) more pages the headers promise are not in the source, more than its size could "
           + "have held: left out of the dump (they read as excluded)")
     }
-    report.pagesTotal = memory.count
-    filter(&dumpable, vmcore, &report)
-    report.pagesDumpable = dumpable.count
-    clock.lap("filter", &report)
-
+    let cycles = PageCycles(
+      pageCount: ranges.pageCount, memory: ranges.memory, dumpable: ranges.dumpable,
+      filter: pageFilter(vmcore, &report), bufferBytes: options.cyclicBufferBytes)
     let first = vmcore.physical.frames(inFilePages: recorder.pages, filePageSize: recorder.pageSize)
     try saveDump(
-      vmcore, utsname: utsname, memory: memory, dumpable: dumpable, first: first, &report, progress: progress)
+      vmcore, utsname: utsname, cycles: cycles, first: first, &report, clock: &clock, progress: progress)
     clock.lap("dump", &report)
 
     progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
@@ -153,8 +153,9 @@ public struct CaptureSession {
     }
   }
 
-  /// The two bitmaps of the dump: the machine's RAM, and the pages the dump holds.
-  /// Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment ends
+  /// What the two bitmaps of the dump hold, as ranges of frames: the machine's RAM, and
+  /// the pages the dump holds before filtering (`PageCycles` makes the bitmaps, one
+  /// cycle at a time, from them). Whole pages only, as makedumpfile counts them: /proc/vmcore's first segment ends
   /// inside a page (0x9fc00), and that page is left out of both.
   ///
   /// Pages the headers promise but a truncated source lost are kept, to be written as
@@ -162,30 +163,29 @@ public struct CaptureSession {
   /// (`sourceBytes / 24`): a cut copy of a real dump has all of its lost pages named,
   /// while a small file whose headers promise terabytes cannot make the capture write
   /// gigabytes of descriptors. The pages beyond are counted in `unaccounted`.
-  func bitmaps(
+  func pageRanges(
     _ physical: any PhysicalMemory, sourceBytes: UInt64
   ) -> (
-    memory: PageBitmap, dumpable: PageBitmap, unaccounted: UInt64
+    pageCount: UInt64, memory: [Range<UInt64>], dumpable: [Range<UInt64>], unaccounted: UInt64
   ) {
     let pageSize = UInt64(physical.pageSize)
     let maxMapNr = (physical.physicalEnd + pageSize - 1) / pageSize
-    var memory = PageBitmap(pageCount: maxMapNr)
-    var dumpable = PageBitmap(pageCount: maxMapNr)
+    var dumpable: [Range<UInt64>] = []
     func whole(_ range: Range<UInt64>) -> Range<UInt64> {
       let low = (range.lowerBound + pageSize - 1) / pageSize
       return low..<max(low, range.upperBound / pageSize)
     }
-    for range in physical.memoryRanges { memory.insert(whole(range)) }
+    let memory = physical.memoryRanges.map(whole).filter { !$0.isEmpty }
     let present = physical.presentRanges.map(whole).filter { !$0.isEmpty }.sorted {
       $0.lowerBound < $1.lowerBound
     }
-    for range in present { dumpable.insert(range) }
+    dumpable += present
     var budget = sourceBytes / UInt64(KdumpPageDescriptor.size)
     var unaccounted: UInt64 = 0
     func lose(_ part: Range<UInt64>) {
       guard !part.isEmpty else { return }
       let take = min(UInt64(part.count), budget)
-      dumpable.insert(part.lowerBound..<part.lowerBound + take)
+      if take > 0 { dumpable.append(part.lowerBound..<part.lowerBound + take) }
       budget -= take
       unaccounted += UInt64(part.count) - take
     }
@@ -205,33 +205,33 @@ public struct CaptureSession {
       }
       if low < promised.upperBound { lose(low..<promised.upperBound) }
     }
-    return (memory, dumpable, unaccounted)
+    return (maxMapNr, memory, dumpable, unaccounted)
   }
 
-  /// Takes out of `dumpable` the pages the dump level excludes; a dump whose page
+  /// What takes out of the pages kept those the dump level excludes; a dump whose page
   /// descriptors cannot be read keeps them all (only zero pages can still go).
-  func filter(_ dumpable: inout PageBitmap, _ vmcore: Vmcore, _ report: inout Report) {
+  func pageFilter(_ vmcore: Vmcore, _ report: inout Report) -> PageFilter? {
     report.level = options.level
-    guard !options.level.subtracting(.zero).isEmpty else { return }
+    guard !options.level.subtracting(.zero).isEmpty else { return nil }
     do {
       guard let info = vmcore.vmcoreInfo else { throw DumpError.noVmcoreInfo }
-      let filter = try PageFilter(level: options.level, vmcoreInfo: info, memory: try vmcore.kernelMemory())
-      let result = filter.apply(to: &dumpable)
-      report.excluded = result.excluded
-      report.problems += result.problems
+      return try PageFilter(level: options.level, vmcoreInfo: info, memory: try vmcore.kernelMemory())
     } catch {
       report.level = options.level.intersection(.zero)
       report.problems.append(
         "pages cannot be filtered (\(error)): dump level \(report.level.rawValue) used instead of \(options.level.rawValue)"
       )
+      return nil
     }
   }
 
   /// The kdump-compressed dump, resumed where an interrupted run stopped when asked;
-  /// the frames in `first` are written before all others.
+  /// the frames in `first` are written before all others. The cycles run first to count
+  /// the pages kept (the descriptors' room), writing each cycle's parts of the bitmaps
+  /// as they go (the filter phase), then again for the pages.
   func saveDump(
-    _ vmcore: Vmcore, utsname: [String], memory: PageBitmap, dumpable: PageBitmap, first: [UInt64],
-    _ report: inout Report, progress: (Progress) -> Void
+    _ vmcore: Vmcore, utsname: [String], cycles: PageCycles, first: [UInt64], _ report: inout Report,
+    clock: inout PhaseClock, progress: (Progress) -> Void
   ) throws {
     let (notes, vmcoreInfoRange) = KdumpHeaderFields.notesBlob(vmcore.notes)
     let fields = KdumpHeaderFields(
@@ -239,19 +239,63 @@ public struct CaptureSession {
       physBase: vmcore.vmcoreInfo?.number("phys_base").map { UInt64(bitPattern: $0) } ?? 0,
       cpuCount: Int32(vmcore.notes.filter { $0.name == "CORE" && $0.type == ElfNote.prstatus }.count),
       notes: notes, vmcoreInfoRange: vmcoreInfoRange)
+    // The header and bitmaps do not depend on the count of pages kept.
+    let head = KdumpCompressedLayout(
+      blockSize: vmcore.physical.pageSize, maxMapNr: cycles.pageCount, notesSize: notes.count, dumpedPages: 0)
+    let dumpPath = path(Self.dumpName)
+    var output: (any DumpOutput)?
+    var bitmapError: CaptureError?
+    if !options.resume {
+      let opened = try options.output ?? FileDumpOutput(path: dumpPath, truncate: true)
+      output = opened
+      do {
+        try opened.write(fields.image(layout: head, incomplete: true), at: 0)
+      } catch let error as CaptureError where error.isOutputFailure {
+        bitmapError = error
+      }
+    }
+    var survey = PageCycles.Survey()
+    if bitmapError == nil {
+      do {
+        survey = try cycles.survey(first: first) { cycle in
+          guard let output else { return }
+          try head.writeBitmaps(cycle, last: cycle.index == cycles.count - 1, to: output)
+        }
+      } catch let error as CaptureError where error.isOutputFailure {
+        bitmapError = error
+      }
+    }
+    if let bitmapError {
+      // Nothing can follow: no page is found without its bitmaps. Stopping here also
+      // bounds the work a header promising absurd RAM asks for to what the target holds.
+      report.complete = false
+      report.error = bitmapError
+      report.problems.append(
+        "the dump's header or bitmaps could not be written (\(bitmapError)): no page saved; "
+          + "run again with another target")
+      clock.lap("filter", &report)
+      return
+    }
+    report.pagesTotal = survey.pagesTotal
+    report.pagesDumpable = survey.pagesDumpable
+    report.excluded = survey.filtered.excluded
+    report.problems += survey.filtered.problems
+    clock.lap("filter", &report)
+
     let layout = KdumpCompressedLayout(
-      blockSize: vmcore.physical.pageSize, maxMapNr: memory.pageCount, notesSize: notes.count,
+      blockSize: vmcore.physical.pageSize, maxMapNr: cycles.pageCount, notesSize: notes.count,
       dumpedPages: report.pagesDumpable)
     let writer = KdumpCompressedWriter(layout: layout, fields: fields, threads: options.threads)
-    let dumpPath = path(Self.dumpName)
     var resume: KdumpCompressedWriter.ResumePoint?
     if options.resume {
       resume = try KdumpCompressedWriter.resumePoint(path: dumpPath, layout: layout, fields: fields)
       report.resumedAt = resume?.rank
     }
-    let output: any DumpOutput = try options.output ?? FileDumpOutput(path: dumpPath, truncate: resume == nil)
+    let target: any DumpOutput =
+      try output ?? options.output ?? FileDumpOutput(path: dumpPath, truncate: false)
     let result = try writer.write(
-      memory: memory, dumpable: dumpable, source: vmcore.physical, to: output, first: first, resume: resume
+      cycles: cycles, firstRanks: survey.firstRanks, bitmaps: resume != nil, source: vmcore.physical,
+      to: target, resume: resume
     ) { step in
       progress(
         Progress(

@@ -15,8 +15,10 @@ public enum CaptureTool {
     "Save a vmcore as a filtered, compressed kdump-compressed dump, the kernel log first."
 
   public static let usage = """
-    USAGE: capture --to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N] [--resume]
+    USAGE: capture --to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N]
+                   [--cyclic-buffer KIB] [--resume]
            capture --to - --log-to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N]
+                   [--cyclic-buffer KIB]
 
     Writes DIR/dmesg.txt and DIR/dmesg.json (the kernel log), DIR/crash.json (the crash
     scene and the SHA-256 of every file), and DIR/dump.kdump, readable by crash,
@@ -45,6 +47,13 @@ public enum CaptureTool {
                          none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
                          most 16).
+      --cyclic-buffer KIB
+                         The page bitmaps are made one cycle of memory at a time, as
+                         makedumpfile's cyclic mode does: each of the two holds at most
+                         KIB KiB (\(minimumCyclicKiB) to \(maximumCyclicKiB); default: \(PageCycles.defaultBufferBytes >> 10), so that
+                         one cycle covers 64 GiB of 4 KiB pages). The dump is the same
+                         whatever the size; a larger one saves a pass over the kernel's
+                         page descriptors on machines with more RAM than one cycle covers.
       --resume           Continue a dump an earlier run left incomplete in the same folder.
       -h, --help         Show this help.
 
@@ -53,6 +62,11 @@ public enum CaptureTool {
   /// The most compression threads: each holds two 2 MiB chunk buffers (512 pages
   /// read, 512 compressed), and a capture kernel has some 100 MiB to spare.
   public static let maxThreads = 16
+
+  /// The bounds of `--cyclic-buffer`, in KiB per bitmap: 1 KiB (8192 frames a cycle) to
+  /// 1 GiB (one cycle for 32 TiB of 4 KiB pages).
+  public static let minimumCyclicKiB = PageCycles.minimumBufferBytes >> 10
+  public static let maximumCyclicKiB = 1 << 20
 
   /// The files a capture writes into its folder: one that holds any of them holds an
   /// earlier capture, which a new one must not replace.
@@ -72,6 +86,7 @@ public enum CaptureTool {
     var threads = onlineCPUs
     var resume = false
     var logTo: String?
+    var cyclicBytes = PageCycles.defaultBufferBytes
     var index = 0
     func value(_ name: String) throws -> String {
       index += 1
@@ -113,6 +128,14 @@ public enum CaptureTool {
           throw UsageError(description: "--threads must be 1 to \(maxThreads), not '\(text)'")
         }
         threads = number
+      case "--cyclic-buffer":
+        let text = try given(word)
+        guard let number = Int(text), (minimumCyclicKiB...maximumCyclicKiB).contains(number) else {
+          throw UsageError(
+            description:
+              "--cyclic-buffer must be \(minimumCyclicKiB) to \(maximumCyclicKiB) KiB, not '\(text)'")
+        }
+        cyclicBytes = number << 10
       case "--resume":
         guard inline == nil else { throw UsageError(description: "--resume takes no value") }
         resume = true
@@ -131,6 +154,7 @@ public enum CaptureTool {
       source: from, directory: logTo ?? to, level: DumpLevel(level: level) ?? .all, codec: codec,
       threads: min(maxThreads, max(1, threads)), resume: resume)
     options.standardOutput = stream
+    options.cyclicBufferBytes = cyclicBytes
     return options
   }
 

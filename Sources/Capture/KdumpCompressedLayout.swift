@@ -34,6 +34,14 @@ public struct KdumpCompressedLayout: Sendable, Equatable {
   public var zeroPageOffset: UInt64 { descriptorsOffset + Self.descriptorSize * dumpedPages }
   /// Where compressed pages start, after the shared zero page.
   public var dataOffset: UInt64 { zeroPageOffset + block }
+
+  /// Writes one cycle's parts of both bitmaps to their place (what makedumpfile's cyclic
+  /// mode does per cycle); the `last` cycle's also pad their bitmaps' final block.
+  public func writeBitmaps(_ cycle: PageCycles.Cycle, last: Bool, to output: any DumpOutput) throws {
+    try cycle.memory.write(to: output, at: bitmapOffset, paddedTo: bitmapBytes, last: last)
+    try cycle.dumpable.write(
+      to: output, at: bitmapOffset + UInt64(bitmapBytes), paddedTo: bitmapBytes, last: last)
+  }
 }
 
 /// What goes into the headers besides the layout.

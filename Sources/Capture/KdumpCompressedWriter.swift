@@ -53,25 +53,43 @@ public struct KdumpCompressedWriter {
     self.threads = min(CaptureTool.maxThreads, max(1, threads))
   }
 
-  /// Writes the dump. `memory` is the 1st bitmap (RAM), `dumpable` the 2nd (pages
-  /// kept); zero pages point at the shared zero page when the level excludes them.
-  /// The pages in `first` (those the kernel log and the crash scene are read from)
-  /// are written before all others, so that a dump cut short by a full disk still
-  /// holds the log.
+  /// Writes the dump from whole bitmaps. `memory` is the 1st bitmap (RAM), `dumpable`
+  /// the 2nd (pages kept); zero pages point at the shared zero page when the level
+  /// excludes them. The pages in `first` (those the kernel log and the crash scene are
+  /// read from) are written before all others, so that a dump cut short by a full disk
+  /// still holds the log.
   public func write(
     memory: PageBitmap, dumpable: PageBitmap, source: any PhysicalMemory, to output: any DumpOutput,
     first: [UInt64] = [], resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
   ) throws -> Result {
+    let cycles = PageCycles(memory: memory, dumpable: dumpable)
+    return try write(
+      cycles: cycles, firstRanks: cycles.survey(first: first).firstRanks, bitmaps: resume == nil,
+      source: source, to: output, resume: resume, progress: progress)
+  }
+
+  /// Writes the dump one cycle of frames at a time (`PageCycles`): each cycle's parts of
+  /// the bitmaps when `bitmaps` (else `PageCycles.survey` wrote them), then its pages.
+  /// `firstRanks` are the log's frames with their descriptors' index, written first.
+  public func write(
+    cycles: PageCycles, firstRanks: [(pfn: UInt64, rank: UInt64)], bitmaps: Bool, source: any PhysicalMemory,
+    to output: any DumpOutput, resume: ResumePoint? = nil, progress: (Progress) -> Void = { _ in }
+  ) throws -> Result {
     var result = Result()
     let block = layout.blockSize
+    func writeBitmaps(_ cycle: PageCycles.Cycle) throws {
+      try layout.writeBitmaps(cycle, last: cycle.index == cycles.count - 1, to: output)
+    }
+    // One cycle's bitmaps go before any page, as `survey` writes many: the log's pages,
+    // written first, are found through them. Many cycles are written here only on
+    // --resume, which writes no page ahead of its rank.
+    let bitmapsAhead = bitmaps && cycles.count == 1
     if resume == nil {
       output.reserve(layout.dataOffset)
       try output.write(fields.image(layout: layout, incomplete: true), at: 0)
-      try memory.write(to: output, at: layout.bitmapOffset, paddedTo: layout.bitmapBytes)
-      try dumpable.write(
-        to: output, at: layout.bitmapOffset + UInt64(layout.bitmapBytes), paddedTo: layout.bitmapBytes)
-      try output.write([UInt8](repeating: 0, count: block), at: layout.zeroPageOffset)
     }
+    if bitmapsAhead { try writeBitmaps(cycles.cycle(0)) }
+    if resume == nil { try output.write([UInt8](repeating: 0, count: block), at: layout.zeroPageOffset) }
     let workers = try (0..<threads).map { _ in
       try ChunkWorker(codec: fields.codec, pageSize: block, pages: chunkPages)
     }
@@ -89,15 +107,15 @@ public struct KdumpCompressedWriter {
 
     /// The log's pages: data at the cursor, each descriptor at its own rank.
     func writeFirst() throws {
-      let urgent = Array(Set(first.filter { dumpable.contains($0) })).sorted()
       var start = 0
-      while start < urgent.count {
-        let pfns = Array(urgent[start..<min(start + chunkPages, urgent.count)])
+      while start < firstRanks.count {
+        let ranked = firstRanks[start..<min(start + chunkPages, firstRanks.count)]
+        let pfns = ranked.map(\.pfn)
         start += pfns.count
         let worker = workers[0]
         worker.run(pfns, source: source, excludeZero: excludeZero, done: [:])
         try output.write(UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed), at: cursor)
-        for (index, pfn) in pfns.enumerated() {
+        for (index, (pfn, rank)) in ranked.enumerated() {
           var entry = worker.entries[index]
           entry.offset += cursor
           entry.absolute = true
@@ -106,7 +124,7 @@ public struct KdumpCompressedWriter {
           descriptor(entry, offset: entry.offset).encode(into: &bytes)
           try output.write(
             bytes,
-            at: layout.descriptorsOffset + dumpable.rank(pfn) * KdumpCompressedLayout.descriptorSize)
+            at: layout.descriptorsOffset + rank * KdumpCompressedLayout.descriptorSize)
         }
         cursor += UInt64(worker.outputUsed)
         result.zeroPages += worker.zeroCount
@@ -157,16 +175,20 @@ public struct KdumpCompressedWriter {
 
     do {
       if resume == nil { try writeFirst() }
-      try dumpable.forEach { pfn in
-        defer { rank += 1 }
-        if rank < skip { return true }
-        chunk.append(pfn)
-        if chunk.count == chunkPages {
-          pending.append(chunk)
-          chunk.removeAll(keepingCapacity: true)
-          if pending.count == threads { try flush() }
+      for index in 0..<cycles.count {
+        let cycle = cycles.cycle(index)
+        if bitmaps && !bitmapsAhead { try writeBitmaps(cycle) }
+        try cycle.dumpable.forEach { pfn in
+          defer { rank += 1 }
+          if rank < skip { return true }
+          chunk.append(pfn)
+          if chunk.count == chunkPages {
+            pending.append(chunk)
+            chunk.removeAll(keepingCapacity: true)
+            if pending.count == threads { try flush() }
+          }
+          return true
         }
-        return true
       }
       if !chunk.isEmpty { pending.append(chunk) }
       if !pending.isEmpty { try flush() }

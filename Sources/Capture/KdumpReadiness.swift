@@ -208,19 +208,17 @@ enum KdumpReadiness {
     return findings
   }
 
-  /// What the capture holds in memory that grows with the machine's RAM: its two page
-  /// bitmaps (the RAM and the pages kept), one bit per 4 KiB frame each, held whole for
-  /// the run (`CaptureSession.bitmaps`): 64 MiB per TiB, 1 GiB for 16 TiB.
-  static func captureBitmapBytes(forSystemRAM ram: UInt64) -> UInt64 {
-    2 * ((ram / 4096 + 7) / 8)
-  }
+  /// What the capture holds of its two page bitmaps (the RAM and the pages kept): one
+  /// cycle's part of each at a time (`PageCycles`, by default 2 MiB each), whatever the
+  /// machine's RAM. Held whole they would take 64 MiB per TiB, 1 GiB for 16 TiB.
+  static let captureBitmapBytes = 2 * UInt64(PageCycles.defaultBufferBytes)
 
   // Like `kdumpctl estimate`: the image, three times the initramfs (packed, and
-  // unpacked into a tmpfs), and 32 MiB to run, plus the capture's page bitmaps for this
-  // RAM; never less than the distribution default.
+  // unpacked into a tmpfs), and 32 MiB to run, plus the capture's page bitmaps (one
+  // cycle's, whatever the RAM); never less than the distribution default.
   static func adequacy(_ state: SystemState, reserved: UInt64, sizeReading: Reading) -> [Finding] {
     let ram = state.systemRAM?.bytes ?? 0
-    let bitmaps = captureBitmapBytes(forSystemRAM: ram)
+    let bitmaps = captureBitmapBytes
     var needed = max(recommendedSize(forSystemRAM: ram), (32 << 20) + bitmaps)
     var readings = [sizeReading]
     if let release = state.release.value, let image = state.root.fileSize("/boot/vmlinuz-\(release)") {
@@ -238,9 +236,7 @@ enum KdumpReadiness {
         check: "crashkernel.size", item: 5, severity: .degraded,
         summary:
           "\(formatBytes(reserved)) is reserved; a capture kernel here needs about \(formatBytes(needed))",
-        reason: "a capture kernel that runs out of memory dies before it saves anything"
-          + (bitmaps >= 16 << 20
-            ? "; the capture's page bitmaps alone take \(formatBytes(bitmaps)) for this machine's RAM" : ""),
+        reason: "a capture kernel that runs out of memory dies before it saves anything",
         readings: readings,
         fixes: [Fix(.kernelParameter, "crashkernel=\(needed >> 20)M"), Fix(.command, "reboot")])
     ]

@@ -35,6 +35,9 @@ public struct MakedumpfileOptions: Equatable, Sendable {
   public var force = false
   /// `--num-threads`.
   public var threads: Int?
+  /// `--cyclic-buffer`: KiB per bitmap and cycle (`PageCycles`); makedumpfile sizes its
+  /// own from free memory, Coroner's default is 2 MiB.
+  public var cyclicBufferKiB: Int?
 
   /// makedumpfile's exit status for a command line it refuses (FAILED in makedumpfile.h;
   /// makedumpfile(8) DIAGNOSTICS: "1 : makedumpfile failed").
@@ -66,7 +69,7 @@ extension MakedumpfileOptions {
     "-D": "debugging messages", "-e": "excluding unused vmemmap pages",
     "--split": "splitting the dump into several files", "--reassemble": "joining split dumps",
     "--config": "a filter configuration file", "--eppic": "eppic macros",
-    "--cyclic-buffer": "the cyclic buffer size", "--splitblock-size": "the split block size",
+    "--splitblock-size": "the split block size",
     "--work-dir": "a work directory for bitmaps", "--non-mmap": "reading without mmap",
     "--non-cyclic": "non-cyclic mode", "--xen-syms": "Xen dumps", "--xen-vmcoreinfo": "Xen dumps",
     "--xen_phys_start": "Xen dumps", "--vtop": "address translation", "--mem-usage": "memory usage",
@@ -76,7 +79,7 @@ extension MakedumpfileOptions {
   /// Of the unsupported options, those that take an argument (so that it is not read as
   /// an operand before the refusal).
   static let unsupportedWithArgument: Set<String> = [
-    "-x", "-i", "-g", "-b", "-L", "--config", "--eppic", "--cyclic-buffer", "--splitblock-size",
+    "-x", "-i", "-g", "-b", "-L", "--config", "--eppic", "--splitblock-size",
     "--work-dir", "--xen-syms", "--xen-vmcoreinfo", "--xen_phys_start", "--vtop", "--diskset",
   ]
 
@@ -127,6 +130,10 @@ extension MakedumpfileOptions {
           options.messageLevel = try number(name, try value(name, attached: attached), in: 0...31)
         case "--num-threads":
           options.threads = try number(name, try value(name, attached: attached), in: 1...1024)
+        case "--cyclic-buffer":
+          options.cyclicBufferKiB = try number(
+            name, try value(name, attached: attached),
+            in: CaptureTool.minimumCyclicKiB...CaptureTool.maximumCyclicKiB)
         case "--dump-dmesg": dumpDmesg = true
         case "--partial-dmesg": partial = true
         case "--help": help = true

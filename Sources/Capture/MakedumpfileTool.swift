@@ -19,8 +19,10 @@ public enum MakedumpfileTool {
     Coroner standing in for makedumpfile.
 
     Usage:
-      makedumpfile [-c|-l|-p|-z] [-d DUMP_LEVEL] [-f] [--message-level N] [--num-threads N] VMCORE DUMPFILE
-      makedumpfile -F [-c|-l|-p|-z] [-d DUMP_LEVEL] [--message-level N] [--num-threads N] VMCORE > FLATTENED
+      makedumpfile [-c|-l|-p|-z] [-d DUMP_LEVEL] [-f] [--message-level N] [--num-threads N]
+                   [--cyclic-buffer KIB] VMCORE DUMPFILE
+      makedumpfile -F [-c|-l|-p|-z] [-d DUMP_LEVEL] [--message-level N] [--num-threads N]
+                   [--cyclic-buffer KIB] VMCORE > FLATTENED
       makedumpfile --dump-dmesg [--partial-dmesg] VMCORE LOGFILE
       makedumpfile -R DUMPFILE < FLATTENED
       makedumpfile -h | -v
@@ -222,6 +224,7 @@ public enum MakedumpfileTool {
         source: vmcore, directory: folder, level: DumpLevel(level: options.dumpLevel) ?? .all, codec: codec,
         threads: options.threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
       session.output = output
+      if let kib = options.cyclicBufferKiB { session.cyclicBufferBytes = kib << 10 }
       let redraw = options.showsProgress && terminal.isTerminal
       var progress = CaptureProgressLine()
       let report: CaptureSession.Report

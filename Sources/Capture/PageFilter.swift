@@ -9,7 +9,34 @@ public struct PageFilter {
   public struct Result: Sendable, Equatable {
     public var excluded: [ExcludedClass: UInt64] = [:]
     public var unclassified: UInt64 = 0
-    public var problems: [String] = []
+    /// Memory sections whose page descriptors are not in the dump.
+    public var unreadableSections = 0
+
+    public var problems: [String] {
+      unreadableSections == 0
+        ? []
+        : [
+          "the page descriptors of \(unreadableSections) memory sections are not in the dump: their pages are kept"
+        ]
+    }
+
+    /// Adds the counts of a later cycle.
+    public mutating func add(_ other: Result) {
+      excluded.merge(other.excluded, uniquingKeysWith: +)
+      unclassified += other.unclassified
+      unreadableSections += other.unreadableSections
+    }
+  }
+
+  /// A compound or buddy block that began before the frames filtered so far ended: a
+  /// cycle carries it into the next (`PageCycles`).
+  public struct Carry: Sendable, Equatable {
+    public var excludeUntil: UInt64 = 0
+    public var excludeClass = ExcludedClass.free
+    public init(excludeUntil: UInt64 = 0, excludeClass: ExcludedClass = .free) {
+      self.excludeUntil = excludeUntil
+      self.excludeClass = excludeClass
+    }
   }
 
   let classifier: PageClassifier
@@ -24,18 +51,29 @@ public struct PageFilter {
     self.memory = memory
   }
 
+  /// Frames per memory section: cycles of a capture start on a section's first frame
+  /// where they can, so that each section is read in the same batches whatever the cycle.
+  public var pagesPerSection: UInt64 { memMap.pagesPerSection }
+
   /// Clears from `dumpable` every page the level excludes; zero pages are found
   /// later, when the pages are read.
   public func apply(to dumpable: inout PageBitmap) -> Result {
+    var carry = Carry()
+    return apply(to: &dumpable, carry: &carry)
+  }
+
+  /// The same for one cycle's part of the bitmap: `carry` is what the cycle before
+  /// (the frames below `dumpable.start`) left, and what this one leaves to the next.
+  public func apply(to dumpable: inout PageBitmap, carry: inout Carry) -> Result {
     var result = Result()
     let perSection = memMap.pagesPerSection
-    var excludeUntil: UInt64 = 0
-    var excludeClass = ExcludedClass.free
-    var unreadableSections = 0
-    var section: UInt64 = 0
+    var excludeUntil = carry.excludeUntil
+    var excludeClass = carry.excludeClass
+    defer { carry = Carry(excludeUntil: excludeUntil, excludeClass: excludeClass) }
+    var section = dumpable.start / perSection
     while section * perSection < dumpable.pageCount {
-      let start = section * perSection
-      let end = min(start + perSection, dumpable.pageCount)
+      let start = max(section * perSection, dumpable.start)
+      let end = min(section * perSection + perSection, dumpable.pageCount)
       section += 1
       // A compound or buddy block that began in an earlier section.
       var pfn = start
@@ -45,7 +83,7 @@ public struct PageFilter {
       }
       guard dumpable.intersects(pfn..<end) else { continue }
       guard let base = memMap.memMap(section: section - 1) else {
-        unreadableSections += 1
+        result.unreadableSections += 1
         result.unclassified += countSet(dumpable, pfn..<end)
         continue
       }
@@ -59,12 +97,22 @@ public struct PageFilter {
           let bytes = (try? memory.read(address, count: (count + 1) * Int(size)))
             ?? (try? memory.read(address, count: count * Int(size)))
         else {
-          result.unclassified += countSet(dumpable, max(chunk, excludeUntil)..<chunkEnd)
+          // The rest of a block that began in the chunk before is left out all the same.
+          var carried = chunk
+          while carried < min(excludeUntil, chunkEnd) {
+            if dumpable.remove(carried) { result.excluded[excludeClass, default: 0] += 1 }
+            carried += 1
+          }
+          result.unclassified += countSet(dumpable, carried..<chunkEnd)
           chunk = chunkEnd
           continue
         }
         bytes.withUnsafeBytes { raw in
-          var current = max(chunk, min(excludeUntil, chunkEnd))
+          // From the chunk's first frame: a free block or compound page that began in the
+          // chunk before goes on into this one, and its frames are left out below (a start
+          // past them kept them: makedumpfile's __exclude_unnecessary_pages leaves out
+          // every frame of the block).
+          var current = chunk
           while current < chunkEnd {
             if current < excludeUntil {
               if dumpable.remove(current) { result.excluded[excludeClass, default: 0] += 1 }
@@ -88,11 +136,6 @@ public struct PageFilter {
         }
         chunk = chunkEnd
       }
-    }
-    if unreadableSections > 0 {
-      result.problems.append(
-        "the page descriptors of \(unreadableSections) memory sections are not in the dump: their pages are kept"
-      )
     }
     return result
   }

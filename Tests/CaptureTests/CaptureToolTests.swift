@@ -32,6 +32,14 @@ final class CaptureToolTests: XCTestCase {
     XCTAssertNil(try CaptureTool.parse(["--to", "/d", "-h"], onlineCPUs: 1))
   }
 
+  /// --cyclic-buffer is KiB per bitmap, as makedumpfile's; 2 MiB when not given.
+  func testCyclicBufferIsKiBPerBitmap() throws {
+    let given = try XCTUnwrap(CaptureTool.parse(["--to", "/d", "--cyclic-buffer", "4"], onlineCPUs: 1))
+    XCTAssertEqual(given.cyclicBufferBytes, 4096)
+    let unset = try XCTUnwrap(CaptureTool.parse(["--to", "/d"], onlineCPUs: 1))
+    XCTAssertEqual(unset.cyclicBufferBytes, 2 << 20)
+  }
+
   func testBadCommandLinesSayWhy() {
     let cases: [([String], String)] = [
       ([], "missing --to DIR"),
@@ -42,6 +50,8 @@ final class CaptureToolTests: XCTestCase {
         "--compress must be one of none, zlib, lzo, snappy, zstd, not 'gzip'"
       ),
       (["--to", "/d", "--threads", "0"], "--threads must be 1 to 16, not '0'"),
+      (["--to", "/d", "--cyclic-buffer", "0"], "--cyclic-buffer must be 1 to 1048576 KiB, not '0'"),
+      (["--to", "/d", "--cyclic-buffer=1048577"], "--cyclic-buffer must be 1 to 1048576 KiB, not '1048577'"),
       (["--to", "/d", "--resume=yes"], "--resume takes no value"),
       (["--to", "/d", "extra"], "unknown argument 'extra'"),
     ]

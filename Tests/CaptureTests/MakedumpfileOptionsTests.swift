@@ -56,6 +56,8 @@ final class MakedumpfileOptionsTests: XCTestCase {
     XCTAssertEqual(try parse("/proc/vmcore out -d 1 -z").dumpLevel, 1)
     XCTAssertEqual(try parse("-d 0 -- -odd-name out").action, .capture(vmcore: "-odd-name", dumpFile: "out"))
     XCTAssertEqual(try parse("--num-threads 4 a b").threads, 4)
+    XCTAssertEqual(try parse("--cyclic-buffer=512 -c a b").cyclicBufferKiB, 512)
+    XCTAssertNil(try parse("-c a b").cyclicBufferKiB)
     XCTAssertEqual(try parse("-R dump").action, .rearrange(dumpFile: "dump"))
     // kdump-tools 1.8 always adds -F and pipes the stream into its compressor.
     let flattened = try parse("-F -c -d 31 /proc/vmcore")

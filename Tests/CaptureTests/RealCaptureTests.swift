@@ -49,13 +49,27 @@ final class RealCaptureTests: XCTestCase {
     return nil
   }
 
+  /// With one cycle (the default buffer covers the guest's RAM) and with cycles of 8192
+  /// frames (--cyclic-buffer 1): the same checks, and the same dump.
   func testCaptureAtLevel31MatchesTheReferenceTools() throws {
+    var dumps: [[UInt8]] = []
+    for buffer in [PageCycles.defaultBufferBytes, 1 << 10] {
+      var bytes = try captureAtLevel31(cyclicBufferBytes: buffer)
+      // disk_dump_header.timestamp (struct timeval at offset 408) is the time of each run.
+      for offset in 408..<424 where offset < bytes.count { bytes[offset] = 0 }
+      dumps.append(bytes)
+    }
+    XCTAssertTrue(dumps[0] == dumps[1], "cycles of 8192 frames wrote another dump")
+  }
+
+  func captureAtLevel31(cyclicBufferBytes: Int) throws -> [UInt8] {
     let source = try vmcore()
     let folder = try scratch("31")
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let report = try CaptureSession(
-      options: .init(source: source, directory: folder, level: .all, codec: .zlib, threads: 2)
-    ).run()
+    var options = CaptureSession.Options(
+      source: source, directory: folder, level: .all, codec: .zlib, threads: 2)
+    options.cyclicBufferBytes = cyclicBufferBytes
+    let report = try CaptureSession(options: options).run()
     XCTAssertTrue(report.complete)
     let dump = folder + "/" + CaptureSession.dumpName
     // The log saved first, the log in the dump, and vmcore-dmesg on the source agree.
@@ -91,12 +105,23 @@ final class RealCaptureTests: XCTestCase {
     }
     // makedumpfile's "Original pages" count /proc/vmcore's kernel-text segment a
     // second time (it repeats RAM), so only the exclusions are compared.
+    return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dump)))
   }
 
   /// A target too small for the dump: the log and crash.json survive, the dump is
   /// valid and flagged incomplete, its log still readable; a second run with room
   /// resumes it.
   func testFullFileSystemKeepsTheLogAndAValidIncompleteDump() throws {
+    try fullFileSystem(cyclicBufferBytes: PageCycles.defaultBufferBytes)
+  }
+
+  /// The same with cycles of 8192 frames: every cycle's bitmaps are written before the
+  /// log's pages, so the cut dump still places them.
+  func testFullFileSystemWithCyclesKeepsTheLog() throws {
+    try fullFileSystem(cyclicBufferBytes: 1 << 10)
+  }
+
+  func fullFileSystem(cyclicBufferBytes: Int) throws {
     let source = try vmcore()
     let folder = try scratch("full")
     defer {
@@ -107,8 +132,9 @@ final class RealCaptureTests: XCTestCase {
       throw TestInput.missing("root, to mount a small tmpfs", makeWith: "run the tests as root")
     }
     try run("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", folder])
-    let options = CaptureSession.Options(
+    var options = CaptureSession.Options(
       source: source, directory: folder, level: .all, codec: .zlib, threads: 1)
+    options.cyclicBufferBytes = cyclicBufferBytes
     let report = try CaptureSession(options: options).run()
     XCTAssertFalse(report.complete)
     XCTAssertEqual(
