@@ -47,7 +47,7 @@ public final class CollectorDatabase: Sendable {
   enum Backend: @unchecked Sendable {
     /// SQLite allows one writer: writes go through one connection, in turn; reads use
     /// a second connection, which WAL lets run beside the writer.
-    case sqlite(writer: SQLiteConnection, reader: SQLiteConnection, gate: SerialGate)
+    case sqlite(writer: SQLiteConnection, reader: SQLiteConnection)
     case postgres(pool: EventLoopGroupConnectionPool<PostgresConnectionSource>)
   }
 
@@ -55,12 +55,24 @@ public final class CollectorDatabase: Sendable {
   public let dialect: Dialect
   public let location: Location
   let logger: Logger
+  /// Every write goes through here: writes waiting while one batch commits share the
+  /// next transaction (SQLite's one writer; one PostgreSQL connection, one WAL flush).
+  let writes: GroupCommit
 
   private init(backend: Backend, dialect: Dialect, location: Location, logger: Logger) {
     self.backend = backend
     self.dialect = dialect
     self.location = location
     self.logger = logger
+    switch backend {
+    case .sqlite(let writer, _):
+      writes = GroupCommit { (writer.sql(), {}) }
+    case .postgres(let pool):
+      writes = GroupCommit {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        return (connection.sql(), { pool.releaseConnection(connection, logger: logger) })
+      }
+    }
   }
 
   /// Opens (creating an SQLite file if needed) and brings the schema up to date.
@@ -79,7 +91,7 @@ public final class CollectorDatabase: Sendable {
       let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
       _ = try await reader.query("PRAGMA busy_timeout=10000")
       database = CollectorDatabase(
-        backend: .sqlite(writer: writer, reader: reader, gate: SerialGate()), dialect: .sqlite,
+        backend: .sqlite(writer: writer, reader: reader), dialect: .sqlite,
         location: location, logger: logger)
     case .postgres(let url):
       let configuration: SQLPostgresConfiguration
@@ -106,68 +118,27 @@ public final class CollectorDatabase: Sendable {
   /// A database for reads (dashboard, API).
   public var reader: any SQLDatabase {
     switch backend {
-    case .sqlite(_, let reader, _): return reader.sql()
+    case .sqlite(_, let reader): return reader.sql()
     case .postgres(let pool): return pool.database(logger: logger).sql()
     }
   }
 
-  /// Runs `body` in one transaction on one connection: committed when it returns,
-  /// rolled back when it throws.
+  /// Runs `body` in a transaction (maybe shared with other writes waiting at the same
+  /// time, see `GroupCommit`): committed when it returns, rolled back when it throws.
+  /// `body` may run more than once, each time in a fresh transaction.
   public func transaction<R: Sendable>(
     _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
   ) async throws -> R {
-    switch backend {
-    case .sqlite(let writer, _, let gate):
-      return try await gate.run { try await Self.inTransaction(writer.sql(), body) }
-    case .postgres(let pool):
-      let connection = try await pool.requestConnection(logger: logger).get()
-      defer { pool.releaseConnection(connection, logger: logger) }
-      return try await Self.inTransaction(connection.sql(), body)
-    }
-  }
-
-  static func inTransaction<R: Sendable>(
-    _ database: any SQLDatabase, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
-  ) async throws -> R {
-    try await database.raw("BEGIN").run()
-    do {
-      let result = try await body(database)
-      try await database.raw("COMMIT").run()
-      return result
-    } catch {
-      try? await database.raw("ROLLBACK").run()
-      throw error
-    }
+    try await writes.run(body)
   }
 
   public func close() async throws {
     switch backend {
-    case .sqlite(let writer, let reader, _):
+    case .sqlite(let writer, let reader):
       try await reader.close()
       try await writer.close()
     case .postgres(let pool):
       try await pool.shutdownAsync()
     }
-  }
-}
-
-/// Runs async closures one at a time, in arrival order: SQLite's single writer.
-actor SerialGate {
-  private var busy = false
-  private var waiting: [CheckedContinuation<Void, Never>] = []
-
-  func run<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
-    if busy {
-      await withCheckedContinuation { waiting.append($0) }
-    }
-    busy = true
-    defer {
-      if waiting.isEmpty {
-        busy = false
-      } else {
-        waiting.removeFirst().resume()
-      }
-    }
-    return try await body()
   }
 }

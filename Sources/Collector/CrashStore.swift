@@ -65,17 +65,36 @@ public struct CrashStore: Sendable {
     -> [BucketOutcome]?
   {
     let goneAfter = self.goneAfter
+    // Bucket keys and the report's JSON are made here, by the caller, not in the
+    // transaction, where every other write waits for them.
+    let prepared = try arrivals.map(PreparedCrash.init)
     return try await database.transaction { db -> [BucketOutcome]? in
       if let uploadID {
         let seen = try await db.raw("SELECT id FROM uploads WHERE id = \(bind: uploadID)").all()
         if !seen.isEmpty { return nil }
       }
       var outcomes: [BucketOutcome] = []
-      for arrival in arrivals {
-        outcomes.append(try await Self.insert(arrival, into: db, goneAfter: goneAfter))
+      // An upload's crashes come from its uploader: its host row is written once.
+      var hostIDs: [HostIdentity: Int64] = [:]
+      for crash in prepared {
+        let arrival = crash.arrival
+        let hostID: Int64
+        if let known = hostIDs[arrival.host], arrival.release == nil {
+          hostID = known
+        } else {
+          hostID = try await Self.upsertHost(
+            arrival.host, release: arrival.release, at: arrival.received, in: db)
+          hostIDs[arrival.host] = hostID
+        }
+        outcomes.append(try await Self.insert(crash, hostID: hostID, into: db, goneAfter: goneAfter))
       }
       if let uploadID, let uploader {
-        let hostID = try await Self.upsertHost(uploader, release: nil, at: UnixTime.now(), in: db)
+        let hostID: Int64
+        if let known = hostIDs[uploader] {
+          hostID = known
+        } else {
+          hostID = try await Self.upsertHost(uploader, release: nil, at: UnixTime.now(), in: db)
+        }
         try await db.raw(
           """
           INSERT INTO uploads (id, host_id, received, crashes)
@@ -107,18 +126,35 @@ public struct CrashStore: Sendable {
     return try row.decode(column: "id", as: Int64.self)
   }
 
+  /// A crash ready to be written: what can be worked out before the transaction.
+  struct PreparedCrash: Sendable {
+    var arrival: CrashArrival
+    var key: BucketSignature
+    var reportJSON: String
+    var frames: String
+
+    init(_ arrival: CrashArrival) throws {
+      self.arrival = arrival
+      key = BucketSignature(arrival.report)
+      reportJSON = String(decoding: try JSONEncoder().encode(arrival.report), as: UTF8.self)
+      frames = arrival.report.frames.map(\.function).joined(separator: "\n")
+    }
+  }
+
   static func insert(
-    _ arrival: CrashArrival, into db: any SQLDatabase, goneAfter: Int64
+    _ crash: PreparedCrash, hostID: Int64, into db: any SQLDatabase, goneAfter: Int64
   ) async throws -> BucketOutcome {
-    let key = BucketSignature(arrival.report)
+    let arrival = crash.arrival
+    let key = crash.key
     let time = arrival.received
-    let hostID = try await upsertHost(arrival.host, release: arrival.release, at: time, in: db)
     var bucketID: Int64?
+    var foundBy: String?
     for title in key.titles {
       if let row = try await db.raw("SELECT bucket_id FROM bucket_titles WHERE title = \(bind: title)")
         .first()
       {
         bucketID = try row.decode(column: "bucket_id", as: Int64.self)
+        foundBy = title
         break
       }
     }
@@ -133,13 +169,18 @@ public struct CrashStore: Sendable {
         """
       ).first()
       isNew = inserted != nil
-      let row = try await db.raw("SELECT id FROM buckets WHERE signature = \(bind: key.signature)").first()
-      bucketID = try row?.decode(column: "id", as: Int64.self)
+      if let inserted {
+        bucketID = try inserted.decode(column: "id", as: Int64.self)
+      } else {
+        let row = try await db.raw("SELECT id FROM buckets WHERE signature = \(bind: key.signature)").first()
+        bucketID = try row?.decode(column: "id", as: Int64.self)
+      }
     }
     guard let bucketID else {
       throw CollectorError.schema(version: SchemaMigrations.latest, expected: "a bucket row")
     }
-    for title in key.titles {
+    // The title the bucket was found by leads to it already.
+    for title in key.titles where title != foundBy {
       try await db.raw(
         "INSERT INTO bucket_titles (title, bucket_id) VALUES (\(bind: title), \(bind: bucketID)) ON CONFLICT (title) DO NOTHING"
       ).run()
@@ -160,8 +201,8 @@ public struct CrashStore: Sendable {
       WHERE id = \(bind: bucketID)
       """
     ).run()
-    let reportJSON = String(decoding: try JSONEncoder().encode(arrival.report), as: UTF8.self)
-    let frames = arrival.report.frames.map(\.function).joined(separator: "\n")
+    let reportJSON = crash.reportJSON
+    let frames = crash.frames
     try await db.raw(
       """
       INSERT INTO crashes (bucket_id, host_id, received, day, release, source, title, type, guilty_frame,
