@@ -72,32 +72,11 @@ struct GuestBoot {
       timeoutScale: timeoutScale)
   }
 
-  /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout
-  /// (`seconds` times the run's timeout scale).
+  /// Waits for one of `needles` within `seconds` times the run's timeout scale: the
+  /// needle found returns; a failure line the guest printed, QEMU's exit (with what it
+  /// said) and the deadline each throw, naming `what` the guest was doing.
   func waitFor(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
-    try Self.waitFor(
-      needles, failures: failures, what: what, seconds: seconds * timeoutScale, console: console, qemu: qemu,
-      qemuOutput: qemuOutput, method: method)
-  }
-
-  /// Waits for QEMU to exit (the guest powered off) within `seconds` times the scale.
-  func waitForExit(what: String, seconds: Double) throws {
     let limit = seconds * timeoutScale
-    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
-    }
-  }
-
-  /// Seconds since QEMU started, to the hundredth.
-  var secondsSinceStart: Double { (Date().timeIntervalSince(started) * 100).rounded() / 100 }
-
-  /// The one console wait of the lab: the needle found returns; a failure line the guest
-  /// printed, QEMU's exit (with what it said) and the deadline each throw, naming `what`
-  /// the guest was doing.
-  static func waitFor(
-    _ needles: [String], failures: [String], what: String, seconds limit: Double, console: SerialConsole,
-    qemu: QemuProcess, qemuOutput: URL, method: String
-  ) throws {
     let result = console.waitFor(
       needles, failures: failures, qemu: qemu, deadline: Date().addingTimeInterval(limit))
     if result.found != nil { return }
@@ -114,4 +93,15 @@ struct GuestBoot {
     }
     throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
   }
+
+  /// Waits for QEMU to exit (the guest powered off) within `seconds` times the scale.
+  func waitForExit(what: String, seconds: Double) throws {
+    let limit = seconds * timeoutScale
+    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
+      throw LabError.guestTimeout(stage: what, seconds: limit, consoleTail: console.tail())
+    }
+  }
+
+  /// Seconds since QEMU started, to the hundredth.
+  var secondsSinceStart: Double { (Date().timeIntervalSince(started) * 100).rounded() / 100 }
 }

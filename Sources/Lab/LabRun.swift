@@ -98,13 +98,11 @@ public struct LabRunner: Sendable {
     let command = try qemuCommand(request, initrd: initrd, work: work, disk: disk)
 
     progress("booting QEMU (\(request.accelerator.rawValue))")
-    let qemu = try QemuProcess(command: command, output: work.appendingPathComponent("qemu.out"))
-    let console = SerialConsole(path: URL(fileURLWithPath: command.serialLog))
-    let start = Date()
-    try qemu.start()
+    let boot = try GuestBoot.start(
+      command, work: work, method: request.capture.rawValue, timeoutScale: request.timeoutScale)
+    let (qemu, console, start) = (boot.qemu, boot.console, boot.started)
     defer { qemu.stop() }
-    let stage = Stage(
-      request: request, qemu: qemu, console: console, qemuOutput: work.appendingPathComponent("qemu.out"))
+    let stage = Stage(request: request, boot: boot)
 
     try stage.waitForConsole(
       ["coroner-lab: detonating"], failures: ["coroner-lab: kexec failed", "coroner-lab: insmod"],

@@ -3,29 +3,22 @@ import Foundation
 /// The waits and captures of a running guest, each failing with the console's last lines.
 struct Stage {
   var request: LabRunRequest
-  var qemu: QemuProcess
-  var console: SerialConsole
-  var qemuOutput: URL
-  /// The capture method errors name, when it is not the request's (the pstore round trip).
-  var method: String? = nil
+  /// The guest, started with the request's capture method and timeout scale.
+  var boot: GuestBoot
 
-  var methodName: String { method ?? request.capture.rawValue }
+  var qemu: QemuProcess { boot.qemu }
+  var console: SerialConsole { boot.console }
+  var methodName: String { boot.method }
 
   /// Waits for one of `needles`; throws on a failure line, QEMU's exit or the timeout.
   func waitForConsole(_ needles: [String], failures: [String] = [], what: String, seconds: Double) throws {
-    try GuestBoot.waitFor(
-      needles, failures: failures, what: what, seconds: seconds * request.timeoutScale, console: console,
-      qemu: qemu, qemuOutput: qemuOutput, method: methodName)
+    try boot.waitFor(needles, failures: failures, what: what, seconds: seconds)
   }
 
   /// kdump: the capture kernel boots, copies /proc/vmcore to the disk and powers off.
   /// The disk holds the dump followed by zeros: it is cut to the size the guest reported.
   func collectKdump(disk: URL, to vmcore: URL) throws -> UInt64 {
-    let limit = 240 * request.timeoutScale
-    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(
-        stage: "save the vmcore and power off", seconds: limit, consoleTail: console.tail())
-    }
+    try boot.waitForExit(what: "save the vmcore and power off", seconds: 240)
     guard let size = Self.savedSize(in: console.text) else {
       throw LabError.captureFailed(
         method: "kdump", reason: "the capture kernel did not report a saved vmcore",
@@ -49,11 +42,7 @@ struct Stage {
   /// (it ends with its own end-of-archive blocks, the zeros after it are never read).
   /// Returns the dump's size.
   func collectCoronerCapture(disk: URL, into folder: URL) throws -> UInt64 {
-    let limit = 300 * request.timeoutScale
-    guard qemu.wait(until: Date().addingTimeInterval(limit)) else {
-      throw LabError.guestTimeout(
-        stage: "run coroner capture and power off", seconds: limit, consoleTail: console.tail())
-    }
+    try boot.waitForExit(what: "run coroner capture and power off", seconds: 300)
     let text = console.text
     guard text.contains("coroner-lab: capture tar written") else {
       let report = GuestReport.find("capture", in: text)
