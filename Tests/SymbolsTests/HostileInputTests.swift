@@ -43,6 +43,34 @@ final class HostileInputTests: XCTestCase {
     }
   }
 
+  /// sh_addralign is the file's word: in a relocatable object an alignment so large
+  /// that rounding a section's place up overflows must not trap the layout (found by
+  /// scripts/fuzz-all's ELF symbols target). Every allocated section still gets a place
+  /// of its own, after the one before it.
+  func testHugeSectionAlignmentInARelocatableObjectDoesNotTrap() throws {
+    var data = try bytes("gcc-dwarf5.o")
+    let original = try ElfFile(bytes: ByteView(bytes: data, name: "object"), path: "object")
+    let headers = Int(
+      data[40..<48].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    let allocated = original.sections.filter { $0.flags & ElfSection.allocFlag != 0 && $0.size > 0 }
+    XCTAssertGreaterThan(allocated.count, 1)
+    for (turn, section) in allocated.enumerated() {
+      // Alternately the largest alignment and the largest power of two.
+      let alignment: UInt64 = turn % 2 == 0 ? .max : 1 << 63
+      for byte in 0..<8 {
+        data[headers + section.index * 64 + 48 + byte] = UInt8(
+          truncatingIfNeeded: alignment >> (8 * UInt64(byte)))
+      }
+    }
+    let file = try ElfFile(bytes: ByteView(bytes: data, name: "aligned"), path: "aligned")
+    var end: UInt64 = 0x1000
+    for section in allocated {
+      let base = file.sectionBases[section.index]
+      XCTAssertGreaterThanOrEqual(base, end, section.name)
+      end = base &+ section.size
+    }
+  }
+
   func testTruncatedDebugSectionsThrowOrAnswerNothing() throws {
     // Section headers stay valid; each debug section is cut short in turn.
     for name in ["gcc-dwarf5", "clang-dwarf5", "clang-dwarf4", "gcc-dwarf5-zlib", "gcc-dwarf5.o"] {
