@@ -307,7 +307,9 @@ public struct CaptureSession {
     report.complete = result.complete
     report.error = result.error
     if options.level.contains(.zero) { report.excluded[.zero] = result.zeroPages }
-    if report.codec == .zlib, let fallback = PageEncoder.zlibFallback { report.problems.append(fallback) }
+    if report.codec == .zlib, let fallback = PageEncoder.zlibFallback(pageSize: report.pageSize) {
+      report.problems.append(fallback)
+    }
     report.pagesUnreadable = result.unreadablePages
     if result.unreadablePages > 0 {
       report.problems.append(

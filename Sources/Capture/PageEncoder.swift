@@ -2,12 +2,12 @@ import Codecs
 import Dump
 
 /// Compresses pages one at a time with the streams makedumpfile writes and the
-/// reader's `PageCodec.decode` reads back: a zlib stream (written by libdeflate when it
-/// loads, else by zlib's `compress2` at level 1 as makedumpfile does), raw LZO1X-1, raw
-/// snappy, one zstd frame at level 1 (vmcore-format.md §7.7).
+/// reader's `PageCodec.decode` reads back: a zlib stream (written by `PageDeflater`, a
+/// deflate made for single pages; by zlib's `compress2` at level 1, as makedumpfile does,
+/// for pages over 64 KiB, which Linux does not have), raw LZO1X-1, raw snappy, one zstd
+/// frame at level 1 (vmcore-format.md §7.7).
 ///
-/// One encoder per thread: it owns its work memory (a deflate stream reset between
-/// pages, LZO's dictionary, a zstd context), so a page costs no allocation.
+/// One encoder per thread: it owns its work memory (the deflater's tables, LZO's dictionary, a zstd context), so a page costs no allocation.
 public final class PageEncoder {
   public let codec: PageCodec
   public let pageSize: Int
@@ -18,23 +18,16 @@ public final class PageEncoder {
   private enum Compressor {
     case none
     case zlib(Zlib.Deflater)
-    case libdeflate(Libdeflate.ZlibCompressor)
+    case pageDeflate(PageDeflater)
     case lzo(Lzo.Compressor)
     case snappy
     case zstd(Zstd.Compressor)
   }
 
-  /// libdeflate's level for zlib pages: the fastest that keeps the dump no larger than
-  /// makedumpfile's `compress2` level 1. Measured on the lab's 6.1 panic dump, level 1
-  /// wrote 1.02x makedumpfile's size at -d 31 and 1.01x at -d 1, level 2 0.97x and 0.99x.
-  static let libdeflateLevel: Int32 = 2
-
-  /// Why zlib pages are written by zlib rather than libdeflate, or nil when libdeflate
-  /// loads: crash.json says so, since the capture is then slower.
-  public static var zlibFallback: String? {
-    Libdeflate.isAvailable
-      ? nil
-      : "zlib pages written by zlib, not libdeflate (\(Libdeflate.soname) is not installed): same format, slower"
+  /// Why zlib pages are written by zlib rather than PageDeflater, or nil.
+  public static func zlibFallback(pageSize: Int) -> String? {
+    pageSize <= PageDeflater.largestPage
+      ? nil : "zlib pages of \(pageSize) bytes written by zlib: same format, slower"
   }
 
   public init(codec: PageCodec, pageSize: Int) throws(CodecError) {
@@ -44,14 +37,13 @@ public final class PageEncoder {
     case .none:
       outputCapacity = pageSize
       compressor = .none
+    case .zlib where pageSize <= PageDeflater.largestPage:
+      let deflater = PageDeflater(pageSize: pageSize, settings: .kernelPages)
+      outputCapacity = max(pageSize, deflater.outputCapacity)
+      compressor = .pageDeflate(deflater)
     case .zlib:
-      if let fast = try? Libdeflate.ZlibCompressor(level: Self.libdeflateLevel) {
-        outputCapacity = max(Zlib.bound(pageSize), fast.bound(pageSize))
-        compressor = .libdeflate(fast)
-      } else {
-        outputCapacity = Zlib.bound(pageSize)
-        compressor = .zlib(try Zlib.Deflater(level: 1))
-      }
+      outputCapacity = Zlib.bound(pageSize)
+      compressor = .zlib(try Zlib.Deflater(level: 1))
     case .lzo:
       let lzo = try Lzo.Compressor()
       outputCapacity = lzo.bound(pageSize)
@@ -78,8 +70,7 @@ public final class PageEncoder {
     case .none: return nil
     case .zlib(let deflater):
       size = deflater.deflate(page, count: pageSize, into: output, capacity: outputCapacity)
-    case .libdeflate(let fast):
-      size = fast.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+    case .pageDeflate(let deflater): size = deflater.compress(page, into: output)
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(let zstd): size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)

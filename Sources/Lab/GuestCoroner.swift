@@ -116,16 +116,11 @@ public struct GuestCoroner: Sendable {
     return nil
   }
 
-  /// The libraries coroner opens at run time that the guest should have when the host
-  /// does: libdeflate writes the zlib pages of a capture (Codecs/Libdeflate.swift).
-  public static let runTimeLibraries = ["libdeflate.so.0"]
-
   /// Puts the binary at `guestPath` and every shared library it needs (glibc, libstdc++,
-  /// libgcc_s, zlib, the loader, and `runTimeLibraries`) at its host path, where the
-  /// loader looks for it.
+  /// libgcc_s, zlib, the loader) at its host path, where the loader looks for it.
   public func install(into tree: inout InitramfsTree) throws {
     try tree.addHostFile(binary, at: guestPath)
-    for library in try SharedLibraries.of(binary) + SharedLibraries.resolve(Self.runTimeLibraries) {
+    for library in try SharedLibraries.of(binary) {
       try tree.addHostFile(URL(fileURLWithPath: library), at: library)
     }
   }

@@ -20,23 +20,4 @@ enum SharedLibraries {
       return nil
     }
   }
-
-  /// The host path of each soname the dynamic loader's cache (`ldconfig -p`) knows, for
-  /// the libraries a program opens with dlopen(3), which ldd cannot see.
-  static func resolve(_ sonames: [String]) -> [String] {
-    guard let output = try? Subprocess.run(["ldconfig", "-p"]) else { return [] }
-    return sonames.compactMap { parseLdconfig(output, soname: $0) }
-  }
-
-  /// The path of `soname` in lines like `\tlibdeflate.so.0 (libc6,x86-64) => /lib/.../libdeflate.so.0`.
-  static func parseLdconfig(_ output: String, soname: String) -> String? {
-    for line in output.split(separator: "\n") {
-      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-      guard words.first == soname, line.contains("x86-64"), let arrow = words.firstIndex(of: "=>"),
-        arrow + 1 < words.count, words[arrow + 1].hasPrefix("/")
-      else { continue }
-      return words[arrow + 1]
-    }
-    return nil
-  }
 }

@@ -46,19 +46,6 @@ final class GuestInitTests: XCTestCase {
     XCTAssertNil(Stage.savedSize(in: "coroner-lab: vmcore save failed"))
   }
 
-  func testLdconfigCacheParser() {
-    let cache = """
-      3 libs found in cache `/etc/ld.so.cache'
-      \tlibdeflate.so.0 (libc6) => /lib/i386-linux-gnu/libdeflate.so.0
-      \tlibdeflate.so.0 (libc6,x86-64) => /lib/x86_64-linux-gnu/libdeflate.so.0
-      \tlibdeflate.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libdeflate.so
-      """
-    XCTAssertEqual(
-      SharedLibraries.parseLdconfig(cache, soname: "libdeflate.so.0"), "/lib/x86_64-linux-gnu/libdeflate.so.0"
-    )
-    XCTAssertNil(SharedLibraries.parseLdconfig(cache, soname: "libzstd.so.1"))
-  }
-
   func testLddAndAptParsers() {
     let ldd = """
       \tlinux-vdso.so.1 (0x00007ffd)

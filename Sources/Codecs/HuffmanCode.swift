@@ -1,0 +1,291 @@
+/// A length-limited canonical Huffman code for a deflate block (RFC 1951 §3.2.2): code
+/// lengths from symbol frequencies, then each symbol's code, bit-reversed because deflate
+/// packs bits from the least significant end while Huffman codes are read from their most
+/// significant bit.
+///
+/// Lengths are minimum-redundancy (Moffat and Katajainen, "In-place calculation of
+/// minimum-redundancy codes", 1995: one sort, three linear passes, no tree), then limited
+/// to the alphabet's bound (15 bits for literals and distances, 7 for the header's
+/// code-length code) by moving leaves from the deepest levels up until the Kraft sum is
+/// one again, the longest codes going to the rarest symbols.
+///
+/// Its tables are memory of its owner's, freed with `deallocate`: a page's codes are
+/// rebuilt for every page, with no copy-on-write check in the loops that use them.
+struct HuffmanCode {
+  let symbols: Int
+  /// Code length of each symbol; 0 for symbols that do not occur.
+  let lengths: UnsafeMutablePointer<UInt8>
+  /// Each symbol's code, bit-reversed, in its low `lengths[symbol]` bits.
+  let codes: UnsafeMutablePointer<UInt16>
+
+  init(symbols: Int) {
+    self.symbols = symbols
+    lengths = .allocate(capacity: symbols)
+    lengths.initialize(repeating: 0, count: symbols)
+    codes = .allocate(capacity: symbols)
+    codes.initialize(repeating: 0, count: symbols)
+  }
+
+  /// A code of the given lengths (the fixed code, §3.2.6).
+  init(lengths given: [UInt8]) {
+    self.init(symbols: given.count)
+    for symbol in 0..<given.count { lengths[symbol] = given[symbol] }
+    assignCodes()
+  }
+
+  func deallocate() {
+    lengths.deallocate()
+    codes.deallocate()
+  }
+
+  /// Rebuilds the code from `frequencies` (one per symbol), no code longer than
+  /// `limit` bits. At least two symbols get a code, so that the code is complete as
+  /// zlib's inflate wants it (inftrees.c refuses an incomplete set but for a single
+  /// one-bit distance code); missing ones are taken from the lowest unused symbols.
+  func build(frequencies: UnsafePointer<UInt32>, limit: Int, scratch: inout HuffmanScratch) {
+    let count = symbols
+    let used = Self.sortByFrequency(frequencies, count, scratch)
+    Self.minimumRedundancyLengths(scratch.weights, used)
+    Self.limitLengths(scratch.weights, used, limit: limit, perLength: &scratch.perLength)
+    for symbol in 0..<count { lengths[symbol] = 0 }
+    for index in 0..<used { lengths[Int(scratch.order[index])] = UInt8(scratch.weights[index]) }
+    assignCodes()
+  }
+
+  /// Each symbol's code from the lengths.
+  func assignCodes() {
+    // §3.2.2: codes of one length are consecutive, shorter lengths first.
+    let reversedBytes = DeflateAlphabet.tables.reversedBytes
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { table in
+      let perLength = table.baseAddress!
+      let next = perLength + 16
+      perLength.initialize(repeating: 0, count: 16)
+      for symbol in 0..<symbols { perLength[Int(lengths[symbol])] += 1 }
+      var code = 0
+      next[0] = 0
+      perLength[0] = 0
+      for length in 1...15 {
+        code = (code + perLength[length - 1]) << 1
+        next[length] = code
+      }
+      for symbol in 0..<symbols where lengths[symbol] > 0 {
+        let length = Int(lengths[symbol])
+        codes[symbol] = Self.reversed(next[length], bits: length, reversedBytes)
+        next[length] += 1
+      }
+    }
+  }
+
+  /// Fills `scratch.order` with the symbols that occur, by frequency then symbol (a
+  /// result that does not depend on how it was sorted), and `scratch.weights` with their
+  /// frequencies; returns their number, at least two (fillers of weight one taken from the
+  /// lowest unused symbols). A counting sort on frequencies below `buckets`, the rest by
+  /// insertion: a page's codes have at most 286 symbols, few of them frequent.
+  static func sortByFrequency(
+    _ frequencies: UnsafePointer<UInt32>, _ count: Int, _ scratch: HuffmanScratch
+  ) -> Int {
+    let buckets = HuffmanScratch.buckets
+    let starts = scratch.bucketStarts
+    starts.initialize(repeating: 0, count: buckets)
+    var used = 0
+    for symbol in 0..<count {
+      let frequency = Int(frequencies[symbol])
+      if frequency > 0 {
+        starts[min(frequency, buckets - 1)] += 1
+        used += 1
+      }
+    }
+    if used < 2 {
+      // One symbol or none: the fillers, then the sort of keys.
+      var keys = 0
+      var filler = 0
+      for symbol in 0..<count where frequencies[symbol] > 0 {
+        scratch.keys[keys] = UInt64(frequencies[symbol]) << 16 | UInt64(symbol)
+        keys += 1
+      }
+      while keys < 2 {
+        while frequencies[filler] > 0 { filler += 1 }
+        scratch.keys[keys] = 1 << 16 | UInt64(filler)
+        filler += 1
+        keys += 1
+      }
+      sort(scratch.keys, keys)
+      for index in 0..<keys {
+        scratch.order[index] = UInt32(truncatingIfNeeded: scratch.keys[index] & 0xFFFF)
+        scratch.weights[index] = UInt32(truncatingIfNeeded: scratch.keys[index] >> 16)
+      }
+      return keys
+    }
+    var start = 0
+    for bucket in 1..<buckets {
+      let size = starts[bucket]
+      starts[bucket] = start
+      start += size
+    }
+    let frequent = starts[buckets - 1]
+    for symbol in 0..<count {
+      let frequency = Int(frequencies[symbol])
+      if frequency > 0 {
+        let bucket = min(frequency, buckets - 1)
+        scratch.order[starts[bucket]] = UInt32(symbol)
+        starts[bucket] += 1
+      }
+    }
+    for index in 0..<used { scratch.weights[index] = frequencies[Int(scratch.order[index])] }
+    // The last bucket holds every frequency from buckets - 1 up: sort it by insertion,
+    // equal frequencies staying in symbol order.
+    if used - frequent > 1 {
+      for index in (frequent + 1)..<used {
+        let symbol = scratch.order[index]
+        let weight = scratch.weights[index]
+        var slot = index
+        while slot > frequent && scratch.weights[slot - 1] > weight {
+          scratch.order[slot] = scratch.order[slot - 1]
+          scratch.weights[slot] = scratch.weights[slot - 1]
+          slot -= 1
+        }
+        scratch.order[slot] = symbol
+        scratch.weights[slot] = weight
+      }
+    }
+    return used
+  }
+
+  /// Shell sort (Ciura's gaps) of `keys[0..<n]`: at most 286 distinct keys, in place,
+  /// no allocation and no stability to pay for.
+  static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ n: Int) {
+    var gaps: (Int, Int, Int, Int, Int, Int) = (132, 57, 23, 10, 4, 1)
+    withUnsafeBytes(of: &gaps) { table in
+      for gap in table.bindMemory(to: Int.self) where gap < n {
+        for index in gap..<n {
+          let key = keys[index]
+          var slot = index
+          while slot >= gap && keys[slot - gap] > key {
+            keys[slot] = keys[slot - gap]
+            slot -= gap
+          }
+          keys[slot] = key
+        }
+      }
+    }
+  }
+
+  /// The low `bits` of `code` in reverse order, a byte at a time.
+  @inline(__always)
+  static func reversed(_ code: Int, bits: Int, _ table: UnsafeMutablePointer<UInt8>) -> UInt16 {
+    let whole = Int(table[code & 0xFF]) << 8 | Int(table[(code >> 8) & 0xFF])
+    return UInt16(truncatingIfNeeded: whole >> (16 - bits))
+  }
+
+  /// Replaces `weights[0..<n]`, sorted ascending, by the code length of each (n >= 2).
+  static func minimumRedundancyLengths(_ weights: UnsafeMutablePointer<UInt32>, _ n: Int) {
+    // Pass 1, left to right: combine the two lightest of the leaves not yet taken and the
+    // internal nodes made so far; an internal node keeps its weight until taken, then its
+    // parent's index.
+    weights[0] += weights[1]
+    var root = 0
+    var leaf = 2
+    for next in 1..<(n - 1) {
+      if leaf >= n || weights[root] < weights[leaf] {
+        weights[next] = weights[root]
+        weights[root] = UInt32(next)
+        root += 1
+      } else {
+        weights[next] = weights[leaf]
+        leaf += 1
+      }
+      if leaf >= n || (root < next && weights[root] < weights[leaf]) {
+        weights[next] += weights[root]
+        weights[root] = UInt32(next)
+        root += 1
+      } else {
+        weights[next] += weights[leaf]
+        leaf += 1
+      }
+    }
+    // Pass 2, right to left: each internal node's depth from its parent's.
+    weights[n - 2] = 0
+    var index = n - 3
+    while index >= 0 {
+      weights[index] = weights[Int(weights[index])] + 1
+      index -= 1
+    }
+    // Pass 3: the leaves' depths, from the number of internal nodes at each depth.
+    var available = 1
+    var usedAtDepth = 0
+    var depth: UInt32 = 0
+    var node = n - 2
+    var next = n - 1
+    while available > 0 {
+      while node >= 0 && weights[node] == depth {
+        usedAtDepth += 1
+        node -= 1
+      }
+      while available > usedAtDepth {
+        weights[next] = depth
+        next -= 1
+        available -= 1
+      }
+      available = 2 * usedAtDepth
+      depth += 1
+      usedAtDepth = 0
+    }
+  }
+
+  /// Limits the lengths in `lengths[0..<n]` (longest first, as pass 3 leaves them) to
+  /// `limit`, keeping the code complete.
+  static func limitLengths(
+    _ lengths: UnsafeMutablePointer<UInt32>, _ n: Int, limit: Int, perLength: inout [Int]
+  ) {
+    guard Int(lengths[0]) > limit else { return }
+    for length in 0..<perLength.count { perLength[length] = 0 }
+    for index in 0..<n { perLength[min(Int(lengths[index]), limit)] += 1 }
+    // Kraft sum in units of 2^-limit; clamping made it exceed one (2^limit units).
+    var total = 0
+    for length in 1...limit { total += perLength[length] << (limit - length) }
+    while total > 1 << limit {
+      // Take one leaf off the deepest level and split a shallower leaf into two: the
+      // sum falls by one unit each time.
+      perLength[limit] -= 1
+      for length in stride(from: limit - 1, through: 1, by: -1) where perLength[length] > 0 {
+        perLength[length] -= 1
+        perLength[length + 1] += 2
+        break
+      }
+      total -= 1
+    }
+    // Longest codes to the lightest symbols, which come first.
+    var index = 0
+    for length in stride(from: limit, through: 1, by: -1) {
+      for _ in 0..<perLength[length] {
+        lengths[index] = UInt32(length)
+        index += 1
+      }
+    }
+  }
+}
+
+/// Work memory of `HuffmanCode.build`, made once per encoder.
+struct HuffmanScratch {
+  /// Frequencies below this are counting-sorted.
+  static let buckets = 32
+  let bucketStarts: UnsafeMutablePointer<Int>
+  let keys: UnsafeMutablePointer<UInt64>
+  let order: UnsafeMutablePointer<UInt32>
+  let weights: UnsafeMutablePointer<UInt32>
+  var perLength = [Int](repeating: 0, count: 16)
+
+  init(capacity: Int) {
+    bucketStarts = .allocate(capacity: Self.buckets)
+    keys = .allocate(capacity: capacity)
+    order = .allocate(capacity: capacity)
+    weights = .allocate(capacity: capacity)
+  }
+
+  func deallocate() {
+    bucketStarts.deallocate()
+    keys.deallocate()
+    order.deallocate()
+    weights.deallocate()
+  }
+}

@@ -1,0 +1,309 @@
+/// zlib streams (RFC 1950) of one page each, written for the size of a page rather than
+/// for a stream: the format makedumpfile writes with `compress2` and crash, drgn and
+/// makedumpfile read with `uncompress` (a zlib header, one final deflate block, Adler-32).
+///
+/// Why not zlib or libdeflate: both are built for inputs of any size, with a 32 KiB window
+/// and hash tables of 64 to 192 KiB that they clear for every stream, longer than
+/// deflating the 4 KiB page itself takes. Here the tables hold absolute positions that
+/// run on from page to page, so a candidate from an earlier page is told by its position
+/// and nothing is cleared; a page's match search, its Huffman codes and its checksum stay
+/// in the first-level cache.
+///
+/// Matches come from `DeflateHashChains`; each page is one block with the code (dynamic
+/// or fixed, RFC 1951 §3.2.6-7) whose exact size is smaller. The size is known before a
+/// bit is written, so a page that would not shrink costs no writing at all.
+public final class PageDeflater {
+  public let pageSize: Int
+  /// The largest page it takes: 64 KiB, every page size Linux has.
+  public static let largestPage = DeflateHashChains.largestPage
+  /// How hard the match search works: the defaults are the balance measured on kernel
+  /// pages (see `PageEncoder`).
+  public struct Search: Sendable {
+    /// Candidates tried per position; more finds longer matches, slower.
+    public var chainLimit = 8
+    /// A match this long ends the search.
+    public var goodEnough = 64
+    public var hashBits = 12
+    /// Bytes the hash covers (3 or 4): the shortest match the chains find.
+    public var hashedBytes = 4
+    /// A match shorter than this is checked against the match one byte on; 0: greedy.
+    public var lazyBelow = 0
+    /// The positions inside a match of at most this length go into the hash tables;
+    /// longer matches' insides are skipped, as zlib's fastest level does.
+    public var insertBelow = 258
+    /// The longest distance a 3-byte match may have.
+    public var farthestThree = 0
+
+    /// The fastest search whose dump stays no larger than makedumpfile's `compress2`
+    /// level 1. Chosen on the kernel pages of the lab's 6.1 panic dump (-d 31) and
+    /// checked on those of 5.10 and 6.12 and on 6.1 at -d 1: two candidates per position
+    /// over hashes of 3 bytes, 3-byte matches within 256 bytes, greedy, the inside of
+    /// matches longer than 4 bytes left out of the tables (as zlib's level 1 does).
+    public static let kernelPages = Search(
+      chainLimit: 2, goodEnough: 16, hashBits: 12, hashedBytes: 3, lazyBelow: 0, insertBelow: 4,
+      farthestThree: 256)
+
+    public init(
+      chainLimit: Int = 8, goodEnough: Int = 64, hashBits: Int = 12, hashedBytes: Int = 4, lazyBelow: Int = 0,
+      insertBelow: Int = 258, farthestThree: Int = 0
+    ) {
+      self.chainLimit = chainLimit
+      self.goodEnough = goodEnough
+      self.hashBits = hashBits
+      self.hashedBytes = hashedBytes
+      self.lazyBelow = lazyBelow
+      self.insertBelow = insertBelow
+      self.farthestThree = farthestThree
+    }
+  }
+
+  private let chains: DeflateHashChains
+  private let tables = DeflateAlphabet.tables
+  private let codeLengthOrder = DeflateAlphabet.codeLengthOrder
+  /// The page as pairs of a literal count and a match (`DeflateHashChains.parse`).
+  private let items: UnsafeMutablePointer<UInt32>
+  private let literalFrequencies: UnsafeMutablePointer<UInt32>
+  private let distanceFrequencies: UnsafeMutablePointer<UInt32>
+  private let codeLengthFrequencies: UnsafeMutablePointer<UInt32>
+  /// The dynamic header's code-length symbols (symbol | extra value << 8).
+  private let headerSymbols: UnsafeMutablePointer<UInt32>
+  private let combinedLengths: UnsafeMutablePointer<UInt8>
+  private let literalCode = HuffmanCode(symbols: DeflateAlphabet.literalLengthSymbols)
+  private let distanceCode = HuffmanCode(symbols: DeflateAlphabet.distanceSymbols)
+  private let codeLengthCode = HuffmanCode(symbols: DeflateAlphabet.codeLengthSymbols)
+  private var scratch = HuffmanScratch(capacity: 320)
+  private let fixedLiteralCode: HuffmanCode
+  private let fixedDistanceCode: HuffmanCode
+
+  public init(pageSize: Int, settings: Search = Search()) {
+    self.pageSize = pageSize
+    chains = DeflateHashChains(pageSize: pageSize, settings: settings)
+    // A match is 3 bytes at least: at most pageSize / 3 pairs and the last.
+    items = .allocate(capacity: 2 * (pageSize / 3 + 1))
+    literalFrequencies = .allocate(capacity: DeflateAlphabet.literalLengthSymbols)
+    distanceFrequencies = .allocate(capacity: DeflateAlphabet.distanceSymbols)
+    codeLengthFrequencies = .allocate(capacity: DeflateAlphabet.codeLengthSymbols)
+    headerSymbols = .allocate(
+      capacity: DeflateAlphabet.literalLengthSymbols + DeflateAlphabet.distanceSymbols)
+    combinedLengths = .allocate(
+      capacity: DeflateAlphabet.literalLengthSymbols + DeflateAlphabet.distanceSymbols)
+    fixedLiteralCode = HuffmanCode(lengths: DeflateAlphabet.fixedLiteralLengthBits)
+    fixedDistanceCode = HuffmanCode(lengths: [UInt8](repeating: 5, count: DeflateAlphabet.distanceSymbols))
+  }
+
+  deinit {
+    chains.deallocate()
+    items.deallocate()
+    literalFrequencies.deallocate()
+    distanceFrequencies.deallocate()
+    codeLengthFrequencies.deallocate()
+    headerSymbols.deallocate()
+    combinedLengths.deallocate()
+    scratch.deallocate()
+    for code in [literalCode, distanceCode, codeLengthCode, fixedLiteralCode, fixedDistanceCode] {
+      code.deallocate()
+    }
+  }
+
+  /// The most a page's stream takes in `output`: a stream is only written when it is
+  /// smaller than the page, and the bit writer may spill one word past its end.
+  public var outputCapacity: Int { pageSize + 8 }
+
+  /// One zlib stream of the page at `page` (`pageSize` bytes) into `output`
+  /// (`outputCapacity` bytes); nil when the stream would not be smaller than the page.
+  public func compress(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
+    literalFrequencies.initialize(repeating: 0, count: DeflateAlphabet.literalLengthSymbols)
+    distanceFrequencies.initialize(repeating: 0, count: DeflateAlphabet.distanceSymbols)
+    let count = chains.parse(
+      page, items: items, literalFrequencies: literalFrequencies, distanceFrequencies: distanceFrequencies)
+    literalFrequencies[DeflateAlphabet.endOfBlock] = 1
+    literalCode.build(frequencies: literalFrequencies, limit: 15, scratch: &scratch)
+    distanceCode.build(frequencies: distanceFrequencies, limit: 15, scratch: &scratch)
+    let extraBits = matchExtraBits()
+    let header = dynamicHeader()
+    let dynamicBits =
+      3 + header.bits + extraBits
+      + Self.cost(literalFrequencies, literalCode.lengths, DeflateAlphabet.literalLengthSymbols)
+      + Self.cost(distanceFrequencies, distanceCode.lengths, DeflateAlphabet.distanceSymbols)
+    let fixedBits =
+      3 + extraBits
+      + Self.cost(literalFrequencies, fixedLiteralCode.lengths, DeflateAlphabet.literalLengthSymbols)
+      + Self.cost(distanceFrequencies, fixedDistanceCode.lengths, DeflateAlphabet.distanceSymbols)
+    let dynamic = dynamicBits < fixedBits
+    let size = 2 + ((dynamic ? dynamicBits : fixedBits) + 7) / 8 + 4
+    guard size < pageSize else { return nil }
+
+    // RFC 1950 §2.2: deflate with a 32 KiB window (0x78), the fastest level's flag, the
+    // pair a multiple of 31 as compress2 at level 1 writes it.
+    var writer = DeflateBitWriter(output, offset: 0)
+    writer.putByte(0x78)
+    writer.putByte(0x01)
+    if dynamic {
+      writer.put(1 | 2 << 1, 3)
+      writeHeader(header, into: &writer)
+      writeItems(page, count, literalCode, distanceCode, into: &writer)
+    } else {
+      writer.put(1 | 1 << 1, 3)
+      writeItems(page, count, fixedLiteralCode, fixedDistanceCode, into: &writer)
+    }
+    _ = writer.finish()
+    let checksum = Adler32.checksum(page, count: pageSize)
+    for shift in stride(from: 24, through: 0, by: -8) {
+      writer.putByte(UInt8(truncatingIfNeeded: checksum >> shift))
+    }
+    return writer.offset
+  }
+
+  // MARK: Block
+
+  /// Bits of the matches' extra fields, the same under either code.
+  private func matchExtraBits() -> Int {
+    var bits = 0
+    // Length codes 8-27 take (code - 4) / 4 extra bits (RFC 1951 §3.2.5).
+    for code in 8..<28 { bits += Int(literalFrequencies[257 + code]) * ((code - 4) >> 2) }
+    for code in 0..<30 { bits += Int(distanceFrequencies[code]) * Int(tables.distanceExtraBits[code]) }
+    return bits
+  }
+
+  private static func cost(
+    _ frequencies: UnsafeMutablePointer<UInt32>, _ lengths: UnsafeMutablePointer<UInt8>, _ count: Int
+  ) -> Int {
+    var bits = 0
+    for symbol in 0..<count { bits += Int(frequencies[symbol]) * Int(lengths[symbol]) }
+    return bits
+  }
+
+  struct DynamicHeader {
+    var literals: Int
+    var distances: Int
+    var codeLengths: Int
+    var symbols: Int
+    var bits: Int
+  }
+
+  /// The dynamic block's header (RFC 1951 §3.2.7): both codes' lengths as one sequence,
+  /// runs written as repeats, coded with a third code of at most 7 bits.
+  private func dynamicHeader() -> DynamicHeader {
+    var literals = DeflateAlphabet.literalLengthSymbols
+    while literals > 257 && literalCode.lengths[literals - 1] == 0 { literals -= 1 }
+    var distances = DeflateAlphabet.distanceSymbols
+    while distances > 1 && distanceCode.lengths[distances - 1] == 0 { distances -= 1 }
+    for index in 0..<literals { combinedLengths[index] = literalCode.lengths[index] }
+    for index in 0..<distances { combinedLengths[literals + index] = distanceCode.lengths[index] }
+    codeLengthFrequencies.initialize(repeating: 0, count: DeflateAlphabet.codeLengthSymbols)
+    let total = literals + distances
+    var symbols = 0
+    func emit(_ symbol: UInt32, _ extra: Int = 0) {
+      headerSymbols[symbols] = symbol | UInt32(extra) << 8
+      codeLengthFrequencies[Int(symbol)] += 1
+      symbols += 1
+    }
+    var index = 0
+    while index < total {
+      let length = combinedLengths[index]
+      var run = 1
+      while index + run < total && combinedLengths[index + run] == length { run += 1 }
+      index += run
+      if length == 0 {
+        while run >= 11 {
+          let taken = min(run, 138)
+          emit(18, taken - 11)
+          run -= taken
+        }
+        if run >= 3 {
+          emit(17, run - 3)
+          run = 0
+        }
+      } else {
+        emit(UInt32(length))
+        run -= 1
+        while run >= 3 {
+          let taken = min(run, 6)
+          emit(16, taken - 3)
+          run -= taken
+        }
+      }
+      while run > 0 {
+        emit(UInt32(length))
+        run -= 1
+      }
+    }
+    codeLengthCode.build(frequencies: codeLengthFrequencies, limit: 7, scratch: &scratch)
+    var codeLengths = DeflateAlphabet.codeLengthSymbols
+    while codeLengths > 4 && codeLengthCode.lengths[codeLengthOrder[codeLengths - 1]] == 0 {
+      codeLengths -= 1
+    }
+    var bits = 5 + 5 + 4 + 3 * codeLengths
+    for symbol in 0..<DeflateAlphabet.codeLengthSymbols {
+      bits += Int(codeLengthFrequencies[symbol]) * Int(codeLengthCode.lengths[symbol])
+    }
+    bits +=
+      Int(codeLengthFrequencies[16]) * 2 + Int(codeLengthFrequencies[17]) * 3 + Int(codeLengthFrequencies[18])
+      * 7
+    return DynamicHeader(
+      literals: literals, distances: distances, codeLengths: codeLengths, symbols: symbols, bits: bits)
+  }
+
+  private func writeHeader(_ header: DynamicHeader, into writer: inout DeflateBitWriter) {
+    writer.put(UInt32(header.literals - 257), 5)
+    writer.put(UInt32(header.distances - 1), 5)
+    writer.put(UInt32(header.codeLengths - 4), 4)
+    for index in 0..<header.codeLengths {
+      writer.put(UInt32(codeLengthCode.lengths[codeLengthOrder[index]]), 3)
+    }
+    let extraBits: [Int] = [2, 3, 7]
+    for index in 0..<header.symbols {
+      let symbol = Int(headerSymbols[index] & 0xFF)
+      writer.put(UInt32(codeLengthCode.codes[symbol]), Int(codeLengthCode.lengths[symbol]))
+      if symbol >= 16 { writer.put(headerSymbols[index] >> 8, extraBits[symbol - 16]) }
+    }
+  }
+
+  private func writeItems(
+    _ page: UnsafeRawPointer, _ pairs: Int, _ literals: HuffmanCode, _ distances: HuffmanCode,
+    into outer: inout DeflateBitWriter
+  ) {
+    var writer = outer
+    defer { outer = writer }
+    let bytes = page.assumingMemoryBound(to: UInt8.self)
+    let (literalCodes, literalLengths) = (literals.codes, literals.lengths)
+    let (distanceCodes, distanceLengths) = (distances.codes, distances.lengths)
+    var offset = 0
+    for pair in 0..<pairs {
+      // The literals, two to a write: codes are at most 15 bits.
+      let end = offset &+ Int(items[2 &* pair])
+      while offset &+ 2 <= end {
+        let first = Int(bytes[offset])
+        let second = Int(bytes[offset &+ 1])
+        let firstLength = UInt32(literalLengths[first])
+        writer.put(
+          UInt32(literalCodes[first]) | UInt32(literalCodes[second]) &<< firstLength,
+          Int(firstLength &+ UInt32(literalLengths[second])))
+        offset &+= 2
+      }
+      if offset < end {
+        let byte = Int(bytes[offset])
+        writer.put(UInt32(literalCodes[byte]), Int(literalLengths[byte]))
+        offset &+= 1
+      }
+      let match = items[2 &* pair &+ 1]
+      guard match != 0 else { break }
+      let length = Int(match &>> 16)
+      let symbol = 257 &+ Int(tables.lengthCode[length])
+      let lengthExtra = UInt32(tables.lengthExtra[length])
+      writer.put(
+        UInt32(literalCodes[symbol]) | (lengthExtra & 0xFF) &<< UInt32(literalLengths[symbol]),
+        Int(literalLengths[symbol]) &+ Int(lengthExtra &>> 8))
+      let distance = Int(match & 0xFFFF)
+      let distanceSymbol = tables.distanceCode(distance)
+      writer.put(
+        UInt32(distanceCodes[distanceSymbol])
+          | UInt32(truncatingIfNeeded: distance &- Int(tables.distanceBase[distanceSymbol]))
+          &<< UInt32(distanceLengths[distanceSymbol]),
+        Int(distanceLengths[distanceSymbol]) &+ Int(tables.distanceExtraBits[distanceSymbol]))
+      offset &+= length
+    }
+    let endOfBlock = DeflateAlphabet.endOfBlock
+    writer.put(UInt32(literalCodes[endOfBlock]), Int(literalLengths[endOfBlock]))
+  }
+}
