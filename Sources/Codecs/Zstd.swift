@@ -6,7 +6,9 @@ public enum Zstd {
   // ZSTD_decompress(dst, capacity, src, size) -> size_t; ZSTD_isError(size_t) -> unsigned;
   // ZSTD_getFrameContentSize(src, size) -> unsigned long long;
   // ZSTD_createCCtx(), ZSTD_freeCCtx(cctx), ZSTD_compressBound(size),
-  // ZSTD_compressCCtx(cctx, dst, capacity, src, size, level) -> size_t
+  // ZSTD_compressCCtx(cctx, dst, capacity, src, size, level) -> size_t;
+  // ZSTD_CCtx_setParameter(cctx, param, value) -> size_t; ZSTD_compress2(cctx, dst,
+  // capacity, src, size) -> size_t (the context's parameters; zstd 1.4.0 and later)
   typealias Decompress = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
   typealias IsError = @convention(c) (Int) -> UInt32
   typealias ContentSize = @convention(c) (UnsafeRawPointer?, Int) -> UInt64
@@ -16,6 +18,9 @@ public enum Zstd {
   typealias Compress =
     @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int, Int32) ->
     Int
+  typealias SetParameter = @convention(c) (UnsafeMutableRawPointer?, Int32, Int32) -> Int
+  typealias CompressWithParameters =
+    @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
 
   struct Functions: @unchecked Sendable {
     let decompress: Decompress
@@ -25,7 +30,13 @@ public enum Zstd {
     let freeContext: FreeContext
     let bound: Bound
     let compress: Compress
+    let setParameter: SetParameter?
+    let compressWithParameters: CompressWithParameters?
   }
+
+  // zstd.h's ZSTD_cParameter values.
+  static let compressionLevelParameter: Int32 = 100
+  static let minimumMatchParameter: Int32 = 105
 
   static let soname = "libzstd.so.1"
 
@@ -41,7 +52,9 @@ public enum Zstd {
     else { return nil }
     return Functions(
       decompress: decompress, isError: isError, contentSize: contentSize, createContext: createContext,
-      freeContext: freeContext, bound: bound, compress: compress)
+      freeContext: freeContext, bound: bound, compress: compress,
+      setParameter: library.function("ZSTD_CCtx_setParameter", as: SetParameter.self),
+      compressWithParameters: library.function("ZSTD_compress2", as: CompressWithParameters.self))
   }()
 
   public static var isAvailable: Bool { functions != nil }
@@ -73,11 +86,23 @@ public enum Zstd {
     private let zstd: Functions
     private let context: UnsafeMutableRawPointer?
     public let level: Int32
+    /// Whether the context holds the level and the shortest match (ZSTD_compress2).
+    private let parameterized: Bool
 
-    public init(level: Int32) throws(CodecError) {
+    /// `minimumMatch`, when given, replaces the level's shortest match (3 to 7 bytes),
+    /// where the library takes parameters (zstd 1.4.0 and later).
+    public init(level: Int32, minimumMatch: Int32? = nil) throws(CodecError) {
       zstd = try Zstd.library()
       context = zstd.createContext()
       self.level = level
+      if let minimumMatch, let set = zstd.setParameter, zstd.compressWithParameters != nil,
+        zstd.isError(set(context, Zstd.compressionLevelParameter, level)) == 0,
+        zstd.isError(set(context, Zstd.minimumMatchParameter, minimumMatch)) == 0
+      {
+        parameterized = true
+      } else {
+        parameterized = false
+      }
     }
 
     deinit { _ = zstd.freeContext(context) }
@@ -89,7 +114,10 @@ public enum Zstd {
     public func compress(
       _ input: UnsafeRawPointer, count: Int, into output: UnsafeMutableRawPointer, capacity: Int
     ) -> Int? {
-      let length = zstd.compress(context, output, capacity, input, count, level)
+      let length =
+        parameterized
+        ? zstd.compressWithParameters!(context, output, capacity, input, count)
+        : zstd.compress(context, output, capacity, input, count, level)
       return zstd.isError(length) == 0 ? length : nil
     }
   }
