@@ -40,9 +40,10 @@ public enum CaptureTool {
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
       --compress CODEC   Page format: zstd, zlib, lzo, snappy or none (default: zstd).
-                         zstd: read by crash and drgn, fastest (about 3x makedumpfile -c).
+                         zstd: read by crash and drgn, fastest (2.5-3.5x makedumpfile -c
+                         on the lab's dumps).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
-                         (written by libdeflate when installed: 1.3-2x makedumpfile -c).
+                         (written by coroner's own deflate for pages: 1.6-2.2x).
                          A codec whose library does not load falls back to zlib, then
                          none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at

@@ -1,6 +1,6 @@
-/// Packs a deflate stream's bits, least significant first (RFC 1951 §3.1.1), 32 at a
-/// time into the output. The caller has measured the stream before writing it, so the
-/// output holds every byte plus the 4 of slack one last whole word may spill into.
+/// Packs a deflate stream's bits, least significant first (RFC 1951 §3.1.1), into the
+/// output. The caller has measured the stream before writing it, so the output holds
+/// every byte plus the 8 of slack a last whole word may spill into.
 struct DeflateBitWriter {
   private let output: UnsafeMutableRawPointer
   private(set) var offset: Int
@@ -12,18 +12,18 @@ struct DeflateBitWriter {
     self.offset = offset
   }
 
-  /// Appends the low `count` bits of `value` (count <= 32, the bits above it zero).
+  /// Appends the low `count` bits of `value` (count <= 32, the bits above it zero). The
+  /// pending bits are stored whole, 8 bytes, at every call, and the offset moves on by
+  /// the bytes they fill: no branch on how many bits are pending.
   @inline(__always)
   mutating func put(_ value: UInt32, _ count: Int) {
     pending |= UInt64(value) &<< UInt64(pendingBits)
     pendingBits &+= count
-    if pendingBits >= 32 {
-      output.storeBytes(
-        of: UInt32(truncatingIfNeeded: pending).littleEndian, toByteOffset: offset, as: UInt32.self)
-      offset &+= 4
-      pending &>>= 32
-      pendingBits &-= 32
-    }
+    output.storeBytes(of: pending.littleEndian, toByteOffset: offset, as: UInt64.self)
+    let whole = pendingBits &>> 3
+    offset &+= whole
+    pending &>>= UInt64(whole &* 8)
+    pendingBits &= 7
   }
 
   /// Writes the bits still pending, the last byte padded with zeros; returns the

@@ -9,18 +9,16 @@
 /// and nothing is cleared; a page's match search, its Huffman codes and its checksum stay
 /// in the first-level cache.
 ///
-/// Matches come from `DeflateHashChains`; each page is one block with the code (dynamic
+/// Matches come from `DeflateHashBuckets`; each page is one block with the code (dynamic
 /// or fixed, RFC 1951 §3.2.6-7) whose exact size is smaller. The size is known before a
 /// bit is written, so a page that would not shrink costs no writing at all.
 public final class PageDeflater {
   public let pageSize: Int
   /// The largest page it takes: 64 KiB, every page size Linux has.
-  public static let largestPage = DeflateHashChains.largestPage
+  public static let largestPage = DeflateHashBuckets.largestPage
   /// How hard the match search works: the defaults are the balance measured on kernel
   /// pages (see `PageEncoder`).
   public struct Search: Sendable {
-    /// Candidates tried per position; more finds longer matches, slower.
-    public var chainLimit = 8
     /// A match this long ends the search.
     public var goodEnough = 64
     public var hashBits = 12
@@ -40,14 +38,13 @@ public final class PageDeflater {
     /// over hashes of 3 bytes, 3-byte matches within 256 bytes, greedy, the inside of
     /// matches longer than 4 bytes left out of the tables (as zlib's level 1 does).
     public static let kernelPages = Search(
-      chainLimit: 2, goodEnough: 16, hashBits: 12, hashedBytes: 3, lazyBelow: 0, insertBelow: 4,
+      goodEnough: 32, hashBits: 12, hashedBytes: 3, lazyBelow: 0, insertBelow: 4,
       farthestThree: 256)
 
     public init(
-      chainLimit: Int = 8, goodEnough: Int = 64, hashBits: Int = 12, hashedBytes: Int = 4, lazyBelow: Int = 0,
+      goodEnough: Int = 64, hashBits: Int = 12, hashedBytes: Int = 4, lazyBelow: Int = 0,
       insertBelow: Int = 258, farthestThree: Int = 0
     ) {
-      self.chainLimit = chainLimit
       self.goodEnough = goodEnough
       self.hashBits = hashBits
       self.hashedBytes = hashedBytes
@@ -57,10 +54,10 @@ public final class PageDeflater {
     }
   }
 
-  private let chains: DeflateHashChains
+  private let chains: DeflateHashBuckets
   private let tables = DeflateAlphabet.tables
   private let codeLengthOrder = DeflateAlphabet.codeLengthOrder
-  /// The page as pairs of a literal count and a match (`DeflateHashChains.parse`).
+  /// The page as pairs of a literal count and a match (`DeflateHashBuckets.parse`).
   private let items: UnsafeMutablePointer<UInt32>
   private let literalFrequencies: UnsafeMutablePointer<UInt32>
   private let distanceFrequencies: UnsafeMutablePointer<UInt32>
@@ -77,7 +74,7 @@ public final class PageDeflater {
 
   public init(pageSize: Int, settings: Search = Search()) {
     self.pageSize = pageSize
-    chains = DeflateHashChains(pageSize: pageSize, settings: settings)
+    chains = DeflateHashBuckets(pageSize: pageSize, settings: settings)
     // A match is 3 bytes at least: at most pageSize / 3 pairs and the last.
     items = .allocate(capacity: 2 * (pageSize / 3 + 1))
     literalFrequencies = .allocate(capacity: DeflateAlphabet.literalLengthSymbols)

@@ -85,8 +85,8 @@ final class PageDeflaterTests: XCTestCase {
       return Int(state % UInt64(bound))
     }
     let searches: [PageDeflater.Search] = [
-      .kernelPages, .init(), .init(chainLimit: 1), .init(chainLimit: 64, lazyBelow: 258),
-      .init(chainLimit: 4, hashBits: 8, hashedBytes: 3, lazyBelow: 8, insertBelow: 0, farthestThree: 4096),
+      .kernelPages, .init(), .init(goodEnough: 258, lazyBelow: 258),
+      .init(goodEnough: 4, hashBits: 8, hashedBytes: 3, lazyBelow: 8, insertBelow: 0, farthestThree: 4096),
     ]
     for (index, search) in searches.enumerated() {
       for pageSize in [4096, 65536] {
@@ -147,7 +147,7 @@ final class PageDeflaterTests: XCTestCase {
   /// The tables are not cleared between pages: a page whose bytes differ from the one
   /// before finds stale entries that point into it, and must still come out right.
   func testStaleTableEntries() throws {
-    let deflater = PageDeflater(pageSize: 4096, settings: .init(chainLimit: 64, lazyBelow: 258))
+    let deflater = PageDeflater(pageSize: 4096, settings: .init(goodEnough: 258, lazyBelow: 258))
     let all = pages(size: 4096)
     for round in 0..<3 {
       for (index, page) in all.enumerated().reversed() {
