@@ -104,6 +104,9 @@ public struct KdumpCompressedWriter {
     result.pagesWritten = skip
 
     var prewritten: [UInt64: ChunkWorker.Entry] = [:]
+    /// The lowest and highest frame of `prewritten`: a chunk's other frames are not
+    /// looked up in it.
+    var prewrittenSpan: ClosedRange<UInt64>?
 
     /// The log's pages: data at the cursor, each descriptor at its own rank.
     func writeFirst() throws {
@@ -113,13 +116,15 @@ public struct KdumpCompressedWriter {
         let pfns = ranked.map(\.pfn)
         start += pfns.count
         let worker = workers[0]
-        worker.run(pfns, source: source, excludeZero: excludeZero, done: [:])
+        worker.run(pfns, source: source, excludeZero: excludeZero, done: [:], doneSpan: nil)
         try output.write(UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed), at: cursor)
         for (index, (pfn, rank)) in ranked.enumerated() {
           var entry = worker.entries[index]
           entry.offset += cursor
           entry.absolute = true
           prewritten[pfn] = entry
+          prewrittenSpan =
+            prewrittenSpan.map { min($0.lowerBound, pfn)...max($0.upperBound, pfn) } ?? pfn...pfn
           var bytes: [UInt8] = []
           descriptor(entry, offset: entry.offset).encode(into: &bytes)
           try output.write(
@@ -145,11 +150,14 @@ public struct KdumpCompressedWriter {
       pending.removeAll(keepingCapacity: true)
       if batches.count == 1 || threads == 1 {
         for (index, pfns) in batches.enumerated() {
-          workers[index].run(pfns, source: source, excludeZero: excludeZero, done: prewritten)
+          workers[index].run(
+            pfns, source: source, excludeZero: excludeZero, done: prewritten, doneSpan: prewrittenSpan)
         }
       } else {
         DispatchQueue.concurrentPerform(iterations: batches.count) { index in
-          workers[index].run(batches[index], source: source, excludeZero: excludeZero, done: prewritten)
+          workers[index].run(
+            batches[index], source: source, excludeZero: excludeZero, done: prewritten,
+            doneSpan: prewrittenSpan)
         }
       }
       for (index, pfns) in batches.enumerated() {
@@ -297,19 +305,30 @@ final class ChunkWorker: @unchecked Sendable {
 
   /// Reads the pages (runs of consecutive frames in one read), then stores each as
   /// zero, compressed, or raw when it does not shrink.
-  func run(_ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry]) {
+  /// `done` holds the pages written already (the log's), all within `doneSpan`.
+  func run(
+    _ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry],
+    doneSpan: ClosedRange<UInt64>?
+  ) {
     outputUsed = 0
     zeroCount = 0
     unreadable = 0
     for index in 0..<pfns.count { missing[index] = false }
+    // Most frames lie outside the few written already: no hashing of every frame.
+    func written(_ pfn: UInt64) -> Entry? {
+      guard let doneSpan, doneSpan.contains(pfn) else { return nil }
+      return done[pfn]
+    }
     var start = 0
     while start < pfns.count {
-      if done[pfns[start]] != nil {
+      if written(pfns[start]) != nil {
         start += 1
         continue
       }
       var end = start + 1
-      while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && done[pfns[end]] == nil { end += 1 }
+      while end < pfns.count && pfns[end] == pfns[end - 1] + 1 && written(pfns[end]) == nil {
+        end += 1
+      }
       for lost in source.copyPages(pfns[start], count: end - start, into: input + start * pageSize) {
         missing[start + lost] = true
         unreadable += 1
@@ -317,7 +336,7 @@ final class ChunkWorker: @unchecked Sendable {
       start = end
     }
     for index in 0..<pfns.count {
-      if let entry = done[pfns[index]] {
+      if let entry = written(pfns[index]) {
         entries[index] = entry
         continue
       }

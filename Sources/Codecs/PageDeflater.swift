@@ -4,10 +4,9 @@
 ///
 /// Why not zlib or libdeflate: both are built for inputs of any size, with a 32 KiB window
 /// and hash tables of 64 to 192 KiB that they clear for every stream, longer than
-/// deflating the 4 KiB page itself takes. Here the tables hold absolute positions that
-/// run on from page to page, so a candidate from an earlier page is told by its position
-/// and nothing is cleared; a page's match search, its Huffman codes and its checksum stay
-/// in the first-level cache.
+/// deflating the 4 KiB page itself takes. Here the table is sized for the page (16 KiB of
+/// 16-bit offsets), and a page's match search, its Huffman codes and its checksum stay in
+/// the first-level cache.
 ///
 /// Matches come from `DeflateHashBuckets`; each page is one block with the code (dynamic
 /// or fixed, RFC 1951 §3.2.6-7) whose exact size is smaller. The size is known before a

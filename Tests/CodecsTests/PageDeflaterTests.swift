@@ -144,9 +144,38 @@ final class PageDeflaterTests: XCTestCase {
     XCTAssertLessThanOrEqual(ours, theirs, "bytes written against zlib level 1's")
   }
 
-  /// The tables are not cleared between pages: a page whose bytes differ from the one
-  /// before finds stale entries that point into it, and must still come out right.
-  func testStaleTableEntries() throws {
+  /// A page's stream depends on the page alone, not on the pages compressed before it:
+  /// the same dump whatever the threads or the point a capture resumed from.
+  func testStreamsDependOnThePageAlone() throws {
+    let all = pages(size: 4096)
+    let fresh = all.map { page in
+      try? roundTrip(PageDeflater(pageSize: 4096, settings: .kernelPages), page, "fresh")
+    }
+    let deflater = PageDeflater(pageSize: 4096, settings: .kernelPages)
+    for round in 0..<2 {
+      for (index, page) in all.enumerated().reversed() {
+        var first = [UInt8](repeating: 0, count: deflater.outputCapacity)
+        var second = first
+        let sizes = page.withUnsafeBytes { input in
+          (
+            first.withUnsafeMutableBytes { deflater.compress(input.baseAddress!, into: $0.baseAddress!) },
+            second.withUnsafeMutableBytes {
+              PageDeflater(pageSize: 4096, settings: .kernelPages).compress(
+                input.baseAddress!, into: $0.baseAddress!)
+            }
+          )
+        }
+        XCTAssertEqual(sizes.0, fresh[index], "page \(index) round \(round)")
+        XCTAssertEqual(sizes.0, sizes.1, "page \(index) round \(round)")
+        if let size = sizes.0 {
+          XCTAssertEqual(first[0..<size], second[0..<size], "page \(index) round \(round)")
+        }
+      }
+    }
+  }
+
+  /// Pages after other pages, and after themselves, in the deepest setting.
+  func testPagesAfterPages() throws {
     let deflater = PageDeflater(pageSize: 4096, settings: .init(goodEnough: 258, lazyBelow: 258))
     let all = pages(size: 4096)
     for round in 0..<3 {
