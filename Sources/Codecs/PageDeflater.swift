@@ -15,13 +15,13 @@ public final class PageDeflater {
   public let pageSize: Int
   /// The largest page it takes: 64 KiB, every page size Linux has.
   public static let largestPage = DeflateHashBuckets.largestPage
-  /// How hard the match search works: the defaults are the balance measured on kernel
-  /// pages (see `PageEncoder`).
+  /// How the match search works; `kernelPages` is the balance measured on dumps.
   public struct Search: Sendable {
     /// A match this long ends the search.
     public var goodEnough = 64
+    /// The table has 2^hashBits buckets (8 to 16).
     public var hashBits = 12
-    /// Bytes the hash covers (3 or 4): the shortest match the chains find.
+    /// Bytes the hash covers (3 or 4): the shortest match the search finds.
     public var hashedBytes = 4
     /// A match shorter than this is checked against the match one byte on; 0: greedy.
     public var lazyBelow = 0
@@ -53,7 +53,7 @@ public final class PageDeflater {
     }
   }
 
-  private let chains: DeflateHashBuckets
+  private let matches: DeflateHashBuckets
   private let tables = DeflateAlphabet.tables
   private let codeLengthOrder = DeflateAlphabet.codeLengthOrder
   /// The page as pairs of a literal count and a match (`DeflateHashBuckets.parse`).
@@ -73,7 +73,8 @@ public final class PageDeflater {
 
   public init(pageSize: Int, settings: Search = Search()) {
     self.pageSize = pageSize
-    chains = DeflateHashBuckets(pageSize: pageSize, settings: settings)
+    precondition((3...4).contains(settings.hashedBytes) && (8...16).contains(settings.hashBits))
+    matches = DeflateHashBuckets(pageSize: pageSize, settings: settings)
     // A match is 3 bytes at least: at most pageSize / 3 pairs and the last.
     items = .allocate(capacity: 2 * (pageSize / 3 + 1))
     literalFrequencies = .allocate(capacity: DeflateAlphabet.literalLengthSymbols)
@@ -88,7 +89,7 @@ public final class PageDeflater {
   }
 
   deinit {
-    chains.deallocate()
+    matches.deallocate()
     items.deallocate()
     literalFrequencies.deallocate()
     distanceFrequencies.deallocate()
@@ -110,7 +111,7 @@ public final class PageDeflater {
   public func compress(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
     literalFrequencies.initialize(repeating: 0, count: DeflateAlphabet.literalLengthSymbols)
     distanceFrequencies.initialize(repeating: 0, count: DeflateAlphabet.distanceSymbols)
-    let count = chains.parse(
+    let count = matches.parse(
       page, items: items, literalFrequencies: literalFrequencies, distanceFrequencies: distanceFrequencies)
     literalFrequencies[DeflateAlphabet.endOfBlock] = 1
     literalCode.build(frequencies: literalFrequencies, limit: 15, scratch: &scratch)
