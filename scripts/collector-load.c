@@ -128,7 +128,7 @@ static void run_sender(int self, double start, struct tally *out) {
   /* One step sends `batch` records of one host in one sendmmsg; hosts take turns.
      Steps fall due at rate / senders / batch a second; the sender sleeps 0.2 ms between
      looks at the clock and sends the steps due, so it paces without spinning a core.
-     A sender more than 20 ms behind (it was not given the CPU) forgives itself the
+     A sender more than 50 ms behind (it was not given the CPU) forgives itself the
      steps it missed instead of sending them in one burst: a step holds its stated rate
      or falls short of it, and records_per_second says which. */
   double host_step = rate > 0 ? batch * senders / rate : 0;
@@ -143,7 +143,7 @@ static void run_sender(int self, double start, struct tally *out) {
         sleep_seconds(0.0002);
         continue;
       }
-      if ((due - (steps - forgiven_from)) * host_step > 0.02) {
+      if ((due - (steps - forgiven_from)) * host_step > 0.05) {
         paced_from = t;
         forgiven_from = steps;
       }
