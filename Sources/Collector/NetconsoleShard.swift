@@ -26,6 +26,13 @@ final class NetconsoleShard: @unchecked Sendable {
   private var queue: [Datagram] = []
   private var stopping = false
   private var stopped = false
+  /// The worker is parked in `condition.wait`: only then does `enqueue` signal it. A
+  /// worker that is busy takes the whole queue when it finishes its batch, so waking it
+  /// for every read would only cost a futex call and a contended lock each time.
+  private var waiting = false
+  /// Times `enqueue` woke the worker (for tests: fewer than the batches queued when the
+  /// worker was busy).
+  private var wakeups = 0
   /// Datagrams waiting beyond this are refused (`queue_full`), bounding memory.
   let queueLimit: Int
   /// Hosts whose state (reassembly, sequence, open report) the shard keeps. Past it,
@@ -72,9 +79,20 @@ final class NetconsoleShard: @unchecked Sendable {
     let room = max(0, queueLimit - queue.count)
     let accepted = batch.prefix(room)
     queue.append(contentsOf: accepted)
-    condition.signal()
+    let wake = waiting && !accepted.isEmpty
+    if wake { wakeups += 1 }
     condition.unlock()
-    return Array(batch.dropFirst(room))
+    // Signalled after unlocking, so the woken worker does not block at once on the lock
+    // this thread still holds (pthread_cond_signal(3p) allows signalling without it).
+    if wake { condition.signal() }
+    return batch.count > room ? Array(batch.dropFirst(room)) : []
+  }
+
+  /// How many times `enqueue` has woken the worker.
+  var wakeupCount: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return wakeups
   }
 
   /// Ends the thread after it has processed what is queued and flushed every host.
@@ -90,7 +108,10 @@ final class NetconsoleShard: @unchecked Sendable {
     while true {
       condition.lock()
       while queue.isEmpty && !stopping {
-        if !condition.wait(until: Date(timeIntervalSinceNow: 0.2)) { break }
+        waiting = true
+        let signalled = condition.wait(until: Date(timeIntervalSinceNow: 0.2))
+        waiting = false
+        if !signalled { break }
       }
       let batch = queue
       queue.removeAll(keepingCapacity: true)
