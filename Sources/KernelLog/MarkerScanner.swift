@@ -5,44 +5,48 @@
 struct MarkerScanner {
   private let markers: [[UInt8]]
   /// Entry `b1 << 8 | b0` is non-zero when a marker starts with the bytes `b0 b1`:
-  /// the index is the pair read as one little-endian 16-bit load. 1 for a marker's
-  /// first pair, 3 for a pair that starts with a removed byte (see `secondPairs`).
+  /// the index is the pair read as one little-endian 16-bit load. Each marker
+  /// has one of seven bits (its group); bit 7 marks a pair that starts with a
+  /// removed byte.
   private var pairs = [UInt8](repeating: 0, count: 1 << 16)
   /// The markers to compare for each starting pair, indexed by `b0 << 8 | b1`.
   private var candidates = [[Int]](repeating: [], count: 1 << 16)
-  /// Entry `b3 << 8 | b2` (a little-endian load, as for `pairs`) is 3 when some
-  /// marker has the bytes `b2 b3` after its first pair, 2 otherwise: a starting pair
-  /// that is a common bigram of ordinary text (`in`, `ke`, `st`) is rejected by
-  /// `pairs[first] & secondPairs[second] == 0`, before any marker is compared, while
-  /// a removed byte's 3 passes whatever follows it.
-  private var secondPairs = [UInt8](repeating: 2, count: 1 << 16)
+  /// Entry `b3 << 8 | b2` (a little-endian load, as for `pairs`) holds the group bits
+  /// of the markers with the bytes `b2 b3` after their first pair, and bit 7: a
+  /// position passes when `pairs[first] & secondPairs[second]` is non-zero, so a
+  /// common bigram of ordinary text that starts a marker (`in`, `un`) followed by
+  /// the second pair of another group's marker (`te` of `Internal`) is rejected
+  /// before any marker is compared, while a removed byte's bit 7 passes whatever
+  /// follows it.
+  private var secondPairs = [UInt8](repeating: 0x80, count: 1 << 16)
 
   init(markers: [String]) {
     let encoded = markers.map { Array($0.utf8) }.filter { $0.count >= 2 }
     self.markers = encoded
     for (index, marker) in encoded.enumerated() {
+      let group = UInt8(1) << UInt8(index % 7)
       let key = UInt16(marker[0]) << 8 | UInt16(marker[1])
-      pairs[Int(marker[1]) << 8 | Int(marker[0])] = 1
+      pairs[Int(marker[1]) << 8 | Int(marker[0])] |= group
       candidates[Int(key)].append(index)
       if marker.count >= 4 {
-        secondPairs[Int(marker[3]) << 8 | Int(marker[2])] = 3
+        secondPairs[Int(marker[3]) << 8 | Int(marker[2])] |= group
       } else {
         // A marker of two or three bytes: any bytes may follow its first pair.
-        for second in 0..<(1 << 16) { secondPairs[second] = 3 }
+        for second in 0..<(1 << 16) { secondPairs[second] |= group }
       }
     }
     // A removed byte in the third or fourth place may split a marker: it passes too.
     for removed in MarkerScanner.removedBytes {
       for other in 0...255 {
-        secondPairs[Int(removed) << 8 | other] = 3
-        secondPairs[other << 8 | Int(removed)] = 3
+        secondPairs[Int(removed) << 8 | other] |= 0x7F
+        secondPairs[other << 8 | Int(removed)] |= 0x7F
       }
     }
     // Bytes the line cleaner removes (NUL, escapes, stray \r) may split a marker:
     // a line holding one is a candidate, decoded and searched after cleaning.
     for first in MarkerScanner.removedBytes {
       for second in 0...255 where !(first == 0x0D && second == 0x0A) {
-        pairs[second << 8 | Int(first)] = 3
+        pairs[second << 8 | Int(first)] |= 0x80
       }
     }
   }
@@ -73,8 +77,8 @@ struct MarkerScanner {
   }
 
   /// The first position in `start..<last` whose first pair of bytes starts a
-  /// marker and whose second pair may continue one (or starts with a removed
-  /// byte), or `last`. Near the end of the buffer, where no second pair is
+  /// marker and whose second pair may continue one of its group (or starts with
+  /// a removed byte), or `last`. Near the end of the buffer, where no second pair is
   /// left, the first pair alone decides. Kept out of line so that its few values
   /// stay in registers: this loop runs once per byte of the log. Sixteen
   /// positions are tested per step with independent loads whose results are
