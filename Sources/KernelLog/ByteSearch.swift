@@ -56,8 +56,18 @@ enum ByteSearch {
 }
 
 extension Substring {
-  /// `hasPrefix` on UTF-8 bytes: the generic one compares Characters.
+  /// `hasPrefix` on UTF-8 bytes: the generic one compares Characters. Compared
+  /// through the contiguous bytes (the generic `starts(with:)` over two UTF-8
+  /// views walks them index by index; stack traces ask it of every line).
   func hasBytePrefix(_ prefix: String) -> Bool {
-    utf8.starts(with: prefix.utf8)
+    var text = self
+    var wanted = prefix
+    return text.withUTF8 { bytes in
+      wanted.withUTF8 { start in
+        guard bytes.count >= start.count else { return false }
+        for index in 0..<start.count where bytes[index] != start[index] { return false }
+        return true
+      }
+    }
   }
 }

@@ -57,11 +57,13 @@ struct HeaderMatcher {
       guard !kind.suppressions.contains(where: { text.contains($0) }) else { continue }
       let window = windows[kind.window] ?? windowText(from: index, lines: kind.window, in: lines)
       windows[kind.window] = window
+      // A window without the pattern's fixed text cannot match: the search is skipped,
+      // and the pattern is not even compiled (compiling is most of the cost of a
+      // kind tried once). Every pattern of the table compiles (CrashKindTableTests).
+      guard RequiredText.allowsMatch(in: window, clauses: kind.requiredText) else { continue }
       guard let pattern = kind.pattern else {
         return ReportHeader(kind: kind, line: index, captures: [], window: window)
       }
-      // A window without the pattern's fixed text cannot match: the search is skipped.
-      guard RequiredText.allowsMatch(in: window, clauses: kind.requiredText) else { continue }
       // The pattern must match on the header line itself.
       let searched = Substring(window)
       guard let match = try? pattern.firstMatch(in: searched),
