@@ -3,6 +3,15 @@
 /// line of a large log; log lines are short, so a first-byte loop is faster.
 extension String {
   func contains(_ needle: String) -> Bool {
+    // Native strings lend their bytes without a copy or a mutable access (which
+    // retained and released both strings: the wrapper cost more than the search).
+    if let found = utf8.withContiguousStorageIfAvailable({ text in
+      needle.utf8.withContiguousStorageIfAvailable { wanted in
+        ByteSearch.firstIndex(of: wanted, in: text) != nil
+      }
+    }), let found {
+      return found
+    }
     var haystack = self
     var pattern = needle
     return haystack.withUTF8 { text in

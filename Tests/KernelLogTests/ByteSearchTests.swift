@@ -43,4 +43,27 @@ final class ByteSearchTests: XCTestCase {
         line.withUnsafeBufferPointer { LineScanner.endOfLine(in: $0, from: start) }, newline, "\(line)")
     }
   }
+
+  /// `String.contains` finds the needle's bytes in small (inline) and large strings,
+  /// whichever path lends it the bytes.
+  func testStringContainsAgreesWithByteSearch() {
+    var generator = SystemRandomNumberGenerator()
+    let alphabet = Array("ab+0x-é".unicodeScalars)
+    for _ in 0..<2000 {
+      var text = ""
+      for _ in 0..<Int.random(in: 0...40, using: &generator) {
+        text.unicodeScalars.append(alphabet.randomElement(using: &generator)!)
+      }
+      var needle = ""
+      for _ in 0..<Int.random(in: 1...4, using: &generator) {
+        needle.unicodeScalars.append(alphabet.randomElement(using: &generator)!)
+      }
+      let bytes = Array(text.utf8)
+      let wanted = Array(needle.utf8)
+      let expected =
+        bytes.count >= wanted.count
+        && (0...(bytes.count - wanted.count)).contains { Array(bytes[$0..<$0 + wanted.count]) == wanted }
+      XCTAssertEqual(text.contains(needle), expected, "\(text) \(needle)")
+    }
+  }
 }
