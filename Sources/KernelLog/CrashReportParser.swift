@@ -102,12 +102,11 @@ public struct CrashReportParser: Sendable {
       // only the lines the longer window adds.
       for (step, lines) in LogWindow.longerLines.enumerated() where parsed == nil {
         let longer = LogWindow(around: hit, in: bytes, lines: lines)
-        let added = KernelLogReader.records(in: bytes, range: window.end..<longer.end)
-        if let first = added.first, first.text.first == " ", first.text.contains("=") {
+        let first = records.count
+        KernelLogReader.append(in: bytes, range: window.end..<longer.end, to: &records)
+        if first < records.count, records[first].text.first == " ", records[first].text.contains("=") {
           // Maybe a `/dev/kmsg` dictionary line of the last record: decode the whole window.
           records = KernelLogReader.records(in: bytes, range: longer.start..<longer.end)
-        } else {
-          records += added
         }
         window = longer
         parsed = parse(window, records, step == LogWindow.longerLines.count - 1)

@@ -12,6 +12,14 @@ public enum KernelLogReader {
   /// The lines that start inside `range` (a line start is assumed at `range.lowerBound`).
   static func records(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) -> [LogRecord] {
     var result: [LogRecord] = []
+    append(in: bytes, range: range, to: &result)
+    return result
+  }
+
+  /// Appends the records of `range` to `result`, as `records(in:range:)` decodes them
+  /// (a dictionary line joins only a record appended by this call): a window that
+  /// grows decodes its new lines in place instead of copying them over.
+  static func append(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, to result: inout [LogRecord]) {
     var scratch: [UInt8] = []
     scratch.reserveCapacity(256)
     var lineStart = max(0, range.lowerBound)
@@ -35,7 +43,6 @@ public enum KernelLogReader {
       }
       lineStart = next
     }
-    return result
   }
 
   static func makeRecord(
