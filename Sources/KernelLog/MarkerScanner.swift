@@ -135,15 +135,12 @@ struct MarkerScanner {
     @inline(__always) func test(_ index: Int) -> UInt8 { pairs[load(index)] & second[load(index + 2)] }
     var index = start
     if let masks {
-      // The vector step skips what no marker can start; what it keeps, and the
-      // last positions it leaves, go through the pair tables one by one.
-      while index < last {
-        index = cmarkerscan_next(base, index, last, count, masks, pairs, second)
-        guard index < last else { return last }
-        if index + 3 < count ? test(index) != 0 : pairs[load(index)] != 0 { return index }
-        index += 1
-      }
-      return last
+      // The vector step skips what no marker can start and runs the pair tables on
+      // what it keeps. It returns such a position, or where fewer than a whole
+      // vector block is left: the blocks below take the rest (a console line is a
+      // few dozen bytes, most of it after its last whole block).
+      index = cmarkerscan_next(base, index, last, count, masks, pairs, second)
+      if index < last, last - index >= 32, count - index >= 35 { return index }
     }
     // A block tests positions up to `index + 15` and reads bytes up to `index + 18`.
     while index + 16 <= last, index + 19 <= count {
