@@ -59,8 +59,10 @@ let package = Package(
     .target(name: "Codecs", dependencies: ["Bytes", "CZlib"]),
     // The system zlib (zlib1g-dev).
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    // Console text -> LogRecord -> CrashReport. Depends on nothing.
-    .target(name: "KernelLog"),
+    // Console text -> LogRecord -> CrashReport. Depends on nothing but its vector scan.
+    .target(name: "KernelLog", dependencies: ["CMarkerScan"]),
+    // The byte-shuffle step of KernelLog's marker scan (AVX2), which Swift cannot express.
+    .target(name: "CMarkerScan"),
     // vmcore bytes -> physical memory -> kernel virtual memory -> the kernel's objects:
     // printk records, memory sections, struct page, init_uts_ns.
     .target(name: "Dump", dependencies: ["KernelLog", "Bytes", "Codecs"], exclude: ["README.md"]),

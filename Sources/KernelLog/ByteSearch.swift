@@ -3,6 +3,15 @@
 /// line of a large log; log lines are short, so a first-byte loop is faster.
 extension String {
   func contains(_ needle: String) -> Bool {
+    // Native strings lend their bytes without a copy or a mutable access (which
+    // retained and released both strings: the wrapper cost more than the search).
+    if let found = utf8.withContiguousStorageIfAvailable({ text in
+      needle.utf8.withContiguousStorageIfAvailable { wanted in
+        ByteSearch.firstIndex(of: wanted, in: text) != nil
+      }
+    }), let found {
+      return found
+    }
     var haystack = self
     var pattern = needle
     return haystack.withUTF8 { text in
@@ -56,8 +65,18 @@ enum ByteSearch {
 }
 
 extension Substring {
-  /// `hasPrefix` on UTF-8 bytes: the generic one compares Characters.
+  /// `hasPrefix` on UTF-8 bytes: the generic one compares Characters. Compared
+  /// through the contiguous bytes (the generic `starts(with:)` over two UTF-8
+  /// views walks them index by index; stack traces ask it of every line).
   func hasBytePrefix(_ prefix: String) -> Bool {
-    utf8.starts(with: prefix.utf8)
+    var text = self
+    var wanted = prefix
+    return text.withUTF8 { bytes in
+      wanted.withUTF8 { start in
+        guard bytes.count >= start.count else { return false }
+        for index in 0..<start.count where bytes[index] != start[index] { return false }
+        return true
+      }
+    }
   }
 }

@@ -10,11 +10,19 @@ struct ConsoleLine {
 
   init(_ record: LogRecord, index: Int) {
     text = record.text
-    record.isForeign ? (context = "foreign") : (context = ConsoleLine.context(of: record))
+    context = ConsoleLine.context(of: record)
     self.record = index
   }
 
+  init(text: String, context: String, record: Int) {
+    self.text = text
+    self.context = context
+    self.record = record
+  }
+
+  /// The context of a record's lines (`foreign` for another program's syslog line).
   static func context(of record: LogRecord) -> String {
+    if record.isForeign { return "foreign" }
     if let caller = record.caller { return caller.description }
     return record.timestampNanoseconds == nil ? "" : "console"
   }

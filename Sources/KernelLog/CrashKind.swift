@@ -12,6 +12,8 @@ struct CrashKind: @unchecked Sendable {
   var pattern: Regex<AnyRegexOutput>? { compiled?.regex }
   private let compiled: LazyRegex?
   let patternSource: String
+  /// Strings that any match of `pattern` holds (see `RequiredText`).
+  let requiredText: [[String]]
   let window: Int
   /// `{n}` is capture group n, `{frame}` the guilty frame, `{file}` the file of a
   /// `at file.c:123` capture.
@@ -38,6 +40,7 @@ struct CrashKind: @unchecked Sendable {
     self.marker = marker
     self.patternSource = pattern ?? ""
     self.compiled = pattern.map(LazyRegex.init)
+    self.requiredText = pattern.map(RequiredText.clauses(of:)) ?? []
     self.window = window
     self.title = title
     self.alternatives = alt

@@ -12,6 +12,14 @@ public enum KernelLogReader {
   /// The lines that start inside `range` (a line start is assumed at `range.lowerBound`).
   static func records(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) -> [LogRecord] {
     var result: [LogRecord] = []
+    append(in: bytes, range: range, to: &result)
+    return result
+  }
+
+  /// Appends the records of `range` to `result`, as `records(in:range:)` decodes them
+  /// (a dictionary line joins only a record appended by this call): a window that
+  /// grows decodes its new lines in place instead of copying them over.
+  static func append(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, to result: inout [LogRecord]) {
     var scratch: [UInt8] = []
     scratch.reserveCapacity(256)
     var lineStart = max(0, range.lowerBound)
@@ -35,7 +43,6 @@ public enum KernelLogReader {
       }
       lineStart = next
     }
-    return result
   }
 
   static func makeRecord(
@@ -55,21 +62,13 @@ public enum KernelLogReader {
 
 /// Line boundaries: `\n` ends a line (a `\r` before it is dropped by the cleaner).
 enum LineScanner {
+  /// The offset of the `\n` ending the line that holds `start`, or the end of the
+  /// buffer. Eight bytes at a time (`ByteSearch.nextByte`): windows and records
+  /// walk every line around a report.
   static func endOfLine(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
     guard start < bytes.count, let base = bytes.baseAddress else { return bytes.count }
-    let remaining = bytes.count - start
-    guard let found = memchrNewline(base + start, remaining) else { return bytes.count }
-    return start + found
-  }
-
-  @inline(__always)
-  private static func memchrNewline(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> Int? {
-    var index = 0
-    while index < count {
-      if pointer[index] == 0x0A { return index }
-      index += 1
-    }
-    return nil
+    return ByteSearch.nextByte(0x0A, in: base, from: start, through: bytes.count - 1, count: bytes.count)
+      ?? bytes.count
   }
 }
 
@@ -79,7 +78,7 @@ enum LineCleaner {
   static func clean(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
     output.removeAll(keepingCapacity: true)
     // Most lines have nothing to remove: copy them whole.
-    if !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
+    if !mayHoldControl(line) || !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
       output.append(contentsOf: line)
       return
     }
@@ -95,6 +94,27 @@ enum LineCleaner {
       }
       index += 1
     }
+  }
+
+  /// False when no byte of `line` is below 0x20 or is 0x7F, tested eight bytes at a
+  /// time: `(w - 0x20..20) & ~w & 0x80..80` is non-zero exactly when a byte of `w`
+  /// is below 0x20, and the same test of `w ^ 0x7F..7F` against 0x01 finds a DEL.
+  static func mayHoldControl(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = line.baseAddress else { return false }
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    var index = 0
+    while index + 8 <= line.count {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+      let delete = word ^ (0x7F &* ones)
+      if ((word &- 0x20 &* ones) & ~word | (delete &- ones) & ~delete) & high != 0 { return true }
+      index += 8
+    }
+    while index < line.count {
+      if line[index] < 0x20 || line[index] == 0x7F { return true }
+      index += 1
+    }
+    return false
   }
 
   /// Index after the escape sequence starting at `start` (an ESC byte).

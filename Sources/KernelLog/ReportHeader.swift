@@ -51,9 +51,16 @@ struct HeaderMatcher {
     if index + 1 < lines.count, lines[index + 1].text.contains("** replaying previous printk message **") {
       return nil
     }
+    // Kinds of one marker mostly share their window size: each window is joined once.
+    var windows: [Int: String] = [:]
     for kind in kinds where text.contains(kind.marker) {
       guard !kind.suppressions.contains(where: { text.contains($0) }) else { continue }
-      let window = windowText(from: index, lines: kind.window, in: lines)
+      let window = windows[kind.window] ?? windowText(from: index, lines: kind.window, in: lines)
+      windows[kind.window] = window
+      // A window without the pattern's fixed text cannot match: the search is skipped,
+      // and the pattern is not even compiled (compiling is most of the cost of a
+      // kind tried once). Every pattern of the table compiles (CrashKindTableTests).
+      guard RequiredText.allowsMatch(in: window, clauses: kind.requiredText) else { continue }
       guard let pattern = kind.pattern else {
         return ReportHeader(kind: kind, line: index, captures: [], window: window)
       }

@@ -66,7 +66,10 @@ struct StackTraceReader {
 
   /// The `(caller+0x1/0x2)` of an ARM `(callee) from [<pc>] (caller+0x1/0x2)` line.
   static func armCaller(in text: String) -> StackFrame? {
-    guard let from = text.range(of: ") from ") else { return nil }
+    // The byte search first: the Character search below is slow, and finds nothing
+    // where the bytes are absent (no other character is canonically equivalent to
+    // one of these).
+    guard text.contains(") from "), let from = text.range(of: ") from ") else { return nil }
     let rest = text[from.upperBound...]
     guard let open = rest.firstIndex(of: "(") else { return nil }
     return StackFrame.parseSymbol(rest[rest.index(after: open)...])
