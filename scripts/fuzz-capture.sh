@@ -19,13 +19,17 @@ printf 'module CKexec {\n  header "%s"\n  export *\n}\n' "$root/Sources/CKexec/i
 clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CKexec/include" \
   "$root/Sources/CKexec/CKexec.c" -o "$out/CKexec.o"
 
+# KernelLog's C target (the marker scan's vector step).
+. "$root/scripts/fuzz/c-targets.sh"
+build_c_target CMarkerScan "$out"
+
 # The libraries as modules, instrumented; Capture and Symbols testable, for the
 # parsers' internal entry points.
 for module in KernelLog Bytes Codecs Dump Symbols Capture; do
   testing=""
   case $module in Capture | Symbols) testing="-enable-testing" ;; esac
   swiftc $flags $testing -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
-    -I "$out" -I "$out/CKexec" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" \
+    -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" \
     "$root"/Sources/$module/*.swift
 done
 
@@ -33,9 +37,10 @@ export SWIFT_BACKTRACE=enable=no
 status=0
 for target in capture/FuzzCaptureSource capture/FuzzPstore symbols/FuzzElfSymbols; do
   name=$(basename "$target" | sed 's/^Fuzz//')
-  swiftc $flags -I "$out" -I "$out/CKexec" -I "$root/Sources/CZlib" "$root/scripts/fuzz/$target.swift" \
+  swiftc $flags -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" \
+    "$root/scripts/fuzz/$target.swift" \
     "$out/KernelLog.o" "$out/Bytes.o" "$out/Codecs.o" "$out/Dump.o" "$out/Symbols.o" "$out/Capture.o" \
-    "$out/CKexec.o" -lz -o "$out/fuzz-$name" 2>&1 | grep -v 'Cannot export local symbol' || true
+    "$out/CKexec.o" "$out/CMarkerScan.o" -lz -o "$out/fuzz-$name" 2>&1 | grep -v 'Cannot export local symbol' || true
   corpus="$out/corpus-$name"
   mkdir -p "$corpus"
   case $name in

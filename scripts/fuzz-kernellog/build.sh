@@ -12,8 +12,12 @@ set -eu
 cd "$(dirname "$0")/../.."
 out=.build/fuzz-kernellog
 mkdir -p "$out" scripts/fuzz-kernellog/crashers
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name KernelLogFuzz \
-  Sources/KernelLog/*.swift scripts/fuzz-kernellog/FuzzKernelLog.swift -o "$out/fuzz-kernellog"
+# KernelLog's C target (the marker scan's vector step), built as SwiftPM would.
+root=$(pwd)
+. scripts/fuzz/c-targets.sh
+build_c_target CMarkerScan "$out"
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name KernelLogFuzz -I "$out/CMarkerScan" \
+  Sources/KernelLog/*.swift scripts/fuzz-kernellog/FuzzKernelLog.swift "$out/CMarkerScan.o" -o "$out/fuzz-kernellog"
 echo "built $out/fuzz-kernellog"
 [ "${1:-}" = run ] || exit 0
 seeds="$out/seeds"

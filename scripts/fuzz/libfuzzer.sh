@@ -5,6 +5,9 @@ out="$root/.build/fuzz"
 mkdir -p "$out"
 flags="-sanitize=fuzzer,address -parse-as-library -Onone -swift-version 5"
 status=0
+# KernelLog's C target (the marker scan's vector step), for every module that imports it.
+. "$root/scripts/fuzz/c-targets.sh"
+build_c_target CMarkerScan "$out"
 # Swift's own crash backtracer would hold the pipe open after a trap: let libFuzzer
 # and the sanitizer report instead.
 export SWIFT_BACKTRACE=enable=no
@@ -13,7 +16,7 @@ export SWIFT_BACKTRACE=enable=no
 build_modules() {
   for module in "$@"; do
     swiftc $flags -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
-      -I "$out" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" "$root"/Sources/$module/*.swift
+      -I "$out" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" "$root"/Sources/$module/*.swift
   done
 }
 
@@ -25,7 +28,8 @@ run_target() {
   shift 3
   objects=""
   for module in "$@"; do objects="$objects $out/$module.o"; done
-  swiftc $flags -I "$out" -I "$root/Sources/CZlib" "$source" $objects -lz -o "$out/fuzz-$name" 2>&1 \
+  objects="$objects $out/CMarkerScan.o"
+  swiftc $flags -I "$out" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" "$source" $objects -lz -o "$out/fuzz-$name" 2>&1 \
     | grep -v 'Cannot export local symbol' || true
   corpus="$out/corpus-$name"
   mkdir -p "$corpus"
