@@ -37,10 +37,13 @@ export SWIFT_BACKTRACE=enable=no
 status=0
 for target in capture/FuzzCaptureSource capture/FuzzPstore symbols/FuzzElfSymbols; do
   name=$(basename "$target" | sed 's/^Fuzz//')
+  rm -f "$out/fuzz-$name"
   swiftc $flags -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" \
     "$root/scripts/fuzz/$target.swift" \
     "$out/KernelLog.o" "$out/Bytes.o" "$out/Codecs.o" "$out/Dump.o" "$out/Symbols.o" "$out/Capture.o" \
     "$out/CKexec.o" "$out/CMarkerScan.o" -lz -o "$out/fuzz-$name" 2>&1 | grep -v 'Cannot export local symbol' || true
+  # A target that no longer builds is a failure, not a fuzzer that quietly never ran.
+  [ -x "$out/fuzz-$name" ] || { echo "fuzz-$name did not build" >&2; exit 1; }
   corpus="$out/corpus-$name"
   mkdir -p "$corpus"
   case $name in

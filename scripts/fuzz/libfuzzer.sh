@@ -29,8 +29,15 @@ run_target() {
   objects=""
   for module in "$@"; do objects="$objects $out/$module.o"; done
   objects="$objects $out/CMarkerScan.o"
+  rm -f "$out/fuzz-$name"
   swiftc $flags -I "$out" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" "$source" $objects -lz -o "$out/fuzz-$name" 2>&1 \
     | grep -v 'Cannot export local symbol' || true
+  # A target that no longer builds is a failure, not a fuzzer that quietly never ran.
+  if [ ! -x "$out/fuzz-$name" ]; then
+    echo "fuzz-$name did not build" >&2
+    status=1
+    return
+  fi
   corpus="$out/corpus-$name"
   mkdir -p "$corpus"
   for seed in "$out"/seed-$name-*; do [ -f "$seed" ] && cp "$seed" "$corpus/"; done

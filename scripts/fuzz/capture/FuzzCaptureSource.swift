@@ -1,6 +1,7 @@
 // libFuzzer target: any bytes as the vmcore a capture reads (ELF, kdump-compressed or
-// flattened), then what the capture does with it: the two bitmaps sized from the dump,
-// every promised page copied, the missing-page count, and the dump written in memory.
+// flattened), then what the capture does with it: the page ranges and the cycles of
+// bitmaps sized from the dump, every promised page copied and deflated, the missing-page
+// count, and the dump written in memory.
 import Dump
 
 @testable import Capture
@@ -10,7 +11,7 @@ final class MemoryOutput: DumpOutput {
   var size: UInt64 = 0
   func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
     // Sizes only: a lying source must not make the writer write beyond its layout.
-    guard offset + UInt64(bytes.count) <= 1 << 30 else {
+    guard offset + UInt64(bytes.count) <= 64 << 20 else {
       throw CaptureError.write(path: name, offset: offset, errno: 28)
     }
     size = max(size, offset + UInt64(bytes.count))
@@ -28,19 +29,32 @@ public func fuzzCaptureSource(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
   if let kdump = vmcore.physical as? KdumpCompressedDump { _ = kdump.missingPages() }
   let session = CaptureSession(
     options: .init(source: "fuzz.vmcore", directory: "/nonexistent", level: DumpLevel()))
-  let (memory, dumpable, _) = session.bitmaps(vmcore.physical, sourceBytes: UInt64(bytes.count))
-  // The bitmaps above are the bound under test; writing is tried on small dumps only,
-  // so that each input stays fast enough to fuzz.
-  guard dumpable.count <= 1 << 13 else { return 0 }
+  // The page ranges and the cycles over them are the bound under test: what a lying
+  // header can make the capture hold and write (the output refuses past 64 MiB, as a
+  // full target would).
+  let ranges = session.pageRanges(vmcore.physical, sourceBytes: UInt64(bytes.count))
+  let cycles = PageCycles(
+    pageCount: ranges.pageCount, memory: ranges.memory, dumpable: ranges.dumpable, filter: nil, bufferBytes: 4096)
   let (notes, range) = KdumpHeaderFields.notesBlob(vmcore.notes)
   let fields = KdumpHeaderFields(
-    utsname: vmcore.utsname, timestamp: 0, codec: .none, dumpLevel: 0, physBase: 0, cpuCount: 0, notes: notes,
+    utsname: vmcore.utsname, timestamp: 0, codec: .zlib, dumpLevel: 0, physBase: 0, cpuCount: 0, notes: notes,
     vmcoreInfoRange: range)
+  let head = KdumpCompressedLayout(
+    blockSize: vmcore.physical.pageSize, maxMapNr: cycles.pageCount, notesSize: notes.count, dumpedPages: 0)
+  let output = MemoryOutput()
+  guard
+    let survey = try? cycles.survey(first: [], each: { cycle in
+      try head.writeBitmaps(cycle, last: cycle.index == cycles.count - 1, to: output)
+    })
+  else { return 0 }
+  // Pages are written for small dumps only, so that each input stays fast to fuzz.
+  guard survey.pagesDumpable <= 1 << 13 else { return 0 }
   let layout = KdumpCompressedLayout(
-    blockSize: vmcore.physical.pageSize, maxMapNr: memory.pageCount, notesSize: notes.count,
-    dumpedPages: dumpable.count)
+    blockSize: vmcore.physical.pageSize, maxMapNr: cycles.pageCount, notesSize: notes.count,
+    dumpedPages: survey.pagesDumpable)
   var writer = KdumpCompressedWriter(layout: layout, fields: fields, threads: 1)
   writer.chunkPages = 16
-  _ = try? writer.write(memory: memory, dumpable: dumpable, source: vmcore.physical, to: MemoryOutput())
+  _ = try? writer.write(
+    cycles: cycles, firstRanks: survey.firstRanks, bitmaps: false, source: vmcore.physical, to: output)
   return 0
 }
