@@ -9,6 +9,8 @@ enum DeflateAlphabet {
   /// The code-length alphabet of a dynamic block's header (§3.2.7): 0-15 lengths, 16
   /// repeat the previous 3-6 times, 17 and 18 runs of zeros of 3-10 and 11-138.
   static let codeLengthSymbols = 19
+  /// Extra bits of the code-length symbols 16, 17 and 18 (§3.2.7): the repeat counts.
+  static let repeatExtraBits = [2, 3, 7]
   /// The order in which a dynamic header lists the code-length code's lengths (§3.2.7).
   static let codeLengthOrder: [Int] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
   static let minimumMatch = 3

@@ -59,16 +59,18 @@ struct DeflateHashBuckets {
     let farthestThree = settings.farthestThree
     let tables = DeflateAlphabet.tables
     // RFC 1951 §3.2.5: distances reach 32 KiB back; only 64 KiB pages go further.
-    let window = 32768
+    let window = DeflateAlphabet.maximumDistance
+    let maximumMatch = DeflateAlphabet.maximumMatch
 
     @inline(__always) func word(_ offset: Int) -> UInt32 {
       UnsafeRawPointer(page + offset).loadUnaligned(as: UInt32.self) & mask
     }
-    @inline(__always) func slot(_ offset: Int) -> Int {
-      Int(truncatingIfNeeded: (word(offset) &* 0x9E37_79B1) &>> shift)
+    /// The first of the two entries of the bucket of `word`.
+    @inline(__always) func bucket(_ word: UInt32) -> Int {
+      Int(truncatingIfNeeded: (word &* 0x9E37_79B1) &>> shift) &<< 1
     }
     @inline(__always) func insert(_ offset: Int) {
-      let index = slot(offset) &<< 1
+      let index = bucket(word(offset))
       table[index &+ 1] = table[index]
       table[index] = UInt16(truncatingIfNeeded: offset)
     }
@@ -87,7 +89,7 @@ struct DeflateHashBuckets {
     /// The longest match at `offset` (inserted first): length << 16 | distance, or 0.
     @inline(__always) func longestMatch(_ offset: Int) -> UInt32 {
       let current = word(offset)
-      let index = Int(truncatingIfNeeded: (current &* 0x9E37_79B1) &>> shift) &<< 1
+      let index = bucket(current)
       let newer = Int(table[index])
       let older = Int(table[index &+ 1])
       table[index &+ 1] = UInt16(truncatingIfNeeded: newer)
@@ -98,7 +100,7 @@ struct DeflateHashBuckets {
       let newerEqual = newerValid & (word(newerValid != 0 ? newer : 0) == current ? 1 : 0)
       let olderEqual = olderValid & (word(olderValid != 0 ? older : 0) == current ? 1 : 0)
       guard newerEqual | olderEqual != 0 else { return 0 }
-      let longest = min(258, size &- offset)
+      let longest = min(maximumMatch, size &- offset)
       var best = 0
       var bestDistance = 0
       if newerEqual != 0 {

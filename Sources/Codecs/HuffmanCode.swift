@@ -96,25 +96,24 @@ struct HuffmanCode {
       }
     }
     if used < 2 {
-      // One symbol or none: the fillers, then the sort of keys.
-      var keys = 0
+      // One symbol or none: it and fillers of weight one, two symbols in order.
       var filler = 0
-      for symbol in 0..<count where frequencies[symbol] > 0 {
-        scratch.keys[keys] = UInt64(frequencies[symbol]) << 16 | UInt64(symbol)
-        keys += 1
-      }
-      while keys < 2 {
+      for index in 0..<2 {
+        if index == 0, let symbol = (0..<count).first(where: { frequencies[$0] > 0 }) {
+          scratch.order[0] = UInt32(symbol)
+          scratch.weights[0] = frequencies[symbol]
+          continue
+        }
         while frequencies[filler] > 0 { filler += 1 }
-        scratch.keys[keys] = 1 << 16 | UInt64(filler)
+        scratch.order[index] = UInt32(filler)
+        scratch.weights[index] = 1
         filler += 1
-        keys += 1
       }
-      sort(scratch.keys, keys)
-      for index in 0..<keys {
-        scratch.order[index] = UInt32(truncatingIfNeeded: scratch.keys[index] & 0xFFFF)
-        scratch.weights[index] = UInt32(truncatingIfNeeded: scratch.keys[index] >> 16)
+      if (scratch.weights[1], scratch.order[1]) < (scratch.weights[0], scratch.order[0]) {
+        swap(&scratch.order[0], &scratch.order[1])
+        swap(&scratch.weights[0], &scratch.weights[1])
       }
-      return keys
+      return 2
     }
     var start = 0
     for bucket in 1..<buckets {
@@ -149,25 +148,6 @@ struct HuffmanCode {
       }
     }
     return used
-  }
-
-  /// Shell sort (Ciura's gaps) of `keys[0..<n]`: at most 286 distinct keys, in place,
-  /// no allocation and no stability to pay for.
-  static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ n: Int) {
-    var gaps: (Int, Int, Int, Int, Int, Int) = (132, 57, 23, 10, 4, 1)
-    withUnsafeBytes(of: &gaps) { table in
-      for gap in table.bindMemory(to: Int.self) where gap < n {
-        for index in gap..<n {
-          let key = keys[index]
-          var slot = index
-          while slot >= gap && keys[slot - gap] > key {
-            keys[slot] = keys[slot - gap]
-            slot -= gap
-          }
-          keys[slot] = key
-        }
-      }
-    }
   }
 
   /// The low `bits` of `code` in reverse order, a byte at a time.
@@ -270,21 +250,18 @@ struct HuffmanScratch {
   /// Frequencies below this are counting-sorted.
   static let buckets = 32
   let bucketStarts: UnsafeMutablePointer<Int>
-  let keys: UnsafeMutablePointer<UInt64>
   let order: UnsafeMutablePointer<UInt32>
   let weights: UnsafeMutablePointer<UInt32>
   var perLength = [Int](repeating: 0, count: 16)
 
   init(capacity: Int) {
     bucketStarts = .allocate(capacity: Self.buckets)
-    keys = .allocate(capacity: capacity)
     order = .allocate(capacity: capacity)
     weights = .allocate(capacity: capacity)
   }
 
   func deallocate() {
     bucketStarts.deallocate()
-    keys.deallocate()
     order.deallocate()
     weights.deallocate()
   }

@@ -156,8 +156,7 @@ public final class PageDeflater {
   /// Bits of the matches' extra fields, the same under either code.
   private func matchExtraBits() -> Int {
     var bits = 0
-    // Length codes 8-27 take (code - 4) / 4 extra bits (RFC 1951 §3.2.5).
-    for code in 8..<28 { bits += Int(literalFrequencies[257 + code]) * ((code - 4) >> 2) }
+    for code in 0..<29 { bits += Int(literalFrequencies[257 + code]) * DeflateAlphabet.lengthExtraBits[code] }
     for code in 0..<30 { bits += Int(distanceFrequencies[code]) * Int(tables.distanceExtraBits[code]) }
     return bits
   }
@@ -234,9 +233,9 @@ public final class PageDeflater {
     for symbol in 0..<DeflateAlphabet.codeLengthSymbols {
       bits += Int(codeLengthFrequencies[symbol]) * Int(codeLengthCode.lengths[symbol])
     }
-    bits +=
-      Int(codeLengthFrequencies[16]) * 2 + Int(codeLengthFrequencies[17]) * 3 + Int(codeLengthFrequencies[18])
-      * 7
+    for symbol in 16...18 {
+      bits += Int(codeLengthFrequencies[symbol]) * DeflateAlphabet.repeatExtraBits[symbol - 16]
+    }
     return DynamicHeader(
       literals: literals, distances: distances, codeLengths: codeLengths, symbols: symbols, bits: bits)
   }
@@ -248,7 +247,7 @@ public final class PageDeflater {
     for index in 0..<header.codeLengths {
       writer.put(UInt32(codeLengthCode.lengths[codeLengthOrder[index]]), 3)
     }
-    let extraBits: [Int] = [2, 3, 7]
+    let extraBits = DeflateAlphabet.repeatExtraBits
     for index in 0..<header.symbols {
       let symbol = Int(headerSymbols[index] & 0xFF)
       writer.put(UInt32(codeLengthCode.codes[symbol]), Int(codeLengthCode.lengths[symbol]))
