@@ -72,6 +72,48 @@ struct GuestBoot {
       timeoutScale: timeoutScale)
   }
 
+  /// The line the kernel prints as it starts the initramfs' /init (init/main.c,
+  /// run_init_process()): before it, only the kernel's own boot has run.
+  static let userSpaceStarted = "Run /init as init process"
+
+  /// Starts QEMU on `command` and waits, as `waitFor`, for the guest's first `needles`.
+  /// When that wait times out before the kernel started /init, QEMU is stopped and the
+  /// guest booted once more: under TCG a kernel now and then stops for good early in its
+  /// own boot (6.1 seen silent for 240 s right after "clocksource: Switched to clocksource
+  /// hpet"), which says nothing about the scenario the run detonates. A timeout after
+  /// /init started, a failure line, QEMU's exit and a second stall all throw as before.
+  static func boot(
+    _ command: QemuCommand, work: URL, method: String, timeoutScale: Double,
+    until needles: [String], failures: [String] = [], what: String, seconds: Double
+  ) throws -> GuestBoot {
+    var attempt = 1
+    while true {
+      let guest = try start(command, work: work, method: method, timeoutScale: timeoutScale)
+      do {
+        try guest.waitFor(needles, failures: failures, what: what, seconds: seconds)
+        return guest
+      } catch LabError.guestTimeout(let stage, let limit, let tail)
+        where attempt < 2 && !guest.console.text.contains(userSpaceStarted)
+      {
+        guest.qemu.stop()
+        // The stalled boot's console is kept beside the next one's, and the retry said on
+        // standard error whatever the caller does with progress: it is a fact of the run.
+        let serial = URL(fileURLWithPath: command.serialLog)
+        let stalled = serial.appendingPathExtension("stalled")
+        try? FileManager.default.removeItem(at: stalled)
+        try? FileManager.default.moveItem(at: serial, to: stalled)
+        let notice =
+          "coroner lab: the guest's kernel stalled in its own boot (no /init after \(Int(limit)) s, "
+          + "waiting to \(stage)); booting it once more. Its console, kept in \(stalled.path), ended:\n\(tail)\n"
+        FileHandle.standardError.write(Data(notice.utf8))
+        attempt += 1
+      } catch {
+        guest.qemu.stop()
+        throw error
+      }
+    }
+  }
+
   /// Waits for one of `needles` within `seconds` times the run's timeout scale: the
   /// needle found returns; a failure line the guest printed, QEMU's exit (with what it
   /// said) and the deadline each throw, naming `what` the guest was doing.

@@ -85,7 +85,10 @@ public struct LabRunner: Sendable {
     let fm = FileManager.default
     let work = try GuestBoot.scratch(
       "lab", out: request.out,
-      stale: ["vmcore", CaptureMethod.physicalCompanion, "console.log", "scene.json", Self.captureFolder])
+      stale: [
+        "vmcore", CaptureMethod.physicalCompanion, "console.log", "console.log.stalled", "scene.json",
+        Self.captureFolder,
+      ])
     defer { try? fm.removeItem(at: work) }
 
     progress("building the guest for \(scenario.name) on \(request.kernel.release)")
@@ -98,15 +101,13 @@ public struct LabRunner: Sendable {
     let command = try qemuCommand(request, initrd: initrd, work: work, disk: disk)
 
     progress("booting QEMU (\(request.accelerator.rawValue))")
-    let boot = try GuestBoot.start(
-      command, work: work, method: request.capture.rawValue, timeoutScale: request.timeoutScale)
+    let boot = try GuestBoot.boot(
+      command, work: work, method: request.capture.rawValue, timeoutScale: request.timeoutScale,
+      until: ["coroner-lab: detonating"], failures: ["coroner-lab: kexec failed", "coroner-lab: insmod"],
+      what: "boot and detonate", seconds: 120)
     let (qemu, console, start) = (boot.qemu, boot.console, boot.started)
     defer { qemu.stop() }
     let stage = Stage(request: request, boot: boot)
-
-    try stage.waitForConsole(
-      ["coroner-lab: detonating"], failures: ["coroner-lab: kexec failed", "coroner-lab: insmod"],
-      what: "boot and detonate", seconds: 120)
     let detonated = Date()
     if request.capture.usesKdump, !console.text.contains("coroner-lab: kdump loaded 1") {
       throw LabError.captureFailed(

@@ -68,7 +68,8 @@ public struct NetconsoleRun: Sendable {
     if let reason = scenario.refusal(kernel: kernel, accelerator: accelerator) {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
-    let work = try GuestBoot.scratch("netconsole", out: out, stale: ["console.log", Self.pstoreFolder])
+    let work = try GuestBoot.scratch(
+      "netconsole", out: out, stale: ["console.log", "console.log.stalled", Self.pstoreFolder])
     defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the netconsole guest for \(scenario.name) on \(kernel.release)")
@@ -84,15 +85,16 @@ public struct NetconsoleRun: Sendable {
     command.userNetworkDevice = Self.networkDevice
 
     progress("booting QEMU (\(accelerator.rawValue)) with netconsole to \(target.moduleParameter)")
-    let guest = try GuestBoot.start(command, work: work, method: "netconsole", timeoutScale: timeoutScale)
-    defer { guest.qemu.stop() }
     let failures = [
       "coroner-lab: insmod", "coroner-lab: no \(NetconsoleTarget.device)", "coroner-lab: no carrier",
       "coroner-lab: cannot mount pstore",
     ]
-    try guest.waitFor(
-      ["coroner-lab: detonating"], failures: failures, what: "boot, load netconsole and detonate",
-      seconds: 120)
+    // netconsole is loaded by /init, so a boot retried before /init sent nothing.
+    let guest = try GuestBoot.boot(
+      command, work: work, method: "netconsole", timeoutScale: timeoutScale,
+      until: ["coroner-lab: detonating"],
+      failures: failures, what: "boot, load netconsole and detonate", seconds: 120)
+    defer { guest.qemu.stop() }
     try guest.waitFor(
       [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
     let secondsToPanic = guest.secondsSinceStart

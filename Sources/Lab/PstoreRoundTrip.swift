@@ -68,7 +68,8 @@ public struct PstoreRoundTrip: Sendable {
     if let reason = scenario.refusal(kernel: kernel, accelerator: accelerator) {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
-    let work = try GuestBoot.scratch("pstore", out: out, stale: ["console.log", "pstore-dmesg.txt"])
+    let work = try GuestBoot.scratch(
+      "pstore", out: out, stale: ["console.log", "console.log.stalled", "pstore-dmesg.txt"])
     defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the pstore guest for \(scenario.name) on \(kernel.release)")
@@ -84,11 +85,11 @@ public struct PstoreRoundTrip: Sendable {
       cpus: cpus, kernelParameters: kernelParameters, exitOnReboot: false)
 
     progress("booting QEMU (\(accelerator.rawValue)); the panic resets the guest")
-    let guest = try GuestBoot.start(command, work: work, method: "pstore", timeoutScale: timeoutScale)
-    defer { guest.qemu.stop() }
     let failures = ["coroner-lab: insmod", "coroner-lab: cannot mount pstore"]
-    try guest.waitFor(
-      ["coroner-lab: detonating"], failures: failures, what: "boot and detonate", seconds: 120)
+    let guest = try GuestBoot.boot(
+      command, work: work, method: "pstore", timeoutScale: timeoutScale, until: ["coroner-lab: detonating"],
+      failures: failures, what: "boot and detonate", seconds: 120)
+    defer { guest.qemu.stop() }
     try guest.waitFor(
       [scenario.marker], what: "show \"\(scenario.marker)\"", seconds: 30 + scenario.detectionSeconds)
     progress("panicked; waiting for the second boot to recover the log")

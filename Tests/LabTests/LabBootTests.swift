@@ -47,6 +47,31 @@ final class LabBootTests: XCTestCase {
     }
   }
 
+  /// A kernel that stops in its own boot (here: no root to mount, since rdinit names no
+  /// file, and no panic reboot) is booted a second time, and its second stall is the
+  /// run's error: the retry meant for TCG's rare boot stalls hides no real failure.
+  func testAKernelStalledBeforeInitIsBootedTwiceThenReported() throws {
+    let tree = try Self.kernel(.v6_1)
+    var scenario = try ScenarioCatalogue.named("panic")
+    scenario.kernelParameters += ["rdinit=/coroner-lab-no-such-init", "panic=0"]
+    let out = try temporaryFolder()
+    let request = LabRunRequest(
+      scenario: scenario, kernel: tree, capture: .qemuKdump, out: out, accelerator: Self.accelerator,
+      timeoutScale: 0.1)
+    XCTAssertThrowsError(try LabRunner().run(request)) { error in
+      guard case LabError.guestTimeout(let stage, _, let tail) = error else { return XCTFail("\(error)") }
+      XCTAssertEqual(stage, "boot and detonate")
+      XCTAssertTrue(tail.contains("Kernel panic"), tail)
+    }
+    let console = out.appendingPathComponent("console.log")
+    let first = try String(contentsOf: console.appendingPathExtension("stalled"), encoding: .utf8)
+    let second = try String(contentsOf: console, encoding: .utf8)
+    for boot in [first, second] {
+      XCTAssertTrue(boot.contains("Linux version \(tree.release)"), "each boot has its own console")
+      XCTAssertFalse(boot.contains(GuestBoot.userSpaceStarted))
+    }
+  }
+
   /// Two runs at once keep to their own folders, sockets and disks, and both capture.
   func testParallelRunsDoNotCollide() throws {
     let tree = try Self.kernel(.v6_1)
