@@ -123,7 +123,7 @@ let package = Package(
       name: "SymbolsTests", dependencies: ["Symbols", "Bytes", "Codecs", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "BytesTests", dependencies: ["Bytes"]),
-    .testTarget(name: "CodecsTests", dependencies: ["Codecs", "TestSupport"]),
+    .testTarget(name: "CodecsTests", dependencies: ["Codecs", "CZlib", "TestSupport"]),
     .testTarget(
       name: "CaptureTests", dependencies: ["Capture", "Bytes", "Lab", "TestSupport"],
       resources: [.copy("Fixtures")]),

@@ -30,7 +30,9 @@ struct HuffmanCode {
   init(lengths given: [UInt8]) {
     self.init(symbols: given.count)
     for symbol in 0..<given.count { lengths[symbol] = given[symbol] }
-    assignCodes()
+    var perLength = [Int](repeating: 0, count: 16)
+    for length in given { perLength[Int(length)] += 1 }
+    perLength.withUnsafeMutableBufferPointer { assignCodes($0.baseAddress!) }
   }
 
   func deallocate() {
@@ -42,36 +44,58 @@ struct HuffmanCode {
   /// `limit` bits. At least two symbols get a code, so that the code is complete as
   /// zlib's inflate wants it (inftrees.c refuses an incomplete set but for a single
   /// one-bit distance code); missing ones are taken from the lowest unused symbols.
-  func build(frequencies: UnsafePointer<UInt32>, limit: Int, scratch: inout HuffmanScratch) {
+  /// Returns the bits the symbols take under the code: their frequencies times their
+  /// lengths.
+  @discardableResult
+  func build(frequencies: UnsafePointer<UInt32>, limit: Int, scratch: inout HuffmanScratch) -> Int {
     let count = symbols
     let used = Self.sortByFrequency(frequencies, count, scratch)
     Self.minimumRedundancyLengths(scratch.weights, used)
     Self.limitLengths(scratch.weights, used, limit: limit, perLength: &scratch.perLength)
-    for symbol in 0..<count { lengths[symbol] = 0 }
-    for index in 0..<used { lengths[Int(scratch.order[index])] = UInt8(scratch.weights[index]) }
-    assignCodes()
+    lengths.initialize(repeating: 0, count: count)
+    var bits = 0
+    for index in 0..<used {
+      let symbol = Int(scratch.order[index])
+      let length = scratch.weights[index]
+      lengths[symbol] = UInt8(truncatingIfNeeded: length)
+      bits &+= Int(frequencies[symbol] &* length)
+    }
+    // The lengths are sorted, longest first: each length's count is a run.
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { table in
+      let perLength = table.baseAddress!
+      perLength.initialize(repeating: 0, count: 16)
+      var index = 0
+      while index < used {
+        let length = scratch.weights[index]
+        var end = index &+ 1
+        while end < used && scratch.weights[end] == length { end &+= 1 }
+        perLength[Int(length)] = end &- index
+        index = end
+      }
+      assignCodes(perLength)
+    }
+    return bits
   }
 
-  /// Each symbol's code from the lengths.
-  func assignCodes() {
-    // §3.2.2: codes of one length are consecutive, shorter lengths first.
+  /// Each symbol's code from the lengths, and `perLength`, the number of codes of each
+  /// length from 1 to 15.
+  func assignCodes(_ perLength: UnsafeMutablePointer<Int>) {
+    // §3.2.2: codes of one length are consecutive, shorter lengths first. Symbols without
+    // a code take one from the unused row 0, with no branch on which they are.
     let reversedBytes = DeflateAlphabet.tables.reversedBytes
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 32) { table in
-      let perLength = table.baseAddress!
-      let next = perLength + 16
-      perLength.initialize(repeating: 0, count: 16)
-      for symbol in 0..<symbols { perLength[Int(lengths[symbol])] += 1 }
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { table in
+      let next = table.baseAddress!
       var code = 0
       next[0] = 0
       perLength[0] = 0
       for length in 1...15 {
-        code = (code + perLength[length - 1]) << 1
+        code = (code &+ perLength[length &- 1]) &<< 1
         next[length] = code
       }
-      for symbol in 0..<symbols where lengths[symbol] > 0 {
+      for symbol in 0..<symbols {
         let length = Int(lengths[symbol])
         codes[symbol] = Self.reversed(next[length], bits: length, reversedBytes)
-        next[length] += 1
+        next[length] &+= 1
       }
     }
   }
@@ -86,14 +110,22 @@ struct HuffmanCode {
   ) -> Int {
     let buckets = HuffmanScratch.buckets
     let starts = scratch.bucketStarts
-    starts.initialize(repeating: 0, count: buckets)
-    var used = 0
+    starts.initialize(repeating: 0, count: buckets + HuffmanScratch.absentBuckets)
+    // Every symbol is counted, with no branch on which symbols a page holds; absent ones
+    // go to eight buckets in turn, that the runs of them (all but a few of the length
+    // symbols, the bytes a page lacks) do not make each count wait for the one before.
+    // (Arithmetic, not a conditional, which the compiler makes a branch.)
+    @inline(__always) func absent(_ frequency: UInt32) -> Int {
+      Int(truncatingIfNeeded: (frequency &- 1) &>> 31)  // frequencies are below 2^31
+    }
+    @inline(__always) func bucket(_ symbol: Int, _ frequency: UInt32) -> Int {
+      min(Int(frequency), buckets &- 1) &+ absent(frequency) &* (buckets &+ (symbol & 7))
+    }
+    var used = count
     for symbol in 0..<count {
-      let frequency = Int(frequencies[symbol])
-      if frequency > 0 {
-        starts[min(frequency, buckets - 1)] += 1
-        used += 1
-      }
+      let frequency = frequencies[symbol]
+      starts[bucket(symbol, frequency)] &+= 1
+      used &-= absent(frequency)
     }
     if used < 2 {
       // One symbol or none: it and fillers of weight one, two symbols in order.
@@ -119,16 +151,17 @@ struct HuffmanCode {
     for bucket in 1..<buckets {
       let size = starts[bucket]
       starts[bucket] = start
-      start += size
+      start &+= size
     }
-    let frequent = starts[buckets - 1]
+    // Absent symbols are written to slots past the used ones, each bucket's own, and
+    // written over.
+    for bucket in 0..<HuffmanScratch.absentBuckets { starts[buckets &+ bucket] = used &+ bucket }
+    let frequent = starts[buckets &- 1]
     for symbol in 0..<count {
-      let frequency = Int(frequencies[symbol])
-      if frequency > 0 {
-        let bucket = min(frequency, buckets - 1)
-        scratch.order[starts[bucket]] = UInt32(symbol)
-        starts[bucket] += 1
-      }
+      let frequency = frequencies[symbol]
+      let index = bucket(symbol, frequency)
+      scratch.order[starts[index]] = UInt32(truncatingIfNeeded: symbol)
+      starts[index] &+= 1 &- absent(frequency)
     }
     for index in 0..<used { scratch.weights[index] = frequencies[Int(scratch.order[index])] }
     // The last bucket holds every frequency from buckets - 1 up: sort it by insertion,
@@ -249,13 +282,15 @@ struct HuffmanCode {
 struct HuffmanScratch {
   /// Frequencies below this are counting-sorted.
   static let buckets = 32
+  /// Buckets the absent symbols are spread over (see `sortByFrequency`).
+  static let absentBuckets = 8
   let bucketStarts: UnsafeMutablePointer<Int>
   let order: UnsafeMutablePointer<UInt32>
   let weights: UnsafeMutablePointer<UInt32>
   var perLength = [Int](repeating: 0, count: 16)
 
   init(capacity: Int) {
-    bucketStarts = .allocate(capacity: Self.buckets)
+    bucketStarts = .allocate(capacity: Self.buckets + Self.absentBuckets)
     order = .allocate(capacity: capacity)
     weights = .allocate(capacity: capacity)
   }

@@ -114,18 +114,12 @@ public final class PageDeflater {
     let count = matches.parse(
       page, items: items, literalFrequencies: literalFrequencies, distanceFrequencies: distanceFrequencies)
     literalFrequencies[DeflateAlphabet.endOfBlock] = 1
-    literalCode.build(frequencies: literalFrequencies, limit: 15, scratch: &scratch)
-    distanceCode.build(frequencies: distanceFrequencies, limit: 15, scratch: &scratch)
+    let literalBits = literalCode.build(frequencies: literalFrequencies, limit: 15, scratch: &scratch)
+    let distanceBits = distanceCode.build(frequencies: distanceFrequencies, limit: 15, scratch: &scratch)
     let extraBits = matchExtraBits()
     let header = dynamicHeader()
-    let dynamicBits =
-      3 + header.bits + extraBits
-      + Self.cost(literalFrequencies, literalCode.lengths, DeflateAlphabet.literalLengthSymbols)
-      + Self.cost(distanceFrequencies, distanceCode.lengths, DeflateAlphabet.distanceSymbols)
-    let fixedBits =
-      3 + extraBits
-      + Self.cost(literalFrequencies, fixedLiteralCode.lengths, DeflateAlphabet.literalLengthSymbols)
-      + Self.cost(distanceFrequencies, fixedDistanceCode.lengths, DeflateAlphabet.distanceSymbols)
+    let dynamicBits = 3 + header.bits + extraBits + literalBits + distanceBits
+    let fixedBits = 3 + extraBits + fixedCodeBits()
     let dynamic = dynamicBits < fixedBits
     let size = 2 + ((dynamic ? dynamicBits : fixedBits) + 7) / 8 + 4
     guard size < pageSize else { return nil }
@@ -161,12 +155,19 @@ public final class PageDeflater {
     return bits
   }
 
-  private static func cost(
-    _ frequencies: UnsafeMutablePointer<UInt32>, _ lengths: UnsafeMutablePointer<UInt8>, _ count: Int
-  ) -> Int {
-    var bits = 0
-    for symbol in 0..<count { bits += Int(frequencies[symbol]) * Int(lengths[symbol]) }
-    return bits
+  /// Bits of the literals, lengths and distances under the fixed code (§3.2.6): 8 bits
+  /// for literals 0-143, 9 for 144-255, 7 for symbols 256-279, 8 for 280-287; 5 for every
+  /// distance. Sums of ranges, which the compiler turns into vector adds.
+  private func fixedCodeBits() -> Int {
+    func sum(_ frequencies: UnsafeMutablePointer<UInt32>, _ range: Range<Int>) -> Int {
+      var total: UInt32 = 0
+      for symbol in range { total &+= frequencies[symbol] }
+      return Int(total)
+    }
+    let literals = literalFrequencies
+    return 8 * sum(literals, 0..<144) + 9 * sum(literals, 144..<256) + 7 * sum(literals, 256..<280)
+      + 8 * sum(literals, 280..<DeflateAlphabet.literalLengthSymbols)
+      + 5 * sum(distanceFrequencies, 0..<DeflateAlphabet.distanceSymbols)
   }
 
   struct DynamicHeader {
@@ -224,15 +225,12 @@ public final class PageDeflater {
         run -= 1
       }
     }
-    codeLengthCode.build(frequencies: codeLengthFrequencies, limit: 7, scratch: &scratch)
+    let codeLengthBits = codeLengthCode.build(frequencies: codeLengthFrequencies, limit: 7, scratch: &scratch)
     var codeLengths = DeflateAlphabet.codeLengthSymbols
     while codeLengths > 4 && codeLengthCode.lengths[codeLengthOrder[codeLengths - 1]] == 0 {
       codeLengths -= 1
     }
-    var bits = 5 + 5 + 4 + 3 * codeLengths
-    for symbol in 0..<DeflateAlphabet.codeLengthSymbols {
-      bits += Int(codeLengthFrequencies[symbol]) * Int(codeLengthCode.lengths[symbol])
-    }
+    var bits = 5 + 5 + 4 + 3 * codeLengths + codeLengthBits
     for symbol in 16...18 {
       bits += Int(codeLengthFrequencies[symbol]) * DeflateAlphabet.repeatExtraBits[symbol - 16]
     }
