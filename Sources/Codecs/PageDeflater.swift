@@ -191,38 +191,39 @@ public final class PageDeflater {
     let total = literals + distances
     var symbols = 0
     func emit(_ symbol: UInt32, _ extra: Int = 0) {
-      headerSymbols[symbols] = symbol | UInt32(extra) << 8
-      codeLengthFrequencies[Int(symbol)] += 1
-      symbols += 1
+      headerSymbols[symbols] = symbol | UInt32(truncatingIfNeeded: extra) &<< 8
+      codeLengthFrequencies[Int(symbol)] &+= 1
+      symbols &+= 1
     }
     var index = 0
     while index < total {
       let length = combinedLengths[index]
-      var run = 1
-      while index + run < total && combinedLengths[index + run] == length { run += 1 }
-      index += run
+      var end = index &+ 1
+      while end < total && combinedLengths[end] == length { end &+= 1 }
+      var run = end &- index
+      index = end
       if length == 0 {
         while run >= 11 {
           let taken = min(run, 138)
-          emit(18, taken - 11)
-          run -= taken
+          emit(18, taken &- 11)
+          run &-= taken
         }
         if run >= 3 {
-          emit(17, run - 3)
+          emit(17, run &- 3)
           run = 0
         }
       } else {
         emit(UInt32(length))
-        run -= 1
+        run &-= 1
         while run >= 3 {
           let taken = min(run, 6)
-          emit(16, taken - 3)
-          run -= taken
+          emit(16, taken &- 3)
+          run &-= taken
         }
       }
       while run > 0 {
         emit(UInt32(length))
-        run -= 1
+        run &-= 1
       }
     }
     let codeLengthBits = codeLengthCode.build(frequencies: codeLengthFrequencies, limit: 7, scratch: &scratch)
