@@ -68,10 +68,15 @@ enum DeflateAlphabet {
     return UInt8(code)
   }
 
-  /// The fixed code's lengths (§3.2.6): literals 0-143 take 8 bits, 144-255 nine, 256-279
-  /// seven, 280-287 eight; every distance five.
-  static let fixedLiteralLengthBits: [UInt8] = (0..<288).map { symbol in
-    symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8
+  /// The fixed code's lengths (§3.2.6), as runs of symbols: literals 0-143 take 8 bits,
+  /// 144-255 nine, 256-279 seven, 280-287 eight.
+  static let fixedLiteralRuns: [(symbols: Range<Int>, bits: Int)] = [
+    (0..<144, 8), (144..<256, 9), (256..<280, 7), (280..<288, 8),
+  ]
+  /// Every distance takes five bits in the fixed code.
+  static let fixedDistanceBits = 5
+  static let fixedLiteralLengthBits: [UInt8] = fixedLiteralRuns.flatMap { run in
+    [UInt8](repeating: UInt8(run.bits), count: run.symbols.count)
   }
 
   /// The tables above as one allocation made once, for the encoder's inner loops: a

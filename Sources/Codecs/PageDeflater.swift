@@ -56,6 +56,7 @@ public final class PageDeflater {
   private let matches: DeflateHashBuckets
   private let tables = DeflateAlphabet.tables
   private let codeLengthOrder = DeflateAlphabet.codeLengthOrder
+  private let fixedLiteralRuns = DeflateAlphabet.fixedLiteralRuns
   /// The page as pairs of a literal count and a match (`DeflateHashBuckets.parse`).
   private let items: UnsafeMutablePointer<UInt32>
   private let literalFrequencies: UnsafeMutablePointer<UInt32>
@@ -85,7 +86,9 @@ public final class PageDeflater {
     combinedLengths = .allocate(
       capacity: DeflateAlphabet.literalLengthSymbols + DeflateAlphabet.distanceSymbols)
     fixedLiteralCode = HuffmanCode(lengths: DeflateAlphabet.fixedLiteralLengthBits)
-    fixedDistanceCode = HuffmanCode(lengths: [UInt8](repeating: 5, count: DeflateAlphabet.distanceSymbols))
+    fixedDistanceCode = HuffmanCode(
+      lengths: [UInt8](
+        repeating: UInt8(DeflateAlphabet.fixedDistanceBits), count: DeflateAlphabet.distanceSymbols))
   }
 
   deinit {
@@ -155,19 +158,21 @@ public final class PageDeflater {
     return bits
   }
 
-  /// Bits of the literals, lengths and distances under the fixed code (§3.2.6): 8 bits
-  /// for literals 0-143, 9 for 144-255, 7 for symbols 256-279, 8 for 280-287; 5 for every
-  /// distance. Sums of ranges, which the compiler turns into vector adds.
+  /// Bits of the literals, lengths and distances under the fixed code (§3.2.6): each
+  /// run of symbols of one length summed, which the compiler turns into vector adds.
   private func fixedCodeBits() -> Int {
     func sum(_ frequencies: UnsafeMutablePointer<UInt32>, _ range: Range<Int>) -> Int {
       var total: UInt32 = 0
       for symbol in range { total &+= frequencies[symbol] }
       return Int(total)
     }
-    let literals = literalFrequencies
-    return 8 * sum(literals, 0..<144) + 9 * sum(literals, 144..<256) + 7 * sum(literals, 256..<280)
-      + 8 * sum(literals, 280..<DeflateAlphabet.literalLengthSymbols)
-      + 5 * sum(distanceFrequencies, 0..<DeflateAlphabet.distanceSymbols)
+    var bits =
+      DeflateAlphabet.fixedDistanceBits * sum(distanceFrequencies, 0..<DeflateAlphabet.distanceSymbols)
+    for run in fixedLiteralRuns {
+      bits +=
+        run.bits * sum(literalFrequencies, run.symbols.clamped(to: 0..<DeflateAlphabet.literalLengthSymbols))
+    }
+    return bits
   }
 
   struct DynamicHeader {
