@@ -76,6 +76,10 @@ struct GuestBoot {
   /// run_init_process()): before it, only the kernel's own boot has run.
   static let userSpaceStarted = "Run /init as init process"
 
+  /// Where `boot` keeps the console of a boot that stalled, beside the serial log (a
+  /// run's `console.log`), which the next boot writes anew.
+  static let stalledConsole = "console.log.stalled"
+
   /// Starts QEMU on `command` and waits, as `waitFor`, for the guest's first `needles`.
   /// When that wait times out before the kernel started /init, QEMU is stopped and the
   /// guest booted once more: under TCG a kernel now and then stops for good early in its
@@ -99,7 +103,7 @@ struct GuestBoot {
         // The stalled boot's console is kept beside the next one's, and the retry said on
         // standard error whatever the caller does with progress: it is a fact of the run.
         let serial = URL(fileURLWithPath: command.serialLog)
-        let stalled = serial.appendingPathExtension("stalled")
+        let stalled = serial.deletingLastPathComponent().appendingPathComponent(stalledConsole)
         try? FileManager.default.removeItem(at: stalled)
         try? FileManager.default.moveItem(at: serial, to: stalled)
         let notice =

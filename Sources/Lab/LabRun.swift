@@ -86,7 +86,7 @@ public struct LabRunner: Sendable {
     let work = try GuestBoot.scratch(
       "lab", out: request.out,
       stale: [
-        "vmcore", CaptureMethod.physicalCompanion, "console.log", "console.log.stalled", "scene.json",
+        "vmcore", CaptureMethod.physicalCompanion, "console.log", GuestBoot.stalledConsole, "scene.json",
         Self.captureFolder,
       ])
     defer { try? fm.removeItem(at: work) }

@@ -69,7 +69,7 @@ public struct NetconsoleRun: Sendable {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
     let work = try GuestBoot.scratch(
-      "netconsole", out: out, stale: ["console.log", "console.log.stalled", Self.pstoreFolder])
+      "netconsole", out: out, stale: ["console.log", GuestBoot.stalledConsole, Self.pstoreFolder])
     defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the netconsole guest for \(scenario.name) on \(kernel.release)")

@@ -69,7 +69,7 @@ public struct PstoreRoundTrip: Sendable {
       throw LabError.notRunnable(scenario: scenario.name, kernel: kernel.label, reason: reason)
     }
     let work = try GuestBoot.scratch(
-      "pstore", out: out, stale: ["console.log", "console.log.stalled", "pstore-dmesg.txt"])
+      "pstore", out: out, stale: ["console.log", GuestBoot.stalledConsole, "pstore-dmesg.txt"])
     defer { try? FileManager.default.removeItem(at: work) }
 
     progress("building the pstore guest for \(scenario.name) on \(kernel.release)")

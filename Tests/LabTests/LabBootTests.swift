@@ -63,9 +63,8 @@ final class LabBootTests: XCTestCase {
       XCTAssertEqual(stage, "boot and detonate")
       XCTAssertTrue(tail.contains("Kernel panic"), tail)
     }
-    let console = out.appendingPathComponent("console.log")
-    let first = try String(contentsOf: console.appendingPathExtension("stalled"), encoding: .utf8)
-    let second = try String(contentsOf: console, encoding: .utf8)
+    let first = try String(contentsOf: out.appendingPathComponent(GuestBoot.stalledConsole), encoding: .utf8)
+    let second = try String(contentsOf: out.appendingPathComponent("console.log"), encoding: .utf8)
     for boot in [first, second] {
       XCTAssertTrue(boot.contains("Linux version \(tree.release)"), "each boot has its own console")
       XCTAssertFalse(boot.contains(GuestBoot.userSpaceStarted))
