@@ -42,7 +42,16 @@ extension Array where Element == UInt8 {
 extension Array where Element == UInt8 {
   /// Stores `value` little-endian at `offset`, growing the array with zeros when it
   /// is shorter.
+  /// In place, without an array of the value's bytes, where the array holds them: the
+  /// dump writer stores four fields for each of its pages' descriptors.
+  @inlinable
   public mutating func storeLittleEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+    precondition(offset >= 0)
+    let width = MemoryLayout<T>.size
+    if offset <= count - width {
+      withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+      return
+    }
     Swift.withUnsafeBytes(of: value.littleEndian) { store(Array($0), at: offset) }
   }
 

@@ -14,6 +14,7 @@ public final class PageEncoder {
   /// Bytes `output` must hold for any page.
   public let outputCapacity: Int
   private let compressor: Compressor
+  private var sameFilled = SameFilledPage()
 
   private enum Compressor {
     case none
@@ -64,10 +65,20 @@ public final class PageEncoder {
   /// Compresses one page from `page` (exactly `pageSize` bytes) into `output`
   /// (at least `outputCapacity` bytes). Returns the compressed size, or nil when the
   /// page does not shrink, or looks random (`IncompressiblePage`), and must be stored
-  /// raw (makedumpfile stores it raw then).
+  /// raw (makedumpfile stores it raw then). A page filled with one word takes the stream
+  /// an earlier page filled with it got (`SameFilledPage`).
   public func encode(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
     if case .none = compressor { return nil }
+    if let word = SameFilledPage.word(page, size: pageSize) {
+      return sameFilled.stream(word, into: output) { compress(page, into: output) }
+    }
     if IncompressiblePage.guesses && IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
+    return compress(page, into: output)
+  }
+
+  deinit { sameFilled.deallocate() }
+
+  private func compress(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
     let size: Int?
     switch compressor {
     case .none: return nil

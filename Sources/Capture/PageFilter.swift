@@ -66,6 +66,9 @@ public struct PageFilter {
   /// (the frames below `dumpable.start`) left, and what this one leaves to the next.
   public func apply(to dumpable: inout PageBitmap, carry: inout Carry) -> Result {
     var result = Result()
+    // Counted by class in an array, not the result's dictionary: a level leaves out most
+    // of memory, page by page.
+    var excluded = [UInt64](repeating: 0, count: ExcludedClass.allCases.count)
     let perSection = memMap.pagesPerSection
     var excludeUntil = carry.excludeUntil
     var excludeClass = carry.excludeClass
@@ -78,7 +81,7 @@ public struct PageFilter {
       // A compound or buddy block that began in an earlier section.
       var pfn = start
       while pfn < min(excludeUntil, end) {
-        if dumpable.remove(pfn) { result.excluded[excludeClass, default: 0] += 1 }
+        if dumpable.remove(pfn) { excluded[excludeClass.rawValue] += 1 }
         pfn += 1
       }
       guard dumpable.intersects(pfn..<end) else { continue }
@@ -100,7 +103,7 @@ public struct PageFilter {
           // The rest of a block that began in the chunk before is left out all the same.
           var carried = chunk
           while carried < min(excludeUntil, chunkEnd) {
-            if dumpable.remove(carried) { result.excluded[excludeClass, default: 0] += 1 }
+            if dumpable.remove(carried) { excluded[excludeClass.rawValue] += 1 }
             carried += 1
           }
           result.unclassified += countSet(dumpable, carried..<chunkEnd)
@@ -115,7 +118,7 @@ public struct PageFilter {
           var current = chunk
           while current < chunkEnd {
             if current < excludeUntil {
-              if dumpable.remove(current) { result.excluded[excludeClass, default: 0] += 1 }
+              if dumpable.remove(current) { excluded[excludeClass.rawValue] += 1 }
               current += 1
               continue
             }
@@ -136,6 +139,9 @@ public struct PageFilter {
         }
         chunk = chunkEnd
       }
+    }
+    for kind in ExcludedClass.allCases where excluded[kind.rawValue] > 0 {
+      result.excluded[kind] = excluded[kind.rawValue]
     }
     return result
   }
