@@ -4,6 +4,8 @@
   import Darwin
 #endif
 
+import Bytes
+
 /// Where a dump is written: positioned writes, so that the descriptor table and the
 /// page data grow from two cursors (vmcore-format.md §7.6). Tests put a failing
 /// output in its place to see what a full disk leaves.
@@ -26,9 +28,24 @@ extension DumpOutput {
 }
 
 /// A regular file written with pwrite(2).
+///
+/// Writeback starts behind the writes (sync_file_range(2), SYNC_FILE_RANGE_WRITE, every
+/// `writeBehind` bytes): the device writes while pages are compressed, and the fsync
+/// that ends a capture waits for the last few MiB, not the whole dump. It measured 8 ms
+/// of a 0.32 s capture of the lab's 6.1 dump (-d 31, 16 MB) waiting in that fsync. The
+/// call only starts I/O on pages already dirty, as the kernel's flusher would later.
 public final class FileDumpOutput: DumpOutput {
   public let name: String
   let descriptor: Int32
+  static let writeBehind = 4 << 20
+  private var unsynchronized = 0
+
+  // sync_file_range(fd, offset, nbytes, flags) -> int (fs/sync.c); glibc has it, the
+  // Swift Glibc module does not import it.
+  typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+  static let syncFileRange: SyncFileRange? = SharedLibrary(["libc.so.6"])?.function("sync_file_range")
+  /// SYNC_FILE_RANGE_WRITE (include/uapi/linux/fs.h).
+  static let startWriteback: UInt32 = 2
 
   /// Creates (or, with `truncate: false`, opens for resuming) `path`.
   public init(path: String, truncate: Bool = true) throws {
@@ -47,12 +64,18 @@ public final class FileDumpOutput: DumpOutput {
         descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
       if wrote > 0 {
         done += wrote
+        unsynchronized += wrote
       } else if wrote < 0 && errno == EINTR {
         continue
       } else {
         throw CaptureError.write(
           path: name, offset: offset + UInt64(done), errno: wrote == 0 ? ENOSPC : errno)
       }
+    }
+    if unsynchronized >= Self.writeBehind, let start = Self.syncFileRange {
+      // Best effort: a file system without it writes back later, as before.
+      _ = start(descriptor, 0, 0, Self.startWriteback)
+      unsynchronized = 0
     }
   }
 
