@@ -1,10 +1,10 @@
+import Bytes
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-import Bytes
 
 /// Where a dump is written: positioned writes, so that the descriptor table and the
 /// page data grow from two cursors (vmcore-format.md §7.6). Tests put a failing
