@@ -74,8 +74,26 @@ struct DeflateHashBuckets {
       table[index &+ 1] = table[index]
       table[index] = UInt16(truncatingIfNeeded: offset)
     }
+    /// How many of the 16 bytes after the first `minimum` are equal at `candidate` and
+    /// `offset` (16: all), with no branch on where they differ: most matches end there.
+    @inline(__always) func sixteen(_ candidate: Int, _ offset: Int) -> Int {
+      let first =
+        UnsafeRawPointer(page + (candidate &+ minimum)).loadUnaligned(as: UInt64.self)
+        ^ UnsafeRawPointer(page + (offset &+ minimum)).loadUnaligned(as: UInt64.self)
+      let second =
+        UnsafeRawPointer(page + (candidate &+ minimum &+ 8)).loadUnaligned(as: UInt64.self)
+        ^ UnsafeRawPointer(page + (offset &+ minimum &+ 8)).loadUnaligned(as: UInt64.self)
+      let inFirst = first.littleEndian.trailingZeroBitCount &>> 3
+      let inSecond = 8 &+ (second.littleEndian.trailingZeroBitCount &>> 3)
+      return first != 0 ? inFirst : inSecond
+    }
     @inline(__always) func extend(_ candidate: Int, _ offset: Int, _ longest: Int) -> Int {
       var length = minimum
+      if length &+ 16 <= longest {
+        let equal = sixteen(candidate, offset)
+        if equal < 16 { return length &+ equal }
+        length &+= 16
+      }
       while length &+ 8 <= longest {
         let earlier = UnsafeRawPointer(page + (candidate &+ length)).loadUnaligned(as: UInt64.self)
         let later = UnsafeRawPointer(page + (offset &+ length)).loadUnaligned(as: UInt64.self)
@@ -101,6 +119,20 @@ struct DeflateHashBuckets {
       let olderEqual = olderValid & (word(olderValid != 0 ? older : 0) == current ? 1 : 0)
       guard newerEqual | olderEqual != 0 else { return 0 }
       let longest = min(maximumMatch, size &- offset)
+      if minimum &+ 16 <= longest {
+        // Both candidates' next 16 bytes, with no branch on either: when neither match
+        // runs past them, the longer is taken here (the newer, nearer one on a tie, as
+        // below).
+        let newerLength = newerEqual != 0 ? minimum &+ sixteen(newerValid != 0 ? newer : 0, offset) : 0
+        let olderLength = olderEqual != 0 ? minimum &+ sixteen(olderValid != 0 ? older : 0, offset) : 0
+        if newerLength < minimum &+ 16 && olderLength < minimum &+ 16 {
+          let takeOlder = olderLength > newerLength
+          let best = takeOlder ? olderLength : newerLength
+          let bestDistance = offset &- (takeOlder ? older : newer)
+          if best == 3 && bestDistance > farthestThree { return 0 }
+          return UInt32(truncatingIfNeeded: best) &<< 16 | UInt32(truncatingIfNeeded: bestDistance)
+        }
+      }
       var best = 0
       var bestDistance = 0
       if newerEqual != 0 {
