@@ -6,7 +6,7 @@ import Synchronization
   import Darwin
 #endif
 
-/// /proc/vmcore read through a mapped window of 4 MiB, moved as the reads move, instead
+/// /proc/vmcore read through mapped windows of 4 MiB, moved as the reads move, instead
 /// of pread(2). In the capture kernel, read(2) of /proc/vmcore copies the dead kernel's
 /// memory one page at a time, each page mapped and unmapped on its own
 /// (fs/proc/vmcore.c `read_from_oldmem`; arch/x86/kernel/crash_dump_64.c
@@ -19,14 +19,19 @@ import Synchronization
 /// twice as fast as mapping, copying and unmapping them (590 MB of the lab's 6.1 vmcore).
 final class OldMemoryWindow: Sendable {
   static let size: UInt64 = 4 << 20
+  /// Windows kept at once: a capture's threads each read their own chunk of frames, and
+  /// with one window apiece they do not move each other's.
+  static let count = 4
 
   private struct Mapped {
     var start: UInt64
     var length: Int
     var address: UInt
+    var lastUse: UInt64
   }
   private struct State {
-    var mapped: Mapped?
+    var mapped: [Mapped] = []
+    var uses: UInt64 = 0
     /// The kernel does not map this file at all (before 3.11, or not /proc/vmcore).
     var refused = false
   }
@@ -45,27 +50,34 @@ final class OldMemoryWindow: Sendable {
 
   deinit {
     state.withLock { state in
-      if let mapped = state.mapped {
+      for mapped in state.mapped {
         munmap(UnsafeMutableRawPointer(bitPattern: mapped.address), mapped.length)
       }
     }
   }
 
-  /// Copies `count` bytes at `offset` into `target` through the window, moving it when
-  /// the range lies outside; false when the range cannot be mapped (the caller reads
-  /// with pread(2)). Threads share the window: the copy holds its lock.
+  /// Copies `count` bytes at `offset` into `target` through a window, mapping one (in
+  /// place of the least recently used) when none holds the range; false when the range
+  /// cannot be mapped (the caller reads with pread(2)). The copy holds the lock.
   func copy(at offset: UInt64, count: Int, into target: UnsafeMutableRawPointer) -> Bool {
     let end = offset + UInt64(count)
     return state.withLock { state in
-      if let mapped = state.mapped, offset >= mapped.start, end <= mapped.start + UInt64(mapped.length) {
+      state.uses &+= 1
+      if let index = state.mapped.firstIndex(where: {
+        offset >= $0.start && end <= $0.start + UInt64($0.length)
+      }) {
+        state.mapped[index].lastUse = state.uses
+        let mapped = state.mapped[index]
         target.copyMemory(
           from: UnsafeRawPointer(bitPattern: mapped.address)! + Int(offset - mapped.start), byteCount: count)
         return true
       }
       guard !state.refused, end <= mappableEnd else { return false }
-      if let mapped = state.mapped {
-        munmap(UnsafeMutableRawPointer(bitPattern: mapped.address), mapped.length)
-        state.mapped = nil
+      if state.mapped.count == Self.count,
+        let oldest = state.mapped.indices.min(by: { state.mapped[$0].lastUse < state.mapped[$1].lastUse })
+      {
+        munmap(UnsafeMutableRawPointer(bitPattern: state.mapped[oldest].address), state.mapped[oldest].length)
+        state.mapped.remove(at: oldest)
       }
       let start = offset / Self.size * Self.size
       let stop = min(max(start + Self.size, (end + page - 1) / page * page), mappableEnd)
@@ -76,7 +88,8 @@ final class OldMemoryWindow: Sendable {
         state.refused = errno != EINVAL
         return false
       }
-      state.mapped = Mapped(start: start, length: length, address: UInt(bitPattern: base))
+      state.mapped.append(
+        Mapped(start: start, length: length, address: UInt(bitPattern: base), lastUse: state.uses))
       target.copyMemory(from: base + Int(offset - start), byteCount: count)
       return true
     }

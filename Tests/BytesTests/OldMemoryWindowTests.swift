@@ -55,4 +55,23 @@ final class OldMemoryWindowTests: XCTestCase {
       XCTAssertEqual(($0 as? BytesError)?.kind, .truncated)
     }
   }
+
+  /// Reads that jump between more places than there are windows (as a capture's threads
+  /// do, each in its own chunk) still read the file's bytes as the windows are replaced.
+  func testReadsJumpingBetweenWindowsEqualTheFile() throws {
+    let window = Int(OldMemoryWindow.size)
+    let places = OldMemoryWindow.count + 2
+    let bytes = (0..<(places * window)).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 13) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let file = try FileBytes(
+      adopting: try FileBytes.openDescriptor(path), path: path, access: .readOnce, windowed: true)
+    for round in 0..<3 {
+      for place in [0, places - 1, 2, 0, places - 2, 1, places - 1, 3] {
+        let offset = place * window + round * 12_289 + place * 4096
+        XCTAssertEqual(
+          try file.read(at: UInt64(offset), count: 5000), Array(bytes[offset..<offset + 5000]),
+          "round \(round), 5000 bytes at \(offset)")
+      }
+    }
+  }
 }
