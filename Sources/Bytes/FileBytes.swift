@@ -34,9 +34,6 @@ public final class FileBytes: @unchecked Sendable {
   /// The whole file when it is mapped; nil when it is read with pread(2).
   public let mapping: UnsafeRawBufferPointer?
   private let descriptor: Int32
-  /// For a `.readOnce` file of /proc (that is, /proc/vmcore): reads go through a mapped
-  /// window that moves with them.
-  let window: OldMemoryWindow?
   /// Reads this large from a mapping still go through pread(2): a sequential pass
   /// (a flattened dump's index) then neither faults pages in one by one nor keeps
   /// them mapped.
@@ -56,8 +53,7 @@ public final class FileBytes: @unchecked Sendable {
   }
 
   /// Takes `descriptor` over (it is closed on error, and when the file goes).
-  /// `windowed` forces the window on or off, for tests.
-  init(adopting descriptor: Int32, path: String, access: Access, windowed: Bool? = nil) throws(BytesError) {
+  init(adopting descriptor: Int32, path: String, access: Access) throws(BytesError) {
     name = path
     do {
       size = try Self.randomAccessSize(descriptor, path)
@@ -67,9 +63,6 @@ public final class FileBytes: @unchecked Sendable {
     }
     self.descriptor = descriptor
     mapping = access == .readOnce ? nil : Self.map(descriptor, size: size, access: access)
-    window =
-      mapping == nil && (windowed ?? (access == .readOnce && Self.isProcFile(descriptor)))
-      ? OldMemoryWindow(descriptor: descriptor, size: size) : nil
     if mapping == nil {
       _ = posix_fadvise(descriptor, 0, 0, access == .random ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL)
     }
@@ -145,7 +138,6 @@ public final class FileBytes: @unchecked Sendable {
       target.copyMemory(from: base + Int(offset), byteCount: count)
       return
     }
-    if let window, window.copy(at: offset, count: count, into: target) { return }
     var done = 0
     while done < count {
       let got = pread(descriptor, target + done, count - done, off_t(offset) + off_t(done))
