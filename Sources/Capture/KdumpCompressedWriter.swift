@@ -352,7 +352,7 @@ final class ChunkWorker: @unchecked Sendable {
       }
       let target = output + outputUsed
       if let size = encoder.encode(page, into: target) {
-        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(size), flags: encoder.codec.flag)
+        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(size), flags: encoder.flag)
         outputUsed += size
       } else {
         target.copyMemory(from: page, byteCount: pageSize)

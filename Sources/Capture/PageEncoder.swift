@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import Codecs
 import Dump
 
@@ -15,6 +20,22 @@ public final class PageEncoder {
   public let outputCapacity: Int
   private let compressor: Compressor
   private var sameFilled = SameFilledPage()
+  /// The codec bit of the stream `encode` returned last (`PageCodec.flag`).
+  public private(set) var flag: UInt32
+  /// zstd pages only: the deflater of the pages zstd leaves mostly literals
+  /// (`deflatesAlso`), and where its stream goes.
+  private let deflater: PageDeflater?
+  private let deflated: UnsafeMutableRawPointer?
+
+  /// A zstd page whose first block is at least this share of literals is deflated too,
+  /// and the smaller stream kept (a zlib page in a zstd dump: each page descriptor names
+  /// its own codec, and crash, drgn and makedumpfile decode by that flag). zstd's
+  /// shortest match is 4 bytes, deflate's 3; on pages of addresses and counters whose high
+  /// bytes repeat, zstd finds few matches and deflate many.
+  static let deflatesAlso = (numerator: 9, denominator: 10)
+  /// False when CORONER_CAPTURE_ZSTD_ONLY is set: zstd dumps hold zstd pages alone, so
+  /// that scripts/bench-capture can measure what the zlib pages cost and save.
+  static let mixesZlib = getenv("CORONER_CAPTURE_ZSTD_ONLY") == nil
 
   private enum Compressor {
     case none
@@ -34,6 +55,15 @@ public final class PageEncoder {
   public init(codec: PageCodec, pageSize: Int) throws(CodecError) {
     self.codec = codec
     self.pageSize = pageSize
+    flag = codec.flag
+    if codec == .zstd && pageSize <= PageDeflater.largestPage && Self.mixesZlib {
+      let deflater = PageDeflater(pageSize: pageSize, settings: .kernelPages)
+      self.deflater = deflater
+      deflated = .allocate(byteCount: deflater.outputCapacity, alignment: 16)
+    } else {
+      deflater = nil
+      deflated = nil
+    }
     switch codec {
     case .none:
       outputCapacity = pageSize
@@ -69,16 +99,20 @@ public final class PageEncoder {
   /// an earlier page filled with it got (`SameFilledPage`).
   public func encode(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
     if case .none = compressor { return nil }
+    flag = codec.flag
     if let word = SameFilledPage.word(page, size: pageSize) {
-      return sameFilled.stream(word, into: output) { compress(page, into: output) }
+      return sameFilled.stream(word, into: output) { compress(page, into: output, deflating: false) }
     }
     if IncompressiblePage.guesses && IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
-    return compress(page, into: output)
+    return compress(page, into: output, deflating: true)
   }
 
-  deinit { sameFilled.deallocate() }
+  deinit {
+    sameFilled.deallocate()
+    deflated?.deallocate()
+  }
 
-  private func compress(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer) -> Int? {
+  private func compress(_ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer, deflating: Bool) -> Int? {
     let size: Int?
     switch compressor {
     case .none: return nil
@@ -87,7 +121,17 @@ public final class PageEncoder {
     case .pageDeflate(let deflater): size = deflater.compress(page, into: output)
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
-    case .zstd(let zstd): size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+    case .zstd(let zstd):
+      size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+      if deflating, let zstdSize = size, let deflater, let deflated,
+        let literals = Zstd.firstBlockLiterals(output, count: zstdSize),
+        literals >= pageSize * Self.deflatesAlso.numerator / Self.deflatesAlso.denominator,
+        let deflatedSize = deflater.compress(page, into: deflated), deflatedSize < zstdSize
+      {
+        output.copyMemory(from: deflated, byteCount: deflatedSize)
+        flag = PageCodec.zlib.flag
+        return deflatedSize
+      }
     }
     guard let size, size > 0, size < pageSize else { return nil }
     return size
