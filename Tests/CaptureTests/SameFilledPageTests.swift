@@ -62,7 +62,8 @@ final class SameFilledPageTests: XCTestCase {
               size.map { Array(output[..<$0]) }, try fresh(codec, page), "\(codec) round \(round) \(word)")
             if let size {
               XCTAssertEqual(
-                try XCTUnwrap(PageCodec(flags: encoder.flag)).decode(Array(output[..<size]), pageSize: pageSize), page,
+                try XCTUnwrap(PageCodec(flags: encoder.flag)).decode(
+                  Array(output[..<size]), pageSize: pageSize), page,
                 "\(codec) \(word)")
             }
           }

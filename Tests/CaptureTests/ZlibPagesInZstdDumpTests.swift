@@ -15,8 +15,10 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
   let python = "/usr/bin/python3"
 
   func script(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/\(name)")
-      .standardized.path
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../scripts/\(name)"
+    )
+    .standardized.path
   }
 
   /// A page zstd leaves literals but deflate shrinks further gets the zlib flag and
@@ -24,11 +26,16 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
   func testTheEncoderKeepsTheSmallerStreamAndNamesItsCodec() throws {
     try XCTSkipUnless(Zstd.isAvailable, "libzstd.so.1 is not installed")
     let encoder = try PageEncoder(codec: .zstd, pageSize: 4096)
-    var generator = SystemRandomNumberGenerator()
-    // Words of five random bytes and three fixed ones: 3-byte matches only.
-    let words = (0..<4096).map { $0 % 8 < 5 ? UInt8.random(in: 0...255, using: &generator) : 0xFF }
-    let text = Array(String(repeating: "struct page *page = pfn_to_page(pfn);\n", count: 108).utf8.prefix(4096))
-    for (page, codec) in [(words, PageCodec.zlib), (text, .zstd)] {
+    // A table of 32-bit offsets rising by 3 to 5, as kernel pages hold: its bytes repeat
+    // three at a time (deflate's shortest match), rarely four (zstd's).
+    var offset: UInt32 = 0x4A8
+    let table = (0..<1024).flatMap { index -> [UInt8] in
+      defer { offset += 3 + UInt32(index * 7 % 3) }
+      return withUnsafeBytes(of: offset.littleEndian) { [UInt8]($0) }
+    }
+    let text = Array(
+      String(repeating: "struct page *page = pfn_to_page(pfn);\n", count: 108).utf8.prefix(4096))
+    for (page, codec) in [(table, PageCodec.zlib), (text, .zstd)] {
       var output = [UInt8](repeating: 0, count: encoder.outputCapacity)
       let size = try XCTUnwrap(
         page.withUnsafeBytes { page in
@@ -44,11 +51,13 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
       throw TestInput.missing("python3-drgn", makeWith: "scripts/install-prerequisites")
     }
     let source = try LabGate.scene("panic", on: .v6_1, capture: .kdump, dump: .whole).vmcore.path
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capture-mixed-\(getpid())").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capture-mixed-\(getpid())")
+      .path
     try? FileManager.default.removeItem(atPath: folder)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let options = CaptureSession.Options(source: source, directory: folder, level: .zero, codec: .zstd, threads: 1)
+    let options = CaptureSession.Options(
+      source: source, directory: folder, level: .zero, codec: .zstd, threads: 1)
     XCTAssertTrue(try CaptureSession(options: options).run().complete)
     let dump = folder + "/" + CaptureSession.dumpName
 
@@ -77,10 +86,12 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
 
     // crash reads the same zlib pages from the dump as from the vmcore.
     let vmlinux = try XCTUnwrap(LabGate.debugPackage(.v6_1, parts: [.systemMap, .vmlinux]).file(.vmlinux))
-    let commands = (samples.map { "rd -p -64 0x\(String($0, radix: 16)) 512" } + ["quit"]).joined(separator: "\n")
+    let commands = (samples.map { "rd -p -64 0x\(String($0, radix: 16)) 512" } + ["quit"]).joined(
+      separator: "\n")
     func crash(_ memory: String) throws -> [Substring] {
       let text = String(
-        decoding: try ToolRun.output("crash", ["-s", vmlinux.path, memory], input: Data((commands + "\n").utf8)),
+        decoding: try ToolRun.output(
+          "crash", ["-s", vmlinux.path, memory], input: Data((commands + "\n").utf8)),
         as: UTF8.self)
       return text.split(separator: "\n").filter { !$0.hasPrefix("WARNING") }
     }
