@@ -12,30 +12,12 @@ import XCTest
 /// decode by that flag. Checked on the whole /proc/vmcore of the lab's `panic` scene on
 /// 6.1 at dump level 1, against drgn for every page and crash for the zlib ones.
 final class ZlibPagesInZstdDumpTests: XCTestCase {
-  let python = "/usr/bin/python3"
-
-  func script(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "../../scripts/\(name)"
-    )
-    .standardized.path
-  }
-
   /// A page zstd leaves literals but deflate shrinks further gets the zlib flag and
   /// decodes by it; a page zstd matches stays zstd.
   func testTheEncoderKeepsTheSmallerStreamAndNamesItsCodec() throws {
     try XCTSkipUnless(Zstd.isAvailable, "libzstd.so.1 is not installed")
     let encoder = try PageEncoder(codec: .zstd, pageSize: 4096)
-    // A table of 32-bit offsets rising by 3 to 5, as kernel pages hold: its bytes repeat
-    // three at a time (deflate's shortest match), rarely four (zstd's).
-    var offset: UInt32 = 0x4A8
-    let table = (0..<1024).flatMap { index -> [UInt8] in
-      defer { offset += 3 + UInt32(index * 7 % 3) }
-      return withUnsafeBytes(of: offset.littleEndian) { [UInt8]($0) }
-    }
-    let text = Array(
-      String(repeating: "struct page *page = pfn_to_page(pfn);\n", count: 108).utf8.prefix(4096))
-    for (page, codec) in [(table, PageCodec.zlib), (text, .zstd)] {
+    for (page, codec) in [(SamplePages.offsetTable, PageCodec.zlib), (SamplePages.text, .zstd)] {
       var output = [UInt8](repeating: 0, count: encoder.outputCapacity)
       let size = try XCTUnwrap(
         page.withUnsafeBytes { page in
@@ -47,9 +29,6 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
   }
 
   func testDrgnReadsEveryPageAndCrashTheZlibOnes() throws {
-    guard try ToolRun.launch(python, ["-c", "import drgn"]).succeeded else {
-      throw TestInput.missing("python3-drgn", makeWith: "scripts/install-prerequisites")
-    }
     let source = try LabGate.scene("panic", on: .v6_1, capture: .kdump, dump: .whole).vmcore.path
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capture-mixed-\(getpid())")
       .path
@@ -62,8 +41,7 @@ final class ZlibPagesInZstdDumpTests: XCTestCase {
     let dump = folder + "/" + CaptureSession.dumpName
 
     // drgn (libkdumpfile) reads every page the dump holds as the vmcore holds it.
-    let data = try ToolRun.output(python, [script("drgn-pages"), dump, source])
-    let pages = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let pages = try DrgnScript.run("drgn-pages", [dump, source])
     let flags = try XCTUnwrap(pages["flags"] as? [String: Int])
     let zlib = PageCodec.zlib.flag
     let zstd = PageCodec.zstd.flag

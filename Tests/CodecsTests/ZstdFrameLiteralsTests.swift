@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Codecs
@@ -74,17 +75,8 @@ final class ZstdFrameLiteralsTests: XCTestCase {
         }
       }
     }
-    let text = Array(
-      String(repeating: "struct page *page = pfn_to_page(pfn);\n", count: 108).utf8.prefix(4096))
-    XCTAssertLessThan(try XCTUnwrap(frameLiterals(text)), 100)
-    // A table of 32-bit offsets rising by 3 to 5, as kernel pages hold: its bytes repeat
-    // three at a time (deflate's shortest match), rarely four (zstd's).
-    var offset: UInt32 = 0x4A8
-    let table = (0..<1024).flatMap { index -> [UInt8] in
-      defer { offset += 3 + UInt32(index * 7 % 3) }
-      return withUnsafeBytes(of: offset.littleEndian) { [UInt8]($0) }
-    }
-    XCTAssertGreaterThan(try XCTUnwrap(frameLiterals(table)), 4096 * 9 / 10)
+    XCTAssertLessThan(try XCTUnwrap(frameLiterals(SamplePages.text)), 100)
+    XCTAssertGreaterThan(try XCTUnwrap(frameLiterals(SamplePages.offsetTable)), 4096 * 9 / 10)
     XCTAssertNil(frameLiterals((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }))
   }
 }

@@ -75,16 +75,8 @@ final class TaskLabSceneTests: XCTestCase {
   /// drgn (python3-drgn) with the debug vmlinux: its task set and non-inline frame
   /// names, through scripts/drgn-tasks.
   func drgnTasks(_ vmcore: String) throws -> [[String: Any]] {
-    let python = "/usr/bin/python3"
-    guard try ToolRun.launch(python, ["-c", "import drgn"]).succeeded else {
-      throw TestInput.missing("python3-drgn", makeWith: "scripts/install-prerequisites")
-    }
     let vmlinux = try XCTUnwrap(LabGate.debugPackage(.v6_1, parts: [.systemMap, .vmlinux]).file(.vmlinux))
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "../../scripts/drgn-tasks"
-    ).standardized.path
-    let data = try ToolRun.output(python, [script, vmcore, vmlinux.path])
-    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let object = try DrgnScript.run("drgn-tasks", [vmcore, vmlinux.path])
     return try XCTUnwrap(object["tasks"] as? [[String: Any]])
   }
 
