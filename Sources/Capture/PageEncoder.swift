@@ -26,8 +26,7 @@ public final class PageEncoder {
   public private(set) var flag: UInt32
   /// zstd pages only: the deflater of the pages zstd leaves mostly literals
   /// (`deflatesAlso`), and where its stream goes.
-  private let deflater: PageDeflater?
-  private let deflated: UnsafeMutableRawPointer?
+  private let zlibTrial: (deflater: PageDeflater, output: UnsafeMutableRawPointer)?
 
   /// A zstd page whose first block is at least this share of literals is deflated too,
   /// and the smaller stream kept (a zlib page in a zstd dump: each page descriptor names
@@ -63,11 +62,9 @@ public final class PageEncoder {
     flag = codec.flag
     if codec == .zstd && pageSize <= PageDeflater.largestPage && Self.mixesZlib {
       let deflater = PageDeflater(pageSize: pageSize, settings: .kernelPages)
-      self.deflater = deflater
-      deflated = .allocate(byteCount: deflater.outputCapacity, alignment: 16)
+      zlibTrial = (deflater, .allocate(byteCount: deflater.outputCapacity, alignment: 16))
     } else {
-      deflater = nil
-      deflated = nil
+      zlibTrial = nil
     }
     switch codec {
     case .none:
@@ -113,7 +110,7 @@ public final class PageEncoder {
 
   deinit {
     sameFilled.deallocate()
-    deflated?.deallocate()
+    zlibTrial?.output.deallocate()
   }
 
   private func compress(
@@ -129,7 +126,7 @@ public final class PageEncoder {
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(let zstd):
       size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
-      if deflating, let zstdSize = size, let deflater, let deflated,
+      if deflating, let zstdSize = size, let (deflater, deflated) = zlibTrial,
         let literals = Zstd.firstBlockLiterals(output, count: zstdSize),
         literals >= pageSize * Self.deflatesAlso.numerator / Self.deflatesAlso.denominator,
         let deflatedSize = deflater.compress(page, into: deflated), deflatedSize < zstdSize
