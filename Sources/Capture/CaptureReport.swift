@@ -34,6 +34,7 @@ extension CaptureSession {
   public struct SavedFile: Sendable, Equatable {
     public var name: String
     public var bytes: UInt64
-    public var sha256: String
+    /// nil for a dump captured without `--checksum`.
+    public var sha256: String?
   }
 }

@@ -28,7 +28,7 @@ enum CrashRecord {
       "error": \(report.error.map { q($0.description) } ?? "null")}
       """)
     let files = report.files.map {
-      "    {\"name\": \(q($0.name)), \"bytes\": \($0.bytes), \"sha256\": \(q($0.sha256))}"
+      "    {\"name\": \(q($0.name)), \"bytes\": \($0.bytes), \"sha256\": \($0.sha256.map(q) ?? "null")}"
     }
     lines.append("  \"files\": [\n\(files.joined(separator: ",\n"))\n  ]")
     let timings = report.phaseSeconds.map { "\(q($0.phase)): \(Int(($0.seconds * 1000).rounded()))" }

@@ -40,6 +40,13 @@ enum SmallFile {
     try output.synchronize()
   }
 
+  /// Size of a file, from stat(2).
+  static func size(_ path: String) throws -> UInt64 {
+    var status = stat()
+    guard stat(path, &status) == 0 else { throw CaptureError.read(path: path, errno: errno) }
+    return UInt64(status.st_size)
+  }
+
   /// Size and SHA-256 of a file, read in 1 MiB pieces.
   static func sha256(_ path: String) throws -> (UInt64, String) {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -14,10 +14,14 @@ final class CaptureToolTests: XCTestCase {
     XCTAssertEqual(defaults.codec, .zstd)
     XCTAssertEqual(defaults.threads, 3)
     XCTAssertFalse(defaults.resume)
+    XCTAssertFalse(defaults.checksumsDump)
 
     let given = try XCTUnwrap(
       CaptureTool.parse(
-        ["--from", "/v", "--to=/e", "--dump-level", "1", "--compress=zlib", "--threads", "2", "--resume"],
+        [
+          "--from", "/v", "--to=/e", "--dump-level", "1", "--compress=zlib", "--threads", "2", "--resume",
+          "--checksum",
+        ],
         onlineCPUs: 8))
     XCTAssertEqual(given.source, "/v")
     XCTAssertEqual(given.directory, "/e")
@@ -25,6 +29,8 @@ final class CaptureToolTests: XCTestCase {
     XCTAssertEqual(given.codec, .zlib)
     XCTAssertEqual(given.threads, 2)
     XCTAssertTrue(given.resume)
+    XCTAssertTrue(given.checksumsDump)
+    XCTAssertThrowsError(try CaptureTool.parse(["--to", "/d", "--checksum=yes"], onlineCPUs: 1))
   }
 
   func testHelpIsNilOptions() throws {

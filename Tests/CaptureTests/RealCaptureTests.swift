@@ -69,6 +69,8 @@ final class RealCaptureTests: XCTestCase {
     var options = CaptureSession.Options(
       source: source, directory: folder, level: .all, codec: .zlib, threads: 2)
     options.cyclicBufferBytes = cyclicBufferBytes
+    // The dump's checksum is asked for in one of the two runs (capture --checksum).
+    options.checksumsDump = cyclicBufferBytes == PageCycles.defaultBufferBytes
     let report = try CaptureSession(options: options).run()
     XCTAssertTrue(report.complete)
     let dump = folder + "/" + CaptureSession.dumpName
@@ -79,11 +81,14 @@ final class RealCaptureTests: XCTestCase {
     XCTAssertEqual(
       try String(contentsOfFile: folder + "/dmesg.json", encoding: .utf8).split(separator: "\n").count,
       report.logRecords)
-    // crash.json names the panic and the checksum of the dump.
+    // crash.json names the panic, the dump's size, and its checksum when asked for.
     let crash = try String(contentsOfFile: folder + "/crash.json", encoding: .utf8)
     XCTAssertTrue(crash.contains("\"panic_message\": \"sysrq triggered crash\""), crash)
-    let (_, digest) = try SmallFile.sha256(dump)
-    XCTAssertTrue(crash.contains(digest))
+    let (size, digest) = try SmallFile.sha256(dump)
+    let entry = "{\"name\": \"\(CaptureSession.dumpName)\", \"bytes\": \(size), \"sha256\": "
+    XCTAssertTrue(crash.contains(entry + (options.checksumsDump ? "\"\(digest)\"}" : "null}")), crash)
+    let (_, logDigest) = try SmallFile.sha256(folder + "/dmesg.txt")
+    XCTAssertTrue(crash.contains("\"sha256\": \"\(logDigest)\""), crash)
 
     // makedumpfile reads our dump's log as it reads the source's.
     let ours = folder + "/md-ours.txt"
@@ -135,6 +140,7 @@ final class RealCaptureTests: XCTestCase {
     var options = CaptureSession.Options(
       source: source, directory: folder, level: .all, codec: .zlib, threads: 1)
     options.cyclicBufferBytes = cyclicBufferBytes
+    options.checksumsDump = true
     let report = try CaptureSession(options: options).run()
     XCTAssertFalse(report.complete)
     XCTAssertEqual(
