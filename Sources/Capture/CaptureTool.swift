@@ -40,10 +40,11 @@ public enum CaptureTool {
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
       --compress CODEC   Page format: zstd, zlib, lzo, snappy or none (default: zstd).
-                         zstd: read by crash and drgn, fastest (2.5-3.5x makedumpfile -c
-                         on the lab's dumps).
+                         zstd: read by crash and drgn, fastest (2.7-3.5x makedumpfile -c
+                         at -d 31 and 3.8-4.5x at -d 1 on the lab's dumps, one thread).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
-                         (written by coroner's own deflate for pages: 1.6-2.2x).
+                         (written by coroner's own deflate for pages: 2.2-2.7x and
+                         3.1-3.5x).
                          A codec whose library does not load falls back to zlib, then
                          none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at

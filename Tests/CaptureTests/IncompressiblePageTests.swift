@@ -2,25 +2,26 @@ import XCTest
 
 @testable import Capture
 
+/// A 4 KiB page of splitmix64 output: every byte independent and uniform.
+private func randomPage(_ state: inout UInt64) -> [UInt8] {
+  (0..<512).flatMap { _ -> [UInt8] in
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return withUnsafeBytes(of: z) { Array($0) }
+  }
+}
+
 final class IncompressiblePageTests: XCTestCase {
   private func looksRandom(_ page: [UInt8]) -> Bool {
     page.withUnsafeBytes { IncompressiblePage.looksRandom($0.baseAddress!, size: $0.count) }
   }
 
   func testRandomBytesAreGuessedIncompressible() {
-    // splitmix64: every sampled byte independent and uniform.
     var state: UInt64 = 1
-    for _ in 0..<50 {
-      let page = (0..<512).flatMap { _ -> [UInt8] in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return withUnsafeBytes(of: z) { Array($0) }
-      }
-      XCTAssertTrue(looksRandom(page))
-    }
+    for _ in 0..<50 { XCTAssertTrue(looksRandom(randomPage(&state))) }
   }
 
   func testTextCodeAndZerosAreCompressed() {
@@ -62,15 +63,9 @@ final class UnevenPageTests: XCTestCase {
   func testRandomPagesAreEvenEnough() {
     var state: UInt64 = 99
     for _ in 0..<200 {
-      let page = (0..<512).flatMap { _ -> [UInt8] in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return withUnsafeBytes(of: z) { Array($0) }
+      randomPage(&state).withUnsafeBytes {
+        XCTAssertFalse(IncompressiblePage.uneven($0.baseAddress!, size: $0.count))
       }
-      page.withUnsafeBytes { XCTAssertFalse(IncompressiblePage.uneven($0.baseAddress!, size: $0.count)) }
     }
   }
 }
