@@ -220,9 +220,6 @@ final class NetconsoleShard: @unchecked Sendable {
 
   private func flushCounts() {
     var counts: [String: NetconsoleHostCounts] = [:]
-    var messages: Int64 = 0
-    var lost: Int64 = 0
-    var restarts: Int64 = 0
     for source in Array(streams.keys) {
       let taken = streams[source]!.takeCounts()
       guard !taken.isEmpty else { continue }
