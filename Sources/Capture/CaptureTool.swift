@@ -64,8 +64,9 @@ public enum CaptureTool {
 
     """
 
-  /// The most compression threads: each holds two 2 MiB chunk buffers (512 pages
-  /// read, 512 compressed), and a capture kernel has some 100 MiB to spare.
+  /// The most compression threads: each holds two 512 KiB chunk buffers (128 pages
+  /// read, 128 compressed, `KdumpCompressedWriter.chunkPages`), and a capture kernel has
+  /// some 100 MiB to spare.
   public static let maxThreads = 16
 
   /// The bounds of `--cyclic-buffer`, in KiB per bitmap: 1 KiB (8192 frames a cycle) to
