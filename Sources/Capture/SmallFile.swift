@@ -52,7 +52,11 @@ enum SmallFile {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { throw CaptureError.read(path: path, errno: errno) }
     defer { close(descriptor) }
-    var hash = Sha256()
+    // libcrypto only for large files (a dump, with --checksum): loaded, it adds 1.6 MiB
+    // to the capture's peak memory, and the logs hash in under a millisecond without it.
+    var status = stat()
+    let large = fstat(descriptor, &status) == 0 && status.st_size > 1 << 20
+    var hash = Sha256(useLibcrypto: large)
     var total: UInt64 = 0
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     defer { buffer.deallocate() }
