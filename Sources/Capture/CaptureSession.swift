@@ -27,7 +27,7 @@ public struct CaptureSession {
     public var cyclicBufferBytes = PageCycles.defaultBufferBytes
     /// `capture --checksum`: crash.json gets the dump's SHA-256 too, not only the logs'.
     /// It costs a second read of the whole dump once it is written, the machine still
-    /// down: 3-7% of a capture from the page cache here (scripts/bench-capture), and a
+    /// down: 3-9% of a capture from the page cache here (scripts/bench-capture), and a
     /// read from disk where the dump outgrows the capture kernel's page cache.
     public var checksumsDump = false
 

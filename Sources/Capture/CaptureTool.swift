@@ -40,11 +40,11 @@ public enum CaptureTool {
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
       --compress CODEC   Page format: zstd, zlib, lzo, snappy or none (default: zstd).
-                         zstd: read by crash and drgn, fastest (2.7-3.5x makedumpfile -c
-                         at -d 31 and 3.8-4.5x at -d 1 on the lab's dumps, one thread).
+                         zstd: read by crash and drgn, fastest (2.6-3.5x makedumpfile -c
+                         at -d 31 and 3.9-4.3x at -d 1 on the lab's dumps, one thread).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
-                         (written by coroner's own deflate for pages: 2.2-2.7x and
-                         3.1-3.5x).
+                         (written by coroner's own deflate for pages: 2.1-2.8x and
+                         3.2-3.5x).
                          A codec whose library does not load falls back to zlib, then
                          none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
@@ -57,7 +57,7 @@ public enum CaptureTool {
                          whatever the size; a larger one saves a pass over the kernel's
                          page descriptors on machines with more RAM than one cycle covers.
       --checksum         Also the dump's SHA-256 in crash.json: the whole dump read again
-                         once written, the machine still down (3-7% more time from the
+                         once written, the machine still down (3-9% more time from the
                          page cache, a read from disk where the dump outgrows it).
       --resume           Continue a dump an earlier run left incomplete in the same folder.
       -h, --help         Show this help.
