@@ -14,7 +14,7 @@
 /// - 128 bytes, one every 32: random bytes show about 100 distinct values among 128
 ///   (256 × (1 − (255/256)^128)), text, code and kernel structures far fewer; above 85
 ///   the page may be random. On the lab's dumps this flags every random page, and also
-///   pages whose zlib streams would have saved 0.06-0.25% of the dump (5.10 to sid).
+///   pages whose zlib streams would have saved 0.05% (6.1) to 0.25% (sid) of the dump.
 /// - Those pages' bytes at every fourth offset (1,024 for a 4 KiB page) are counted, and
 ///   Pearson's chi-square of the counts against 256 equal ones decides: a page is random
 ///   only when its statistic is within five standard deviations of what uniform bytes give
