@@ -40,10 +40,7 @@ final class UnevenPageTests: XCTestCase {
   /// uniform, and deflate shrinks the page.
   func testMostlyRandomPageWithTextIsCompressed() throws {
     var state: UInt64 = 7
-    var page = (0..<4096).map { _ -> UInt8 in
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return UInt8(truncatingIfNeeded: state >> 56)
-    }
+    var page = randomPage(&state)
     let text = Array(String(repeating: "kernel: usb 1-1: reset high-speed USB device\n", count: 30).utf8)
     page.replaceSubrange(0..<1024, with: text[0..<1024])
     page.withUnsafeBytes { raw in
