@@ -21,10 +21,23 @@ public final class FileBytes: @unchecked Sendable {
     case random
     /// Mapped, read front to back (a log scan): readahead, and `release` behind.
     case scan
-    /// Never mapped, each range read once with pread(2): a capture copies
-    /// /proc/vmcore page by page, and mapped pages would count against the capture
-    /// kernel's small memory until dropped.
+    /// Never mapped whole, each range read once: a capture copies /proc/vmcore page by
+    /// page, and a whole mapping's pages would count against the capture kernel's small
+    /// memory until dropped. Read with pread(2), or through one moving mapped window
+    /// (`Windows`).
     case readOnce
+  }
+
+  /// Whether a `.readOnce` file is read through a mapped window (`MappedWindow`).
+  public enum Windows: Sendable {
+    /// A window for a file of procfs (/proc/vmcore, whose read(2) maps one page at a
+    /// time), pread(2) for any other: a regular file's page cache serves pread well,
+    /// and its mapped pages would count as this process's memory.
+    case automatic
+    /// pread(2) only, as makedumpfile's --non-mmap.
+    case never
+    /// A window whatever the file system (tests of the window on regular files).
+    case always
   }
 
   /// The path, as errors report it.
@@ -34,13 +47,22 @@ public final class FileBytes: @unchecked Sendable {
   /// The whole file when it is mapped; nil when it is read with pread(2).
   public let mapping: UnsafeRawBufferPointer?
   private let descriptor: Int32
+  /// For `.readOnce`: the mapped window reads go through, or nil for pread(2).
+  private let window: MappedWindow?
+  /// Whether reads go through a mapped window (they fall back to pread(2) when mmap(2)
+  /// fails).
+  public var readsThroughWindow: Bool { window.map { !$0.failed } ?? false }
   /// Reads this large from a mapping still go through pread(2): a sequential pass
   /// (a flattened dump's index) then neither faults pages in one by one nor keeps
   /// them mapped.
   static let preadThreshold = 64 << 10
 
-  public convenience init(path: String, access: Access = .random) throws(BytesError) {
-    try self.init(adopting: try Self.openDescriptor(path), path: path, access: access)
+  public convenience init(
+    path: String, access: Access = .random, windows: Windows = .automatic
+  )
+    throws(BytesError)
+  {
+    try self.init(adopting: try Self.openDescriptor(path), path: path, access: access, windows: windows)
   }
 
   /// Opens `path` read-only. O_NONBLOCK: opening a FIFO without a writer would
@@ -53,7 +75,11 @@ public final class FileBytes: @unchecked Sendable {
   }
 
   /// Takes `descriptor` over (it is closed on error, and when the file goes).
-  init(adopting descriptor: Int32, path: String, access: Access) throws(BytesError) {
+  init(
+    adopting descriptor: Int32, path: String, access: Access, windows: Windows = .automatic
+  )
+    throws(BytesError)
+  {
     name = path
     do {
       size = try Self.randomAccessSize(descriptor, path)
@@ -63,6 +89,10 @@ public final class FileBytes: @unchecked Sendable {
     }
     self.descriptor = descriptor
     mapping = access == .readOnce ? nil : Self.map(descriptor, size: size, access: access)
+    let windowed =
+      access == .readOnce && size > 0
+      && (windows == .always || (windows == .automatic && Self.isProcfs(descriptor)))
+    window = windowed ? MappedWindow(descriptor: descriptor, fileSize: size) : nil
     if mapping == nil {
       _ = posix_fadvise(descriptor, 0, 0, access == .random ? POSIX_FADV_RANDOM : POSIX_FADV_SEQUENTIAL)
     }
@@ -91,6 +121,23 @@ public final class FileBytes: @unchecked Sendable {
         .unsupported, path: path,
         expected: "a regular file or block device, found \(kindName(status.st_mode)) (no random access)")
     }
+  }
+
+  /// Whether the file lies on the file system mounted at /proc (procfs: /proc/vmcore).
+  /// Compared by device number: Glibc's module has no statfs(2) to read the file
+  /// system's magic number.
+  static func isProcfs(_ descriptor: Int32) -> Bool {
+    var file = stat()
+    var proc = stat()
+    return fstat(descriptor, &file) == 0 && stat("/proc", &proc) == 0 && file.st_dev == proc.st_dev
+  }
+
+  /// Whether the file at `path` lies on procfs (false when it cannot be opened).
+  public static func onProcfs(path: String) -> Bool {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return false }
+    defer { close(descriptor) }
+    return isProcfs(descriptor)
   }
 
   private static func kindName(_ mode: mode_t) -> String {
@@ -138,6 +185,7 @@ public final class FileBytes: @unchecked Sendable {
       target.copyMemory(from: base + Int(offset), byteCount: count)
       return
     }
+    if let window, window.copy(at: offset, count: count, into: target) { return }
     var done = 0
     while done < count {
       let got = pread(descriptor, target + done, count - done, off_t(offset) + off_t(done))

@@ -30,6 +30,9 @@ public struct CaptureSession {
     /// down: 3-9% of a capture from the page cache here (scripts/bench-capture), and a
     /// read from disk where the dump outgrows the capture kernel's page cache.
     public var checksumsDump = false
+    /// Whether /proc/vmcore is read through a mapped window (`FileBytes.Windows`);
+    /// false for `capture --non-mmap`.
+    public var mapsSource = true
 
     public init(
       source: String, directory: String, level: DumpLevel = .all, codec: PageCodec = .zstd, threads: Int = 1,
@@ -62,7 +65,9 @@ public struct CaptureSession {
     var clock = PhaseClock()
     var report = Report()
     report.codec = options.codec
-    let recorder = ReadRecorder(try FileSource(path: options.source, access: .readOnce))
+    let file = try FileSource(
+      path: options.source, access: .readOnce, windows: options.mapsSource ? .automatic : .never)
+    let recorder = ReadRecorder(file)
     let vmcore = try Vmcore(source: recorder)
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
@@ -97,6 +102,7 @@ public struct CaptureSession {
     try saveDump(
       vmcore, utsname: utsname, cycles: cycles, first: first, &report, clock: &clock, progress: progress)
     clock.lap("dump", &report)
+    report.sourceMapped = file.file.readsThroughWindow
 
     progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     // The logs' checksums are those taken when they were written, above.

@@ -16,9 +16,9 @@ public enum CaptureTool {
 
   public static let usage = """
     USAGE: capture --to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N]
-                   [--cyclic-buffer KIB] [--checksum] [--resume]
+                   [--cyclic-buffer KIB] [--non-mmap] [--checksum] [--resume]
            capture --to - --log-to DIR [--from FILE] [--dump-level N] [--compress CODEC] [--threads N]
-                   [--cyclic-buffer KIB]
+                   [--cyclic-buffer KIB] [--non-mmap]
 
     Writes DIR/dmesg.txt and DIR/dmesg.json (the kernel log), DIR/crash.json (the crash
     scene, each file's size and the logs' SHA-256), and DIR/dump.kdump, readable by crash,
@@ -56,6 +56,10 @@ public enum CaptureTool {
                          one cycle covers 64 GiB of 4 KiB pages). The dump is the same
                          whatever the size; a larger one saves a pass over the kernel's
                          page descriptors on machines with more RAM than one cycle covers.
+      --non-mmap         Read /proc/vmcore with read(2) rather than through a mapped
+                         window of 4 MiB, as makedumpfile --non-mmap: read(2) maps the old
+                         kernel's memory one page at a time. Other files are always read
+                         with read(2).
       --checksum         Also the dump's SHA-256 in crash.json: the whole dump read again
                          once written, the machine still down (3-9% more time from the
                          page cache, a read from disk where the dump outgrows it).
@@ -94,6 +98,7 @@ public enum CaptureTool {
     var logTo: String?
     var cyclicBytes = PageCycles.defaultBufferBytes
     var checksum = false
+    var windows = true
     var index = 0
     func value(_ name: String) throws -> String {
       index += 1
@@ -146,6 +151,9 @@ public enum CaptureTool {
       case "--resume":
         guard inline == nil else { throw UsageError(description: "--resume takes no value") }
         resume = true
+      case "--non-mmap":
+        guard inline == nil else { throw UsageError(description: "--non-mmap takes no value") }
+        windows = false
       case "--checksum":
         guard inline == nil else { throw UsageError(description: "--checksum takes no value") }
         checksum = true
@@ -166,6 +174,7 @@ public enum CaptureTool {
     options.standardOutput = stream
     options.cyclicBufferBytes = cyclicBytes
     options.checksumsDump = checksum
+    options.mapsSource = windows
     return options
   }
 

@@ -38,6 +38,8 @@ public struct MakedumpfileOptions: Equatable, Sendable {
   /// `--cyclic-buffer`: KiB per bitmap and cycle (`PageCycles`); makedumpfile sizes its
   /// own from free memory, Coroner's default is 2 MiB.
   public var cyclicBufferKiB: Int?
+  /// `--non-mmap`: /proc/vmcore read with read(2), not through mapped windows.
+  public var mapsVmcore = true
 
   /// makedumpfile's exit status for a command line it refuses (FAILED in makedumpfile.h;
   /// makedumpfile(8) DIAGNOSTICS: "1 : makedumpfile failed").
@@ -70,7 +72,7 @@ extension MakedumpfileOptions {
     "--split": "splitting the dump into several files", "--reassemble": "joining split dumps",
     "--config": "a filter configuration file", "--eppic": "eppic macros",
     "--splitblock-size": "the split block size",
-    "--work-dir": "a work directory for bitmaps", "--non-mmap": "reading without mmap",
+    "--work-dir": "a work directory for bitmaps",
     "--non-cyclic": "non-cyclic mode", "--xen-syms": "Xen dumps", "--xen-vmcoreinfo": "Xen dumps",
     "--xen_phys_start": "Xen dumps", "--vtop": "address translation", "--mem-usage": "memory usage",
     "--diskset": "sadump disksets", "--check-params": "checking parameters only",
@@ -134,6 +136,7 @@ extension MakedumpfileOptions {
           options.cyclicBufferKiB = try number(
             name, try value(name, attached: attached),
             in: CaptureTool.minimumCyclicKiB...CaptureTool.maximumCyclicKiB)
+        case "--non-mmap": options.mapsVmcore = false
         case "--dump-dmesg": dumpDmesg = true
         case "--partial-dmesg": partial = true
         case "--help": help = true

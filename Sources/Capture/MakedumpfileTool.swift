@@ -225,6 +225,7 @@ public enum MakedumpfileTool {
         threads: options.threads ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
       session.output = output
       if let kib = options.cyclicBufferKiB { session.cyclicBufferBytes = kib << 10 }
+      session.mapsSource = options.mapsVmcore
       let redraw = options.showsProgress && terminal.isTerminal
       var progress = CaptureProgressLine()
       let report: CaptureSession.Report

@@ -8,9 +8,11 @@ public final class FileSource: ByteSource, @unchecked Sendable {
 
   /// Opens `path`; `.random` for examining a dump, `.readOnce` for copying one
   /// (`Bytes.FileBytes.Access`).
-  public init(path: String, access: FileBytes.Access = .random) throws {
+  public init(
+    path: String, access: FileBytes.Access = .random, windows: FileBytes.Windows = .automatic
+  ) throws {
     do {
-      file = try FileBytes(path: path, access: access)
+      file = try FileBytes(path: path, access: access, windows: windows)
     } catch {
       if let number = error.systemError { throw DumpError.cannotOpen(path: path, errno: number) }
       throw DumpError.unsupported(path: path, what: error.expected)

@@ -15,12 +15,13 @@ final class CaptureToolTests: XCTestCase {
     XCTAssertEqual(defaults.threads, 3)
     XCTAssertFalse(defaults.resume)
     XCTAssertFalse(defaults.checksumsDump)
+    XCTAssertTrue(defaults.mapsSource)
 
     let given = try XCTUnwrap(
       CaptureTool.parse(
         [
           "--from", "/v", "--to=/e", "--dump-level", "1", "--compress=zlib", "--threads", "2", "--resume",
-          "--checksum",
+          "--checksum", "--non-mmap",
         ],
         onlineCPUs: 8))
     XCTAssertEqual(given.source, "/v")
@@ -30,6 +31,7 @@ final class CaptureToolTests: XCTestCase {
     XCTAssertEqual(given.threads, 2)
     XCTAssertTrue(given.resume)
     XCTAssertTrue(given.checksumsDump)
+    XCTAssertFalse(given.mapsSource)
     XCTAssertThrowsError(try CaptureTool.parse(["--to", "/d", "--checksum=yes"], onlineCPUs: 1))
   }
 

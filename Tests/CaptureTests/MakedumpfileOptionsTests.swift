@@ -28,6 +28,8 @@ final class MakedumpfileOptionsTests: XCTestCase {
     XCTAssertEqual(capture.dumpLevel, 31)
     XCTAssertEqual(capture.messageLevel, 7)
     XCTAssertFalse(capture.force)
+    XCTAssertTrue(capture.mapsVmcore)
+    XCTAssertFalse(try parse("--non-mmap -c -d 31 /proc/vmcore out").mapsVmcore)
     let dmesg = try parse("--dump-dmesg /proc/vmcore /var/crash/202612040000/dmesg.202612040000")
     XCTAssertEqual(
       dmesg.action,

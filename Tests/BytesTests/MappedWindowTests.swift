@@ -1,0 +1,93 @@
+import Bytes
+import Dispatch
+import Foundation
+import XCTest
+
+/// The mapped window a capture reads /proc/vmcore through, checked on regular files
+/// (`FileBytes.Windows.always`): every read agrees with the file's bytes, across window
+/// boundaries, at the file's unaligned end and from several threads at once.
+final class MappedWindowTests: XCTestCase {
+  var directory: String!
+
+  override func setUpWithError() throws {
+    directory = NSTemporaryDirectory() + "mapped-window-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  /// 9 MiB and 4,321 bytes: two whole windows and a short third that ends inside a page.
+  static let size = 9 << 20 + 4321
+
+  func makeFile() throws -> (path: String, bytes: [UInt8]) {
+    var state: UInt64 = 0x1234_5678
+    let bytes = (0..<Self.size).map { _ -> UInt8 in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let path = directory + "/vmcore"
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return (path, bytes)
+  }
+
+  func testReadsThroughTheWindowMatchTheFile() throws {
+    let (path, bytes) = try makeFile()
+    let file = try FileBytes(path: path, access: .readOnce, windows: .always)
+    XCTAssertTrue(file.readsThroughWindow)
+    XCTAssertNil(file.mapping)
+    let window = 4 << 20
+    let reads: [(offset: Int, count: Int)] = [
+      (0, 64), (window - 100, 200), (window - 4096, 128 * 4096), (5, 2 * window + 100),
+      (Self.size - 4321, 4321), (Self.size - 1, 1), (100, 70_000), (window * 2 + 17, 1000),
+      // Backwards, so that the window moves down again.
+      (3, 10),
+    ]
+    for read in reads {
+      XCTAssertEqual(
+        try file.read(at: UInt64(read.offset), count: read.count),
+        Array(bytes[read.offset..<read.offset + read.count]), "\(read)")
+    }
+    XCTAssertThrowsError(try file.read(at: UInt64(Self.size - 1), count: 2)) {
+      XCTAssertEqual(($0 as? BytesError)?.kind, .truncated)
+    }
+    XCTAssertTrue(file.readsThroughWindow)
+  }
+
+  /// The capture's workers read at once from several threads: each gets its own bytes,
+  /// although they move the one window back and forth.
+  func testConcurrentReadsEachGetTheirBytes() throws {
+    let (path, bytes) = try makeFile()
+    let file = try FileBytes(path: path, access: .readOnce, windows: .always)
+    let pages = Self.size / 4096
+    let mismatches = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+    mismatches.initialize(repeating: 0, count: 4)
+    defer { mismatches.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: 4) { thread in
+      var buffer = [UInt8](repeating: 0, count: 8 * 4096)
+      // Each thread walks the file from a different place, 8 pages at a time.
+      for step in 0..<200 {
+        let page = (thread * pages / 4 + step * 37) % (pages - 8)
+        buffer.withUnsafeMutableBytes { target in
+          try? file.copyBytes(at: UInt64(page * 4096), count: target.count, into: target)
+        }
+        if buffer[...] != bytes[page * 4096..<page * 4096 + buffer.count] { mismatches[thread] += 1 }
+      }
+    }
+    XCTAssertEqual((0..<4).map { mismatches[$0] }, [0, 0, 0, 0])
+  }
+
+  /// Only a file of procfs gets a window unless asked: a regular file is read with
+  /// pread(2), as is any file with `.never` (capture --non-mmap).
+  func testAutomaticWindowsOnlyOnProcfs() throws {
+    let (path, _) = try makeFile()
+    XCTAssertFalse(try FileBytes(path: path, access: .readOnce).readsThroughWindow)
+    XCTAssertFalse(try FileBytes(path: path, access: .readOnce, windows: .never).readsThroughWindow)
+    XCTAssertFalse(try FileBytes(path: path, access: .random, windows: .always).readsThroughWindow)
+    // /proc/self/auxv is a procfs file of nonzero size (stat says 0, so it is not
+    // windowed either: a window needs a size); its file system is what is checked.
+    XCTAssertTrue(FileBytes.onProcfs(path: "/proc/self/auxv"))
+    XCTAssertFalse(FileBytes.onProcfs(path: path))
+  }
+}
