@@ -117,10 +117,12 @@ public struct GuestCoroner: Sendable {
   }
 
   /// Puts the binary at `guestPath` and every shared library it needs (glibc, libstdc++,
-  /// libgcc_s, zlib, the loader) at its host path, where the loader looks for it.
+  /// libgcc_s, zlib, the loader) at its host path, where the loader looks for it, with the
+  /// page codecs' libraries it opens at run time (`SharedLibraries.pageCodecs`).
   public func install(into tree: inout InitramfsTree) throws {
     try tree.addHostFile(binary, at: guestPath)
-    for library in try SharedLibraries.of(binary) {
+    for library in try SharedLibraries.of(binary) + SharedLibraries.resolve(SharedLibraries.pageCodecs)
+    where !tree.holds(library) {
       try tree.addHostFile(URL(fileURLWithPath: library), at: library)
     }
   }

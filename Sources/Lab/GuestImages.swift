@@ -34,9 +34,19 @@ struct GuestImages {
   /// The capture kernel's initramfs. With `coroner`, the binary and its libraries are in
   /// it too, for a `save` line that runs `coroner capture` (the binary takes about 60 MiB
   /// of the reservation, and as much again once unpacked).
-  func captureInitramfs(save: String = GuestInit.rawCopy, coroner: GuestCoroner? = nil) throws -> Data {
-    var tree = try baseTree { GuestInit.captureScript(modules: $0, save: save) }
+  /// With `bench`, makedumpfile and its libraries are in it too, and the bench runs first.
+  func captureInitramfs(
+    save: String = GuestInit.rawCopy, coroner: GuestCoroner? = nil, bench: CaptureBench? = nil
+  ) throws -> Data {
+    let benchScript = coroner.flatMap { coroner in bench?.script(coroner: coroner.captureCommand) } ?? ""
+    var tree = try baseTree { GuestInit.captureScript(modules: $0, save: save, bench: benchScript) }
     try coroner?.install(into: &tree)
+    if bench != nil {
+      try tree.addHostFile(CaptureBench.makedumpfile, at: CaptureBench.makedumpfilePath)
+      for library in try SharedLibraries.of(CaptureBench.makedumpfile) where !tree.holds(library) {
+        try tree.addHostFile(URL(fileURLWithPath: library), at: library)
+      }
+    }
     return tree.archive()
   }
 

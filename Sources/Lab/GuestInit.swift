@@ -184,9 +184,10 @@ public enum GuestInit {
       + " tar -C \(folder) -cf /dev/vda . && say \"capture tar written\"; }"
   }
 
-  /// The capture kernel's /init: finds /proc/vmcore, saves it with `save`, reports the
-  /// size the host must read back, syncs (else the disk may stay empty) and powers off.
-  public static func captureScript(modules: [String], save: String = rawCopy) -> String {
+  /// The capture kernel's /init: finds /proc/vmcore, runs `bench` (CaptureBench) when
+  /// given, saves it with `save`, reports the size the host must read back, syncs (else the
+  /// disk may stay empty) and powers off.
+  public static func captureScript(modules: [String], save: String = rawCopy, bench: String = "") -> String {
     var script = prologue
     script += "say \"capture kernel up $(uname -r)\"\n"
     script += loadModules(modules)
@@ -198,7 +199,7 @@ public enum GuestInit {
       elif [ -e /proc/vmcore ]; then
         size=$(stat -c %s /proc/vmcore)
         say "vmcore size $size"
-        if \(save); then
+      \(bench)  if \(save); then
           sync
           say "vmcore saved $size"
         else

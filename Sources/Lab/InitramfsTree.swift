@@ -29,6 +29,12 @@ public struct InitramfsTree: Sendable {
     entries.append((normal, .file(contents, permissions: permissions)))
   }
 
+  /// Whether a file or folder is at `path` already.
+  public func holds(_ path: String) -> Bool {
+    let normal = Self.normalize(path)
+    return entries.contains { $0.0 == normal }
+  }
+
   /// Copies a host file's bytes to `path` (following symlinks on the host).
   public mutating func addHostFile(_ host: URL, at path: String, permissions: UInt32 = 0o755) throws {
     let contents: Data

@@ -33,6 +33,9 @@ public struct LabRunRequest: Sendable {
   /// default: Debian's makedumpfile reads zlib and lzo pages only).
   public var captureCoroner: GuestCoroner?
   public var captureCodec = "zlib"
+  /// For kdump-coroner: a benchmark the capture kernel runs before its capture
+  /// (`CaptureBench`), reported on the console.
+  public var captureBench: CaptureBench?
 
   public init(
     scenario: Scenario, kernel: KernelTree, capture: CaptureMethod, out: URL,
@@ -127,7 +130,8 @@ public struct LabRunner: Sendable {
       bytes = try stage.collectKdump(disk: disk, to: vmcore)
     case .kdumpCoroner:
       let folder = request.out.appendingPathComponent(Self.captureFolder)
-      bytes = try stage.collectCoronerCapture(disk: disk, into: folder)
+      bytes = try stage.collectCoronerCapture(
+        disk: disk, into: folder, benchSeconds: request.captureBench.map { 300 * Double($0.rounds + 1) } ?? 0)
       saved = Self.captureFolder + "/" + Self.dumpName
     case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       bytes = try stage.dumpFromMonitor(socket: command.monitorSocket ?? "", to: vmcore)
@@ -205,7 +209,8 @@ public struct LabRunner: Sendable {
       }
       let save = GuestInit.coronerCapture(command: coroner.captureCommand, codec: request.captureCodec)
       kdump = (
-        try images.captureInitramfs(save: save, coroner: coroner), LabRunRequest.captureKernelParameters
+        try images.captureInitramfs(save: save, coroner: coroner, bench: request.captureBench),
+        LabRunRequest.captureKernelParameters
       )
     case .qemuELF, .qemuKdump, .qemuELFLa57, .qemuELFNoVmcoreinfo, .qemuPaging:
       break

@@ -41,8 +41,8 @@ struct Stage {
   /// writes the folder as a tar onto the disk, then powers off; the host unpacks the tar
   /// (it ends with its own end-of-archive blocks, the zeros after it are never read).
   /// Returns the dump's size.
-  func collectCoronerCapture(disk: URL, into folder: URL) throws -> UInt64 {
-    try boot.waitForExit(what: "run coroner capture and power off", seconds: 300)
+  func collectCoronerCapture(disk: URL, into folder: URL, benchSeconds: Double = 0) throws -> UInt64 {
+    try boot.waitForExit(what: "run coroner capture and power off", seconds: 300 + benchSeconds)
     let text = console.text
     guard text.contains("coroner-lab: capture tar written") else {
       let report = GuestReport.find("capture", in: text)

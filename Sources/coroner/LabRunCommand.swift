@@ -46,6 +46,13 @@ struct LabRunCommand: ParsableCommand {
     help: "With --arm-with coroner: save what the first `coroner doctor` read into OUT/doctor-tree.")
   var saveDoctorTree = false
 
+  @Option(
+    name: .customLong("bench-capture"),
+    help: ArgumentHelp(
+      "With kdump-coroner: first time makedumpfile and coroner capture ROUNDS times each on /proc/vmcore in the capture kernel, and print their medians.",
+      valueName: "rounds"))
+  var benchRounds: Int?
+
   @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
   var kernelImage: String?
 
@@ -70,6 +77,9 @@ struct LabRunCommand: ParsableCommand {
     }
     if armWith == "coroner" && !["kdump", "kdump-coroner", "pstore"].contains(capture) {
       throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump or kdump-coroner")
+    }
+    if let benchRounds, benchRounds < 1 || benchRounds > 20 || capture != "kdump-coroner" {
+      throw ValidationError("--bench-capture: 1 to 20 rounds, with --capture kdump-coroner")
     }
     if saveDoctorTree && armWith != "coroner" {
       throw ValidationError("--save-doctor-tree needs --arm-with coroner")
@@ -101,11 +111,14 @@ struct LabRunCommand: ParsableCommand {
       var request = LabRunRequest(
         scenario: try ScenarioCatalogue.named(scenario), kernel: tree, capture: method,
         out: URL(fileURLWithPath: out), accelerator: accelerator, memoryMiB: memory,
-        crashKernelMiB: crashkernel,
+        // makedumpfile beside coroner in the capture kernel: Debian's default reservation.
+        crashKernelMiB: crashkernel ?? (benchRounds == nil ? nil : 256),
         timeoutScale: timeoutScale, guestCoroner: guestCoroner)
       request.saveDoctorTree = saveDoctorTree
       request.captureCoroner = captureCoroner
+      request.captureBench = benchRounds.map { CaptureBench(rounds: $0) }
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
+      if benchRounds != nil { try printCaptureBench(folder: URL(fileURLWithPath: out)) }
       if guestCoroner != nil {
         try printGuestReports(folder: URL(fileURLWithPath: out))
       }
@@ -130,6 +143,19 @@ struct LabRunCommand: ParsableCommand {
     } catch {
       throw exitWithLabError(error)
     }
+  }
+
+  /// The capture kernel's benchmark, read back from the console.
+  func printCaptureBench(folder: URL) throws {
+    let console = String(
+      decoding: try Data(contentsOf: folder.appendingPathComponent("console.log")), as: UTF8.self)
+    let samples = CaptureBench.samples(in: console)
+    guard !samples.isEmpty else {
+      throw LabError.captureFailed(
+        method: "kdump-coroner", reason: "the capture kernel reported no benchmark run", consoleTail: "")
+    }
+    print("capture benchmark in the capture kernel (\(samples.count) runs, /proc/vmcore, one CPU):")
+    for line in CaptureBench.table(CaptureBench.summaries(samples)) { print("  " + line) }
   }
 
   func accelerator(_ cache: LabCache) throws -> Accelerator {

@@ -59,6 +59,19 @@ final class GuestInitTests: XCTestCase {
         "/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libxenctrl.so.4.17",
         "/lib64/ld-linux-x86-64.so.2",
       ])
+    // The loader cache: the first path of each soname asked for with the machine's tag,
+    // in the order asked.
+    let cache = """
+      1234 libs found in cache `/etc/ld.so.cache'
+      	libzstd.so.1 (libc6) => /lib/i386-linux-gnu/libzstd.so.1
+      	libzstd.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libzstd.so.1
+      	libsnappy.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libsnappy.so.1
+      	libzstd.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libzstd.so
+      """
+    XCTAssertEqual(
+      SharedLibraries.parseLoaderCache(
+        cache, sonames: ["libsnappy.so.1", "liblzo2.so.2", "libzstd.so.1"], abi: "x86-64"),
+      ["/lib/x86_64-linux-gnu/libsnappy.so.1", "/lib/x86_64-linux-gnu/libzstd.so.1"])
     let depends = """
       linux-headers-6.1.0-56-amd64
         Depends: linux-headers-6.1.0-56-common
