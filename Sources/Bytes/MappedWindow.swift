@@ -4,38 +4,54 @@
   import Darwin
 #endif
 
-/// One window of a file mapped at a time, moved along as the file is read: how a capture
-/// reads /proc/vmcore. read(2) of /proc/vmcore maps and unmaps each page of the old
+/// A few windows of a file mapped at a time, moved along as the file is read: how a
+/// capture reads /proc/vmcore. read(2) of /proc/vmcore maps and unmaps each page of the old
 /// kernel's memory on its own (fs/proc/vmcore.c read_from_oldmem -> copy_oldmem_page,
 /// which on x86 ioremaps one page: arch/x86/kernel/crash_dump_64.c), while mmap(2) of it
 /// (mmap_vmcore, Linux 3.11 and later) maps a whole range of old memory at once and no
-/// page of it is page cache. The window is makedumpfile's size (4 MiB, its mmap region),
-/// so a capture kernel's page tables hold 8 KiB for it whatever the machine's RAM.
+/// page of it is page cache. A window is makedumpfile's size (4 MiB, its mmap region).
+/// There are four, the least recently used moved: the filter's reads go back and forth
+/// between page tables and page descriptors far apart, and one window moved at each turn
+/// would map 4 MiB for every few bytes read. Four windows' page tables take 32 KiB of the
+/// capture kernel's memory whatever the machine's RAM.
 ///
 /// Copies hold a lock: the capture's workers read from several threads, and a window
 /// must not move while another thread copies from it. A copy is a memcpy; the
 /// compression beside it is what takes the time.
 final class MappedWindow: @unchecked Sendable {
   static let size = 4 << 20
+  static let count = 4
+
+  private struct Slot {
+    var base: UnsafeMutableRawPointer
+    var start: UInt64
+    var length: Int
+    var used: UInt64
+  }
 
   private let descriptor: Int32
   private let fileSize: UInt64
+  /// `size`, or smaller in tests (a multiple of the page size).
+  let windowSize: Int
   private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private var base: UnsafeMutableRawPointer?
-  private var start: UInt64 = 0
-  private var length = 0
+  private var slots: [Slot] = []
+  /// Windows mapped so far (tests count the moves).
+  private(set) var mappings = 0
+  private var clock: UInt64 = 0
   /// Set when mmap(2) fails (a kernel without mmap of /proc/vmcore, a file system
   /// without mmap): the caller reads with pread(2) from then on.
   private(set) var failed = false
 
-  init(descriptor: Int32, fileSize: UInt64) {
+  init(descriptor: Int32, fileSize: UInt64, windowSize: Int = MappedWindow.size) {
     self.descriptor = descriptor
     self.fileSize = fileSize
+    self.windowSize = windowSize
+    slots.reserveCapacity(Self.count)
     pthread_mutex_init(lock, nil)
   }
 
   deinit {
-    if let base { munmap(base, length) }
+    for slot in slots { munmap(slot.base, slot.length) }
     pthread_mutex_destroy(lock)
     lock.deallocate()
   }
@@ -48,35 +64,42 @@ final class MappedWindow: @unchecked Sendable {
     var done = 0
     while done < count {
       let at = offset + UInt64(done)
-      if base == nil || at < start || at >= start + UInt64(length) {
-        guard move(to: at) else { return false }
-      }
-      let within = Int(at - start)
-      let take = min(count - done, length - within)
-      (target + done).copyMemory(from: base! + within, byteCount: take)
+      guard let index = slotIndex(holding: at) ?? map(at) else { return false }
+      clock += 1
+      slots[index].used = clock
+      let slot = slots[index]
+      let within = Int(at - slot.start)
+      let take = min(count - done, slot.length - within)
+      (target + done).copyMemory(from: slot.base + within, byteCount: take)
       done += take
     }
     return true
   }
 
-  /// Maps the window that holds `offset`, aligned to the window's size (a multiple of
-  /// every page size) and cut at the end of the file: mmap_vmcore refuses a mapping that
-  /// passes the end of /proc/vmcore.
-  private func move(to offset: UInt64) -> Bool {
-    if let base { munmap(base, length) }
-    base = nil
-    guard !failed else { return false }
-    let windowStart = offset / UInt64(Self.size) * UInt64(Self.size)
-    let windowLength = Int(min(UInt64(Self.size), fileSize - windowStart))
-    guard let mapped = mmap(nil, windowLength, PROT_READ, MAP_PRIVATE, descriptor, off_t(windowStart)),
-      mapped != MAP_FAILED
+  private func slotIndex(holding offset: UInt64) -> Int? {
+    slots.firstIndex { offset >= $0.start && offset - $0.start < UInt64($0.length) }
+  }
+
+  /// Maps the window that holds `offset` into a free slot or the least recently used
+  /// one. A window is aligned to its size (a multiple of every page size) and cut at the
+  /// end of the file: mmap_vmcore refuses a mapping that passes the end of /proc/vmcore.
+  private func map(_ offset: UInt64) -> Int? {
+    guard !failed else { return nil }
+    let start = offset / UInt64(windowSize) * UInt64(windowSize)
+    let length = Int(min(UInt64(windowSize), fileSize - start))
+    var index = slots.count
+    if slots.count == Self.count, let oldest = slots.indices.min(by: { slots[$0].used < slots[$1].used }) {
+      munmap(slots[oldest].base, slots[oldest].length)
+      slots.remove(at: oldest)
+      index = slots.count
+    }
+    guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(start)), base != MAP_FAILED
     else {
       failed = true
-      return false
+      return nil
     }
-    base = mapped
-    start = windowStart
-    length = windowLength
-    return true
+    slots.append(Slot(base: base, start: start, length: length, used: clock))
+    mappings += 1
+    return index
   }
 }

@@ -65,7 +65,7 @@ public struct CaptureBench: Sendable, Equatable {
   }
 
   /// The shell lines the capture kernel runs before its own capture: every run of every
-  /// round, round 0 a warm-up that `summaries` leaves out (under TCG a program's first run
+  /// round (coroner's followed by its crash.json's phase times), round 0 a warm-up that `summaries` leaves out (under TCG a program's first run
   /// also pays for translating its code), each reported as `bench NAME round R start S end E exit X bytes B` (S and E
   /// from /proc/uptime, in seconds), its output removed before the next. Nothing runs
   /// beside them: the capture kernel has one CPU (nr_cpus=1).
@@ -82,6 +82,8 @@ public struct CaptureBench: Sendable, Equatable {
         bytes=$(stat -c %s "$dump" 2>/dev/null)
         say "bench $name round $round start $start end $end exit $rc bytes ${bytes:-none}"
         if [ $rc != 0 ]; then cp /tmp/bench.out /tmp/bench-$name.out; tell bench-$name $rc; fi
+        [ -f \(folder)/bench/crash.json ] &&
+          say "bench $name phases $(grep -o '"milliseconds": {[^}]*}' \(folder)/bench/crash.json)"
         rm -rf \(folder)/bench \(folder)/m.kdump
       }
 
@@ -109,6 +111,40 @@ public struct CaptureBench: Sendable, Equatable {
           name: words[0], round: round, seconds: end - start, exitStatus: status, bytes: UInt64(words[10])))
     }
     return samples
+  }
+
+  /// Per coroner run, in the order they first appear: the median milliseconds of each
+  /// phase its crash.json gives (open, log, filter, dump, checksum), warm-up included
+  /// (the lines carry no round).
+  public static func phases(in console: String) -> [(name: String, milliseconds: [(String, Int)])] {
+    var order: [String] = []
+    var seen: [String: [String: [Int]]] = [:]
+    var phaseOrder: [String: [String]] = [:]
+    for line in console.split(whereSeparator: \.isNewline) {
+      guard let range = line.range(of: "coroner-lab: bench ") else { continue }
+      let rest = line[range.upperBound...]
+      let words = rest.split(separator: " ", maxSplits: 2).map(String.init)
+      guard words.count == 3, words[1] == "phases", let open = words[2].firstIndex(of: "{") else { continue }
+      let name = words[0]
+      if seen[name] == nil {
+        order.append(name)
+        seen[name] = [:]
+      }
+      for pair in words[2][words[2].index(after: open)...].split(separator: ",") {
+        let parts = pair.split(separator: ":").map {
+          $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"}"))
+        }
+        guard parts.count == 2, let value = Int(parts[1]) else { continue }
+        if seen[name]?[parts[0]] == nil { phaseOrder[name, default: []].append(parts[0]) }
+        seen[name]?[parts[0], default: []].append(value)
+      }
+    }
+    return order.map { name in
+      (
+        name,
+        (phaseOrder[name] ?? []).compactMap { phase in median(seen[name]?[phase] ?? []).map { (phase, $0) } }
+      )
+    }
   }
 
   /// Per run: the median time and size of its runs that succeeded, and how many failed,

@@ -156,6 +156,9 @@ struct LabRunCommand: ParsableCommand {
     }
     print("capture benchmark in the capture kernel (\(samples.count) runs, /proc/vmcore, one CPU):")
     for line in CaptureBench.table(CaptureBench.summaries(samples)) { print("  " + line) }
+    for (name, phases) in CaptureBench.phases(in: console) {
+      print("  \(name) phases, median ms: " + phases.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+    }
   }
 
   func accelerator(_ cache: LabCache) throws -> Accelerator {

@@ -1,7 +1,8 @@
-import Bytes
 import Dispatch
 import Foundation
 import XCTest
+
+@testable import Bytes
 
 /// The mapped window a capture reads /proc/vmcore through, checked on regular files
 /// (`FileBytes.Windows.always`): every read agrees with the file's bytes, across window
@@ -22,11 +23,7 @@ final class MappedWindowTests: XCTestCase {
   static let size = 9 << 20 + 4321
 
   func makeFile() throws -> (path: String, bytes: [UInt8]) {
-    var state: UInt64 = 0x1234_5678
-    let bytes = (0..<Self.size).map { _ -> UInt8 in
-      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-      return UInt8(truncatingIfNeeded: state >> 56)
-    }
+    let bytes = (0..<Self.size).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
     let path = directory + "/vmcore"
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return (path, bytes)
@@ -76,6 +73,39 @@ final class MappedWindowTests: XCTestCase {
       }
     }
     XCTAssertEqual((0..<4).map { mismatches[$0] }, [0, 0, 0, 0])
+  }
+
+  /// Reads that go back and forth between two places far apart keep both mapped; a
+  /// fifth place moves the least recently used window only.
+  func testLeastRecentlyUsedWindowMoves() throws {
+    let (path, bytes) = try makeFile()
+    let descriptor = open(path, O_RDONLY)
+    XCTAssertGreaterThanOrEqual(descriptor, 0)
+    defer { close(descriptor) }
+    let window = MappedWindow(descriptor: descriptor, fileSize: UInt64(bytes.count), windowSize: 64 << 10)
+    var buffer = [UInt8](repeating: 0, count: 100)
+    func read(_ offset: Int) {
+      buffer.withUnsafeMutableBytes {
+        XCTAssertTrue(window.copy(at: UInt64(offset), count: 100, into: $0.baseAddress!))
+      }
+      XCTAssertEqual(buffer[...], bytes[offset..<offset + 100], "at \(offset)")
+    }
+    for _ in 0..<10 {
+      read(1000)
+      read(5_000_000)
+    }
+    XCTAssertEqual(window.mappings, 2)
+    read(1_000_000)
+    read(2_000_000)
+    read(3_000_000)  // The fifth window: the one at 1000 was used least recently.
+    XCTAssertEqual(window.mappings, 5)
+    read(5_000_000)
+    XCTAssertEqual(window.mappings, 5)
+    read(1000)
+    XCTAssertEqual(window.mappings, 6)
+    // A read across a window boundary takes two windows.
+    read(64 << 10 - 50)
+    XCTAssertEqual(window.mappings, 7)
   }
 
   /// Only a file of procfs gets a window unless asked: a regular file is read with

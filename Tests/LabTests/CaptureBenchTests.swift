@@ -51,6 +51,7 @@ final class CaptureBenchTests: XCTestCase {
       [   45.0] coroner-lab: bench makedumpfile round 0 start 30.00 end 40.00 exit 0 bytes 40000000\r
       [   49.0] coroner-lab: bench coroner-zlib round 0 start 40.10 end 41.10 exit 0 bytes 39000000\r
       [   52.0] coroner-lab: bench makedumpfile round 1 start 41.20 end 51.20 exit 0 bytes 40000000\r
+      [   52.1] coroner-lab: bench coroner-zlib phases "milliseconds": {"open": 4, "dump": 2512}\r
       [   56.0] coroner-lab: bench coroner-zlib round 1 start 51.30 end 55.30 exit 0 bytes 39000000\r
       [   66.0] coroner-lab: bench makedumpfile round 2 start 55.40 end 67.40 exit 0 bytes 40000000\r
       [   71.0] coroner-lab: bench coroner-zlib round 2 start 67.50 end 72.50 exit 0 bytes 39000000\r
@@ -76,6 +77,11 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertEqual(summaries[1].medianSeconds ?? 0, 4, accuracy: 1e-9)
     XCTAssertEqual(summaries[1].failures, 1)
     XCTAssertEqual(summaries[1].runs, 3)
+
+    let phases = CaptureBench.phases(in: console)
+    XCTAssertEqual(phases.map(\.name), ["coroner-zlib"])
+    XCTAssertEqual(phases.first?.milliseconds.map(\.0), ["open", "dump"])
+    XCTAssertEqual(phases.first?.milliseconds.map(\.1), [4, 2512])
 
     let table = CaptureBench.table(summaries)
     XCTAssertEqual(table.count, 3)
