@@ -56,8 +56,8 @@ public enum CaptureTool {
                          one cycle covers 64 GiB of 4 KiB pages). The dump is the same
                          whatever the size; a larger one saves a pass over the kernel's
                          page descriptors on machines with more RAM than one cycle covers.
-      --non-mmap         Read /proc/vmcore with read(2) rather than through a mapped
-                         window of 4 MiB, as makedumpfile --non-mmap: read(2) maps the old
+      --non-mmap         Read /proc/vmcore with read(2), as makedumpfile --non-mmap,
+                         rather than through mapped windows of 4 MiB: read(2) maps the old
                          kernel's memory one page at a time. Other files are always read
                          with read(2).
       --checksum         Also the dump's SHA-256 in crash.json: the whole dump read again

@@ -20,9 +20,9 @@ public enum MakedumpfileTool {
 
     Usage:
       makedumpfile [-c|-l|-p|-z] [-d DUMP_LEVEL] [-f] [--message-level N] [--num-threads N]
-                   [--cyclic-buffer KIB] VMCORE DUMPFILE
+                   [--cyclic-buffer KIB] [--non-mmap] VMCORE DUMPFILE
       makedumpfile -F [-c|-l|-p|-z] [-d DUMP_LEVEL] [--message-level N] [--num-threads N]
-                   [--cyclic-buffer KIB] VMCORE > FLATTENED
+                   [--cyclic-buffer KIB] [--non-mmap] VMCORE > FLATTENED
       makedumpfile --dump-dmesg [--partial-dmesg] VMCORE LOGFILE
       makedumpfile -R DUMPFILE < FLATTENED
       makedumpfile -h | -v

@@ -65,10 +65,13 @@ public struct CaptureBench: Sendable, Equatable {
   }
 
   /// The shell lines the capture kernel runs before its own capture: every run of every
-  /// round (coroner's followed by its crash.json's phase times), round 0 a warm-up that `summaries` leaves out (under TCG a program's first run
-  /// also pays for translating its code), each reported as `bench NAME round R start S end E exit X bytes B` (S and E
-  /// from /proc/uptime, in seconds), its output removed before the next. Nothing runs
-  /// beside them: the capture kernel has one CPU (nr_cpus=1).
+  /// round (coroner's followed by its crash.json's phase times), round 0 a warm-up that
+  /// `summaries` leaves out (under TCG a program's first run also pays for translating
+  /// its code), each reported as `bench NAME round R start S end E exit X bytes B` (S and
+  /// E from /proc/uptime, in seconds), its output removed before the next. Nothing runs
+  /// beside them: the capture kernel has one CPU (nr_cpus=1). Then one untimed run of
+  /// makedumpfile and of each coroner codec whose peak resident memory (VmHWM, polled) is
+  /// reported as `bench NAME memory N kB`: polling would slow a timed run.
   public func script(coroner: String) -> String {
     let folder = GuestInit.coronerCaptureFolder
     var script = """
@@ -86,12 +89,28 @@ public struct CaptureBench: Sendable, Equatable {
           say "bench $name phases $(grep -o '"milliseconds": {[^}]*}' \(folder)/bench/crash.json)"
         rm -rf \(folder)/bench \(folder)/m.kdump
       }
+      memory() {
+        name=$1; shift
+        "$@" > /tmp/bench.out 2>&1 &
+        pid=$!; peak=
+        while [ -e /proc/$pid/status ] && ! grep -q '^State:.*Z' /proc/$pid/status; do
+          p=$(grep VmHWM /proc/$pid/status 2>/dev/null); [ -n "$p" ] && peak=$p
+          sleep 0.1
+        done
+        wait $pid
+        say "bench $name memory $(echo $peak | tr -dc 0-9) kB exit $?"
+        rm -rf \(folder)/bench \(folder)/m.kdump
+      }
 
       """
+    let runs = runs(coroner: coroner)
     for round in 0...max(1, rounds) {
-      for run in runs(coroner: coroner) {
+      for run in runs {
         script += "bench \(run.name) \(round) \(run.dump) \(run.command)\n"
       }
+    }
+    for run in runs where !run.name.hasSuffix("non-mmap") {
+      script += "memory \(run.name) \(run.command)\n"
     }
     return script + "umount \(folder)\n"
   }
@@ -155,9 +174,25 @@ public struct CaptureBench: Sendable, Equatable {
     public var medianBytes: UInt64?
     public var runs: Int
     public var failures: Int
+    /// Peak resident memory of the untimed run, in KiB.
+    public var peakKiB: Int?
   }
 
-  public static func summaries(_ samples: [Sample]) -> [Summary] {
+  /// Per run, its peak resident memory in KiB (`bench NAME memory N kB exit 0`).
+  public static func peaks(in console: String) -> [String: Int] {
+    var peaks: [String: Int] = [:]
+    for line in console.split(whereSeparator: \.isNewline) {
+      guard let range = line.range(of: "coroner-lab: bench ") else { continue }
+      let words = line[range.upperBound...].split(separator: " ").map(String.init)
+      guard words.count >= 6, words[1] == "memory", words[3] == "kB", words[4] == "exit", words[5] == "0",
+        let kib = Int(words[2])
+      else { continue }
+      peaks[words[0]] = kib
+    }
+    return peaks
+  }
+
+  public static func summaries(_ samples: [Sample], peaks: [String: Int] = [:]) -> [Summary] {
     var names: [String] = []
     for sample in samples where !names.contains(sample.name) { names.append(sample.name) }
     return names.map { name in
@@ -165,7 +200,7 @@ public struct CaptureBench: Sendable, Equatable {
       let good = mine.filter { $0.exitStatus == 0 }
       return Summary(
         name: name, medianSeconds: median(good.map(\.seconds)), medianBytes: median(good.compactMap(\.bytes)),
-        runs: mine.count, failures: mine.count - good.count)
+        runs: mine.count, failures: mine.count - good.count, peakKiB: peaks[name])
     }
   }
 
@@ -180,7 +215,7 @@ public struct CaptureBench: Sendable, Equatable {
   public static func table(_ summaries: [Summary]) -> [String] {
     let reference = summaries.first { $0.name == "makedumpfile" }
     var lines = [
-      "run                      median s   dump bytes   speed vs makedumpfile   size vs it   failed"
+      "run                      median s   dump bytes   speed vs makedumpfile   size vs it   failed   peak KiB"
     ]
     for summary in summaries {
       let seconds = summary.medianSeconds.map { String(format: "%8.2f", $0) } ?? "       -"
@@ -196,7 +231,8 @@ public struct CaptureBench: Sendable, Equatable {
       lines.append(
         summary.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + seconds + "   "
           + bytes.leftPadded(10) + "   " + speed.leftPadded(21) + "   " + size.leftPadded(10) + "   "
-          + "\(summary.failures)/\(summary.runs)")
+          + "\(summary.failures)/\(summary.runs)".leftPadded(6) + "   "
+          + (summary.peakKiB.map(String.init) ?? "-").leftPadded(8))
     }
     return lines
   }

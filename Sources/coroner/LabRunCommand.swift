@@ -155,7 +155,8 @@ struct LabRunCommand: ParsableCommand {
         method: "kdump-coroner", reason: "the capture kernel reported no benchmark run", consoleTail: "")
     }
     print("capture benchmark in the capture kernel (\(samples.count) runs, /proc/vmcore, one CPU):")
-    for line in CaptureBench.table(CaptureBench.summaries(samples)) { print("  " + line) }
+    let summaries = CaptureBench.summaries(samples, peaks: CaptureBench.peaks(in: console))
+    for line in CaptureBench.table(summaries) { print("  " + line) }
     for (name, phases) in CaptureBench.phases(in: console) {
       print("  \(name) phases, median ms: " + phases.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
     }

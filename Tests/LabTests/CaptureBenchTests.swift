@@ -32,6 +32,10 @@ final class CaptureBenchTests: XCTestCase {
     let benchAt = try XCTUnwrap(whole.range(of: "bench makedumpfile 0"))
     let saveAt = try XCTUnwrap(whole.range(of: "if true; then"))
     XCTAssertLessThan(benchAt.lowerBound, saveAt.lowerBound)
+    // One untimed run each for memory, after the timed ones: makedumpfile, zlib, zstd.
+    let memory = script.split(separator: "\n").filter { $0.hasPrefix("memory ") }
+    XCTAssertEqual(
+      memory.map { $0.split(separator: " ")[1] }, ["makedumpfile", "coroner-zlib", "coroner-zstd"])
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid()).sh")
     try Data(whole.utf8).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
@@ -58,6 +62,8 @@ final class CaptureBenchTests: XCTestCase {
       [   80.0] coroner-lab: bench makedumpfile round 3 start 72.60 end 81.60 exit 0 bytes 40000000\r
       [   81.0] coroner-lab: bench coroner-zlib round 3 start 81.70 end 82.70 exit 1 bytes none\r
       [   81.0] coroner-lab: bench garbled line\r
+      [   90.0] coroner-lab: bench makedumpfile memory 2948 kB exit 0\r
+      [   95.0] coroner-lab: bench coroner-zlib memory 9100 kB exit 0\r
 
       """
     let samples = CaptureBench.samples(in: console)
@@ -68,7 +74,9 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertEqual(samples[7].exitStatus, 1)
     XCTAssertNil(samples[7].bytes)
 
-    let summaries = CaptureBench.summaries(samples)
+    let peaks = CaptureBench.peaks(in: console)
+    XCTAssertEqual(peaks, ["makedumpfile": 2948, "coroner-zlib": 9100])
+    let summaries = CaptureBench.summaries(samples, peaks: peaks)
     XCTAssertEqual(summaries.map(\.name), ["makedumpfile", "coroner-zlib"])
     XCTAssertEqual(summaries[0].medianSeconds ?? 0, 10, accuracy: 1e-9)
     XCTAssertEqual(summaries[0].failures, 0)
@@ -87,6 +95,6 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertEqual(table.count, 3)
     XCTAssertTrue(table[2].contains("2.50x"), table[2])
     XCTAssertTrue(table[2].contains("0.975x"), table[2])
-    XCTAssertTrue(table[2].hasSuffix("1/3"), table[2])
+    XCTAssertTrue(table[2].hasSuffix("1/3       9100"), table[2])
   }
 }
