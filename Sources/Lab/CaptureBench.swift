@@ -70,8 +70,8 @@ public struct CaptureBench: Sendable, Equatable {
   /// its code), each reported as `bench NAME round R start S end E exit X bytes B` (S and
   /// E from /proc/uptime, in seconds), its output removed before the next. Nothing runs
   /// beside them: the capture kernel has one CPU (nr_cpus=1). Then one untimed run of
-  /// makedumpfile and of each coroner codec whose peak resident memory (VmHWM, polled) is
-  /// reported as `bench NAME memory N kB`: polling would slow a timed run.
+  /// makedumpfile and of each coroner codec whose peak memory (`Peak`, polled) is reported
+  /// as `bench NAME memory N kB anon A kB exit X`: polling would slow a timed run.
   public func script(coroner: String) -> String {
     let folder = GuestInit.coronerCaptureFolder
     var script = """
@@ -92,13 +92,16 @@ public struct CaptureBench: Sendable, Equatable {
       memory() {
         name=$1; shift
         "$@" > /tmp/bench.out 2>&1 &
-        pid=$!; peak=
+        pid=$!; peak=; anon=0
         while [ -e /proc/$pid/status ] && ! grep -q '^State:.*Z' /proc/$pid/status; do
           p=$(grep VmHWM /proc/$pid/status 2>/dev/null); [ -n "$p" ] && peak=$p
+          a=$(grep RssAnon /proc/$pid/status 2>/dev/null | tr -dc 0-9)
+          [ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
           sleep 0.1
         done
         wait $pid
-        say "bench $name memory $(echo $peak | tr -dc 0-9) kB exit $?"
+        rc=$?
+        say "bench $name memory $(echo $peak | tr -dc 0-9) kB anon $anon kB exit $rc"
         rm -rf \(folder)/bench \(folder)/m.kdump
       }
 
@@ -174,25 +177,33 @@ public struct CaptureBench: Sendable, Equatable {
     public var medianBytes: UInt64?
     public var runs: Int
     public var failures: Int
-    /// Peak resident memory of the untimed run, in KiB.
-    public var peakKiB: Int?
+    /// Peak memory of the untimed run.
+    public var peak: Peak?
   }
 
-  /// Per run, its peak resident memory in KiB (`bench NAME memory N kB exit 0`).
-  public static func peaks(in console: String) -> [String: Int] {
-    var peaks: [String: Int] = [:]
+  /// A run's peak memory in KiB: resident (VmHWM: the pages of its binary and libraries
+  /// included, which a capture kernel's initramfs holds in memory anyway) and the most
+  /// anonymous memory seen (RssAnon, polled every 0.1 s: what the run itself allocated).
+  public struct Peak: Sendable, Equatable {
+    public var resident: Int
+    public var anonymous: Int
+  }
+
+  /// Per run, its peak memory (`bench NAME memory N kB anon A kB exit 0`).
+  public static func peaks(in console: String) -> [String: Peak] {
+    var peaks: [String: Peak] = [:]
     for line in console.split(whereSeparator: \.isNewline) {
       guard let range = line.range(of: "coroner-lab: bench ") else { continue }
       let words = line[range.upperBound...].split(separator: " ").map(String.init)
-      guard words.count >= 6, words[1] == "memory", words[3] == "kB", words[4] == "exit", words[5] == "0",
-        let kib = Int(words[2])
+      guard words.count >= 9, words[1] == "memory", words[3] == "kB", words[4] == "anon", words[6] == "kB",
+        words[7] == "exit", words[8] == "0", let resident = Int(words[2]), let anonymous = Int(words[5])
       else { continue }
-      peaks[words[0]] = kib
+      peaks[words[0]] = Peak(resident: resident, anonymous: anonymous)
     }
     return peaks
   }
 
-  public static func summaries(_ samples: [Sample], peaks: [String: Int] = [:]) -> [Summary] {
+  public static func summaries(_ samples: [Sample], peaks: [String: Peak] = [:]) -> [Summary] {
     var names: [String] = []
     for sample in samples where !names.contains(sample.name) { names.append(sample.name) }
     return names.map { name in
@@ -200,7 +211,7 @@ public struct CaptureBench: Sendable, Equatable {
       let good = mine.filter { $0.exitStatus == 0 }
       return Summary(
         name: name, medianSeconds: median(good.map(\.seconds)), medianBytes: median(good.compactMap(\.bytes)),
-        runs: mine.count, failures: mine.count - good.count, peakKiB: peaks[name])
+        runs: mine.count, failures: mine.count - good.count, peak: peaks[name])
     }
   }
 
@@ -215,7 +226,7 @@ public struct CaptureBench: Sendable, Equatable {
   public static func table(_ summaries: [Summary]) -> [String] {
     let reference = summaries.first { $0.name == "makedumpfile" }
     var lines = [
-      "run                      median s   dump bytes   speed vs makedumpfile   size vs it   failed   peak KiB"
+      "run                      median s   dump bytes   speed vs makedumpfile   size vs it   failed   peak KiB (anon)"
     ]
     for summary in summaries {
       let seconds = summary.medianSeconds.map { String(format: "%8.2f", $0) } ?? "       -"
@@ -232,7 +243,7 @@ public struct CaptureBench: Sendable, Equatable {
         summary.name.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + seconds + "   "
           + bytes.leftPadded(10) + "   " + speed.leftPadded(21) + "   " + size.leftPadded(10) + "   "
           + "\(summary.failures)/\(summary.runs)".leftPadded(6) + "   "
-          + (summary.peakKiB.map(String.init) ?? "-").leftPadded(8))
+          + (summary.peak.map { "\($0.resident) (\($0.anonymous))" } ?? "-").leftPadded(15))
     }
     return lines
   }

@@ -62,8 +62,8 @@ final class CaptureBenchTests: XCTestCase {
       [   80.0] coroner-lab: bench makedumpfile round 3 start 72.60 end 81.60 exit 0 bytes 40000000\r
       [   81.0] coroner-lab: bench coroner-zlib round 3 start 81.70 end 82.70 exit 1 bytes none\r
       [   81.0] coroner-lab: bench garbled line\r
-      [   90.0] coroner-lab: bench makedumpfile memory 2948 kB exit 0\r
-      [   95.0] coroner-lab: bench coroner-zlib memory 9100 kB exit 0\r
+      [   90.0] coroner-lab: bench makedumpfile memory 2948 kB anon 1200 kB exit 0\r
+      [   95.0] coroner-lab: bench coroner-zlib memory 9100 kB anon 1900 kB exit 0\r
 
       """
     let samples = CaptureBench.samples(in: console)
@@ -75,7 +75,12 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertNil(samples[7].bytes)
 
     let peaks = CaptureBench.peaks(in: console)
-    XCTAssertEqual(peaks, ["makedumpfile": 2948, "coroner-zlib": 9100])
+    XCTAssertEqual(
+      peaks,
+      [
+        "makedumpfile": CaptureBench.Peak(resident: 2948, anonymous: 1200),
+        "coroner-zlib": CaptureBench.Peak(resident: 9100, anonymous: 1900),
+      ])
     let summaries = CaptureBench.summaries(samples, peaks: peaks)
     XCTAssertEqual(summaries.map(\.name), ["makedumpfile", "coroner-zlib"])
     XCTAssertEqual(summaries[0].medianSeconds ?? 0, 10, accuracy: 1e-9)
@@ -95,6 +100,6 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertEqual(table.count, 3)
     XCTAssertTrue(table[2].contains("2.50x"), table[2])
     XCTAssertTrue(table[2].contains("0.975x"), table[2])
-    XCTAssertTrue(table[2].hasSuffix("1/3       9100"), table[2])
+    XCTAssertTrue(table[2].hasSuffix("1/3       9100 (1900)"), table[2])
   }
 }
