@@ -165,12 +165,17 @@ struct DwarfLineTable {
       switch opcode {
       case 0:
         let length = try cursor.uleb()
-        let next = cursor.offset + Int(clamping: length)
         guard length > 0 else { continue }
+        // An extended opcode longer than what is left of the program is malformed: its
+        // length must not overflow the offset it moves the cursor to.
+        guard length <= UInt64(cursor.remaining) else {
+          throw cursor.error("an extended opcode of at most \(cursor.remaining) bytes, not \(length)")
+        }
+        let next = cursor.offset + Int(length)
         let extended = try cursor.u8()
         switch extended {
         case 1: endSequence()
-        case 2: row.address = try cursor.unsigned(size: Int(length) - 1 == 4 ? 4 : header.addressSize)
+        case 2: row.address = try cursor.unsigned(size: length - 1 == 4 ? 4 : header.addressSize)
         default: break  // define_file (v2 to v4), set_discriminator, vendor opcodes
         }
         cursor.offset = next

@@ -71,6 +71,13 @@ final class HostileInputTests: XCTestCase {
     }
   }
 
+  /// A line program's extended opcode whose ULEB128 length is near 2^64 must not
+  /// overflow the cursor's offset (found by scripts/fuzz-all's ELF symbols target; the
+  /// fixture is its input).
+  func testHugeExtendedOpcodeLengthDoesNotTrap() throws {
+    exercise(try bytes("fuzz-extended-opcode.elf"), addresses: [0, 0x1000, 0xffff_ffff_8100_0000])
+  }
+
   func testTruncatedDebugSectionsThrowOrAnswerNothing() throws {
     // Section headers stay valid; each debug section is cut short in turn.
     for name in ["gcc-dwarf5", "clang-dwarf5", "clang-dwarf4", "gcc-dwarf5-zlib", "gcc-dwarf5.o"] {
