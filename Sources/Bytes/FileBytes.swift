@@ -23,12 +23,12 @@ public final class FileBytes: @unchecked Sendable {
     case scan
     /// Never mapped whole, each range read once: a capture copies /proc/vmcore page by
     /// page, and a whole mapping's pages would count against the capture kernel's small
-    /// memory until dropped. Read with pread(2), or through one moving mapped window
+    /// memory until dropped. Read with pread(2), or through a few moving mapped windows
     /// (`Windows`).
     case readOnce
   }
 
-  /// Whether a `.readOnce` file is read through a mapped window (`MappedWindow`).
+  /// Whether a `.readOnce` file is read through mapped windows (`MappedWindow`).
   public enum Windows: Sendable {
     /// A window for a file of procfs (/proc/vmcore, whose read(2) maps one page at a
     /// time), pread(2) for any other: a regular file's page cache serves pread well,
@@ -36,7 +36,8 @@ public final class FileBytes: @unchecked Sendable {
     case automatic
     /// pread(2) only, as makedumpfile's --non-mmap.
     case never
-    /// A window whatever the file system (tests of the window on regular files).
+    /// Windows whatever the file system: tests of the windows on regular files (a
+    /// regular file cut short while mapped would fault, SIGBUS, where pread(2) fails).
     case always
   }
 
@@ -47,7 +48,7 @@ public final class FileBytes: @unchecked Sendable {
   /// The whole file when it is mapped; nil when it is read with pread(2).
   public let mapping: UnsafeRawBufferPointer?
   private let descriptor: Int32
-  /// For `.readOnce`: the mapped window reads go through, or nil for pread(2).
+  /// For `.readOnce`: the mapped windows reads go through, or nil for pread(2).
   private let window: MappedWindow?
   /// Whether reads go through a mapped window (they fall back to pread(2) when mmap(2)
   /// fails).
