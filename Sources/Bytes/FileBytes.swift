@@ -50,9 +50,11 @@ public final class FileBytes: @unchecked Sendable {
   private let descriptor: Int32
   /// For `.readOnce`: the mapped windows reads go through, or nil for pread(2).
   private let window: MappedWindow?
-  /// Whether reads go through a mapped window (they fall back to pread(2) when mmap(2)
-  /// fails).
-  public var readsThroughWindow: Bool { window.map { !$0.failed } ?? false }
+  /// Whether reads go through mapped windows (those of a window mmap(2) refuses go
+  /// through pread(2)).
+  public var readsThroughWindow: Bool { window != nil }
+  /// How many windows mmap(2) refused, and why the first was.
+  public var windowsRefused: (count: Int, first: String?) { (window?.refusedCount ?? 0, window?.failure) }
   /// Reads this large from a mapping still go through pread(2): a sequential pass
   /// (a flattened dump's index) then neither faults pages in one by one nor keeps
   /// them mapped.

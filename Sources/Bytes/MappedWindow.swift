@@ -38,9 +38,14 @@ final class MappedWindow: @unchecked Sendable {
   /// Windows mapped so far (tests count the moves).
   private(set) var mappings = 0
   private var clock: UInt64 = 0
-  /// Set when mmap(2) fails (a kernel without mmap of /proc/vmcore, a file system
-  /// without mmap): the caller reads with pread(2) from then on.
-  private(set) var failed = false
+  /// The windows mmap(2) refused (a kernel without mmap of /proc/vmcore; mmap_vmcore
+  /// answers EAGAIN for any range it cannot map, seen on the lab's 6.1 capture kernel for
+  /// one window of old memory): their reads go through pread(2), the other windows stay.
+  private var refused: Set<UInt64> = []
+  /// How many windows were refused, and why the first was: its offset and length, and
+  /// errno's text.
+  var refusedCount: Int { refused.count }
+  private(set) var failure: String?
 
   init(descriptor: Int32, fileSize: UInt64, windowSize: Int = MappedWindow.size) {
     self.descriptor = descriptor
@@ -57,7 +62,7 @@ final class MappedWindow: @unchecked Sendable {
   }
 
   /// Copies `count` bytes at `offset` (inside the file) to `target`; false when a window
-  /// could not be mapped, with nothing copied from that window on (`failed`).
+  /// it needs could not be mapped (the caller then reads the range with pread(2)).
   func copy(at offset: UInt64, count: Int, into target: UnsafeMutableRawPointer) -> Bool {
     pthread_mutex_lock(lock)
     defer { pthread_mutex_unlock(lock) }
@@ -84,8 +89,8 @@ final class MappedWindow: @unchecked Sendable {
   /// one. A window is aligned to its size (a multiple of every page size) and cut at the
   /// end of the file: mmap_vmcore refuses a mapping that passes the end of /proc/vmcore.
   private func map(_ offset: UInt64) -> Int? {
-    guard !failed else { return nil }
     let start = offset / UInt64(windowSize) * UInt64(windowSize)
+    guard !refused.contains(start) else { return nil }
     let length = Int(min(UInt64(windowSize), fileSize - start))
     var index = slots.count
     if slots.count == Self.count, let oldest = slots.indices.min(by: { slots[$0].used < slots[$1].used }) {
@@ -95,7 +100,10 @@ final class MappedWindow: @unchecked Sendable {
     }
     guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(start)), base != MAP_FAILED
     else {
-      failed = true
+      if failure == nil {
+        failure = "mmap of \(length) bytes at offset \(start) failed: \(String(cString: strerror(errno)))"
+      }
+      refused.insert(start)
       return nil
     }
     slots.append(Slot(base: base, start: start, length: length, used: clock))

@@ -24,9 +24,10 @@ extension CaptureSession {
     /// saved as empty descriptors, never as zeros.
     public var pagesUnreadable: UInt64 = 0
     public var resumedAt: UInt64?
-    /// Whether the vmcore was read through a mapped window (/proc/vmcore, `FileBytes.Windows`)
-    /// to the end, rather than with read(2).
-    public var sourceMapped = false
+    /// How the vmcore was read: "mmap" (/proc/vmcore through mapped windows,
+    /// `FileBytes.Windows`), "read" (read(2)), or "mmap; read(2) for ..." naming the
+    /// windows mmap refused.
+    public var sourceRead = "read"
     public var seconds = 0.0
     /// Seconds spent in each phase (open, log, filter, dump, checksum).
     public var phaseSeconds: [(phase: String, seconds: Double)] = []

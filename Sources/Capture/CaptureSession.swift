@@ -102,7 +102,13 @@ public struct CaptureSession {
     try saveDump(
       vmcore, utsname: utsname, cycles: cycles, first: first, &report, clock: &clock, progress: progress)
     clock.lap("dump", &report)
-    report.sourceMapped = file.file.readsThroughWindow
+    let refused = file.file.windowsRefused
+    report.sourceRead =
+      !file.file.readsThroughWindow
+      ? "read"
+      : refused.count == 0
+        ? "mmap"
+        : "mmap; read(2) for \(refused.count) window(s) mmap refused (first: \(refused.first ?? "?"))"
 
     progress(Progress(phase: .checksum, pagesDone: 0, pagesTotal: 0, bytesWritten: 0))
     // The logs' checksums are those taken when they were written, above.

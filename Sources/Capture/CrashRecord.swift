@@ -24,7 +24,7 @@ enum CrashRecord {
       "page_size": \(report.pageSize), "pages_total": \(report.pagesTotal), \
       "pages_excluded": {\(excluded.joined(separator: ", "))}, "pages_dumpable": \(report.pagesDumpable), \
       "pages_written": \(report.pagesWritten), "pages_unreadable": \(report.pagesUnreadable), \
-      "complete": \(report.complete), "source_read": \(report.sourceMapped ? "\"mmap\"" : "\"read\""), \
+      "complete": \(report.complete), "source_read": \(q(report.sourceRead)), \
       "error": \(report.error.map { q($0.description) } ?? "null")}
       """)
     let files = report.files.map {
