@@ -121,9 +121,7 @@ public struct GuestCoroner: Sendable {
   /// page codecs' libraries it opens at run time (`SharedLibraries.pageCodecs`).
   public func install(into tree: inout InitramfsTree) throws {
     try tree.addHostFile(binary, at: guestPath)
-    for library in try SharedLibraries.of(binary) + SharedLibraries.resolve(SharedLibraries.pageCodecs)
-    where !tree.holds(library) {
-      try tree.addHostFile(URL(fileURLWithPath: library), at: library)
-    }
+    try tree.addHostLibraries(
+      try SharedLibraries.of(binary) + SharedLibraries.resolve(SharedLibraries.pageCodecs))
   }
 }

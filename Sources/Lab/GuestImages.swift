@@ -43,9 +43,7 @@ struct GuestImages {
     try coroner?.install(into: &tree)
     if bench != nil {
       try tree.addHostFile(CaptureBench.makedumpfile, at: CaptureBench.makedumpfilePath)
-      for library in try SharedLibraries.of(CaptureBench.makedumpfile) where !tree.holds(library) {
-        try tree.addHostFile(URL(fileURLWithPath: library), at: library)
-      }
+      try tree.addHostLibraries(try SharedLibraries.of(CaptureBench.makedumpfile))
     }
     return tree.archive()
   }
@@ -92,9 +90,7 @@ struct GuestImages {
         try addKernelConfig(to: &tree)
       } else {
         try tree.addHostFile(Self.kexec, at: Self.kexecPath)
-        for library in try SharedLibraries.of(Self.kexec) {
-          try tree.addHostFile(URL(fileURLWithPath: library), at: library)
-        }
+        try tree.addHostLibraries(try SharedLibraries.of(Self.kexec))
       }
     }
     return tree.archive()

@@ -35,6 +35,14 @@ public struct InitramfsTree: Sendable {
     return entries.contains { $0.0 == normal }
   }
 
+  /// Copies each host library at its own path, where the guest's loader looks for it,
+  /// unless a file is there already (two programs' libraries overlap: libc, the loader).
+  public mutating func addHostLibraries(_ paths: [String]) throws {
+    for path in paths where !holds(path) {
+      try addHostFile(URL(fileURLWithPath: path), at: path)
+    }
+  }
+
   /// Copies a host file's bytes to `path` (following symlinks on the host).
   public mutating func addHostFile(_ host: URL, at path: String, permissions: UInt32 = 0o755) throws {
     let contents: Data
