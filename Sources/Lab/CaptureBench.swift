@@ -118,12 +118,19 @@ public struct CaptureBench: Sendable, Equatable {
     return script + "umount \(folder)\n"
   }
 
+  /// What follows `coroner-lab: bench ` on each console line that has it (the kernel's
+  /// `[ time]` prefix before it; lines end in CR LF, split on any newline).
+  static func benchLines(in console: String) -> [Substring] {
+    console.split(whereSeparator: \.isNewline).compactMap { line in
+      line.range(of: "coroner-lab: bench ").map { line[$0.upperBound...] }
+    }
+  }
+
   /// The samples in a console log, in the order they ran.
   public static func samples(in console: String) -> [Sample] {
     var samples: [Sample] = []
-    for line in console.split(whereSeparator: \.isNewline) {
-      guard let range = line.range(of: "coroner-lab: bench ") else { continue }
-      let words = line[range.upperBound...].split(separator: " ").map(String.init)
+    for line in benchLines(in: console) {
+      let words = line.split(separator: " ").map(String.init)
       guard words.count >= 11, words[1] == "round", words[3] == "start", words[5] == "end",
         words[7] == "exit", words[9] == "bytes", let round = Int(words[2]),
         let start = Double(words[4]), let end = Double(words[6]), let status = Int(words[8])
@@ -142,10 +149,8 @@ public struct CaptureBench: Sendable, Equatable {
     var order: [String] = []
     var seen: [String: [String: [Int]]] = [:]
     var phaseOrder: [String: [String]] = [:]
-    for line in console.split(whereSeparator: \.isNewline) {
-      guard let range = line.range(of: "coroner-lab: bench ") else { continue }
-      let rest = line[range.upperBound...]
-      let words = rest.split(separator: " ", maxSplits: 2).map(String.init)
+    for line in benchLines(in: console) {
+      let words = line.split(separator: " ", maxSplits: 2).map(String.init)
       guard words.count == 3, words[1] == "phases", let open = words[2].firstIndex(of: "{") else { continue }
       let name = words[0]
       if seen[name] == nil {
@@ -192,9 +197,8 @@ public struct CaptureBench: Sendable, Equatable {
   /// Per run, its peak memory (`bench NAME memory N kB anon A kB exit 0`).
   public static func peaks(in console: String) -> [String: Peak] {
     var peaks: [String: Peak] = [:]
-    for line in console.split(whereSeparator: \.isNewline) {
-      guard let range = line.range(of: "coroner-lab: bench ") else { continue }
-      let words = line[range.upperBound...].split(separator: " ").map(String.init)
+    for line in benchLines(in: console) {
+      let words = line.split(separator: " ").map(String.init)
       guard words.count >= 9, words[1] == "memory", words[3] == "kB", words[4] == "anon", words[6] == "kB",
         words[7] == "exit", words[8] == "0", let resident = Int(words[2]), let anonymous = Int(words[5])
       else { continue }
