@@ -136,7 +136,7 @@ public final class FileBytes: @unchecked Sendable {
   }
 
   /// Whether the file at `path` lies on procfs (false when it cannot be opened).
-  public static func onProcfs(path: String) -> Bool {
+  static func onProcfs(path: String) -> Bool {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
     guard descriptor >= 0 else { return false }
     defer { close(descriptor) }

@@ -85,19 +85,14 @@ final class MappedWindow: @unchecked Sendable {
     slots.firstIndex { offset >= $0.start && offset - $0.start < UInt64($0.length) }
   }
 
-  /// Maps the window that holds `offset` into a free slot or the least recently used
-  /// one. A window is aligned to its size (a multiple of every page size) and cut at the
-  /// end of the file: mmap_vmcore refuses a mapping that passes the end of /proc/vmcore.
+  /// Maps the window that holds `offset` into a free slot or, once it is mapped, in place
+  /// of the least recently used one (a refused window unmaps none). A window is aligned
+  /// to its size (a multiple of every page size) and cut at the end of the file:
+  /// mmap_vmcore refuses a mapping that passes the end of /proc/vmcore.
   private func map(_ offset: UInt64) -> Int? {
     let start = offset / UInt64(windowSize) * UInt64(windowSize)
     guard !refused.contains(start) else { return nil }
     let length = Int(min(UInt64(windowSize), fileSize - start))
-    var index = slots.count
-    if slots.count == Self.count, let oldest = slots.indices.min(by: { slots[$0].used < slots[$1].used }) {
-      munmap(slots[oldest].base, slots[oldest].length)
-      slots.remove(at: oldest)
-      index = slots.count
-    }
     guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(start)), base != MAP_FAILED
     else {
       if failure == nil {
@@ -106,8 +101,15 @@ final class MappedWindow: @unchecked Sendable {
       refused.insert(start)
       return nil
     }
-    slots.append(Slot(base: base, start: start, length: length, used: clock))
     mappings += 1
-    return index
+    let slot = Slot(base: base, start: start, length: length, used: clock)
+    guard slots.count == Self.count, let oldest = slots.indices.min(by: { slots[$0].used < slots[$1].used })
+    else {
+      slots.append(slot)
+      return slots.count - 1
+    }
+    munmap(slots[oldest].base, slots[oldest].length)
+    slots[oldest] = slot
+    return oldest
   }
 }
