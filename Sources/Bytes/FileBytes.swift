@@ -55,6 +55,12 @@ public final class FileBytes: @unchecked Sendable {
   public var readsThroughWindow: Bool { window != nil }
   /// How many windows mmap(2) refused, and why the first was.
   public var windowsRefused: (count: Int, first: String?) { (window?.refusedCount ?? 0, window?.failure) }
+
+  /// Keeps the mapped windows inside the file's regions, between `offsets` (the start
+  /// and end of each PT_LOAD segment of /proc/vmcore): `MappedWindow` says why.
+  public func cutWindows(at offsets: [UInt64], pageSize: Int) {
+    window?.cut(at: offsets, pageSize: pageSize)
+  }
   /// Reads this large from a mapping still go through pread(2): a sequential pass
   /// (a flattened dump's index) then neither faults pages in one by one nor keeps
   /// them mapped.

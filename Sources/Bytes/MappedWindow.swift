@@ -15,6 +15,17 @@
 /// would map 4 MiB for every few bytes read. Four windows' page tables take 32 KiB of the
 /// capture kernel's memory whatever the machine's RAM.
 ///
+/// A window stays inside one region of the file when told where they lie (`cut`): the
+/// PT_LOAD segments of /proc/vmcore. mmap_vmcore (fs/proc/vmcore.c) remaps a window one
+/// segment at a time, and on x86 a remap of part of a mapping passes the page attribute
+/// check only if every page of it has one memory type (track_pfn_remap,
+/// arch/x86/mm/pat/memtype.c). The segment of the first 640 KiB fails it: its pages are
+/// RAM of the capture kernel too (its e820 lists 0x1000-0x9fbff usable) but for the last
+/// one, which the segment holds whole. mmap_vmcore then answers EAGAIN. Seen in the lab's
+/// 6.1 and 6.12 capture kernels for the window that held that segment (after the kernel
+/// text's), and gone once windows were cut at the segments: a window inside one segment
+/// is remapped whole, and the path for a whole mapping looks at its first page alone.
+///
 /// Copies hold a lock: the capture's workers read from several threads, and a window
 /// must not move while another thread copies from it. A copy is a memcpy; the
 /// compression beside it is what takes the time.
@@ -38,9 +49,11 @@ final class MappedWindow: @unchecked Sendable {
   /// Windows mapped so far (tests count the moves).
   private(set) var mappings = 0
   private var clock: UInt64 = 0
+  /// Where the file's regions start and end, sorted: no window crosses one (`cut`).
+  private var boundaries: [UInt64] = []
   /// The windows mmap(2) refused (a kernel without mmap of /proc/vmcore; mmap_vmcore
-  /// answers EAGAIN for any range it cannot map, seen on the lab's 6.1 capture kernel for
-  /// one window of old memory): their reads go through pread(2), the other windows stay.
+  /// answers EAGAIN for any range it cannot map, as it did for windows across segments
+  /// before `cut`): their reads go through pread(2), the other windows stay.
   private var refused: Set<UInt64> = []
   /// How many windows were refused, and why the first was: its offset and length, and
   /// errno's text.
@@ -81,18 +94,35 @@ final class MappedWindow: @unchecked Sendable {
     return true
   }
 
+  /// Keeps every window from now on inside the regions between `offsets` (file offsets,
+  /// rounded up to `pageSize`: mmap(2) maps whole pages, and /proc/vmcore holds a
+  /// segment's last page whole, its end rounded up to the next segment's start).
+  func cut(at offsets: [UInt64], pageSize: Int) {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    let page = UInt64(pageSize)
+    boundaries = Set(offsets.map { ($0 + page - 1) / page * page }).sorted()
+  }
+
+  /// The window that holds `offset`: aligned to the window size, cut at the end of the
+  /// file (mmap_vmcore refuses a mapping past it) and at the regions' boundaries.
+  func range(holding offset: UInt64) -> (start: UInt64, length: Int) {
+    var start = offset / UInt64(windowSize) * UInt64(windowSize)
+    var end = min(start + UInt64(windowSize), fileSize)
+    if let below = boundaries.last(where: { $0 <= offset }) { start = max(start, below) }
+    if let above = boundaries.first(where: { $0 > offset }) { end = min(end, above) }
+    return (start, Int(end - start))
+  }
+
   private func slotIndex(holding offset: UInt64) -> Int? {
     slots.firstIndex { offset >= $0.start && offset - $0.start < UInt64($0.length) }
   }
 
-  /// Maps the window that holds `offset` into a free slot or, once it is mapped, in place
-  /// of the least recently used one (a refused window unmaps none). A window is aligned
-  /// to its size (a multiple of every page size) and cut at the end of the file:
-  /// mmap_vmcore refuses a mapping that passes the end of /proc/vmcore.
+  /// Maps the window that holds `offset` (`range`) into a free slot or, once it is
+  /// mapped, in place of the least recently used one (a refused window unmaps none).
   private func map(_ offset: UInt64) -> Int? {
-    let start = offset / UInt64(windowSize) * UInt64(windowSize)
+    let (start, length) = range(holding: offset)
     guard !refused.contains(start) else { return nil }
-    let length = Int(min(UInt64(windowSize), fileSize - start))
     guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(start)), base != MAP_FAILED
     else {
       if failure == nil {

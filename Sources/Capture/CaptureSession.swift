@@ -69,6 +69,10 @@ public struct CaptureSession {
       path: options.source, access: .readOnce, windows: options.mapsSource ? .automatic : .never)
     let recorder = ReadRecorder(file)
     let vmcore = try Vmcore(source: recorder)
+    if let elf = vmcore.physical as? ElfVmcore {
+      file.file.cutWindows(
+        at: elf.segments.flatMap { [$0.fileOffset, $0.fileOffset + $0.fileSize] }, pageSize: elf.pageSize)
+    }
     report.problems += vmcore.problems
     report.release = vmcore.vmcoreInfo?.osRelease
     report.pageSize = vmcore.physical.pageSize

@@ -108,6 +108,46 @@ final class MappedWindowTests: XCTestCase {
     XCTAssertEqual(window.mappings, 7)
   }
 
+  /// Cut at regions (the 6.12 capture kernel's /proc/vmcore: the kernel text's segment,
+  /// then the first 640 KiB, whose size ends inside a page, then the rest), a window stays
+  /// inside one: the one that held the end of the text, all of the 640 KiB and the start
+  /// of the next segment is three windows, each mapped whole, and reads across them still
+  /// match the file.
+  func testWindowsCutAtRegionsStayInsideOne() throws {
+    // 49 MiB, sparse but for 2 MiB of distinct bytes around the segments' boundaries.
+    let path = directory + "/proc-vmcore"
+    let size = 0x310_0000
+    let start = 0x2B0_0000
+    let written = (0..<0x20_0000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(size))
+    try handle.seek(toOffset: UInt64(start))
+    try handle.write(contentsOf: Data(written))
+    try handle.close()
+    let descriptor = open(path, O_RDONLY)
+    XCTAssertGreaterThanOrEqual(descriptor, 0)
+    defer { close(descriptor) }
+    let window = MappedWindow(descriptor: descriptor, fileSize: UInt64(size))
+    let segments: [(offset: UInt64, size: UInt64)] = [
+      (0x2000, 0x2C3_0000), (0x2C3_2000, 0x9_EC00), (0x2CD_1000, 0x1DF0_0000),
+    ]
+    XCTAssertEqual(window.range(holding: 0x2C0_0000).length, 4 << 20, "no cut yet")
+    window.cut(at: segments.flatMap { [$0.offset, $0.offset + $0.size] }, pageSize: 4096)
+    XCTAssertTrue(window.range(holding: 0x2C0_0000) == (0x2C0_0000, 0x3_2000))
+    XCTAssertTrue(window.range(holding: 0x2C3_2000) == (0x2C3_2000, 0x9_F000))
+    XCTAssertTrue(window.range(holding: 0x2CD_0FFF) == (0x2C3_2000, 0x9_F000))
+    XCTAssertTrue(window.range(holding: 0x2CD_1000) == (0x2CD_1000, 0x32_F000))
+    XCTAssertTrue(window.range(holding: 0x100_0000) == (0x100_0000, 4 << 20), "inside a segment: uncut")
+    XCTAssertTrue(window.range(holding: UInt64(size - 1)) == (0x300_0000, 0x10_0000), "the file's end")
+    var buffer = [UInt8](repeating: 0, count: written.count)
+    buffer.withUnsafeMutableBytes {
+      XCTAssertTrue(window.copy(at: UInt64(start), count: written.count, into: $0.baseAddress!))
+    }
+    XCTAssertEqual(buffer, written)
+    XCTAssertEqual(window.mappings, 4, "the text's window, its cut end, the 640 KiB and the next segment")
+  }
+
   /// Only a file of procfs gets a window unless asked: a regular file is read with
   /// pread(2), as is any file with `.never` (capture --non-mmap).
   func testAutomaticWindowsOnlyOnProcfs() throws {
