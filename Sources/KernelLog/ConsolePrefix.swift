@@ -5,7 +5,8 @@
 /// `print_caller()` in kernel/printk/printk.c; `<%u>` of `info_print_prefix()`;
 /// dmesg -T's ctime dates; RFC 3164 syslog and journalctl's short format; the
 /// `/dev/kmsg` record of Documentation/ABI/testing/dev-kmsg that netconsole's
-/// extended mode sends.
+/// extended mode sends; the clock a terminal program logging a serial console puts
+/// first (`LineCursor.skipTerminalClock`).
 struct ConsolePrefix {
   /// Offset of the message text inside the line.
   var textStart: Int = 0
@@ -29,6 +30,7 @@ extension ConsolePrefix {
       textStart = cursor.position
       return
     }
+    _ = cursor.skipTerminalClock()
     cursor.skipPrintkDropped()
     cursor.skipLoginPrompt()
     parseSyslog(&cursor)

@@ -64,13 +64,18 @@ enum CrashKinds {
   ]
 
   static let faults: [CrashKind] = [
+    // powerpc words a bad kernel access `BUG: Kernel NULL pointer dereference on read at
+    // 0x...` when the address is in the first page, and `BUG: Unable to handle kernel data
+    // access on write at ...` or `... instruction fetch` otherwise (arch/powerpc/mm/fault.c,
+    // `__bad_page_fault`); the faulting function is on its `NIP [..]` line.
     CrashKind(
       "BUG: ",
-      #"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel data access)"#,
+      #"BUG: (?:unable to handle kernel paging request|unable to handle page fault for address|Unable to handle kernel (?:data access|instruction fetch))"#,
       title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
       stack: .ripThenTrace),
     CrashKind(
-      "BUG: ", #"BUG: (?:unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference)"#,
+      "BUG: ",
+      #"BUG: (?:unable to handle kernel NULL pointer dereference|[kK]ernel NULL pointer dereference)"#,
       title: "BUG: unable to handle kernel NULL pointer dereference in {frame}",
       alt: ["bad-access in {frame}"], stack: .ripThenTrace),
     CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),

@@ -166,6 +166,32 @@ struct LineCursor {
     return true
   }
 
+  /// The clock a terminal program stamps on each line it logs from a serial console,
+  /// outside the kernel's text: `[2021/07/05, 13:43:52.334] `, `[2021-07-05 13:43:52] `
+  /// or the time alone, `[13:43:52.334] `. A date is year first, `/` or `-` between its
+  /// fields; the time is `HH:MM:SS`, fractions after `.` or `,`.
+  mutating func skipTerminalClock() -> Bool {
+    var probe = self
+    guard probe.take(UInt8(ascii: "[")) else { return false }
+    var dated = probe
+    if dated.digits(4), let separator = dated.peek(),
+      separator == UInt8(ascii: "/") || separator == UInt8(ascii: "-"),
+      dated.take(separator), dated.digits(2), dated.take(separator), dated.digits(2)
+    {
+      _ = dated.take(UInt8(ascii: ","))
+      guard dated.take(UInt8(ascii: " ")) || dated.take(UInt8(ascii: "T")) else { return false }
+      probe = dated
+    }
+    guard probe.clock() else { return false }
+    if probe.take(UInt8(ascii: ".")) || probe.take(UInt8(ascii: ",")) {
+      guard probe.decimal(maxDigits: 9) != nil else { return false }
+    }
+    guard probe.take(UInt8(ascii: "]")) else { return false }
+    _ = probe.take(UInt8(ascii: " "))
+    self = probe
+    return true
+  }
+
   /// dmesg -T: `[Tue Mar  3 10:11:12 2026] `.
   mutating func skipCtimeDate() -> Bool {
     var probe = self

@@ -34,6 +34,25 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertNil(line.timestampNanoseconds)
   }
 
+  /// A terminal program's clock before each line of a serial console it logs, before or
+  /// instead of the kernel's own timestamp; a printk timestamp has no colons and stays one.
+  func testTerminalProgramClock() throws {
+    let dated = try record(
+      "[2021/07/05, 13:43:52.334] BUG: scheduling while atomic: ksoftirqd/0/3/0x00010102")
+    XCTAssertEqual(dated.text, "BUG: scheduling while atomic: ksoftirqd/0/3/0x00010102")
+    XCTAssertNil(dated.timestampNanoseconds)
+    let iso = try record("[2024-01-02 03:04:05.678] [   12.345678] Oops: 0002 [#1] SMP")
+    XCTAssertEqual(iso.text, "Oops: 0002 [#1] SMP")
+    XCTAssertEqual(iso.timestampNanoseconds, 12_345_678_000)
+    let time = try record("[13:43:52.334] [<c0245ca1>] (mutex_lock) from [<bfb5a1c1>] (handle_rx+0x70/0xd8)")
+    XCTAssertEqual(time.text, "[<c0245ca1>] (mutex_lock) from [<bfb5a1c1>] (handle_rx+0x70/0xd8)")
+    let printk = try record("[   13.435200] text")
+    XCTAssertEqual(printk.timestampNanoseconds, 13_435_200_000)
+    for kept in ["[2021/07/05] text", "[13:43] text", "[2021/07-05 13:43:52] text"] {
+      XCTAssertEqual(try record(kept).text, kept)
+    }
+  }
+
   func testJournalAndSyslog() throws {
     let journal = try record("Mar 03 10:11:12 host kernel: [   12.345678] Oops: 0002 [#1] SMP")
     XCTAssertEqual(journal.text, "Oops: 0002 [#1] SMP")

@@ -109,6 +109,36 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(double.type, .dos)
   }
 
+  /// powerpc's wordings of a bad kernel access (arch/powerpc/mm/fault.c), the function
+  /// from the `NIP [..]` line, or from `LR [..]` when the NIP has no symbol.
+  func testPowerpcBadKernelAccess() throws {
+    let null = try report([
+      "BUG: Kernel NULL pointer dereference on read at 0x00000039",
+      "Faulting instruction address: 0xc0088c14",
+      "Oops: Kernel access of bad area, sig: 11 [#1]",
+      "NIP:  c0088c14 LR: c0088c10 CTR: c00178d0",
+      "NIP [c0088c14] pick_task_fair+0x170/0x1ec",
+      "LR [c0088c10] pick_task_fair+0x16c/0x1ec",
+      "Call Trace:",
+      "[c0ce1f00] [c0088c10] pick_task_fair+0x16c/0x1ec (unreliable)",
+      "[c0ce1f30] [c0089c2c] pick_next_task_fair+0x3c/0x2a0",
+      "[c0ce1f60] [c0a1b2f4] __schedule+0x1f4/0x7e0",
+    ])
+    XCTAssertEqual(null.title, "BUG: unable to handle kernel NULL pointer dereference in pick_task_fair")
+    XCTAssertEqual(null.type, .nullPointerDereference)
+    let fetch = try report([
+      "BUG: Unable to handle kernel instruction fetch",
+      "Faulting instruction address: 0xdeadbeef",
+      "Oops: Kernel access of bad area, sig: 11 [#1]",
+      "NIP [deadbeef] 0xdeadbeef",
+      "LR [c06a2e10] sock_ioctl+0x90/0x3c0",
+      "Call Trace:",
+      "[c1e3fd20] [c06a2e10] sock_ioctl+0x90/0x3c0",
+      "[c1e3fd60] [c02c1b54] sys_ioctl+0x60/0xb8",
+    ])
+    XCTAssertEqual(fetch.title, "BUG: unable to handle kernel paging request in sock_ioctl")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
