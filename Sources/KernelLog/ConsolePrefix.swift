@@ -74,6 +74,17 @@ extension ConsolePrefix {
     var probe = cursor
     // A paste into mail or markdown indents every line.
     probe.skipSpaces()
+    // syslogd's broadcast of an emergency message to logged-in terminals (the `*`
+    // action of syslog.conf(5)): a `Message from syslogd@host at date ...` line of its
+    // own, then the message as ` kernel:[  389.29] text`.
+    if probe.take(prefix: "Message from syslogd@") {
+      isForeign = true
+      return
+    }
+    if probe.take(prefix: "kernel:") {
+      cursor = probe
+      return
+    }
     guard probe.skipSyslogDate() || probe.skipISODate(), probe.take(UInt8(ascii: " ")) else {
       return
     }

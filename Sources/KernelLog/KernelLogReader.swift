@@ -73,12 +73,16 @@ enum LineScanner {
 }
 
 /// Removes what a terminal would not show: `\r`, NUL, other C0 controls but tab, and
-/// ANSI CSI/OSC escape sequences (ECMA-48) that serial consoles and systemd emit.
+/// ANSI CSI/OSC escape sequences (ECMA-48) that serial consoles and systemd emit. A
+/// no-break space (U+00A0, which mail and web pages put in a pasted log's indentation
+/// and column padding) becomes a space, as the kernel printed it.
 enum LineCleaner {
   static func clean(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
     output.removeAll(keepingCapacity: true)
     // Most lines have nothing to remove: copy them whole.
-    if !mayHoldControl(line) || !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) {
+    if !mayHoldControl(line)
+      || !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F || $0 == 0xC2 })
+    {
       output.append(contentsOf: line)
       return
     }
@@ -89,6 +93,11 @@ enum LineCleaner {
         index = skipEscape(line, from: index)
         continue
       }
+      if byte == 0xC2, index + 1 < line.count, line[index + 1] == 0xA0 {
+        output.append(0x20)
+        index += 2
+        continue
+      }
       if byte >= 0x20 || byte == 0x09 || byte >= 0x80 {
         output.append(byte == 0x7F ? 0x20 : byte)
       }
@@ -96,9 +105,10 @@ enum LineCleaner {
     }
   }
 
-  /// False when no byte of `line` is below 0x20 or is 0x7F, tested eight bytes at a
-  /// time: `(w - 0x20..20) & ~w & 0x80..80` is non-zero exactly when a byte of `w`
-  /// is below 0x20, and the same test of `w ^ 0x7F..7F` against 0x01 finds a DEL.
+  /// False when no byte of `line` is below 0x20, 0x7F or 0xC2 (a no-break space's
+  /// first byte), tested eight bytes at a time: `(w - 0x20..20) & ~w & 0x80..80` is
+  /// non-zero exactly when a byte of `w` is below 0x20, and the same test of
+  /// `w ^ 0x7F..7F` (or `w ^ 0xC2..C2`) against 0x01 finds a DEL (or a 0xC2).
   static func mayHoldControl(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let base = line.baseAddress else { return false }
     let ones: UInt64 = 0x0101_0101_0101_0101
@@ -107,11 +117,14 @@ enum LineCleaner {
     while index + 8 <= line.count {
       let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
       let delete = word ^ (0x7F &* ones)
-      if ((word &- 0x20 &* ones) & ~word | (delete &- ones) & ~delete) & high != 0 { return true }
+      let lead = word ^ (0xC2 &* ones)
+      if ((word &- 0x20 &* ones) & ~word | (delete &- ones) & ~delete | (lead &- ones) & ~lead) & high != 0 {
+        return true
+      }
       index += 8
     }
     while index < line.count {
-      if line[index] < 0x20 || line[index] == 0x7F { return true }
+      if line[index] < 0x20 || line[index] == 0x7F || line[index] == 0xC2 { return true }
       index += 1
     }
     return false

@@ -66,6 +66,27 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertTrue(other.isForeign)
   }
 
+  /// syslogd's broadcast to terminals: its own header line, then the kernel's message.
+  func testSyslogBroadcast() throws {
+    let records = KernelLogReader.records(
+      in: Array(
+        "Message from syslogd@host at Jul 23 20:38:43 ...\n kernel:[  389.295092] Internal error: Oops - BUG: 0 [#1] SMP\n"
+          .utf8))
+    XCTAssertEqual(records.count, 2)
+    XCTAssertTrue(records[0].isForeign)
+    XCTAssertEqual(records[1].text, "Internal error: Oops - BUG: 0 [#1] SMP")
+    XCTAssertEqual(records[1].timestampNanoseconds, 389_295_092_000)
+    XCTAssertFalse(records[1].isForeign)
+  }
+
+  /// No-break spaces of a log pasted through mail or a web page read as spaces.
+  func testNoBreakSpaces() throws {
+    let line = try record("[\u{A0} 100.922476]\u{A0} irqfd_resampler_ack+0x32/0x90 [kvm]")
+    XCTAssertEqual(line.text, " irqfd_resampler_ack+0x32/0x90 [kvm]")
+    XCTAssertEqual(line.timestampNanoseconds, 100_922_476_000)
+    XCTAssertEqual(try record("température 42\u{B0}C").text, "température 42\u{B0}C")
+  }
+
   func testNetconsoleExtendedRecordAndDictionary() throws {
     let records = KernelLogReader.records(
       in: Array(
