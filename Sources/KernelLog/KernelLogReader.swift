@@ -51,7 +51,20 @@ public enum KernelLogReader {
     -> (record: LogRecord, isExtended: Bool)
   {
     let prefix = ConsolePrefix(parsing: line)
-    let text = String(decoding: UnsafeBufferPointer(rebasing: line[prefix.textStart...]), as: UTF8.self)
+    var body = UnsafeBufferPointer(rebasing: line[prefix.textStart...])
+    // A line a markdown paste made bold, `**Kernel panic - not syncing: ...**`: the
+    // markers are the paste's, not the kernel's. Markdown's markers touch the text
+    // (CommonMark's flanking rule); the kernel's own `** replaying previous printk
+    // message **` (kernel/printk/printk.c) has blanks inside, and stays.
+    let star = UInt8(ascii: "*")
+    let space = UInt8(ascii: " ")
+    if body.count > 4, body[body.startIndex] == star, body[body.startIndex + 1] == star,
+      body[body.endIndex - 1] == star, body[body.endIndex - 2] == star,
+      ![star, space].contains(body[body.startIndex + 2]), ![star, space].contains(body[body.endIndex - 3])
+    {
+      body = UnsafeBufferPointer(rebasing: body[(body.startIndex + 2)..<(body.endIndex - 2)])
+    }
+    let text = String(decoding: body, as: UTF8.self)
     var record = LogRecord(
       text: text, sequence: prefix.sequence, timestampNanoseconds: prefix.timestampNanoseconds,
       facility: prefix.facility, level: prefix.level, caller: prefix.caller, span: span)

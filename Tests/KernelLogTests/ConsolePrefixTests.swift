@@ -79,6 +79,20 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertFalse(records[1].isForeign)
   }
 
+  /// A line made bold by a markdown paste loses the markers; the kernel's own rows of
+  /// stars stay.
+  func testMarkdownBoldLine() throws {
+    let bold = try record(
+      "[  236.312422] **Kernel panic - not syncing: EXT4-fs (device sda1): panic forced after error**")
+    XCTAssertEqual(bold.text, "Kernel panic - not syncing: EXT4-fs (device sda1): panic forced after error")
+    XCTAssertEqual(bold.timestampNanoseconds, 236_312_422_000)
+    for kept in [
+      "**********************************************************", "** 5 printk messages dropped **x",
+    ] {
+      XCTAssertEqual(try record(kept).text, kept)
+    }
+  }
+
   /// No-break spaces of a log pasted through mail or a web page read as spaces.
   func testNoBreakSpaces() throws {
     let line = try record("[\u{A0} 100.922476]\u{A0} irqfd_resampler_ack+0x32/0x90 [kvm]")
