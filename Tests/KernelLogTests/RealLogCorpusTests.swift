@@ -116,14 +116,19 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 222, "real logs")
-    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
+    XCTAssertGreaterThanOrEqual(whole.files, 246, "real logs")
+    // The floors are what the corpus scored when the last batches joined it, scored
+    // before they could shape a rule (Fixtures/real/README.md): the holdout batches of
+    // stop 28 brought title and guilty function from 0.95 to 0.925-0.93 and crash found
+    // from 1.0 to 0.988. A rule that costs any of them fails here.
+    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.98, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.97, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.93, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.93, "guilty function")
-    // Two, known: in the check part (left as it is, as check-part misses are) a report
-    // whose frames a decoder printed as `(??:?)`; in the tuning part a syslog export whose
-    // every line starts `warning kern kernel - - `, a format seen once.
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 2, "clean real logs marked corrupted")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.92, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.92, "guilty function")
+    // Four, known: a report whose frames a decoder printed as `(??:?)`; a syslog export
+    // whose every line starts `warning kern kernel - - `; an s390 paste whose brackets
+    // a mailer turned into `c` and `!`; a console whose lines carry a remote console's
+    // clock before the kernel's.
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 4, "clean real logs marked corrupted")
   }
 }
