@@ -93,7 +93,7 @@ enum LineCleaner {
   static func clean(_ line: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
     output.removeAll(keepingCapacity: true)
     // Most lines have nothing to remove: copy them whole.
-    if !mayHoldControl(line)
+    if !mayNeedCleaning(line)
       || !line.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F || $0 == 0xC2 })
     {
       output.append(contentsOf: line)
@@ -118,11 +118,11 @@ enum LineCleaner {
     }
   }
 
-  /// False when no byte of `line` is below 0x20, 0x7F or 0xC2 (a no-break space's
-  /// first byte), tested eight bytes at a time: `(w - 0x20..20) & ~w & 0x80..80` is
-  /// non-zero exactly when a byte of `w` is below 0x20, and the same test of
-  /// `w ^ 0x7F..7F` (or `w ^ 0xC2..C2`) against 0x01 finds a DEL (or a 0xC2).
-  static func mayHoldControl(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+  /// False when `line` has nothing to clean: no byte below 0x20, 0x7F or 0xC2 (a
+  /// no-break space's first byte), tested eight bytes at a time. `(w - 0x20..20) & ~w
+  /// & 0x80..80` is non-zero exactly when a byte of `w` is below 0x20, and the same
+  /// test of `w ^ 0x7F..7F` (or `w ^ 0xC2..C2`) against 0x01 finds a DEL (or a 0xC2).
+  static func mayNeedCleaning(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let base = line.baseAddress else { return false }
     let ones: UInt64 = 0x0101_0101_0101_0101
     let high: UInt64 = 0x8080_8080_8080_8080

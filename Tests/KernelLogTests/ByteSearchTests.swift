@@ -36,7 +36,7 @@ final class ByteSearchTests: XCTestCase {
         }
       }
       let expected = line.contains { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
-      XCTAssertEqual(line.withUnsafeBufferPointer { LineCleaner.mayHoldControl($0) }, expected, "\(line)")
+      XCTAssertEqual(line.withUnsafeBufferPointer { LineCleaner.mayNeedCleaning($0) }, expected, "\(line)")
       let start = Int.random(in: 0...count, using: &generator)
       let newline = line[start...].firstIndex(of: 0x0A) ?? count
       XCTAssertEqual(

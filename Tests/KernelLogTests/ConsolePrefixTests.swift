@@ -5,7 +5,11 @@ import XCTest
 /// Every prefix users have in front of kernel messages, on bytes.
 final class ConsolePrefixTests: XCTestCase {
   func record(_ line: String) throws -> LogRecord {
-    try XCTUnwrap(KernelLogReader.records(in: Array(line.utf8)).first)
+    try XCTUnwrap(records(line).first)
+  }
+
+  func records(_ text: String) -> [LogRecord] {
+    KernelLogReader.records(in: Array(text.utf8))
   }
 
   func testTimestampAndCaller() throws {
@@ -68,15 +72,14 @@ final class ConsolePrefixTests: XCTestCase {
 
   /// syslogd's broadcast to terminals: its own header line, then the kernel's message.
   func testSyslogBroadcast() throws {
-    let records = KernelLogReader.records(
-      in: Array(
-        "Message from syslogd@host at Jul 23 20:38:43 ...\n kernel:[  389.295092] Internal error: Oops - BUG: 0 [#1] SMP\n"
-          .utf8))
-    XCTAssertEqual(records.count, 2)
-    XCTAssertTrue(records[0].isForeign)
-    XCTAssertEqual(records[1].text, "Internal error: Oops - BUG: 0 [#1] SMP")
-    XCTAssertEqual(records[1].timestampNanoseconds, 389_295_092_000)
-    XCTAssertFalse(records[1].isForeign)
+    let broadcast = records(
+      "Message from syslogd@host at Jul 23 20:38:43 ...\n kernel:[  389.295092] Internal error: Oops - BUG: 0 [#1] SMP\n"
+    )
+    XCTAssertEqual(broadcast.count, 2)
+    XCTAssertTrue(broadcast[0].isForeign)
+    XCTAssertEqual(broadcast[1].text, "Internal error: Oops - BUG: 0 [#1] SMP")
+    XCTAssertEqual(broadcast[1].timestampNanoseconds, 389_295_092_000)
+    XCTAssertFalse(broadcast[1].isForeign)
   }
 
   /// A line made bold by a markdown paste loses the markers; the kernel's own rows of
@@ -88,6 +91,7 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(bold.timestampNanoseconds, 236_312_422_000)
     for kept in [
       "**********************************************************", "** 5 printk messages dropped **x",
+      "** replaying previous printk message **",
     ] {
       XCTAssertEqual(try record(kept).text, kept)
     }
@@ -102,19 +106,18 @@ final class ConsolePrefixTests: XCTestCase {
   }
 
   func testNetconsoleExtendedRecordAndDictionary() throws {
-    let records = KernelLogReader.records(
-      in: Array(
-        "6,444,501151268,-;usb 1-1: new device\n SUBSYSTEM=usb\n DEVICE=c189:1\n4,445,501151300,-,caller=T12;next\n"
-          .utf8))
-    XCTAssertEqual(records.count, 2)
-    XCTAssertEqual(records[0].text, "usb 1-1: new device")
-    XCTAssertEqual(records[0].sequence, 444)
-    XCTAssertEqual(records[0].level, 6)
-    XCTAssertEqual(records[0].timestampNanoseconds, 501_151_268_000)
-    XCTAssertEqual(records[0].dictionary.map(\.key), ["SUBSYSTEM", "DEVICE"])
-    XCTAssertEqual(records[0].dictionary.map(\.value), ["usb", "c189:1"])
-    XCTAssertEqual(records[1].caller, .task(pid: 12))
-    XCTAssertEqual(records[1].level, 4)
+    let extended = records(
+      "6,444,501151268,-;usb 1-1: new device\n SUBSYSTEM=usb\n DEVICE=c189:1\n4,445,501151300,-,caller=T12;next\n"
+    )
+    XCTAssertEqual(extended.count, 2)
+    XCTAssertEqual(extended[0].text, "usb 1-1: new device")
+    XCTAssertEqual(extended[0].sequence, 444)
+    XCTAssertEqual(extended[0].level, 6)
+    XCTAssertEqual(extended[0].timestampNanoseconds, 501_151_268_000)
+    XCTAssertEqual(extended[0].dictionary.map(\.key), ["SUBSYSTEM", "DEVICE"])
+    XCTAssertEqual(extended[0].dictionary.map(\.value), ["usb", "c189:1"])
+    XCTAssertEqual(extended[1].caller, .task(pid: 12))
+    XCTAssertEqual(extended[1].level, 4)
   }
 
   func testEscapesCarriageReturnsAndNul() throws {

@@ -80,33 +80,35 @@ final class RealLogCorpusTests: XCTestCase {
     }
   }
 
+  /// Each `.log` file of `folder`, by name, with its sample and the first report the
+  /// parser finds in its log.
+  static func scored(_ folder: URL) throws -> [(name: String, sample: CorpusSample, report: CrashReport?)] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+      .filter { $0.hasSuffix(".log") }.sorted()
+    XCTAssertFalse(names.isEmpty, "no .log files in \(folder.path)")
+    let parser = CrashReportParser()
+    return try names.map { name in
+      let sample = CorpusSample(try [UInt8](Data(contentsOf: folder.appendingPathComponent(name))))
+      return (name, sample, parser.reports(inLog: sample.log).first)
+    }
+  }
+
   func testNewLogBatch() throws {
     let folder = URL(
       fileURLWithPath: try TestInput.optInValue("KERNELLOG_NEW_LOGS", for: "scoring a new batch of real logs")
     )
-    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
-      $0.hasSuffix(".log")
-    }.sorted()
-    XCTAssertFalse(names.isEmpty, "no .log files in \(folder.path)")
     var score = Score()
-    for name in names {
-      let sample = CorpusSample(try [UInt8](Data(contentsOf: folder.appendingPathComponent(name))))
-      score.add(name: name, sample: sample, report: CrashReportParser().reports(inLog: sample.log).first)
+    for (name, sample, report) in try Self.scored(folder) {
+      score.add(name: name, sample: sample, report: report)
     }
     print("new logs (\(folder.path)): " + score.summary)
     print(score.misses.joined(separator: "\n"))
   }
 
   func testRealLogAgreement() throws {
-    let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
-      .filter { $0.hasSuffix(".log") }.sorted()
-    XCTAssertFalse(names.isEmpty, "no real logs in \(Self.folder.path)")
-    let parser = CrashReportParser()
     var whole = Score()
     var parts: [CorpusSplit.Part: Score] = [:]
-    for name in names {
-      let sample = CorpusSample(try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(name))))
-      let report = parser.reports(inLog: sample.log).first
+    for (name, sample, report) in try Self.scored(Self.folder) {
       whole.add(name: name, sample: sample, report: report)
       parts[CorpusSplit.part(of: name), default: Score()].add(name: name, sample: sample, report: report)
     }
