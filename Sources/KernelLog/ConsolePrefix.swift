@@ -19,6 +19,9 @@ struct ConsolePrefix {
   var isForeign = false
   /// The line is a `/dev/kmsg` record (its continuation lines carry a dictionary).
   var isExtendedRecord = false
+  /// The line came through a syslog daemon (`host kernel: text`), which may have
+  /// escaped the message's control characters (`RsyslogEscapes`).
+  var isSyslog = false
 }
 
 extension ConsolePrefix {
@@ -37,9 +40,38 @@ extension ConsolePrefix {
     parseLevel(&cursor)
     _ = cursor.skipCtimeDate()
     cursor.skipShellPrompt()
+    let syslogEnd = cursor.position
     parseTimestamp(&cursor)
+    if timestampNanoseconds != nil, syslogEnd == 0 { parseMonotonicJournal(&cursor) }
     cursor.skipLoginPrompt()
     textStart = cursor.position
+  }
+
+  /// journalctl -o short-monotonic: the timestamp, then the host and the program,
+  /// `[    7.886893] host kernel: text` or `[    7.8] host systemd[1]: text`, or the
+  /// program alone, `[    7.886893] kernel: text`. Another program's line is taken only
+  /// with its `[pid]`, so that a kernel message whose second word ends in a colon (`usb
+  /// 1-1: new device`) stays the kernel's.
+  private mutating func parseMonotonicJournal(_ cursor: inout LineCursor) {
+    var probe = cursor
+    // Without a host (a journal read with `-o short-monotonic` and the host left out,
+    // or cut out when pasted): `[  720.913122] kernel: Call Trace:`.
+    if probe.take(prefix: "kernel: ") {
+      cursor = probe
+      return
+    }
+    let hostStart = probe.position
+    guard probe.skipWord(), probe.bytes(from: hostStart).allSatisfy(LineCursor.isHostByte),
+      probe.take(UInt8(ascii: " "))
+    else { return }
+    if probe.take(prefix: "kernel: ") || probe.take(prefix: "kernel:") {
+      cursor = probe
+      return
+    }
+    guard probe.skipProgramWithPid() else { return }
+    _ = probe.take(UInt8(ascii: " "))
+    isForeign = true
+    cursor = probe
   }
 
   /// `6,444,501151268,-;text` or `4,12,99,-,caller=T12;text`: level and facility
@@ -82,15 +114,31 @@ extension ConsolePrefix {
       return
     }
     if probe.take(prefix: "kernel:") {
+      isSyslog = true
       cursor = probe
+      return
+    }
+    // A syslog export whose every line leads with the severity and facility names,
+    // then RFC 5424's APP-NAME, PROCID and MSGID (`-` for none): `warning kern kernel
+    // - - text`.
+    var named = probe
+    if let export = named.syslogExportPrefix() {
+      isForeign = !export.program.elementsEqual("kernel".utf8)
+      isSyslog = true
+      level = export.severity
+      facility = export.facility
+      cursor = named
       return
     }
     guard probe.skipSyslogDate() || probe.skipISODate(), probe.take(UInt8(ascii: " ")) else {
       return
     }
     // Files written by some syslog daemons and kernel logs copied out of them carry no
-    // host name: `May 17 18:48:11 kernel: text`.
+    // host name (`May 17 18:48:11 kernel: text`), or an empty one between two blanks
+    // (`Dec  3 13:12:40  kernel: text`, rsyslog's file format with no host known).
+    probe.skipSpaces()
     if probe.take(prefix: "kernel: ") || probe.take(prefix: "kernel:") {
+      isSyslog = true
       cursor = probe
       return
     }
@@ -101,6 +149,7 @@ extension ConsolePrefix {
     guard probe.take(UInt8(ascii: ":")) else { return }
     _ = probe.take(UInt8(ascii: " "))
     isForeign = !ident.elementsEqual("kernel".utf8)
+    isSyslog = true
     cursor = probe
   }
 

@@ -255,7 +255,10 @@ enum CrashKinds {
     CrashKind(
       "WARNING:",
       #"WARNING: (?:possible circular locking dependency detected|possible recursive locking detected)(?:.*\n)*?(?:-> #0|.*is trying to acquire)"#,
-      window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock),
+      // Since Linux 5.3 the `-> #0` chain is saved where lockdep checks the new
+      // dependency, so it starts in lockdep itself: check_prev_add, validate_chain,
+      // __lock_acquire (kernel/locking/lockdep.c).
+      window: 12, title: "possible deadlock in {frame}", stack: .lockdepDeadlock, skip: lockdepSkips),
     // Too damaged to find the lock chain: keep the header's own words.
     CrashKind(
       "WARNING:",

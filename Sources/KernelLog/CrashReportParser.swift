@@ -147,7 +147,9 @@ public struct CrashReportParser: Sendable {
     var index = 0
     while index < min(lines.count, headersBefore) {
       defer { index += 1 }
-      guard !consumed[index], let header = matcher.header(at: index, in: lines) else { continue }
+      guard !consumed[index], !Self.isInlinedHeader(at: index, in: lines),
+        let header = matcher.header(at: index, in: lines)
+      else { continue }
       if isConsequentialPanic(header), let last = reports.indices.last {
         reports[last].panicked = true
         consumed[index] = true
@@ -166,6 +168,19 @@ public struct CrashReportParser: Sendable {
     }
     markPanics(&reports, lines: lines)
     return reports
+  }
+
+  /// A symbolizer prints a sanitizer's header once per function inlined at the bad
+  /// access, `BUG: KASAN: null-ptr-deref in put_cred include/linux/cred.h:269 [inline]`,
+  /// then the kernel's own line (`... in __se_sys_io_uring_register+0x1227/0x3b60 ...`):
+  /// the report starts at that last line, the one syzkaller reads, so that its access
+  /// line stays in the header's reach.
+  static func isInlinedHeader(at index: Int, in lines: [ConsoleLine]) -> Bool {
+    let text = lines[index].text
+    guard index + 1 < lines.count, text.hasSuffix("[inline]") || text.hasSuffix("[inline] "),
+      let inWord = text.range(of: " in ")
+    else { return false }
+    return lines[index + 1].text.hasPrefix(text[..<inWord.upperBound])
   }
 
   private func isConsequentialPanic(_ header: ReportHeader) -> Bool {

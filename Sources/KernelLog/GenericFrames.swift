@@ -182,6 +182,9 @@ enum GenericFrames {
         "^osq_", "^mutex_", "^__mutex_", "^down_", "^__down", "^up_", "^__up_", "^up$", "^down$", "^rwsem_",
         "^__rwsem", "^percpu_down", "^percpu_up", "^__percpu_down", "^rt_mutex", "^__rt_mutex", "^rt_spin",
         "^ww_mutex", "^__ww_mutex",
+        // PREEMPT_RT's sleeping spinlocks and rwlocks (rtlock_slowlock_locked in
+        // kernel/locking/rtmutex.c, rwbase_read_lock in kernel/locking/rwbase_rt.c).
+        "^rtlock_", "^rwbase_",
       ]),
     MachineryClass(
       "include/linux/rcupdate.h, kernel/softirq.c, include/linux/preempt.h, include/linux/seqlock.h, "
@@ -208,6 +211,9 @@ enum GenericFrames {
       "lib/string.c, arch/*/lib/memcpy*.S, arch/*/lib/memset*.S", "string and memory helpers",
       [
         "^memcpy", "^__memcpy", "^memmove", "^__memmove", "^memset", "^__memset", "^memcmp", "^__memcmp",
+        // arm64's routines under their position-independent names (`__pi_memcpy_generic`,
+        // SYM_FUNC_ALIAS in arch/arm64/lib/memcpy.S), which its traces print.
+        "^__pi_mem", "^__pi_str",
         "^memchr", "^memscan", "^bcmp", "^strlen", "^strnlen", "^strcpy", "^strncpy", "^strlcpy", "^strscpy",
         "^sized_strscpy", "^strcmp", "^strncmp", "^strchr", "^strrchr", "^strstr", "^strnstr", "^strcat",
         "^strncat", "^strlcat", "^strndup", "^strsep", "^__str",

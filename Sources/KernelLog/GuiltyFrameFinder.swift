@@ -42,8 +42,14 @@ struct GuiltyFrameFinder {
     }
   }
 
+  /// The first reliable frame the kind does not skip. A frame a symbolizer added for
+  /// inlined code (`func file.c:12 [inline]`, syzbot's reports) is not in the trace the
+  /// kernel printed, where syzkaller titles the report: the function it was inlined
+  /// into is taken, unless only inlined frames are left.
   private func firstUseful(_ frames: [StackFrame]) -> Result {
-    Result(frames: frames, guilty: frames.first { $0.reliable && !kind.skip.matches($0.function) })
+    let useful = { (frame: StackFrame) in frame.reliable && !kind.skip.matches(frame.function) }
+    return Result(
+      frames: frames, guilty: frames.first { useful($0) && !$0.inlined } ?? frames.first(where: useful))
   }
 
   /// The faulting function, then the trace. A report cut before its trace (a

@@ -15,6 +15,9 @@ enum HungTaskFrames {
     "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier", "^console_lock",
     "fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
     "^wb_wait_for_completion", "^__wait_var_event",
+    // OpenZFS's Solaris condition variables (module/os/linux/spl/spl-condvar.c): waits
+    // that sleep in schedule() or io_schedule() for whoever signals them.
+    "^cv_wait", "^__cv_wait", "^cv_timedwait", "^__cv_timedwait",
   ])
 
   /// Waits reported under the barrier's name.

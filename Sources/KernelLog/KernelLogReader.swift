@@ -23,8 +23,15 @@ public enum KernelLogReader {
     var scratch: [UInt8] = []
     scratch.reserveCapacity(256)
     var lineStart = max(0, range.lowerBound)
+    let first = lineStart
     let end = min(bytes.count, range.upperBound)
     var previousWasExtended = false
+    // Whether the stretch looks wrapped by a mail client: decided at the first line
+    // that may be a wrapped line's rest, as most stretches have none.
+    var wrapped: Bool?
+    // The last physical line of the last record appended here, when that record may
+    // take a wrapped line's rest (a kernel line with a prefix).
+    var previousLine: Range<Int>?
     while lineStart < end {
       let lineEnd = LineScanner.endOfLine(in: bytes, from: lineStart)
       let next = lineEnd < bytes.count ? lineEnd + 1 : lineEnd
@@ -38,8 +45,25 @@ public enum KernelLogReader {
         let record = scratch.withUnsafeBufferPointer { line in
           makeRecord(line, span: lineStart..<lineEnd)
         }
-        previousWasExtended = record.isExtended
-        result.append(record.record)
+        var joined = false
+        if !record.hasPrefix, let previous = previousLine, let last = result.indices.last,
+          MailWrap.isRest(scratch, after: previous, in: bytes)
+        {
+          let stretchWrapped = wrapped ?? MailWrap.looksWrapped(bytes, range: first..<end)
+          wrapped = stretchWrapped
+          if stretchWrapped {
+            result[last].text += " " + record.record.text
+            result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
+            previousLine = lineStart..<lineEnd
+            joined = true
+          }
+        }
+        if !joined {
+          previousWasExtended = record.isExtended
+          let takesRest = record.hasPrefix && !record.isExtended && !record.record.isForeign
+          previousLine = takesRest ? lineStart..<lineEnd : nil
+          result.append(record.record)
+        }
       }
       lineStart = next
     }
@@ -48,7 +72,7 @@ public enum KernelLogReader {
   static func makeRecord(
     _ line: UnsafeBufferPointer<UInt8>, span: Range<Int>
   )
-    -> (record: LogRecord, isExtended: Bool)
+    -> (record: LogRecord, isExtended: Bool, hasPrefix: Bool)
   {
     let prefix = ConsolePrefix(parsing: line)
     var body = UnsafeBufferPointer(rebasing: line[prefix.textStart...])
@@ -64,12 +88,14 @@ public enum KernelLogReader {
     {
       body = UnsafeBufferPointer(rebasing: body[(body.startIndex + 2)..<(body.endIndex - 2)])
     }
-    let text = String(decoding: body, as: UTF8.self)
+    let text =
+      prefix.isSyslog && RsyslogEscapes.mayHold(body)
+      ? RsyslogEscapes.unescaped(body) : String(decoding: body, as: UTF8.self)
     var record = LogRecord(
       text: text, sequence: prefix.sequence, timestampNanoseconds: prefix.timestampNanoseconds,
       facility: prefix.facility, level: prefix.level, caller: prefix.caller, span: span)
     record.isForeign = prefix.isForeign
-    return (record, prefix.isExtendedRecord)
+    return (record, prefix.isExtendedRecord, prefix.textStart > 0 || prefix.timestampNanoseconds != nil)
   }
 }
 

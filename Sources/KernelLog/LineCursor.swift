@@ -167,10 +167,25 @@ struct LineCursor {
   }
 
   /// The clock a terminal program stamps on each line it logs from a serial console,
-  /// outside the kernel's text: `[2021/07/05, 13:43:52.334] `, `[2021-07-05 13:43:52] `
-  /// or the time alone, `[13:43:52.334] `. A date is year first, `/` or `-` between its
-  /// fields; the time is `HH:MM:SS`, fractions after `.` or `,`.
+  /// outside the kernel's text: `[2021/07/05, 13:43:52.334] `, `[2021-07-05 13:43:52] `,
+  /// the time alone, `[13:43:52.334] `, or bare right before a kernel timestamp. A date
+  /// is year first, `/` or `-` between its fields; the time is `HH:MM:SS`, fractions
+  /// after `.` or `,`.
   mutating func skipTerminalClock() -> Bool {
+    // Without brackets only right before the kernel's own timestamp, blanks between
+    // (a console-driving harness's log): `09:44:16  [    0.000000] text`.
+    var bare = self
+    if bare.clock(), bare.take(UInt8(ascii: " ")) {
+      bare.skipSpaces()
+      var stamp = bare
+      if stamp.take(UInt8(ascii: "[")) {
+        stamp.skipSpaces()
+        if stamp.decimal(maxDigits: 12) != nil, stamp.take(UInt8(ascii: ".")) {
+          self = bare
+          return true
+        }
+      }
+    }
     var probe = self
     guard probe.take(UInt8(ascii: "[")) else { return false }
     var dated = probe
@@ -203,6 +218,66 @@ struct LineCursor {
     self = probe
     return true
   }
+
+  /// A syslog export's prefix: the severity and facility by name (RFC 5424 §6.2.1's
+  /// tables, the names of syslog(3)'s LOG_EMERG..LOG_DEBUG and LOG_KERN..LOG_LOCAL7),
+  /// then RFC 5424's APP-NAME, PROCID and MSGID (`-` for none): `warning kern kernel - - `.
+  /// The severity's number, 0 (emerg) to 7 (debug), the facility's, and the program.
+  mutating func syslogExportPrefix() -> (
+    severity: UInt8, facility: UInt8, program: UnsafeBufferPointer<UInt8>
+  )? {
+    // Most lines start with none of the names' first letters: no word to compare.
+    guard let first = peek(), "eacwnid".utf8.contains(first) else { return nil }
+    var probe = self
+    let start = probe.position
+    guard probe.skipWord() else { return nil }
+    let severity = LineCursor.severities.firstIndex { probe.bytes(from: start).elementsEqual($0.utf8) }
+    guard let severity, probe.take(UInt8(ascii: " ")) else { return nil }
+    let facilityStart = probe.position
+    guard probe.skipWord() else { return nil }
+    let facility = LineCursor.facilities.firstIndex {
+      probe.bytes(from: facilityStart).elementsEqual($0.utf8)
+    }
+    guard let facility, probe.take(UInt8(ascii: " ")) else { return nil }
+    let programStart = probe.position
+    guard probe.skipWord() else { return nil }
+    let program = probe.bytes(from: programStart)
+    guard probe.take(UInt8(ascii: " ")), probe.skipWord(), probe.take(UInt8(ascii: " ")), probe.skipWord(),
+      probe.take(UInt8(ascii: " "))
+    else { return nil }
+    self = probe
+    return (UInt8(severity), UInt8(facility), program)
+  }
+
+  /// A program and its process id, as the journal prints them: `systemd[1]:` (no blank
+  /// or colon in the name, digits alone between the brackets, the colon right after).
+  mutating func skipProgramWithPid() -> Bool {
+    var probe = self
+    let start = probe.position
+    guard probe.skipUntil(UInt8(ascii: "[")), probe.position > start,
+      !probe.bytes(from: start).contains(UInt8(ascii: ":")), probe.take(UInt8(ascii: "["))
+    else { return false }
+    let digitsStart = probe.position
+    while let byte = probe.peek(), byte >= 0x30, byte <= 0x39 { probe.advance() }
+    guard probe.position > digitsStart, probe.take(UInt8(ascii: "]")), probe.take(UInt8(ascii: ":")) else {
+      return false
+    }
+    self = probe
+    return true
+  }
+
+  /// A byte of a host name (RFC 1123 §2.1: letters, digits, hyphens, dots).
+  static func isHostByte(_ byte: UInt8) -> Bool {
+    (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || byte >= 0x30 && byte <= 0x39 || byte == 0x2D
+      || byte == 0x2E
+  }
+
+  static let severities = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
+  static let facilities = [
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+    "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5",
+    "local6", "local7",
+  ]
 
   /// `** 12 printk messages dropped ** `
   mutating func skipPrintkDropped() {

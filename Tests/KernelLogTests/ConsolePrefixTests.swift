@@ -55,6 +55,111 @@ final class ConsolePrefixTests: XCTestCase {
     for kept in ["[2021/07/05] text", "[13:43] text", "[2021/07-05 13:43:52] text"] {
       XCTAssertEqual(try record(kept).text, kept)
     }
+    // A harness's bare clock is taken only before the kernel's timestamp.
+    let bare = try record(
+      "09:44:16  [    0.000000] WARNING: CPU: 0 PID: 0 at kernel/static_call_inline.c:153")
+    XCTAssertEqual(bare.text, "WARNING: CPU: 0 PID: 0 at kernel/static_call_inline.c:153")
+    XCTAssertEqual(bare.timestampNanoseconds, 0)
+    for kept in ["09:44:13  kexec -e", "12:00:01 [sda] Attached SCSI disk", "09:44:16  [console-expect]#"] {
+      XCTAssertEqual(try record(kept).text, kept)
+    }
+  }
+
+  /// A syslog export that leads each line with the severity and facility names, then
+  /// RFC 5424's APP-NAME, PROCID and MSGID.
+  func testSeverityAndFacilityNames() throws {
+    let kernel = try record("emerg kern kernel - - watchdog: BUG: soft lockup - CPU#7 stuck for 17117s!")
+    XCTAssertEqual(kernel.text, "watchdog: BUG: soft lockup - CPU#7 stuck for 17117s!")
+    XCTAssertEqual(kernel.level, 0)
+    XCTAssertEqual(kernel.facility, 0)
+    XCTAssertFalse(kernel.isForeign)
+    let frame = try record("warning kern kernel - -  filemap_read+0xd2/0x340")
+    XCTAssertEqual(frame.text, " filemap_read+0xd2/0x340")
+    XCTAssertEqual(frame.level, 4)
+    let daemon = try record("info daemon systemd 1 - Started Session 3 of user root.")
+    XCTAssertTrue(daemon.isForeign)
+    XCTAssertEqual(daemon.facility, 3)
+    for kept in ["info: kern kernel - - text", "err kern kernel", "warning kernel kernel - - text"] {
+      XCTAssertEqual(try record(kept).text, kept)
+    }
+  }
+
+  /// rsyslog's files: an empty host name between two blanks, and control characters
+  /// escaped as `#` and three octal digits.
+  func testRsyslogFiles() throws {
+    let empty = try record("Dec  3 13:12:40  kernel: dump_stack_lvl (lib/dump_stack.c:124)")
+    XCTAssertEqual(empty.text, "dump_stack_lvl (lib/dump_stack.c:124)")
+    XCTAssertFalse(empty.isForeign)
+    let chain = try record(
+      "Jul 17 10:05:25 host kernel: #012-> #0 (&fs_devs->device_list_mutex){+.+.}-{3:3}:")
+    XCTAssertEqual(chain.text, "\n-> #0 (&fs_devs->device_list_mutex){+.+.}-{3:3}:")
+    let bare = try record("kernel: #012 *** DEADLOCK ***#011x")
+    XCTAssertEqual(bare.text, " \n *** DEADLOCK ***\tx")
+    // Only a syslog daemon's lines: the kernel's own text keeps what it printed.
+    XCTAssertEqual(try record("[   12.345678] build #012 of 20").text, "build #012 of 20")
+    XCTAssertEqual(try record("Jul 17 10:05:25 host kernel: #013 #0 #01").text, "#013 #0 #01")
+  }
+
+  /// journalctl -o short-monotonic: the timestamp first, then host and program.
+  func testMonotonicJournal() throws {
+    let kernel = try record("[    7.886893] fmac.local kernel: WARNING: possible circular locking")
+    XCTAssertEqual(kernel.text, "WARNING: possible circular locking")
+    XCTAssertEqual(kernel.timestampNanoseconds, 7_886_893_000)
+    XCTAssertFalse(kernel.isForeign)
+    let hostless = try record("[  720.913122] kernel: Call Trace:")
+    XCTAssertEqual(hostless.text, "Call Trace:")
+    XCTAssertEqual(hostless.timestampNanoseconds, 720_913_122_000)
+    let program = try record("[    7.833724] fmac.local systemd-journald[642]: Time spent on flushing")
+    XCTAssertTrue(program.isForeign)
+    XCTAssertEqual(program.text, "Time spent on flushing")
+    // Kernel messages whose second word ends in a colon stay as printed.
+    for kept in ["usb 1-1: new high-speed USB device", "sd 0:0:0:0: [sda] Attached", "ata1.00: failed[1]: x"]
+    {
+      let line = try record("[    1.000000] " + kept)
+      XCTAssertEqual(line.text, kept)
+      XCTAssertFalse(line.isForeign)
+    }
+  }
+
+  /// A paste a mail client wrapped: the rest of a line, with no prefix, joins the
+  /// kernel line before it where no line of the stretch is longer than 80 columns.
+  func testMailWrappedLinesRejoined() {
+    let wrapped = """
+      [    7.886889] fmac.local kernel:
+      [    7.886893] fmac.local kernel: WARNING: possible circular locking
+      dependency detected
+      [    7.886895] fmac.local kernel: 5.2.0-0.rc2.git1.2.fc31.x86_64 #1 Not tainted
+      [    7.886897] fmac.local kernel: systemd-journal/642 is trying to acquire lock:
+      [    7.886899] fmac.local kernel: (____ptrval____)
+      (&fs_info->reloc_mutex){+.+.}, at:
+      btrfs_record_root_in_trans+0x44/0x70 [btrfs]
+      [    7.886926] fmac.local kernel:
+                                        but task is already holding lock:
+      [    7.887365] fmac.local kernel:  dump_stack+0x85/0xc0
+      [    7.887367] fmac.local kernel:  print_circular_bug.cold+0x15c/0x195
+
+      """
+    let joined = records(wrapped)
+    XCTAssertEqual(
+      joined.map(\.text),
+      [
+        "", "WARNING: possible circular locking dependency detected",
+        "5.2.0-0.rc2.git1.2.fc31.x86_64 #1 Not tainted", "systemd-journal/642 is trying to acquire lock:",
+        "(____ptrval____) (&fs_info->reloc_mutex){+.+.}, at: btrfs_record_root_in_trans+0x44/0x70 [btrfs]",
+        "", "                                  but task is already holding lock:", " dump_stack+0x85/0xc0",
+        " print_circular_bug.cold+0x15c/0x195",
+      ])
+    XCTAssertEqual(joined[4].span?.count, 130)
+    // The same lines beside a register dump, whose lines run past 80 columns: a log
+    // copied whole, where an unprefixed line is another program's.
+    let registers = String(
+      repeating:
+        "[    7.887370] fmac.local kernel: RAX: 0000000000000000 RBX: ffff8881 RCX: 0000000000000002\n",
+      count: 2)
+    let whole = records(registers + wrapped)
+    XCTAssertEqual(whole.count, 2 + 12)
+    XCTAssertEqual(whole[3].text, "WARNING: possible circular locking")
+    XCTAssertEqual(whole[4].text, "dependency detected")
   }
 
   func testJournalAndSyslog() throws {

@@ -139,6 +139,145 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(fetch.title, "BUG: unable to handle kernel paging request in sock_ioctl")
   }
 
+  /// OpenZFS's condition-variable waits sleep for another thread, as wait_event does:
+  /// the hung task's guilty frame is their caller.
+  func testHungTaskInZfsConditionVariable() throws {
+    let hung = try report([
+      "INFO: task txg_sync:1296 blocked for more than 120 seconds.",
+      "      Tainted: P           O      4.15.0-29-generic #31-Ubuntu",
+      "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.",
+      "txg_sync        D    0  1296      2 0x80000000",
+      "Call Trace:",
+      " __schedule+0x24e/0x880",
+      " schedule+0x2c/0x80",
+      " io_schedule+0x16/0x40",
+      " cv_wait_common+0x121/0x130 [spl]",
+      " ? wait_woken+0x80/0x80",
+      " __cv_wait_io+0x18/0x20 [spl]",
+      " zio_wait+0x123/0x210 [zfs]",
+      " dsl_pool_sync+0xbf/0x430 [zfs]",
+    ])
+    XCTAssertEqual(hung.title, "INFO: task hung in zio_wait")
+    XCTAssertEqual(hung.type, .hang)
+  }
+
+  /// Since Linux 5.3 lockdep saves the `-> #0` chain where it checks the dependency:
+  /// its first frames are lockdep's own.
+  func testCircularLockingChainStartsInLockdep() throws {
+    let deadlock = try report([
+      "======================================================",
+      "WARNING: possible circular locking dependency detected",
+      "5.8.0-rc1+ #575 Not tainted",
+      "------------------------------------------------------",
+      "mount/1024 is trying to acquire lock:",
+      "ffff888065e0a4e0 (&fs_devs->device_list_mutex){+.+.}-{3:3}, at: clone_fs_devices+0x46/0x1f0 [btrfs]",
+      "",
+      "but task is already holding lock:",
+      "ffff8880610508d0 (&fs_info->chunk_mutex){+.+.}-{3:3}, at: btrfs_read_chunk_tree+0xd1/0x390 [btrfs]",
+      "",
+      "-> #0 (&fs_devs->device_list_mutex){+.+.}-{3:3}:",
+      "       check_prev_add+0xf5/0xf50",
+      "       validate_chain+0xca7/0x1920",
+      "       __lock_acquire+0x798/0xe50",
+      "       lock_acquire+0x15a/0x4d0",
+      "       __mutex_lock+0x116/0xbd0",
+      "       clone_fs_devices+0x46/0x1f0 [btrfs]",
+      "       read_one_dev+0x15f/0x930 [btrfs]",
+    ])
+    XCTAssertEqual(deadlock.title, "possible deadlock in clone_fs_devices")
+    XCTAssertEqual(deadlock.type, .lockdep)
+  }
+
+  /// A symbolized report lists inlined functions as frames of their own (`[inline]`,
+  /// no offset); the trace the kernel printed, where syzkaller titles, holds only the
+  /// function they were inlined into.
+  func testInlinedFramesAreNotGuilty() throws {
+    let ubsan = try report([
+      "------------[ cut here ]------------",
+      "UBSAN: array-index-out-of-bounds in net/ipv6/route.c:1095:9",
+      "index 255 is out of range for type 'const int[12]'",
+      "CPU: 1 UID: 0 PID: 5835 Comm: kworker/1:3 Not tainted 6.15.0-rc3 #0 PREEMPT(full)",
+      "Call Trace:",
+      " <TASK>",
+      " dump_stack_lvl+0x189/0x250 lib/dump_stack.c:120",
+      " ubsan_epilogue+0xa/0x40 lib/ubsan.c:231",
+      " __ubsan_handle_out_of_bounds+0xe9/0xf0 lib/ubsan.c:453",
+      " ip6_rt_type_to_error net/ipv6/route.c:1095 [inline]",
+      " ip6_rt_init_dst net/ipv6/route.c:1137 [inline]",
+      " ip6_rt_copy_init+0x8e7/0x970 net/ipv6/route.c:1175",
+      " ip6_pol_route+0xbac/0x1180 net/ipv6/route.c:2302",
+      " </TASK>",
+      "---[ end trace ]---",
+    ])
+    XCTAssertEqual(ubsan.title, "UBSAN: array-index-out-of-bounds in ip6_rt_copy_init")
+  }
+
+  /// A symbolizer prints a KASAN header once per function inlined at the access; the
+  /// last, the kernel's own line, starts the report, its access line in reach.
+  func testSanitizerHeaderRepeatedPerInlinedFunction() throws {
+    let kasan = try report([
+      "==================================================================",
+      "BUG: KASAN: null-ptr-deref in instrument_atomic_read_write include/linux/instrumented.h:96 [inline]",
+      "BUG: KASAN: null-ptr-deref in atomic_long_sub_and_test include/linux/atomic/atomic-instrumented.h:4521 [inline]",
+      "BUG: KASAN: null-ptr-deref in put_cred_many include/linux/cred.h:255 [inline]",
+      "BUG: KASAN: null-ptr-deref in put_cred include/linux/cred.h:269 [inline]",
+      "BUG: KASAN: null-ptr-deref in io_unregister_personality io_uring/register.c:82 [inline]",
+      "BUG: KASAN: null-ptr-deref in __io_uring_register io_uring/register.c:698 [inline]",
+      "BUG: KASAN: null-ptr-deref in __se_sys_io_uring_register+0x1227/0x3b60 io_uring/register.c:879",
+      "Write of size 8 at addr 0000000000000406 by task syz-executor274/5828",
+      "",
+      "CPU: 1 UID: 0 PID: 5828 Comm: syz-executor274 Not tainted 6.13.0-rc1 #0",
+      "Call Trace:",
+      " <TASK>",
+      " dump_stack_lvl+0x241/0x360 lib/dump_stack.c:120",
+      " print_report+0xe8/0x550 mm/kasan/report.c:492",
+      " kasan_report+0x143/0x180 mm/kasan/report.c:602",
+      " kasan_check_range+0x282/0x290 mm/kasan/generic.c:189",
+      " instrument_atomic_read_write include/linux/instrumented.h:96 [inline]",
+      " put_cred include/linux/cred.h:269 [inline]",
+      " __se_sys_io_uring_register+0x1227/0x3b60 io_uring/register.c:879",
+      " do_syscall_64+0xf3/0x230 arch/x86/entry/common.c:83",
+      " entry_SYSCALL_64_after_hwframe+0x77/0x7f",
+      " </TASK>",
+    ])
+    XCTAssertEqual(kasan.title, "KASAN: null-ptr-deref Write in io_uring_register")
+    XCTAssertEqual(kasan.type, .kasanNullPointerDereferenceWrite)
+    XCTAssertEqual(kasan.guiltyFrame, "__se_sys_io_uring_register")
+  }
+
+  /// arm64's string routines under their position-independent names, and PREEMPT_RT's
+  /// sleeping spinlocks, are machinery like memcpy and mutex_lock.
+  func testPositionIndependentAndRealtimeLockFrames() throws {
+    let null = try report([
+      "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000",
+      "Mem abort info:",
+      "Internal error: Oops: 0000000096000004 [#1] PREEMPT SMP",
+      "pc : __pi_memcpy_generic+0x128/0x22c",
+      "lr : rproc_boot+0x1c0/0x350",
+      "Call trace:",
+      " __pi_memcpy_generic+0x128/0x22c",
+      " rproc_boot+0x1c0/0x350",
+      " state_store+0x4c/0x100",
+    ])
+    XCTAssertEqual(null.title, "BUG: unable to handle kernel NULL pointer dereference in rproc_boot")
+    let atomic = try report([
+      "BUG: scheduling while atomic: kworker/0:1H/83/0x00000002",
+      "CPU: 0 PID: 83 Comm: kworker/0:1H Not tainted 6.6.0-rt15 #1",
+      "Call trace:",
+      " dump_backtrace+0x98/0xf0",
+      " show_stack+0x18/0x24",
+      " dump_stack_lvl+0x48/0x60",
+      " __schedule_bug+0x58/0x74",
+      " __schedule+0x7d0/0x900",
+      " schedule_rtlock+0x20/0x40",
+      " rtlock_slowlock_locked+0x370/0xdb0",
+      " rt_spin_lock+0x50/0x70",
+      " mmc_blk_mq_req_done+0x64/0x160",
+      " meson_mmc_irq_thread+0x34/0x60",
+    ])
+    XCTAssertEqual(atomic.title, "BUG: scheduling while atomic in mmc_blk_mq_req_done")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
