@@ -118,19 +118,20 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 246, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 366, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
-    // before they could shape a rule (Fixtures/real/README.md): the holdout batches of
-    // stop 28 brought title and guilty function from 0.95 to 0.925-0.93 and crash found
-    // from 1.0 to 0.988. A rule that costs any of them fails here.
-    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.98, "crash found")
-    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.97, "kind")
+    // before they could shape a rule (Fixtures/real/README.md): batches i to r of stop
+    // 29 joined at crash found 0.997, kind 0.987, title 0.928 and guilty function 0.938
+    // (q and r, the last, scored 15/20 titles). A rule that costs any of them fails here.
+    XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
+    XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
     XCTAssertGreaterThanOrEqual(whole.titleRate, 0.92, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.92, "guilty function")
-    // Four, known: a report whose frames a decoder printed as `(??:?)`; a syslog export
-    // whose every line starts `warning kern kernel - - `; an s390 paste whose brackets
-    // a mailer turned into `c` and `!`; a console whose lines carry a remote console's
-    // clock before the kernel's.
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 4, "clean real logs marked corrupted")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.93, "guilty function")
+    // Six, known: a report whose frames a decoder printed as `(??:?)`; an s390 paste
+    // whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted up to
+    // their `*** DEADLOCK ***` or dependency chain, without the stack backtrace,
+    // annotated as whole; an s390 RCU stall whose stack is only raw addresses; a
+    // general protection fault from a bug tracker whose frames are not read.
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 6, "clean real logs marked corrupted")
   }
 }
