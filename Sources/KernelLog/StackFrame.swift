@@ -209,6 +209,10 @@ struct FrameLineParser {
   }
 
   mutating func parse() -> StackFrame? {
+    // m68k and m32r print the first frame on the `Call Trace:` line itself (`pr_cont`
+    // of ` [<%08lx>] %pS`, arch/m68k/kernel/traps.c `show_trace()`).
+    skipSpaces()
+    _ = take("Call Trace:")
     let address = skipAddressTokens()
     skipSpaces()
     var reliable = true
@@ -245,9 +249,11 @@ struct FrameLineParser {
     }
     if frame.offset == nil {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
-      // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh).
-      guard restStarts(with: " from ") || (restContains("[inline]") && isInlineTail()) else { return nil }
-      frame.inlined = !restStarts(with: " from ")
+      // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh). m68k's `Stack from
+      // 0086bf60:` heads raw stack words, not a caller.
+      let armFrom = restStarts(with: " from ") && callerFollowsFrom()
+      guard armFrom || (restContains("[inline]") && isInlineTail()) else { return nil }
+      frame.inlined = !armFrom
     }
     frame.reliable = reliable && !restContains("(unreliable)")
     frame.address = address
@@ -265,6 +271,14 @@ struct FrameLineParser {
     let start = probe
     while probe < bytes.count, bytes[probe] != 0x20, bytes[probe] != UInt8(ascii: ")") { probe += 1 }
     return SourceLocation(String(decoding: bytes[start..<probe], as: UTF8.self))
+  }
+
+  /// ` from g+0x1/0x2`: a symbol with its offset after the word.
+  private func callerFollowsFrom() -> Bool {
+    var probe = self
+    guard probe.take(" from ") else { return false }
+    probe.skipSpaces()
+    return probe.symbol(requireOffset: true) != nil
   }
 
   /// ` path/file.c:12 [inline]` and nothing else.

@@ -133,15 +133,19 @@ struct StackTraceReader {
   /// 2.6's `EIP is at`), arm64 `pc :` (arch/arm64/kernel/process.c), arm `PC is at`
   /// (arch/arm/kernel/process.c), riscv and mips `epc :` (arch/riscv/kernel/process.c,
   /// arch/mips/kernel/traps.c, which pads the name: `epc   :`), powerpc `NIP [..]`
-  /// (arch/powerpc/kernel/process.c), s390 `Krnl PSW :` (arch/s390/kernel/dumpstack.c).
+  /// (arch/powerpc/kernel/process.c), s390 `Krnl PSW :` (arch/s390/kernel/dumpstack.c),
+  /// sparc64 `TPC: <func+0x1/0x2>` and sparc32 `PC: <func+0x1/0x2>`
+  /// (arch/sparc/kernel/process_64.c, process_32.c), m68k `PC: [<addr>] func+0x1/0x2`
+  /// (arch/m68k/kernel/traps.c).
   static let instructionPointerNames = [
-    "RIP", "IP", "EIP is at", "EIP", "pc", "PC is at", "epc", "NIP", "Krnl PSW",
+    "RIP", "IP", "EIP is at", "EIP", "pc", "PC is at", "epc", "NIP", "Krnl PSW", "TPC", "PC",
   ]
 
   /// The return address registers of the same dumps: arm `LR is at`, arm64 `lr :`,
-  /// riscv and mips `ra :`, powerpc `LR [..]`. They name the caller of the faulting
-  /// function when a report was cut before its trace.
-  static let linkRegisterNames = ["LR is at", "lr", "ra", "LR"]
+  /// riscv and mips `ra :`, powerpc `LR [..]`, sparc `I7: <func+0x1/0x2>` (the
+  /// caller's return address, arch/sparc/kernel/process_64.c). They name the caller of
+  /// the faulting function when a report was cut before its trace.
+  static let linkRegisterNames = ["LR is at", "lr", "ra", "LR", "I7"]
 
   static func instructionPointer(in text: String) -> StackFrame? {
     registerFrame(in: text, names: instructionPointerNames)
@@ -185,6 +189,7 @@ struct StackTraceReader {
         || first == UInt8(ascii: "E") || first == UInt8(ascii: "p") || first == UInt8(ascii: "P")
         || first == UInt8(ascii: "e") || first == UInt8(ascii: "N") || first == UInt8(ascii: "K")
         || first == UInt8(ascii: "L") || first == UInt8(ascii: "l") || first == UInt8(ascii: "r")
+        || first == UInt8(ascii: "T")
     else { return nil }
     guard let name = names.first(where: { trimmed.hasPrefix($0) }) else { return nil }
     var rest = trimmed.dropFirst(name.count)
@@ -222,7 +227,8 @@ struct StackTraceReader {
     if words.count == 2, words[0].allSatisfy(\.isHexDigit), words[0].count >= 8 {
       rest = words[1]
     }
+    // sparc prints the symbol in angle brackets: `TPC: <func+0x40/0x80>`.
     return StackFrame.parse(String(rest))
-      ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " }))
+      ?? StackFrame.parseSymbol(rest.drop(while: { $0 == "[" || $0 == " " || $0 == "<" }))
   }
 }
