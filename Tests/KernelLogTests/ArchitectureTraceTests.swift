@@ -5,12 +5,6 @@ import XCTest
 /// Register dumps and traces of the architectures whose `show_regs()` and
 /// `show_trace()` print in shapes of their own.
 final class ArchitectureTraceTests: XCTestCase {
-  func report(_ lines: [String]) throws -> CrashReport {
-    let text = lines.enumerated().map { "[   \(100 + $0.offset).000000] \($0.element)" }.joined(
-      separator: "\n")
-    return try XCTUnwrap(CrashReportParser().reports(inLog: Array(text.utf8)).first)
-  }
-
   /// m68k: `Stack from ADDR:` heads raw stack words, and the first frame is printed on
   /// the `Call Trace:` line itself.
   func testM68kStackWordsAndCallTraceLine() throws {

@@ -5,12 +5,6 @@ import XCTest
 /// One short log per kind that production adds to the corpus's: each names its
 /// kind and type.
 final class CrashKindTests: XCTestCase {
-  func report(_ lines: [String]) throws -> CrashReport {
-    let text = lines.enumerated().map { "[   \(100 + $0.offset).000000] \($0.element)" }.joined(
-      separator: "\n")
-    return try XCTUnwrap(CrashReportParser().reports(inLog: Array(text.utf8)).first)
-  }
-
   func testBootPanics() throws {
     let root = try report([
       "VFS: Cannot open root device \"vda1\" or unknown-block(0,0): error -6",
