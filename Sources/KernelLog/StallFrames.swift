@@ -72,7 +72,9 @@ enum StallFrames {
     if let anchor, isCrossCall(reliable[anchor].function) {
       return GuiltyFrameFinder.Result(frames: frames, guilty: StackFrame(function: "smp_call_function"))
     }
-    if let anchor, anchor > 0 {
+    // PID 1 running the initcalls (init/main.c `kernel_init()`) has no loop above it:
+    // a stall during boot is named by the frame it was caught in.
+    if let anchor, anchor > 0, !reliable[..<anchor].contains(where: { $0.function == "kernel_init" }) {
       let above = reliable[..<anchor]
       // A kernel thread's function is its main loop: what it called is the stall.
       if threadEntries.matches(reliable[anchor].function), above.count >= 2,

@@ -272,6 +272,27 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(atomic.title, "BUG: scheduling while atomic in mmc_blk_mq_req_done")
   }
 
+  /// A stall while PID 1 runs the initcalls is named by the frame it was caught in:
+  /// kernel_init() has no loop of its own.
+  func testBootStallNamesTheTopFrame() throws {
+    let stall = try report([
+      "rcu: INFO: rcu_sched self-detected stall on CPU",
+      "rcu:     0-....: (5999 ticks this GP) idle=0104/1/0x4000000000000002 softirq=2/2 fqs=2997",
+      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 5.14.0-427.33.1.el9_4.s390x #1",
+      "Krnl PSW : 0704c00180000000 0000000024b3e776 (set_memory_decrypted+0x66/0xa0)",
+      "Call Trace:",
+      " [<0000000024b3e776>] set_memory_decrypted+0x66/0xa0",
+      " [<0000000024c0b17a>] dma_direct_alloc+0x16a/0x2d0",
+      " [<0000000025ebb7ea>] channel_subsystem_init+0x22/0xf8",
+      " [<0000000024b149ac>] do_one_initcall+0x3c/0x200",
+      " [<0000000025e77a34>] kernel_init_freeable+0x1cc/0x208",
+      " [<00000000254ad01e>] kernel_init+0x2e/0x170",
+      " [<0000000024b16fdc>] __ret_from_fork+0x3c/0x60",
+      " [<00000000254bb07a>] ret_from_fork+0xa/0x40",
+    ])
+    XCTAssertEqual(stall.title, "INFO: rcu detected stall in set_memory_decrypted")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
