@@ -6,7 +6,8 @@
 /// dmesg -T's ctime dates; RFC 3164 syslog and journalctl's short format; the
 /// `/dev/kmsg` record of Documentation/ABI/testing/dev-kmsg that netconsole's
 /// extended mode sends; the clock a terminal program logging a serial console puts
-/// first (`LineCursor.skipTerminalClock`).
+/// first (`LineCursor.skipTerminalClock`); a mail reply's quote marks and `dmesg -H`'s
+/// clock (PastedPrefixes.swift).
 struct ConsolePrefix {
   /// Offset of the message text inside the line.
   var textStart: Int = 0
@@ -33,12 +34,13 @@ extension ConsolePrefix {
       textStart = cursor.position
       return
     }
+    cursor.skipMailQuote()
     _ = cursor.skipTerminalClock()
     cursor.skipPrintkDropped()
     cursor.skipLoginPrompt()
     parseSyslog(&cursor)
     parseLevel(&cursor)
-    _ = cursor.skipCtimeDate()
+    _ = cursor.skipCtimeDate() || cursor.skipDmesgHumanTime()
     cursor.skipShellPrompt()
     let syslogEnd = cursor.position
     parseTimestamp(&cursor)

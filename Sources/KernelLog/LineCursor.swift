@@ -94,7 +94,7 @@ struct LineCursor {
     UnsafeBufferPointer(rebasing: base[max(0, min(start, position))..<position])
   }
 
-  private mutating func digits(_ count: Int) -> Bool {
+  mutating func digits(_ count: Int) -> Bool {
     for _ in 0..<count {
       guard let byte = peek(), byte >= 0x30, byte <= 0x39 else { return false }
       position += 1
@@ -117,7 +117,7 @@ struct LineCursor {
 
   /// A month name: `Mar` in the C locale, or a word of letters outside ASCII
   /// (journalctl and rsyslog print the month of the user's locale: `июл`, `mär`).
-  private mutating func monthName() -> Bool {
+  mutating func monthName() -> Bool {
     var probe = self
     if probe.letters(3) {
       self = probe
@@ -202,9 +202,29 @@ struct LineCursor {
       guard probe.decimal(maxDigits: 9) != nil else { return false }
     }
     guard probe.take(UInt8(ascii: "]")) else { return false }
+    probe.skipLoggerTags()
     _ = probe.take(UInt8(ascii: " "))
     self = probe
     return true
+  }
+
+  /// The source and level a host's logger writes right after its clock, glued to it:
+  /// `[23:13:24.473][Moby           ][Info   ] ` (Docker for Windows' log of its VM's
+  /// console). Only tags glued to the clock: kernel text after a clock is set apart by
+  /// a blank, and may itself start with a tag (`[drm] Initialized`).
+  private mutating func skipLoggerTags() {
+    while peek() == UInt8(ascii: "["), let first = peek(1), (first | 0x20) >= 0x61, (first | 0x20) <= 0x7A {
+      var probe = self
+      probe.advance()
+      let start = probe.position
+      while let byte = probe.peek(), byte != UInt8(ascii: "]"), probe.position - start < 32,
+        byte == 0x20 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte.isSymbolByte
+      {
+        probe.advance()
+      }
+      guard probe.take(UInt8(ascii: "]")) else { return }
+      self = probe
+    }
   }
 
   /// dmesg -T: `[Tue Mar  3 10:11:12 2026] `.

@@ -1,0 +1,44 @@
+/// What a paste puts before the kernel's lines besides the transports' prefixes
+/// (ConsolePrefix): a mail reply's quote marks and the clock of `dmesg -H`.
+extension LineCursor {
+  /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line. Only
+  /// marks followed by a blank: s390's `Krnl Code` marks the faulting instruction with a
+  /// `>` glued to its address (arch/s390/kernel/dis.c `show_code()`).
+  mutating func skipMailQuote() {
+    guard peek() == UInt8(ascii: ">") else { return }
+    var probe = self
+    var end: Int?
+    while probe.take(UInt8(ascii: ">")) {
+      guard probe.take(UInt8(ascii: " ")) || probe.peek() == UInt8(ascii: ">") else { break }
+      end = probe.position
+      while probe.peek() == UInt8(ascii: " ") { probe.advance() }
+    }
+    guard let end else { return }
+    self = LineCursor(base, position: end)
+  }
+
+  /// `dmesg -H` (util-linux's --human): the date and minute, `[Jan 7 21:02] ` or
+  /// `[Jan17 21:02] ` (`%b%e %H:%M`), on the first line of each minute, and the time
+  /// since the line before, `[  +0.000005] `, on the others. Neither is the kernel's
+  /// timestamp: the line keeps none.
+  mutating func skipDmesgHumanTime() -> Bool {
+    var probe = self
+    guard probe.take(UInt8(ascii: "[")) else { return false }
+    probe.skipSpaces()
+    if probe.take(UInt8(ascii: "+")) {
+      guard probe.decimal(maxDigits: 12) != nil, probe.take(UInt8(ascii: ".")),
+        probe.decimal(maxDigits: 9) != nil
+      else { return false }
+    } else {
+      guard probe.monthName() else { return false }
+      _ = probe.take(UInt8(ascii: " "))
+      guard probe.decimal(maxDigits: 2) != nil, probe.take(UInt8(ascii: " ")), probe.digits(2),
+        probe.take(UInt8(ascii: ":")), probe.digits(2)
+      else { return false }
+    }
+    guard probe.take(UInt8(ascii: "]")) else { return false }
+    _ = probe.take(UInt8(ascii: " "))
+    self = probe
+    return true
+  }
+}

@@ -1,0 +1,51 @@
+import XCTest
+
+@testable import KernelLog
+
+/// A mail reply's quote marks and `dmesg -H`'s clock before the kernel's lines.
+final class PastedPrefixTests: XCTestCase {
+  func texts(_ text: String) -> [String] {
+    KernelLogReader.records(in: Array(text.utf8)).map(\.text)
+  }
+
+  func testMailQuoteMarks() throws {
+    let records = KernelLogReader.records(
+      in: Array("> [  466.310099] Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP\n".utf8))
+    XCTAssertEqual(records.first?.text, "Internal error: Oops: 0000000096000005 [#1] PREEMPT SMP")
+    XCTAssertEqual(records.first?.timestampNanoseconds, 466_310_099_000)
+    XCTAssertEqual(texts(">> [ 1.0] a\n> > [ 2.0] b\n>  [ 3.0] c"), ["a", "b", "c"])
+    // s390's faulting instruction mark is not a quote.
+    XCTAssertEqual(
+      texts(">0000000024b3e776: b9a40034 uvc %r3,%r4,0"), [">0000000024b3e776: b9a40034 uvc %r3,%r4,0"])
+  }
+
+  func testDmesgHumanClock() throws {
+    let lines = texts(
+      """
+      [Jan 7 21:02] ------------[ cut here ]------------
+      [  +0.000005] BTRFS: Transaction aborted (error -17)
+      [Jan17 21:03] WARNING: CPU: 9 PID: 5589 at fs/btrfs/block-group.c:2788 f+0x5/0x5a0 [btrfs]
+      """)
+    XCTAssertEqual(
+      lines,
+      [
+        "------------[ cut here ]------------", "BTRFS: Transaction aborted (error -17)",
+        "WARNING: CPU: 9 PID: 5589 at fs/btrfs/block-group.c:2788 f+0x5/0x5a0 [btrfs]",
+      ])
+    XCTAssertNil(KernelLogReader.records(in: Array("[  +0.000005] text".utf8)).first?.timestampNanoseconds)
+    // Not a clock: kernel text in brackets stays.
+    XCTAssertEqual(texts("[Jan 7] text"), ["[Jan 7] text"])
+  }
+
+  /// A host's logger writes its source and level glued to its clock; a tag the kernel
+  /// printed comes after a blank and stays.
+  func testLoggerTagsAfterClock() {
+    XCTAssertEqual(
+      texts(
+        """
+        [23:13:24.485][Moby           ][Info   ] IP: [<ffffffffa5837cdf>] hv_get_ringbuffer_availbytes+0x3/0x29
+        [23:13:24.486] [drm] Initialized
+        """),
+      ["IP: [<ffffffffa5837cdf>] hv_get_ringbuffer_availbytes+0x3/0x29", "[drm] Initialized"])
+  }
+}
