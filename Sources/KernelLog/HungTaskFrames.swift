@@ -30,15 +30,19 @@ enum HungTaskFrames {
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
     let frames = reader.frames(from: 0).frames
     let reliable = frames.filter(\.reliable)
+    let waiting = { (frame: StackFrame) in !sleeping.matches(frame.function) && !skip.matches(frame.function)
+    }
     for frame in reliable {
       let name = frame.baseName.drop(while: { $0 == "_" })
       if let barrier = barriers.first(where: { name.hasPrefix($0.prefix) }) {
         return GuiltyFrameFinder.Result(frames: frames, guilty: StackFrame(function: barrier.title))
       }
-      if !sleeping.matches(frame.function) && !skip.matches(frame.function) {
+      // A frame a symbolizer added for inlined code is not in the trace the kernel
+      // printed: the function it was inlined into is named (GuiltyFrameFinder).
+      if waiting(frame) && !frame.inlined {
         return GuiltyFrameFinder.Result(frames: frames, guilty: frame)
       }
     }
-    return GuiltyFrameFinder.Result(frames: frames)
+    return GuiltyFrameFinder.Result(frames: frames, guilty: reliable.first(where: waiting))
   }
 }

@@ -204,6 +204,21 @@ final class CrashKindTests: XCTestCase {
       "---[ end trace ]---",
     ])
     XCTAssertEqual(ubsan.title, "UBSAN: array-index-out-of-bounds in ip6_rt_copy_init")
+    let hung = try report([
+      "INFO: task syz-executor:5835 blocked for more than 143 seconds.",
+      "task:syz-executor    state:D stack:25000 pid:5835  tgid:5835  ppid:5833   flags:0x00004006",
+      "Call Trace:",
+      " <TASK>",
+      " context_switch kernel/sched/core.c:5401 [inline]",
+      " __schedule+0x1a3c/0x4c70 kernel/sched/core.c:6788",
+      " schedule+0x14b/0x320 kernel/sched/core.c:6865",
+      " io_schedule+0x8d/0x110 kernel/sched/core.c:7745",
+      " lock_metapage fs/jfs/jfs_metapage.c:50 [inline]",
+      " __get_metapage+0x6f1/0x1080 fs/jfs/jfs_metapage.c:640",
+      " diRead+0x1a4/0xa90 fs/jfs/jfs_imap.c:376",
+      " </TASK>",
+    ])
+    XCTAssertEqual(hung.title, "INFO: task hung in __get_metapage")
   }
 
   /// A symbolizer prints a KASAN header once per function inlined at the access; the
