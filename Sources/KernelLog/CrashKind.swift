@@ -85,6 +85,9 @@ enum StackRule: Sendable, Equatable {
   case lockSite
   /// A capture group of the pattern names the function.
   case capture(Int)
+  /// A capture group names the function, and the report is whole without a trace
+  /// (a panic message that names where it was raised).
+  case named(Int)
   /// Stalls and lockups: the frame just above the first entry point (syscall,
   /// work item, timer, softirq), so that a loop's random position does not
   /// change the title.
@@ -93,4 +96,14 @@ enum StackRule: Sendable, Equatable {
   case hang
   /// Lockdep deadlocks: the `-> #0` chain when there is one, else the lock site.
   case lockdepDeadlock
+}
+
+extension StackRule {
+  /// Whether a report of the kind lacks something when its trace is missing.
+  var needsTrace: Bool {
+    switch self {
+    case .none, .named: false
+    default: true
+    }
+  }
 }

@@ -180,7 +180,11 @@ enum CrashKinds {
         "^__folio_put", "^folio_put", "^__page_cache_release", "^page_frag_free", "^skb_",
         "^__skb_", "^kfree_skb", "^consume_skb", "^__kfree_skb",
       ]),
-    CrashKind("BUG: ", #"BUG: Bad page map"#, title: "BUG: Bad page map in {frame}", stack: .trace),
+    // syzkaller titles print_bad_pte()'s report (mm/memory.c; print_bad_page_map()
+    // since 6.18) without a function; the culprit is the reporter's caller.
+    CrashKind(
+      "BUG: ", #"BUG: Bad page map"#, title: "BUG: Bad page map",
+      skip: ["^print_bad_pte", "^print_bad_page_map"]),
     CrashKind("BUG: workqueue lockup", title: "BUG: workqueue lockup"),
     CrashKind(
       "BUG: ", #"BUG: sleeping function called from invalid context"#,
@@ -360,7 +364,8 @@ enum CrashKinds {
     CrashKind(
       "Kernel panic",
       #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][\w.]*)\+"#,
-      title: "kernel panic: stack is corrupted in {1}", alt: ["stack-overflow in {1}"], continuesReport: true),
+      title: "kernel panic: stack is corrupted in {1}", alt: ["stack-overflow in {1}"], stack: .named(1),
+      continuesReport: true),
     CrashKind(
       "Kernel panic", #"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted"#,
       title: "kernel panic: stack is corrupted in {frame}", alt: ["stack-overflow in {frame}"],

@@ -15,8 +15,11 @@ struct GuiltyFrameFinder {
       // The title names no function, but the report still has a culprit.
       return firstUseful(reader.mainTrace().frames)
     case .capture(let group):
-      let name = group - 1 < header.captures.count ? header.captures[group - 1] : ""
-      return Result(frames: reader.frames(from: 1).frames, guilty: StackFrame(function: name))
+      let named = StackFrame(function: header.capture(group))
+      return Result(frames: reader.frames(from: 1).frames, guilty: named)
+    case .named(let group):
+      let named = StackFrame(function: header.capture(group))
+      return Result(frames: reader.mainTrace().frames, guilty: named)
     case .trace:
       let result = firstUseful(reader.mainTrace().frames)
       guard result.guilty == nil, let headerFrame = headerSymbol(), !kind.skip.matches(headerFrame.function)
@@ -132,4 +135,11 @@ extension String {
   func range(of needle: String) -> Range<Index>? { firstRange(of: needle) }
 
   enum BackwardsOption { case backwards }
+}
+
+extension ReportHeader {
+  /// Capture group `group` of the header's pattern, or empty.
+  func capture(_ group: Int) -> String {
+    group >= 1 && group - 1 < captures.count ? captures[group - 1] : ""
+  }
 }

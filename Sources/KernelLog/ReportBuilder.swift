@@ -29,7 +29,7 @@ struct ReportBuilder {
       // print_circular_bug() and print_deadlock_bug() (kernel/locking/lockdep.c)
       // end with `stack backtrace:` and the task's stack: without either the report was cut.
       corruptedReason = "no stack backtrace section"
-    } else if kind.stack != .none, let reason = CorruptionCheck.structuralProblem(reader: reader) {
+    } else if kind.stack.needsTrace, let reason = CorruptionCheck.structuralProblem(reader: reader) {
       corruptedReason = reason
     }
     let details = ReportDetails(region: region.lines, lines: lines, header: header)
