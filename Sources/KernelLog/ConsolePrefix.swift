@@ -38,7 +38,7 @@ extension ConsolePrefix {
     _ = cursor.skipTerminalClock()
     cursor.skipPrintkDropped()
     cursor.skipLoginPrompt()
-    parseSyslog(&cursor)
+    if !cursor.skipDmesgISOTime() { parseSyslog(&cursor) }
     parseLevel(&cursor)
     _ = cursor.skipCtimeDate() || cursor.skipDmesgHumanTime()
     cursor.skipShellPrompt()

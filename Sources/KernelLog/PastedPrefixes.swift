@@ -1,5 +1,6 @@
 /// What a paste puts before the kernel's lines besides the transports' prefixes
-/// (ConsolePrefix): a mail reply's quote marks and the clock of `dmesg -H`.
+/// (ConsolePrefix): a mail reply's quote marks and the clocks of `dmesg -H` and
+/// `dmesg --time-format=iso`.
 extension LineCursor {
   /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line. Only
   /// marks followed by a blank: s390's `Krnl Code` marks the faulting instruction with a
@@ -38,6 +39,22 @@ extension LineCursor {
     }
     guard probe.take(UInt8(ascii: "]")) else { return false }
     _ = probe.take(UInt8(ascii: " "))
+    self = probe
+    return true
+  }
+
+  /// `dmesg --time-format=iso` (util-linux): `2023-03-25T13:28:40,794781+02:00 ` and the
+  /// kernel's text, no host or program after it. util-linux puts a comma before the
+  /// microseconds, where syslog daemons' and journalctl's ISO dates have a dot or none:
+  /// a line whose date has the comma is dmesg's, whatever words follow (`usb 1-1: ...`
+  /// would read as a host and a program).
+  mutating func skipDmesgISOTime() -> Bool {
+    guard let first = peek(), first >= 0x30, first <= 0x39 else { return false }
+    var probe = self
+    let start = probe.position
+    guard probe.skipISODate(), probe.bytes(from: start).contains(UInt8(ascii: ",")),
+      probe.take(UInt8(ascii: " "))
+    else { return false }
     self = probe
     return true
   }

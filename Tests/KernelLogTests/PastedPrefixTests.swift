@@ -48,4 +48,19 @@ final class PastedPrefixTests: XCTestCase {
         """),
       ["IP: [<ffffffffa5837cdf>] hv_get_ringbuffer_availbytes+0x3/0x29", "[drm] Initialized"])
   }
+
+  /// `dmesg --time-format=iso`: the date, then the kernel's text; a syslog daemon's ISO
+  /// line keeps its host and program apart.
+  func testDmesgISOClock() throws {
+    XCTAssertEqual(
+      texts(
+        """
+        2023-03-25T13:28:40,794800+02:00 RIP: 0010:do_raw_spin_lock+0x6/0xb0
+        2023-03-25T13:28:40,794801+02:00 usb 1-1: new high-speed USB device number 2
+        """),
+      ["RIP: 0010:do_raw_spin_lock+0x6/0xb0", "usb 1-1: new high-speed USB device number 2"])
+    let syslog = try XCTUnwrap(
+      KernelLogReader.records(in: Array("2023-03-25T13:28:40.794800+02:00 host kernel: text".utf8)).first)
+    XCTAssertEqual(syslog.text, "text")
+  }
 }
