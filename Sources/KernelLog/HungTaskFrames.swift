@@ -30,7 +30,8 @@ enum HungTaskFrames {
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
     let frames = reader.frames(from: 0).frames
     let reliable = frames.filter(\.reliable)
-    let waiting = { (frame: StackFrame) in !sleeping.matches(frame.function) && !skip.matches(frame.function)
+    func waiting(_ frame: StackFrame) -> Bool {
+      !sleeping.matches(frame.function) && !skip.matches(frame.function)
     }
     for frame in reliable {
       let name = frame.baseName.drop(while: { $0 == "_" })

@@ -49,7 +49,6 @@ extension LineCursor {
   /// a line whose date has the comma is dmesg's, whatever words follow (`usb 1-1: ...`
   /// would read as a host and a program).
   mutating func skipDmesgISOTime() -> Bool {
-    guard let first = peek(), first >= 0x30, first <= 0x39 else { return false }
     var probe = self
     let start = probe.position
     guard probe.skipISODate(), probe.bytes(from: start).contains(UInt8(ascii: ",")),

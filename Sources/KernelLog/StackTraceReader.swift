@@ -180,17 +180,15 @@ struct StackTraceReader {
     return nil
   }
 
+  /// First bytes of the register names: most lines are rejected on their first byte.
+  static let registerInitials = Set(
+    (instructionPointerNames + linkRegisterNames).compactMap { $0.utf8.first })
+
   /// `NAME: func+0x1/0x2`, `NAME   : <hex> func+0x1/0x2`, `NAME [<hex>] func+0x1/0x2`,
   /// `NAME is at func+0x1/0x2` for one of `names`.
   static func registerFrame(in text: String, names: [String]) -> StackFrame? {
     let trimmed = text.drop(while: { $0 == " " || $0 == "\t" })
-    guard let first = trimmed.utf8.first,
-      first == UInt8(ascii: "R") || first == UInt8(ascii: "I")
-        || first == UInt8(ascii: "E") || first == UInt8(ascii: "p") || first == UInt8(ascii: "P")
-        || first == UInt8(ascii: "e") || first == UInt8(ascii: "N") || first == UInt8(ascii: "K")
-        || first == UInt8(ascii: "L") || first == UInt8(ascii: "l") || first == UInt8(ascii: "r")
-        || first == UInt8(ascii: "T")
-    else { return nil }
+    guard let first = trimmed.utf8.first, registerInitials.contains(first) else { return nil }
     guard let name = names.first(where: { trimmed.hasPrefix($0) }) else { return nil }
     var rest = trimmed.dropFirst(name.count)
     if name.hasSuffix(" at") {
