@@ -89,6 +89,14 @@ enum GenericFrames {
         "^handle_exception", "^__do_pgm_check", "^illegal_op", "^do_program_check",
       ]),
     MachineryClass(
+      "arch/powerpc/kernel/irq_64.c, arch/powerpc/kernel/interrupt_64.S, arch/powerpc/kernel/trace/ftrace_entry.S",
+      "powerpc's lazy interrupt masking replays the interrupts it held back when the interrupted "
+        + "code enables them, and ftrace's return trampoline stands in for the traced caller",
+      [
+        "^__replay_soft_interrupts", "^replay_soft_interrupts", "^arch_local_irq_restore",
+        "^interrupt_return_srr", "^interrupt_return_hsrr", "^return_to_handler",
+      ]),
+    MachineryClass(
       "arch/arm/kernel/unwind.c, arch/arm/kernel/traps.c, arch/arm64/kernel/stacktrace.c, "
         + "arch/riscv/kernel/stacktrace.c, kernel/stacktrace.c, lib/stackdepot.c",
       "stack unwinding: the code that walks the stack to print it",
@@ -119,6 +127,9 @@ enum GenericFrames {
     MachineryClass(
       "lib/refcount.c, include/linux/kref.h, lib/ref_tracker.c", "reference counts report their user's bug",
       ["^refcount_", "^__refcount", "^kref_", "^ref_tracker"]),
+    MachineryClass(
+      "lib/percpu_counter.c", "per-CPU counters update the counter their caller hands them",
+      ["^percpu_counter_", "^__percpu_counter_"]),
     MachineryClass(
       "lib/fault-inject.c, mm/failslab.c", "fault injection makes a call fail on purpose",
       ["^should_fail", "^__should_fail", "^should_failslab", "^fail_dump"]),
@@ -223,11 +234,13 @@ enum GenericFrames {
       "word-at-a-time reads run past a string's end on purpose",
       ["read_word_at_a_time", "^load_unaligned_zeropad", "^__read_once"]),
     MachineryClass(
-      "lib/vsprintf.c, fs/seq_file.c, lib/hexdump.c", "formatting",
+      "lib/vsprintf.c, fs/seq_file.c, lib/hexdump.c, lib/seq_buf.c, kernel/trace/trace_seq.c", "formatting",
       [
         "^string$", "^string_nocheck", "^hex_string", "^hex_dump", "^print_hex_dump", "^vsnprintf",
         "^snprintf", "^sprintf", "^vsprintf", "^scnprintf", "^vscnprintf", "^kvasprintf", "^kasprintf",
         "^pointer$", "^format_decode", "^seq_printf", "^seq_vprintf", "^va_format",
+        // lib/seq_buf.c and kernel/trace/trace_seq.c format into a buffer for the caller.
+        "^seq_buf_", "^trace_seq_",
       ]),
     MachineryClass(
       "include/linux/uaccess.h, lib/usercopy.c, lib/iov_iter.c, arch/*/lib/copy_user*.S, lib/strncpy_from_user.c",
@@ -246,7 +259,12 @@ enum GenericFrames {
       "data structures",
       [
         "^__list_", "^list_add", "^list_del", "^list_move", "^list_splice", "^list_replace", "^__hlist",
-        "^hlist_", "^rb_", "^__rb_", "^klist_", "^xa_", "^xas_", "^__xa_", "^idr_", "^ida_", "^radix_tree",
+        "^hlist_",
+        // lib/rbtree.c and include/linux/rbtree.h by name: the ring buffer
+        // (kernel/trace/ring_buffer.c) uses the same `rb_` prefix for its own code.
+        "^rb_insert", "^rb_erase", "^rb_first", "^rb_last", "^rb_next", "^rb_prev", "^rb_replace",
+        "^rb_link_node", "^rb_add", "^rb_find", "^__rb_", "^klist_", "^xa_", "^xas_", "^__xa_", "^idr_",
+        "^ida_", "^radix_tree",
         "^llist_", "^__llist", "^rhashtable_", "^rht_", "^__rht_",
       ]),
     MachineryClass(
@@ -282,7 +300,8 @@ enum GenericFrames {
       "entering the scheduler: a task that sleeps, yields or is preempted passes through them",
       [
         "^__schedule$", "^schedule$", "^schedule_timeout", "^schedule_preempt_disabled", "^io_schedule",
-        "^_cond_resched", "^__cond_resched", "^preempt_schedule",
+        "^_cond_resched", "^__cond_resched", "^preempt_schedule", "^__schedule_loop", "^context_switch$",
+        "^finish_task_switch",
       ]),
     MachineryClass(
       "kernel/kthread.c", "kthread lifecycle: stopping or parking a thread waits for it",

@@ -63,13 +63,22 @@ struct GuiltyFrameFinder {
   private func ripThenTrace() -> Result {
     var frames: [StackFrame] = []
     let trace = reader.frames(from: 1)
-    guard let (rip, position) = reader.instructionPointer(from: 0) else {
+    guard let (rip, ripPosition) = reader.instructionPointer(from: 0) else {
       // A jump to a bad address leaves no symbol in the instruction pointer (arm64
       // `pc : 0xffff...`): the link register names the function that jumped.
       if trace.frames.isEmpty, let caller = reader.linkRegister() { return firstUseful([caller]) }
       return firstUseful(trace.frames)
     }
     frames.append(rip)
+    // syzbot's symbolizer prints one `RIP: 0010:func file.c:12 [inline]` line per
+    // inlined function before the line of the function that holds them.
+    var position = ripPosition
+    while frames.last?.inlined == true,
+      let (next, nextPosition) = reader.instructionPointer(from: position + 1, before: position + 2)
+    {
+      frames.append(next)
+      position = nextPosition
+    }
     let rest = position < trace.end ? trace.frames : reader.frames(from: position + 1).frames
     frames += rest
     let hasTrace = rest.contains { $0 != rip && $0.function != rip.function }

@@ -390,10 +390,11 @@ extension StackFrame {
   }
 }
 
-/// `net/core/dev.c:123` or `net/core/dev.c:123:4`.
+/// `net/core/dev.c:123` or `net/core/dev.c:123:4`, or `net/core/dev.c:?` where
+/// addr2line found the file but no line (decode_stacktrace.sh prints what it says).
 struct SourceLocation {
   var file: String
-  var line: Int
+  var line: Int?
 
   /// `./a/b.c` and `arch/x86/kvm/../../../virt/kvm/eventfd.c` as the plain path.
   static func normalize(_ path: String) -> String {
@@ -411,9 +412,10 @@ struct SourceLocation {
 
   init?(_ token: String) {
     let parts = token.split(separator: ":", omittingEmptySubsequences: false)
-    guard parts.count >= 2, let line = Int(parts[1]), parts[0].contains("."),
+    guard parts.count >= 2, parts[1] == "?" || Int(parts[1]) != nil, parts[0].contains("."),
       !parts[0].hasPrefix("0x")
     else { return nil }
+    let line = Int(parts[1])
     self.file = SourceLocation.normalize(String(parts[0]))
     self.line = line
   }

@@ -46,9 +46,17 @@ struct StackTraceReader {
     // ARM prints `(callee) from [<pc>] (caller+0x1/0x2)`: the caller of the last
     // line is a frame of its own.
     var pendingCaller: StackFrame?
+    var inObjectDump = false
     while position < region.count {
       let text = lines[region[position]].text
       let trimmed = lines[region[position]].trimmed
+      if frames.isEmpty, StackTraceReader.startsObjectDump(trimmed) || inObjectDump {
+        inObjectDump = !StackTraceReader.endsObjectDump(trimmed)
+        if inObjectDump {
+          position += 1
+          continue
+        }
+      }
       if let frame = frame(at: position) {
         if let caller = pendingCaller, caller.function != frame.function { frames.append(caller) }
         frames.append(frame)
@@ -73,6 +81,20 @@ struct StackTraceReader {
     let rest = text[from.upperBound...]
     guard let open = rest.firstIndex(of: "(") else { return nil }
     return StackFrame.parseSymbol(rest[rest.index(after: open)...])
+  }
+
+  /// arm's `__show_regs()` (arch/arm/kernel/process.c) follows the registers with
+  /// `Register r0 information:` and what `mem_dump_obj()` (mm/util.c) knows of the
+  /// address: for a slab object, the stacks that allocated and freed it. Those frames
+  /// are not the trace, which starts after the stack words (`Process`, `Stack:`).
+  static func startsObjectDump(_ text: Substring) -> Bool {
+    text.hasBytePrefix("Register ") && text.contains(" information:")
+  }
+
+  static let objectDumpEnds = ["Process ", "Stack:", "Backtrace:", "Call trace:", "Call Trace:", "Code:"]
+
+  static func endsObjectDump(_ text: Substring) -> Bool {
+    objectDumpEnds.contains { text.hasBytePrefix($0) }
   }
 
   static let searchStoppers = ["Allocated by", "Freed by", "---[ end", "Showing all locks", "Uninit was"]

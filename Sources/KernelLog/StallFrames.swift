@@ -10,7 +10,7 @@ enum StallFrames {
       "^do_syscall_", "^entry_SYSCALL", "^entry_SYSENTER", "^ret_fast_syscall", "^el0_svc",
       "^invoke_syscall", "^do_fast_syscall", "^__do_fast_syscall", "^do_int80", "^x64_sys_call",
       "^ia32_sys_call", "^system_call", "^ret_from_syscall", "^handle_exception", "^do_trap_ecall_u",
-      "^process_one_work", "^worker_thread", "^kthread", "^ret_from_fork",
+      "^process_one_work", "^worker_thread", "^kthread$", "^ret_from_fork",
       "^vfs_write", "^vfs_read", "^vfs_ioctl", "^do_vfs_ioctl", "^__vfs_write", "^__vfs_read",
       "^new_sync_write", "^new_sync_read", "^vfs_iter_write", "^vfs_iter_read", "^do_iter_write",
       "^do_iter_read", "^do_iter_readv_writev", "^vfs_writev", "^vfs_readv", "^__kernel_write",

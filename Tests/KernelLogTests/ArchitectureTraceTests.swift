@@ -49,4 +49,71 @@ final class ArchitectureTraceTests: XCTestCase {
       in: "I7: <swap_pte_batch+0x40/0x160>", names: StackTraceReader.linkRegisterNames)
     XCTAssertEqual(caller?.function, "swap_pte_batch")
   }
+
+  /// arm: the slab stacks `mem_dump_obj()` prints under `Register r0 information:`
+  /// are not the oops's trace, which follows the stack words.
+  func testArmRegisterInformationIsNotTheTrace() throws {
+    let oops = try report([
+      "Unable to handle kernel paging request at virtual address 2c86c000",
+      "Internal error: Oops: 5 [#1] SMP ARM",
+      "PC is at percpu_counter_add_batch+0x28/0xc4",
+      "LR is at 0x0",
+      "Register r0 information: slab net_namespace start c9a98ec0 pointer offset 1344 allocated at copy_net_ns+0x78/0x27c",
+      "    kmem_cache_alloc+0x328/0x43c",
+      "    copy_net_ns+0x78/0x27c",
+      " Free path:",
+      "    cleanup_net+0x2e0/0x3c4",
+      "Register r1 information: NULL pointer",
+      "Process rngd (pid: 295, stack limit = 0xf0188000)",
+      "Stack: (0xf0001ed8 to 0xf0002000)",
+      "1ee0: 00000001 00000000 c25da080 c231efd0 c23aef04 c1325f00 00000020 c25da080",
+      " percpu_counter_add_batch from dst_destroy+0x11c/0x130",
+      " dst_destroy from rcu_core+0x3c8/0x1140",
+      " rcu_core from __do_softirq+0x130/0x538",
+    ])
+    XCTAssertEqual(oops.title, "BUG: unable to handle kernel paging request in dst_destroy")
+    XCTAssertFalse(oops.frames.map(\.function).contains("cleanup_net"))
+  }
+
+  /// arm64: a fault whose `fault_info[]` row sends it to `do_bad()` is printed by
+  /// its name (`unknown 43` before the LPA2 rows had names).
+  func testArm64FaultNamedByItsTableRow() throws {
+    let oops = try report([
+      "Unable to handle kernel unknown 43 at virtual address 0001ffff9e2e7d78",
+      "Mem abort info:",
+      "  ESR = 0x000000009793002b",
+      "Internal error: Oops: 000000009793002b [#1] PREEMPT SMP",
+      "pc : handle_futex_death+0x1c/0x1d0",
+      "lr : exit_robust_list+0x9c/0x160",
+      "sp : ffff8000805c3c10",
+      "Call trace:",
+      " handle_futex_death+0x1c/0x1d0",
+      " exit_robust_list+0x9c/0x160",
+    ])
+    XCTAssertEqual(oops.title, "BUG: unable to handle kernel paging request in handle_futex_death")
+  }
+
+  /// syzbot prints a `RIP:` line per inlined function before the one that holds them.
+  func testInlinedRIPLinesBeforeTheFunctionsOwn() throws {
+    let fault = try report([
+      "Oops: general protection fault, probably for non-canonical address 0xdffffc0000000354: 0000 [#1] SMP KASAN PTI",
+      "RIP: 0010:norm_maxh drivers/media/usb/em28xx/em28xx-video.c:149 [inline]",
+      "RIP: 0010:em28xx_resolution_set.isra.0+0xe4/0x730 drivers/media/usb/em28xx/em28xx-video.c:317",
+      "RSP: 0018:ffffc90002027798 EFLAGS: 00010246",
+      "Call Trace:",
+      " <TASK>",
+      " em28xx_v4l2_open+0x457/0x570 drivers/media/usb/em28xx/em28xx-video.c:2166",
+      " v4l2_open+0x1d2/0x490 drivers/media/v4l2-core/v4l2-dev.c:433",
+    ])
+    XCTAssertEqual(fault.title, "general protection fault in em28xx_resolution_set")
+  }
+
+  /// decode_stacktrace.sh prints `file.c:?` where addr2line found no line.
+  func testDecodedFrameWithoutALine() throws {
+    let frame = try XCTUnwrap(
+      StackFrame.parse(" print_trace_fmt (kernel/trace/trace.c:?)"))
+    XCTAssertEqual(frame.function, "print_trace_fmt")
+    XCTAssertEqual(frame.file, "kernel/trace/trace.c")
+    XCTAssertNil(frame.line)
+  }
 }
