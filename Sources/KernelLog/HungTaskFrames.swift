@@ -18,6 +18,9 @@ enum HungTaskFrames {
     // OpenZFS's Solaris condition variables (module/os/linux/spl/spl-condvar.c): waits
     // that sleep in schedule() or io_schedule() for whoever signals them.
     "^cv_wait", "^__cv_wait", "^cv_timedwait", "^__cv_timedwait",
+    // block/blk-rq-qos.c: a throttled submitter sleeps in io_schedule() until the
+    // requests in flight fall under the policy's limit.
+    "^rq_qos_wait",
   ])
 
   /// Waits reported under the barrier's name.

@@ -98,6 +98,11 @@ enum StallFrames {
         return GuiltyFrameFinder.Result(frames: frames, guilty: work)
       }
     }
+    // Caught in an entry point's own loop (`RIP: 0010:__do_softirq+0x7c`) with nothing
+    // printed below it: that loop is all the report names.
+    if anchor == 0, reliable.count == 1, !skip.matches(reliable[0].function) {
+      return GuiltyFrameFinder.Result(frames: frames, guilty: reliable[0])
+    }
     return GuiltyFrameFinder.Result(
       frames: frames, guilty: reliable.first { !skip.matches($0.function) && !anchors.matches($0.function) })
   }

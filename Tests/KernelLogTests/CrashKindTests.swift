@@ -308,6 +308,43 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(stall.title, "INFO: rcu detected stall in set_memory_decrypted")
   }
 
+  /// A soft lockup caught in an entry point's own loop, the trace below it cut off,
+  /// is named by that loop; a kthread worker's loop is no entry point.
+  func testStallInsideAnEntryPointAndKthreadWorker() throws {
+    let lockup = try report([
+      "watchdog: BUG: soft lockup - CPU#3 stuck for 25s! [swapper/3:0]",
+      "CPU: 3 PID: 0 Comm: swapper/3 Tainted: G             L     6.5.3-arch1-1 #1",
+      "Call Trace:",
+      " <IRQ>",
+      " watchdog_timer_fn+0x1e2/0x220",
+      " __hrtimer_run_queues+0x10f/0x2b0",
+      " hrtimer_interrupt+0xf8/0x230",
+      " asm_sysvec_apic_timer_interrupt+0x1a/0x20",
+      "RIP: 0010:__do_softirq+0x7c/0x2c8",
+      "RSP: 0018:ffffb8e5c01d8f90 EFLAGS: 00000246",
+    ])
+    XCTAssertEqual(lockup.title, "BUG: soft lockup in __do_softirq")
+    let stall = try report([
+      "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:",
+      "NMI backtrace for cpu 1",
+      "Call Trace:",
+      " <IRQ>",
+      " advance_sched+0xab/0xca0",
+      " hrtimer_interrupt+0x403/0xa40",
+      " </IRQ>",
+      " <TASK>",
+      "RIP: 0010:finish_task_switch+0x1ea/0x870",
+      "RSP: 0018:ffffc9000418f9d8 EFLAGS: 00000246",
+      " context_switch kernel/sched/core.c:5381 [inline]",
+      " __schedule+0x18c4/0x4c40",
+      " schedule+0x14b/0x320",
+      " kthread_worker_fn+0x491/0xb70",
+      " kthread+0x7a9/0x920",
+      " ret_from_fork+0x4b/0x80",
+    ])
+    XCTAssertEqual(stall.title, "INFO: rcu detected stall in kthread_worker_fn")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
