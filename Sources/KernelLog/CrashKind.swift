@@ -92,6 +92,10 @@ enum StackRule: Sendable, Equatable {
   /// work item, timer, softirq), so that a loop's random position does not
   /// change the title.
   case stall
+  /// Hard lockups: like `stall`, but the NMI that caught the CPU interrupted the
+  /// code that kept interrupts off, an interrupt handler's included: an `<IRQ>`
+  /// section is the loop, not the watchdog's timer as in a soft lockup.
+  case nmiStall
   /// Hung tasks: skip the scheduler and wait primitives the task sleeps in.
   case hang
   /// Lockdep deadlocks: the `-> #0` chain when there is one, else the lock site.

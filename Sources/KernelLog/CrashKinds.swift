@@ -153,7 +153,7 @@ enum CrashKinds {
     // Coroner: the NMI watchdog (kernel/watchdog_perf.c), absent from syzkaller's table.
     CrashKind(
       "hard LOCKUP", #"Watchdog detected hard LOCKUP"#, title: "BUG: hard lockup in {frame}",
-      alt: ["stall in {frame}"], stack: .stall),
+      alt: ["stall in {frame}"], stack: .nmiStall),
     CrashKind(
       "BUG: ", #"BUG: .*still has locks held"#, title: "BUG: still has locks held in {frame}",
       stack: .lockSite),

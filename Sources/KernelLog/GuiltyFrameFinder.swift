@@ -40,6 +40,8 @@ struct GuiltyFrameFinder {
       return lockSite()
     case .stall:
       return StallFrames.find(reader: reader, skip: kind.skip)
+    case .nmiStall:
+      return StallFrames.find(reader: reader, skip: kind.skip, interruptLoops: true)
     case .hang:
       return HungTaskFrames.find(reader: reader, skip: kind.skip)
     }

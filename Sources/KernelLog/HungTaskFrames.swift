@@ -32,7 +32,12 @@ enum HungTaskFrames {
 
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
     let frames = reader.frames(from: 0).frames
-    let reliable = frames.filter(\.reliable)
+    var reliable = frames.filter(\.reliable)
+    // A thread starts at ret_from_fork: what an unwinder prints below it (i386's
+    // `entry_INT80_32` after `ret_from_fork_asm`) is not a caller.
+    if let start = reliable.firstIndex(where: { $0.function.hasPrefix("ret_from_fork") }) {
+      reliable.removeSubrange(start...)
+    }
     func waiting(_ frame: StackFrame) -> Bool {
       !sleeping.matches(frame.function) && !skip.matches(frame.function)
     }
@@ -47,6 +52,9 @@ enum HungTaskFrames {
         return GuiltyFrameFinder.Result(frames: frames, guilty: frame)
       }
     }
-    return GuiltyFrameFinder.Result(frames: frames, guilty: reliable.first(where: waiting))
+    // A kernel thread that sleeps in kthread() itself was created and never woken to
+    // run its function (kernel/kthread.c): that is where it hangs.
+    return GuiltyFrameFinder.Result(
+      frames: frames, guilty: reliable.first(where: waiting) ?? reliable.last { $0.function == "kthread" })
   }
 }

@@ -234,7 +234,9 @@ struct StackTraceReader {
         if segment == "0033" || segment == "0023" || segment == "002b" || segment == "0073" { return nil }
         rest = rest[rest.index(after: colon)...]
       } else if name == "RIP" {
-        return nil
+        // Without the segment only as a symbol with its offset (`RIP: func+0x24/0x26`, a
+        // report abridged by hand), never a user address.
+        return StackFrame.parseSymbol(rest)
       }
     }
     if name == "Krnl PSW" {

@@ -28,6 +28,8 @@ enum StallFrames {
       "^smpboot_thread_fn",
       "^flush_smp_call_function", "^generic_smp_call_function", "^__flush_smp_call_function",
       "^cpu_startup_entry", "^do_idle", "^secondary_startup",
+      // kernel/irq_work.c runs each queued irq_work's function, as a timer's is run.
+      "^irq_work_single", "^irq_work_run",
     ])
 
   /// Syscalls that only dispatch (ioctl, read, write, socket calls): the frame
@@ -64,8 +66,10 @@ enum StallFrames {
     "^__arm64_sys_", "^__se_sys_", "^__do_sys_", "^sys_", "^ksys_", "^SyS_", "^SYSC_",
   ])
 
-  static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
-    let frames = taskFrames(reader)
+  static func find(
+    reader: StackTraceReader, skip: FramePatternList, interruptLoops: Bool = false
+  ) -> GuiltyFrameFinder.Result {
+    let frames = interruptLoops ? loopingInterrupt(reader) ?? taskFrames(reader) : taskFrames(reader)
     let reliable = frames.filter(\.reliable)
     let anchor = reliable.firstIndex(where: { anchors.matches($0.function) || isCrossCall($0.function) })
     // A CPU waiting for others to run a function: the wait is the identity.
@@ -158,6 +162,21 @@ enum StallFrames {
     } else {
       if let (rip, _) = reader.instructionPointer(from: start, before: ripLimit) { frames.append(rip) }
       frames += first.frames
+    }
+    return frames
+  }
+
+  /// The instruction pointer and the frames of an `<IRQ>` section up to its
+  /// `</IRQ>`, without the interrupt's entry; nil when the trace has no such section.
+  static func loopingInterrupt(_ reader: StackTraceReader) -> [StackFrame]? {
+    guard let open = reader.position(of: "<IRQ>"), let close = reader.position(of: "</IRQ>", from: open)
+    else { return nil }
+    var frames: [StackFrame] = []
+    if let (rip, _) = reader.instructionPointer(from: 0, before: open) { frames.append(rip) }
+    for position in open + 1..<close {
+      if let frame = reader.frame(at: position), !interruptFrames.matches(frame.function) {
+        frames.append(frame)
+      }
     }
     return frames
   }

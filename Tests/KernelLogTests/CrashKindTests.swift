@@ -345,6 +345,53 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(stall.title, "INFO: rcu detected stall in kthread_worker_fn")
   }
 
+  /// A hard lockup's NMI interrupted an irq_work that kept interrupts off: the
+  /// `<IRQ>` section is the loop, named by the work's function.
+  func testHardLockupInsideAnInterrupt() throws {
+    let lockup = try report([
+      "watchdog: CPU3: Watchdog detected hard LOCKUP on cpu 3",
+      "CPU: 3 UID: 0 PID: 1515 Comm: syncobj_timelin Tainted: G     U  6.17.0-rc6 #1 PREEMPT(voluntary)",
+      "RIP: 0010:lock_release+0x13d/0x2a0",
+      "RSP: 0018:ffffc90000170e70 EFLAGS: 00000057",
+      "Call Trace:",
+      " <IRQ>",
+      " dma_fence_chain_get_prev+0x13d/0x240",
+      " dma_fence_chain_walk+0xbd/0x200",
+      " dma_fence_chain_irq_work+0x1b/0x80",
+      " irq_work_single+0x75/0xa0",
+      " irq_work_run+0x18/0x40",
+      " __sysvec_irq_work+0x35/0x170",
+      " </IRQ>",
+      " <TASK>",
+      " asm_sysvec_irq_work+0x1b/0x20",
+      "RIP: 0010:_raw_spin_unlock_irq+0x2d/0x70",
+      "RSP: 0018:ffffc9000070fca0 EFLAGS: 00000246",
+      " sync_timeline_signal+0x153/0x2c0",
+      " sw_sync_ioctl+0x98/0x580",
+      " __x64_sys_ioctl+0xa2/0x100",
+      " do_syscall_64+0x93/0x980",
+    ])
+    XCTAssertEqual(lockup.title, "BUG: hard lockup in dma_fence_chain_irq_work")
+  }
+
+  /// A kernel thread created and never woken sleeps in kthread() itself; i386's
+  /// unwinder prints `entry_INT80_32` below its ret_from_fork.
+  func testHungTaskInAThreadNeverWoken() throws {
+    let hung = try report([
+      "INFO: task UVCG:82 blocked for more than 491 seconds.",
+      "task:UVCG            state:D stack:0     pid:82    tgid:82    ppid:2      flags:0x00004000",
+      "Call Trace:",
+      " __schedule+0x3a1/0xa60",
+      " schedule+0x2f/0xe0",
+      " schedule_preempt_disabled+0x12/0x20",
+      " kthread+0x8e/0x140",
+      " ret_from_fork+0x2d/0x40",
+      " ret_from_fork_asm+0x12/0x18",
+      " entry_INT80_32+0xf0/0xf0",
+    ])
+    XCTAssertEqual(hung.title, "INFO: task hung in kthread")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)
