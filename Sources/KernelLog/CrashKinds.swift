@@ -117,6 +117,11 @@ enum CrashKinds {
     CrashKind("Alignment trap:", title: "Alignment trap in {frame}", stack: .ripThenTrace),
     // Coroner: architectures and kernels that print only `Oops:` as the header.
     CrashKind("Oops: ", #"^Oops: "#, title: "Oops in {frame}", stack: .ripThenTrace, continuesReport: true),
+    // Coroner: MIPS's `die_if_kernel()` traps (arch/mips/kernel/traps.c), whose header is
+    // the trap's message and the oops count: `Reserved instruction in kernel code[#1]:`.
+    CrashKind(
+      " in kernel code[#", #"([A-Z][A-Za-z ]* in kernel code)\[#\d+\]"#, title: "{1} in {frame}",
+      stack: .ripThenTrace),
   ]
 
   static let bugs: [CrashKind] = [

@@ -198,6 +198,9 @@ struct FrameLineParser {
         // `[]`: a log copied through a web page whose HTML filter took `<c01de4f9>`
         // for a tag and dropped it.
         if hexEnd == hexStart, index == start + 1, take("]") { continue }
+        // `[<(ptrval)>]`: 4.15 and 4.16 printed every `%p` hashed, and a pointer
+        // printed before the hashing key was ready as `(ptrval)` (lib/vsprintf.c).
+        if hexEnd == hexStart, index == start + 2, take("(ptrval)>]") { continue }
         index = start
         return address
       }

@@ -116,4 +116,22 @@ final class ArchitectureTraceTests: XCTestCase {
     XCTAssertEqual(frame.file, "kernel/trace/trace.c")
     XCTAssertNil(frame.line)
   }
+
+  /// MIPS: a trap's message is the oops header; 4.15 printed the trace's addresses
+  /// as `(ptrval)`.
+  func testMipsTrapHeaderAndHashedAddresses() throws {
+    let oops = try report([
+      "Reserved instruction in kernel code[#1]:",
+      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 4.15.0-ac0 #1",
+      "epc   : 80656620 mips_cps_boot_vpes+0x4c/0x160",
+      "ra    : 80013538 cps_boot_secondary+0x280/0x440",
+      "Call Trace:",
+      "[<(ptrval)>] mips_cps_boot_vpes+0x4c/0x160",
+      "[<(ptrval)>] cps_boot_secondary+0x280/0x440",
+      "[<(ptrval)>] __cpu_up+0x20/0x88",
+    ])
+    XCTAssertEqual(oops.title, "Reserved instruction in kernel code in mips_cps_boot_vpes")
+    XCTAssertEqual(oops.type, .dos)
+    XCTAssertFalse(oops.corrupted)
+  }
 }
