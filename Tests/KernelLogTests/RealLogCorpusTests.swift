@@ -118,17 +118,16 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 462, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 498, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
-    // before they could shape a rule (Fixtures/real/README.md): batches y and z of stop
-    // 30, scored blind then, joined in stop 31 at crash found 0.998, kind 0.985, title
-    // 0.925 and guilty function 0.942.
+    // before they could shape a rule (Fixtures/real/README.md): batches aa, ab and ac of
+    // stop 31 joined at crash found 0.996, kind 0.986, title 0.909 and guilty function 0.928.
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.92, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.94, "guilty function")
-    // Fifteen, known: a report whose frames a decoder printed as `(??:?)`; an s390
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.90, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.92, "guilty function")
+    // Twenty-six, known: a report whose frames a decoder printed as `(??:?)`; an s390
     // paste whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted
     // up to their `*** DEADLOCK ***` or dependency chain, without the stack backtrace,
     // annotated as whole; an s390 RCU stall whose stack is only raw addresses; two
@@ -138,7 +137,12 @@ final class RealLogCorpusTests: XCTestCase {
     // marks a report without frames, where their annotations call them whole; an arm64
     // stack-overflow panic that prints no trace; a `Fatal exception in interrupt` panic
     // whose oops was lost, a format syzkaller marks corrupted; a journal pasted newest
-    // line first.
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 15, "clean real logs marked corrupted")
+    // line first. Batch aa brought eight pastes cut at or before their trace by the search
+    // tool that found them (three WARNINGs, titled `in corrupted` as syzkaller titles a
+    // WARNING without frames), one of them abridged by hand to bare function names; ab a
+    // Tasks-RCU stall, a format syzkaller marks corrupted; ac an `Alignment trap:` line
+    // that syzkaller also titles `in corrupted`, and a powerpc machine check with no
+    // frames.
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 26, "clean real logs marked corrupted")
   }
 }
