@@ -269,7 +269,7 @@ enum GenericFrames {
       ]),
     MachineryClass(
       "lib/crc*.c, lib/crypto/aes.c, arch/x86/kernel/fpu/core.c", "checksums, ciphers and FPU sections",
-      ["^crc", "^__crc", "^aes_encrypt", "^aes_decrypt", "^kernel_fpu_", "^logic_"]),
+      ["^crc", "^aes_encrypt", "^aes_decrypt", "^kernel_fpu_", "^logic_"]),
   ]
 
   /// kernel/sched, kernel/workqueue.c, kernel/time, kernel/kthread.c: deferral

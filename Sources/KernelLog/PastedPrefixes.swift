@@ -2,10 +2,18 @@
 /// (ConsolePrefix): a mail reply's quote marks and the clocks of `dmesg -H` and
 /// `dmesg --time-format=iso`.
 extension LineCursor {
-  /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line. Only
-  /// marks followed by a blank: s390's `Krnl Code` marks the faulting instruction with a
-  /// `>` glued to its address (arch/s390/kernel/dis.c `show_code()`).
+  /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line, or the
+  /// `| ` some writers put before a log they paste into a mail. Only marks followed by a
+  /// blank: s390's `Krnl Code` marks the faulting instruction with a `>` glued to its
+  /// address (arch/s390/kernel/dis.c `show_code()`).
   mutating func skipMailQuote() {
+    if peek() == UInt8(ascii: "|") {
+      var probe = self
+      probe.advance()
+      guard probe.take(UInt8(ascii: " ")) else { return }
+      self = probe
+      return
+    }
     guard peek() == UInt8(ascii: ">") else { return }
     var probe = self
     var end: Int?

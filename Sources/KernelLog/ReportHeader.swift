@@ -19,6 +19,12 @@ struct HeaderMatcher {
     "WARNING: /etc/ssh/moduli", "INFO: lockdep is turned off", "INFO: NMI handler", "_INFO:",
     "INFO: Stall ended before state dump", "general protection fault ip:", "general protection ip:",
     "WARNING: workqueue cpumask", "ODEBUG: Out of memory",
+    // syzkaller's bisection log names each run's crash by its title (`run #3: crashed:
+    // BUG: ...`, `representative crash: BUG: ..., types: [...]`): no kernel printed it.
+    "crashed: ", "representative crash: ",
+    // The kernel test robot's harness marks a machine that stopped answering (`BUG:
+    // kernel hang in boot stage`, `... in test stage`) in the console it saves.
+    "BUG: kernel hang in boot stage", "BUG: kernel hang in test stage",
   ]
 
   /// `panic()` (kernel/panic.c) repeats its message in the end marker

@@ -16,7 +16,7 @@ enum StallFrames {
       "^do_iter_read", "^do_iter_readv_writev", "^vfs_writev", "^vfs_readv", "^__kernel_write",
       "^__fput", "^____fput", "^task_work_run", "^exit_to_user", "^exit_to_usermode",
       "^syscall_exit_to_user", "^prepare_exit_to_usermode", "^do_exit",
-      "^sock_sendmsg", "^sock_recvmsg", "^____sys_sendmsg", "^____sys_recvmsg", "^sock_write_iter",
+      "^sock_sendmsg", "^sock_recvmsg", "^sock_write_iter",
       "^sock_read_iter", "^__sys_sendto", "^__sys_recvfrom", "^sock_common_setsockopt",
       "^sock_common_getsockopt", "^__sys_setsockopt", "^__sys_getsockopt", "^sock_ioctl",
       "sysenter_dispatch", "^ia32_sysenter_target", "^entry_INT80", "^do_dentry_open", "^vfs_open",
@@ -37,7 +37,7 @@ enum StallFrames {
   static let dispatchingSyscalls: [String] = {
     let names = [
       "ioctl", "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "connect",
-      "sendmsg", "recvmsg", "sendto", "recvfrom", "setsockopt", "getsockopt", "accept", "accept4", "bind",
+      "setsockopt", "getsockopt", "accept", "accept4", "bind",
       "listen", "splice", "sendfile", "sendfile64",
     ]
     let prefixes = [
@@ -70,7 +70,7 @@ enum StallFrames {
     reader: StackTraceReader, skip: FramePatternList, interruptLoops: Bool = false
   ) -> GuiltyFrameFinder.Result {
     let frames = interruptLoops ? loopingInterrupt(reader) ?? taskFrames(reader) : taskFrames(reader)
-    let reliable = frames.filter(\.reliable)
+    let reliable = frames.filter { $0.reliable && !$0.inlined }
     let anchor = reliable.firstIndex(where: { anchors.matches($0.function) || isCrossCall($0.function) })
     // A CPU waiting for others to run a function: the wait is the identity.
     if let anchor, isCrossCall(reliable[anchor].function) {
@@ -195,7 +195,14 @@ enum StallFrames {
       search = nmi + 1
     }
     if let dump = reader.position(of: "kthread stack dump"), reader.frames(from: 0).end > dump {
-      return reader.frames(from: dump + 1).end
+      let end = reader.frames(from: dump + 1).end
+      // A self-detected stall may first dump the CPU the kthread last ran on
+      // (kernel/rcu/tree_stall.h `rcu_check_gp_kthread_starvation()`), which is not
+      // the stalled one.
+      if end < reader.region.count, reader.lines[reader.region[end]].text.contains("kthread last ran") {
+        return reader.frames(from: end + 1).end
+      }
+      return end
     }
     return 0
   }

@@ -345,6 +345,45 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(stall.title, "INFO: rcu detected stall in kthread_worker_fn")
   }
 
+  /// Lines that name a crash no kernel printed: syzkaller's bisection log and the
+  /// kernel test robot's harness.
+  func testToolLinesNamingACrashAreNotReports() {
+    let text = """
+      run #3: crashed: BUG: MAX_LOCKDEP_KEYS too low!
+      representative crash: BUG: MAX_LOCKDEP_KEYS too low!, types: [UNKNOWN]
+      BUG: kernel hang in boot stage
+      """
+    XCTAssertEqual(CrashReportParser().reports(inLog: Array(text.utf8)).count, 0)
+  }
+
+  /// A stall in sendmsg is titled by the syscall where no socket dispatch frame is
+  /// printed (syzkaller's anchors), and a checksum routine names itself.
+  func testSendmsgStallAndChecksumFrames() throws {
+    let stall = try report([
+      "watchdog: BUG: soft lockup - CPU#1 stuck for 27s! [syz-executor.0:6132]",
+      "pc : __local_bh_enable_ip+0x228/0x44c",
+      "Call trace:",
+      " batadv_tt_local_purge+0x264/0x2e8",
+      " batadv_netlink_set_mesh+0x50c/0x1078",
+      " genl_rcv_msg+0x4a8/0x6c8",
+      " netlink_sendmsg+0x83c/0xb20",
+      " sock_sendmsg_nosec net/socket.c:730 [inline]",
+      " ____sys_sendmsg+0x56c/0x840",
+      " __sys_sendmsg+0x26c/0x33c",
+      " __arm64_sys_sendmsg+0x80/0x94",
+      " invoke_syscall+0x98/0x2b8",
+      " el0_svc_common+0x130/0x23c",
+    ])
+    XCTAssertEqual(stall.title, "BUG: soft lockup in sys_sendmsg")
+    let kmsan = try report([
+      "BUG: KMSAN: uninit-value in __crc32c_le_base+0x43c/0xd80",
+      " __crc32c_le_base+0x43c/0xd80",
+      " chksum_update+0x5b/0xd0",
+      " crypto_shash_update+0x79/0xa0",
+    ])
+    XCTAssertEqual(kmsan.title, "KMSAN: uninit-value in __crc32c_le_base")
+  }
+
   /// A hard lockup's NMI interrupted an irq_work that kept interrupts off: the
   /// `<IRQ>` section is the loop, named by the work's function.
   func testHardLockupInsideAnInterrupt() throws {

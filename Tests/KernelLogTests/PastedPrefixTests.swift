@@ -17,6 +17,10 @@ final class PastedPrefixTests: XCTestCase {
     // s390's faulting instruction mark is not a quote.
     XCTAssertEqual(
       texts(">0000000024b3e776: b9a40034 uvc %r3,%r4,0"), [">0000000024b3e776: b9a40034 uvc %r3,%r4,0"])
+    // A writer's `| ` before a pasted log, and a `|` that is text.
+    XCTAssertEqual(
+      texts("| pc : iommu_setup_default_domain+0x348/0x590\n|x| y"),
+      ["pc : iommu_setup_default_domain+0x348/0x590", "|x| y"])
   }
 
   func testDmesgHumanClock() throws {
