@@ -56,7 +56,9 @@ let package = Package(
     // little-endian fields, shared libraries opened at run time. Depends on nothing.
     .target(name: "Bytes"),
     // zlib (linked), zstd, lzo, snappy and xz (loaded at run time): decode and encode.
-    .target(name: "Codecs", dependencies: ["Bytes", "CZlib"]),
+    .target(name: "Codecs", dependencies: ["Bytes", "CZlib", "CZstdParameters"]),
+    // ZSTD_compress_advanced's parameters passed by value, which Swift cannot do.
+    .target(name: "CZstdParameters"),
     // The system zlib (zlib1g-dev).
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Console text -> LogRecord -> CrashReport. Depends on nothing but its vector scan.

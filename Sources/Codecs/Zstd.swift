@@ -1,4 +1,5 @@
 import Bytes
+import CZstdParameters
 
 /// Zstandard through libzstd, loaded at run time (zstd.h): kdump pages (makedumpfile
 /// `-z`), SHF_COMPRESSED sections with `ch_type` ELFCOMPRESS_ZSTD, `.ko.zst` modules.
@@ -8,7 +9,9 @@ public enum Zstd {
   // ZSTD_createCCtx(), ZSTD_freeCCtx(cctx), ZSTD_compressBound(size),
   // ZSTD_compressCCtx(cctx, dst, capacity, src, size, level) -> size_t;
   // ZSTD_CCtx_setParameter(cctx, param, value) -> size_t; ZSTD_compress2(cctx, dst,
-  // capacity, src, size) -> size_t (the context's parameters; zstd 1.4.0 and later)
+  // capacity, src, size) -> size_t (the context's parameters; zstd 1.4.0 and later);
+  // ZSTD_compress_advanced(cctx, dst, capacity, src, size, dict, dictSize, params), called
+  // through CZstdParameters (its parameters are a struct passed by value)
   typealias Decompress = @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int) -> Int
   typealias IsError = @convention(c) (Int) -> UInt32
   typealias ContentSize = @convention(c) (UnsafeRawPointer?, Int) -> UInt64
@@ -32,6 +35,7 @@ public enum Zstd {
     let compress: Compress
     let setParameter: SetParameter?
     let compressWithParameters: CompressWithParameters?
+    let compressAdvanced: UnsafeMutableRawPointer?
   }
 
   // zstd.h's ZSTD_cParameter values.
@@ -54,7 +58,8 @@ public enum Zstd {
       decompress: decompress, isError: isError, contentSize: contentSize, createContext: createContext,
       freeContext: freeContext, bound: bound, compress: compress,
       setParameter: library.function("ZSTD_CCtx_setParameter", as: SetParameter.self),
-      compressWithParameters: library.function("ZSTD_compress2", as: CompressWithParameters.self))
+      compressWithParameters: library.function("ZSTD_compress2", as: CompressWithParameters.self),
+      compressAdvanced: library.function("ZSTD_compress_advanced", as: UnsafeMutableRawPointer.self))
   }()
 
   public static var isAvailable: Bool { functions != nil }
@@ -88,13 +93,23 @@ public enum Zstd {
     public let level: Int32
     /// Whether the context holds the level and the shortest match (ZSTD_compress2).
     private let parameterized: Bool
+    /// Level 1's fast strategy with this hash table and shortest match, through
+    /// ZSTD_compress_advanced: ZSTD_compress2 shrinks the table to the input's size.
+    private let fast: (hashLog: UInt32, minimumMatch: UInt32)?
 
     /// `minimumMatch`, when given, replaces the level's shortest match (3 to 7 bytes),
-    /// where the library takes parameters (zstd 1.4.0 and later).
-    public init(level: Int32, minimumMatch: Int32? = nil) throws(CodecError) {
+    /// where the library takes parameters (zstd 1.4.0 and later). `hashLog`, at level 1
+    /// where the library has ZSTD_compress_advanced (exported since zstd 1.0), sets the
+    /// size of the fast strategy's hash table whatever the input's size.
+    public init(level: Int32, minimumMatch: Int32? = nil, hashLog: Int32? = nil) throws(CodecError) {
       zstd = try Zstd.library()
       context = zstd.createContext()
       self.level = level
+      if level == 1, let hashLog, (6...26).contains(hashLog), zstd.compressAdvanced != nil {
+        fast = (UInt32(hashLog), UInt32(min(7, max(3, minimumMatch ?? 4))))
+      } else {
+        fast = nil
+      }
       if let minimumMatch, let set = zstd.setParameter, zstd.compressWithParameters != nil,
         zstd.isError(set(context, Zstd.compressionLevelParameter, level)) == 0,
         zstd.isError(set(context, Zstd.minimumMatchParameter, minimumMatch)) == 0
@@ -114,10 +129,17 @@ public enum Zstd {
     public func compress(
       _ input: UnsafeRawPointer, count: Int, into output: UnsafeMutableRawPointer, capacity: Int
     ) -> Int? {
-      let length =
-        parameterized
-        ? zstd.compressWithParameters!(context, output, capacity, input, count)
-        : zstd.compress(context, output, capacity, input, count, level)
+      let length: Int
+      if let fast, let advanced = zstd.compressAdvanced {
+        // The window is the input's size, as ZSTD_compress2 sizes it (at least 1 KiB).
+        let window = UInt32(max(10, Int.bitWidth - max(0, count - 1).leadingZeroBitCount))
+        length = czstd_compress_fast(
+          advanced, context, output, capacity, input, count, window, fast.hashLog, fast.minimumMatch)
+      } else if parameterized {
+        length = zstd.compressWithParameters!(context, output, capacity, input, count)
+      } else {
+        length = zstd.compress(context, output, capacity, input, count, level)
+      }
       return zstd.isError(length) == 0 ? length : nil
     }
   }
