@@ -32,8 +32,10 @@ enum StallFrames {
       "^irq_work_single", "^irq_work_run",
     ])
 
-  /// Syscalls that only dispatch (ioctl, read, write, socket calls): the frame
-  /// above them (the driver's or protocol's handler) names the bug better.
+  /// Syscalls that only dispatch (ioctl, read, write, connect, socket options): the frame
+  /// above them (the driver's or protocol's handler) names the bug better. sendmsg and
+  /// recvmsg dispatch through `sock_sendmsg`/`sock_recvmsg`, anchors of their own; where a
+  /// symbolizer shows those inlined, syzkaller names the syscall, and so does Coroner.
   static let dispatchingSyscalls: [String] = {
     let names = [
       "ioctl", "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "connect",
