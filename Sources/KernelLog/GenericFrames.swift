@@ -40,7 +40,7 @@ enum GenericFrames {
       "lib/bug.c, kernel/panic.c, include/asm-generic/bug.h", "WARN/BUG and panic plumbing",
       [
         "report_bug", "^__warn", "warn_slowpath", "^warn_", "__WARN", "^panic", "^vpanic", "^nmi_panic",
-        "_panic$", "^check_panic_on_warn", "^get_taint", "^print_tainted", "^assertfail",
+        "_panic$", "^check_panic_on_warn", "^get_taint", "^print_tainted", "assertfail",
       ]),
     MachineryClass(
       "lib/dump_stack.c, kernel/printk, drivers/base/core.c (dev_printk), lib/dynamic_debug.c",

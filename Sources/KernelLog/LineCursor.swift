@@ -137,7 +137,8 @@ struct LineCursor {
     return true
   }
 
-  /// RFC 3164: `Mar  3 10:11:12` (journalctl short prints `Mar 03`).
+  /// RFC 3164: `Mar  3 10:11:12` (journalctl short prints `Mar 03`, and -o short-precise
+  /// the microseconds: `Mar 03 10:11:12.380840`).
   mutating func skipSyslogDate() -> Bool {
     var probe = self
     guard probe.monthName(), probe.take(UInt8(ascii: " ")) else { return false }
@@ -145,6 +146,8 @@ struct LineCursor {
     guard probe.decimal(maxDigits: 2) != nil, probe.take(UInt8(ascii: " ")), probe.clock() else {
       return false
     }
+    var fraction = probe
+    if fraction.take(UInt8(ascii: ".")), fraction.decimal(maxDigits: 9) != nil { probe = fraction }
     self = probe
     return true
   }

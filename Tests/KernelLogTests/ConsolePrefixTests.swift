@@ -25,6 +25,12 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(spaced.timestampNanoseconds, 1_500_000_000)
   }
 
+  /// journalctl -o short-precise: the syslog date with microseconds.
+  func testJournalShortPrecise() throws {
+    let line = try record("Sep 29 15:53:17.380999 pop-os kernel:  __schedule+0x268/0x680")
+    XCTAssertEqual(line.text, " __schedule+0x268/0x680")
+  }
+
   func testSyslogLevel() throws {
     let line = try record("<4>[   12.345678] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
     XCTAssertEqual(line.level, 4)

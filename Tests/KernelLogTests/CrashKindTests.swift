@@ -382,6 +382,18 @@ final class CrashKindTests: XCTestCase {
       " crypto_shash_update+0x79/0xa0",
     ])
     XCTAssertEqual(kmsan.title, "KMSAN: uninit-value in __crc32c_le_base")
+    let assertion = try report([
+      "assertion failed: list_empty(&block_group->bg_list), in fs/btrfs/block-group.c:4289",
+      "------------[ cut here ]------------",
+      "kernel BUG at fs/btrfs/messages.c:259!",
+      "invalid opcode: 0000 [#1] PREEMPT SMP KASAN",
+      "RIP: 0010:btrfs_assertfail+0x19/0x1b [btrfs]",
+      "Call Trace:",
+      " <TASK>",
+      " btrfs_free_block_groups.cold+0x52/0xae [btrfs]",
+      " close_ctree+0x6c2/0x761 [btrfs]",
+    ])
+    XCTAssertEqual(assertion.title, "kernel BUG in btrfs_free_block_groups")
   }
 
   /// A hard lockup's NMI interrupted an irq_work that kept interrupts off: the
