@@ -80,14 +80,15 @@ enum CrashKinds {
       alt: ["bad-access in {frame}"], stack: .ripThenTrace),
     CrashKind("BUG: unable to handle kernel", title: "BUG: unable to handle kernel", corrupted: true),
     // Other wordings of a bad kernel access: arm64's `die_kernel_fault()` (arch/arm64/mm/fault.c:
-    // execute from non-executable memory, write to read-only memory, or the name of a fault
+    // execute from non-executable memory, write to read-only memory, read from unreadable
+    // memory (EL1 permission faults, 6.9 on), or the name of a fault
     // its `fault_info` table routes to `do_bad()`: `level -1 translation fault`, or `unknown
     // 43` in kernels older than the table's LPA2 rows) and s390's
     // `do_no_context()` (arch/s390/mm/fault.c: pointer dereference in virtual kernel
     // address space).
     CrashKind(
       "Unable to handle kernel",
-      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|execution of user memory|level -?[0-3] (?:translation|address size|access flag|permission) fault|unknown [0-9]+ at|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
+      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|read from unreadable memory|execution of user memory|level -?[0-3] (?:translation|address size|access flag|permission) fault|unknown [0-9]+ at|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
       title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
       stack: .ripThenTrace),
     CrashKind(
