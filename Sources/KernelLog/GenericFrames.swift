@@ -175,7 +175,8 @@ enum GenericFrames {
       [
         "lock_acquire", "lock_release", "^__lock_", "^lock_acquired", "^lock_contended", "lockdep",
         "^lock_is_held", "held_lock", "^register_lock_class", "^print_unlock_imbalance_bug",
-        "^print_usage_bug", "^print_circular_bug", "^print_deadlock_bug", "lock_class", "^reacquire_held_locks",
+        "^print_usage_bug", "^print_circular_bug", "^print_deadlock_bug", "lock_class",
+        "^reacquire_held_locks",
       ]),
     MachineryClass(
       "kernel/locking/spinlock.c, kernel/locking/qspinlock.c, kernel/locking/rwbase_rt.c, include/linux/spinlock.h",
