@@ -19,9 +19,10 @@ printf 'module CKexec {\n  header "%s"\n  export *\n}\n' "$root/Sources/CKexec/i
 clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CKexec/include" \
   "$root/Sources/CKexec/CKexec.c" -o "$out/CKexec.o"
 
-# KernelLog's C target (the marker scan's vector step).
+# KernelLog's C target (the marker scan's vector step) and Codecs' (libzstd's parameters).
 . "$root/scripts/fuzz/c-targets.sh"
 build_c_target CMarkerScan "$out"
+build_c_target CZstdParameters "$out"
 
 # The libraries as modules, instrumented; Capture and Symbols testable, for the
 # parsers' internal entry points.
@@ -29,7 +30,8 @@ for module in KernelLog Bytes Codecs Dump Symbols Capture; do
   testing=""
   case $module in Capture | Symbols) testing="-enable-testing" ;; esac
   swiftc $flags $testing -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
-    -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" \
+    -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$out/CZstdParameters" -I "$root/Sources/CZlib" -wmo \
+    -emit-object -o "$out/$module.o" \
     "$root"/Sources/$module/*.swift
 done
 
@@ -38,10 +40,11 @@ status=0
 for target in capture/FuzzCaptureSource capture/FuzzPstore symbols/FuzzElfSymbols; do
   name=$(basename "$target" | sed 's/^Fuzz//')
   rm -f "$out/fuzz-$name"
-  swiftc $flags -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" \
+  swiftc $flags -I "$out" -I "$out/CKexec" -I "$out/CMarkerScan" -I "$out/CZstdParameters" -I "$root/Sources/CZlib" \
     "$root/scripts/fuzz/$target.swift" \
     "$out/KernelLog.o" "$out/Bytes.o" "$out/Codecs.o" "$out/Dump.o" "$out/Symbols.o" "$out/Capture.o" \
-    "$out/CKexec.o" "$out/CMarkerScan.o" -lz -o "$out/fuzz-$name" 2>&1 | grep -v 'Cannot export local symbol' || true
+    "$out/CKexec.o" "$out/CMarkerScan.o" "$out/CZstdParameters.o" -lz -o "$out/fuzz-$name" 2>&1 \
+    | grep -v 'Cannot export local symbol' || true
   # A target that no longer builds is a failure, not a fuzzer that quietly never ran.
   [ -x "$out/fuzz-$name" ] || { echo "fuzz-$name did not build" >&2; exit 1; }
   corpus="$out/corpus-$name"

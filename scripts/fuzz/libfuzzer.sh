@@ -5,9 +5,11 @@ out="$root/.build/fuzz"
 mkdir -p "$out"
 flags="-sanitize=fuzzer,address -parse-as-library -Onone -swift-version 5"
 status=0
-# KernelLog's C target (the marker scan's vector step), for every module that imports it.
+# KernelLog's C target (the marker scan's vector step) and Codecs' (libzstd's parameters
+# passed by value), for every module that imports them.
 . "$root/scripts/fuzz/c-targets.sh"
 build_c_target CMarkerScan "$out"
+build_c_target CZstdParameters "$out"
 # Swift's own crash backtracer would hold the pipe open after a trap: let libFuzzer
 # and the sanitizer report instead.
 export SWIFT_BACKTRACE=enable=no
@@ -16,7 +18,8 @@ export SWIFT_BACKTRACE=enable=no
 build_modules() {
   for module in "$@"; do
     swiftc $flags -emit-module -emit-module-path "$out/$module.swiftmodule" -module-name "$module" \
-      -I "$out" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" -wmo -emit-object -o "$out/$module.o" "$root"/Sources/$module/*.swift
+      -I "$out" -I "$out/CMarkerScan" -I "$out/CZstdParameters" -I "$root/Sources/CZlib" -wmo -emit-object \
+      -o "$out/$module.o" "$root"/Sources/$module/*.swift
   done
 }
 
@@ -28,9 +31,10 @@ run_target() {
   shift 3
   objects=""
   for module in "$@"; do objects="$objects $out/$module.o"; done
-  objects="$objects $out/CMarkerScan.o"
+  objects="$objects $out/CMarkerScan.o $out/CZstdParameters.o"
   rm -f "$out/fuzz-$name"
-  swiftc $flags -I "$out" -I "$out/CMarkerScan" -I "$root/Sources/CZlib" "$source" $objects -lz -o "$out/fuzz-$name" 2>&1 \
+  swiftc $flags -I "$out" -I "$out/CMarkerScan" -I "$out/CZstdParameters" -I "$root/Sources/CZlib" "$source" $objects \
+    -lz -o "$out/fuzz-$name" 2>&1 \
     | grep -v 'Cannot export local symbol' || true
   # A target that no longer builds is a failure, not a fuzzer that quietly never ran.
   if [ ! -x "$out/fuzz-$name" ]; then
