@@ -147,6 +147,8 @@ enum GenericFrames {
         "^cache_alloc", "^____cache_alloc", "^__cache_free", "^__do_kmalloc", "^__kmem_cache", "^alloc_slab",
         "^new_slab", "^allocate_slab", "^setup_object", "^kvrealloc", "^__vmalloc", "^__kvmalloc",
         "^devm_kmalloc", "^kmalloc_", "^__kmalloc", "_noprof", "^memdup", "^create_object",
+        // mm/slab.c (SLAB, before 6.5): the per-CPU array caches' refill and flush.
+        "^free_block$", "^cache_flusharray", "^cache_alloc_refill", "^cache_grow",
       ]),
     MachineryClass(
       "mm/page_alloc.c, mm/page_frag_cache.c", "the page allocator and its checks",
@@ -277,7 +279,8 @@ enum GenericFrames {
   /// and waiting, which run what the culprit queued.
   static let scheduling = [
     MachineryClass(
-      "kernel/workqueue.c, kernel/time/timer.c, kernel/rcu/tree.c (kfree_rcu), kernel/rcu/srcutree.c",
+      "kernel/workqueue.c, kernel/time/timer.c, kernel/time/hrtimer.c, kernel/rcu/tree.c (kfree_rcu), "
+        + "kernel/rcu/srcutree.c",
       "queuing, flushing and cancelling deferred work",
       [
         "^queue_work", "^__queue_work", "^queue_delayed_work", "^mod_delayed_work", "^flush_work",
@@ -286,6 +289,8 @@ enum GenericFrames {
         "^__del_timer", "^timer_delete", "timer_delete", "^try_to_del_timer", "^__try_to_del_timer",
         "^__mod_timer", "^mod_timer", "^add_timer", "^lock_timer_base", "^init_timer", "^kfree_rcu",
         "^kvfree_call_rcu", "^cleanup_srcu_struct",
+        // kernel/time/hrtimer.c: cancelling waits for a running callback.
+        "^hrtimer_cancel", "^hrtimer_try_to_cancel",
       ]),
     MachineryClass(
       "kernel/sched/wait.c, kernel/sched/wait_bit.c, kernel/sched/completion.c, kernel/sched/core.c",

@@ -394,6 +394,27 @@ final class CrashKindTests: XCTestCase {
       " close_ctree+0x6c2/0x761 [btrfs]",
     ])
     XCTAssertEqual(assertion.title, "kernel BUG in btrfs_free_block_groups")
+    let slab = try report([
+      "Unable to handle kernel paging request at virtual address 0006100000000000",
+      "TPC: <free_block+0x60/0x16c>",
+      "I7: <cache_flusharray+0xac/0xf4>",
+      "Call Trace:",
+      "  [000000000055eaa4] cache_flusharray+0xac/0xf4",
+      "  [000000000055e5fc] kmem_cache_free+0xfc/0x1d8",
+      "  [000000000054139c] remove_vma+0x68/0x78",
+    ])
+    XCTAssertEqual(slab.title, "BUG: unable to handle kernel paging request in remove_vma")
+    let atomic = try report([
+      "BUG: scheduling while atomic: qemu-system-loo/1362/0x00000002",
+      "Call Trace:",
+      " [<9000000004e45734>] __schedule+0x1114/0x1660",
+      " [<9000000004e46040>] schedule_rtlock+0x20/0x60",
+      " [<9000000004e4f038>] rt_spin_lock+0x58/0x80",
+      " [<9000000003b02d68>] hrtimer_cancel_wait_running+0x68/0xc0",
+      " [<9000000003b02e30>] hrtimer_cancel+0x70/0x80",
+      " [<ffff80000235eb70>] kvm_restore_timer+0x50/0x1a0 [kvm]",
+    ])
+    XCTAssertEqual(atomic.title, "BUG: scheduling while atomic in kvm_restore_timer")
   }
 
   /// A hard lockup's NMI interrupted an irq_work that kept interrupts off: the

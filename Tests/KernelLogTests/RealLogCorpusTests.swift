@@ -118,16 +118,16 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 570, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 606, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
-    // before they could shape a rule (Fixtures/real/README.md): batches ag, ah and ai of
-    // stop 31 joined at crash found 0.996, kind 0.987, title 0.891 and guilty function 0.909.
+    // before they could shape a rule (Fixtures/real/README.md): batches aj, ak and al of
+    // stop 31 joined at crash found 0.997, kind 0.986, title 0.878 and guilty function 0.898.
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.89, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.90, "guilty function")
-    // Thirty-seven, known: a report whose frames a decoder printed as `(??:?)`; an s390
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.87, "title")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.89, "guilty function")
+    // Thirty-nine, known: a report whose frames a decoder printed as `(??:?)`; an s390
     // paste whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted
     // up to their `*** DEADLOCK ***` or dependency chain, without the stack backtrace,
     // annotated as whole; an s390 RCU stall whose stack is only raw addresses; two
@@ -146,7 +146,8 @@ final class RealLogCorpusTests: XCTestCase {
     // report whose every frame is a `? ` guess, and a report in `dmesg -x` form (check
     // part); ag a riscv oops wrapped by a mailer that prints no trace, and a ceph BUG whose
     // sender elided lines and timestamps (check part); ai six pastes cut in their register
-    // dump or module list by the search tool that found them.
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 37, "clean real logs marked corrupted")
+    // dump or module list by the search tool that found them; aj a 2.6.31 soft lockup whose
+    // every frame is a `? ` guess; al a SLUB redzone report (check part).
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 39, "clean real logs marked corrupted")
   }
 }
