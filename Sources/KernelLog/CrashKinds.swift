@@ -88,7 +88,7 @@ enum CrashKinds {
     // address space).
     CrashKind(
       "Unable to handle kernel",
-      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|read from unreadable memory|execution of user memory|level -?[0-3] (?:translation|address size|access flag|permission) fault|unknown [0-9]+ at|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
+      #"Unable to handle kernel (?:execute from non-executable memory|write to read-only memory|read from unreadable memory|execution of user memory|access at virtual address|level -?[0-3] (?:translation|address size|access flag|permission) fault|unknown [0-9]+ at|(?:pointer dereference|paging request) in virtual (?:kernel|user) address space)"#,
       title: "BUG: unable to handle kernel paging request in {frame}", alt: ["bad-access in {frame}"],
       stack: .ripThenTrace),
     CrashKind(
@@ -123,6 +123,11 @@ enum CrashKinds {
     CrashKind(
       " in kernel code[#", #"([A-Z][A-Za-z ]* in kernel code)\[#\d+\]"#, title: "{1} in {frame}",
       stack: .ripThenTrace),
+    // Coroner: LoongArch's address error and alignment traps, `die("Kernel ade access",
+    // regs)` and `die("Kernel ale access", ...)` (arch/loongarch/kernel/traps.c), printed
+    // as `Kernel ade access[#1]:`.
+    CrashKind(
+      " access[#", #"^(Kernel a[dl]e access)\[#\d+\]"#, title: "{1} in {frame}", stack: .ripThenTrace),
   ]
 
   static let bugs: [CrashKind] = [

@@ -136,6 +136,8 @@ public enum CrashType: String, Sendable, Hashable, Codable, CaseIterable {
     Rule("Reserved instruction in kernel code", .dos),
     Rule("Break instruction in kernel code", .dos),
     Rule("Trap instruction in kernel code", .dos),
+    Rule("Kernel ade access", .dos),
+    Rule("Kernel ale access", .dos),
     Rule("BUG: Object already free", .dos),
     Rule("VFS: ", .dos),
     Rule("SYZFAIL", .syzFailure),

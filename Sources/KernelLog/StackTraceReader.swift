@@ -158,16 +158,20 @@ struct StackTraceReader {
   /// (arch/powerpc/kernel/process.c), s390 `Krnl PSW :` (arch/s390/kernel/dumpstack.c),
   /// sparc64 `TPC: <func+0x1/0x2>` and sparc32 `PC: <func+0x1/0x2>`
   /// (arch/sparc/kernel/process_64.c, process_32.c), m68k `PC: [<addr>] func+0x1/0x2`
-  /// (arch/m68k/kernel/traps.c).
+  /// (arch/m68k/kernel/traps.c), alpha `pc is at func+0x1/0x2` (arch/alpha/kernel/traps.c
+  /// `dik_show_regs()`), parisc `IAOQ[0]: func+0x1/0x2` (arch/parisc/kernel/traps.c
+  /// `show_regs()`), LoongArch `ERA: <hex> func+0x1/0x2` (arch/loongarch/kernel/traps.c).
   static let instructionPointerNames = [
-    "RIP", "IP", "EIP is at", "EIP", "pc", "PC is at", "epc", "NIP", "Krnl PSW", "TPC", "PC",
+    "RIP", "IP", "EIP is at", "EIP", "pc is at", "pc", "PC is at", "epc", "NIP", "Krnl PSW", "TPC", "PC",
+    "IAOQ[0]", "ERA",
   ]
 
   /// The return address registers of the same dumps: arm `LR is at`, arm64 `lr :`,
   /// riscv and mips `ra :`, powerpc `LR [..]`, sparc `I7: <func+0x1/0x2>` (the
   /// caller's return address, arch/sparc/kernel/process_64.c). They name the caller of
-  /// the faulting function when a report was cut before its trace.
-  static let linkRegisterNames = ["LR is at", "lr", "ra", "LR", "I7"]
+  /// the faulting function when a report was cut before its trace; alpha's `ra is at`
+  /// and parisc's `RP(r2):` too.
+  static let linkRegisterNames = ["LR is at", "lr", "ra is at", "ra", "LR", "I7", "RP(r2)"]
 
   static func instructionPointer(in text: String) -> StackFrame? {
     registerFrame(in: text, names: instructionPointerNames)

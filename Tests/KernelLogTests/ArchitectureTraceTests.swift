@@ -134,4 +134,40 @@ final class ArchitectureTraceTests: XCTestCase {
     XCTAssertEqual(oops.type, .dos)
     XCTAssertFalse(oops.corrupted)
   }
+
+  /// parisc names the faulting instruction on `IAOQ[0]:`, alpha on `pc is at`, LoongArch's
+  /// address error is its own header, and m68k words a bad access `Unable to handle
+  /// kernel access`.
+  func testParisсAlphaLoongArchAndM68kFaults() throws {
+    let parisc = try report([
+      "kernel BUG at include/linux/swapops.h:472!",
+      "CPU: 0 PID: 2025 Comm: ntpq Not tainted 6.3.1 #1",
+      " IAOQ[0]: migration_entry_wait_on_locked+0x254/0x274",
+      " IAOQ[1]: migration_entry_wait_on_locked+0x258/0x274",
+      " RP(r2): __migration_entry_wait+0x64/0x6c",
+      "Backtrace:",
+      " [<105c6408>] __migration_entry_wait+0x64/0x6c",
+      " [<105c6444>] migration_entry_wait+0x34/0x44",
+    ])
+    XCTAssertEqual(parisc.title, "kernel BUG in migration_entry_wait_on_locked")
+    XCTAssertEqual(
+      StackTraceReader.instructionPointer(in: "pc is at vfs_read+0x28/0x160")?.function, "vfs_read")
+    let loongarch = try report([
+      "Kernel ade access[#1]:",
+      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.6.136 #1",
+      "  ERA: 90000000017e5534 loongson_gpu_fixup_dma_hang+0xb4/0x210",
+      "Call Trace:",
+      "[<90000000017e5534>] loongson_gpu_fixup_dma_hang+0xb4/0x210",
+      "[<9000000000eebc08>] pci_fixup_device+0x108/0x280",
+    ])
+    XCTAssertEqual(loongarch.title, "Kernel ade access in loongson_gpu_fixup_dma_hang")
+    XCTAssertEqual(loongarch.type, .dos)
+    let m68k = try report([
+      "Unable to handle kernel access at virtual address (ptrval)",
+      "Oops: 00000000",
+      "PC: [<0005fbbc>] bpf_prog_alloc_no_stats+0x5c/0xba",
+      "Call Trace: [<004addc2>] bpf_prog_alloc+0x1a/0x66",
+    ])
+    XCTAssertEqual(m68k.title, "BUG: unable to handle kernel paging request in bpf_prog_alloc_no_stats")
+  }
 }
