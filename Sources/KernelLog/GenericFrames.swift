@@ -32,7 +32,11 @@ enum GenericFrames {
     MachineryClass(
       "mm/kasan, mm/kmsan, kernel/kcsan, mm/kfence, lib/ubsan.c, mm/hwasan", "sanitizer runtime and report",
       [
-        "__sanitizer", "__asan", "kasan", "kmsan", "__msan", "kcsan", "__tsan", "__ubsan", "ubsan_", "kfence",
+        "__sanitizer", "__asan", "kasan", "kmsan", "__msan", "kcsan", "__tsan", "__ubsan", "ubsan_",
+        // KFENCE's report and its allocator (mm/kfence/core.c, report.c), not `kfence_init`,
+        // whose caller's bad address a BUG in its setup names.
+        "^kfence_report", "^kfence_handle", "^__kfence_", "^kfence_guarded", "^kfence_free", "^kfence_alloc",
+        "^kfence_protect", "^kfence_unprotect", "^kfence_print", "^kfence_ksize", "^kfence_object",
         "hwasan", "print_address_description", "print_report", "print_trailer", "check_memory_region",
         "^quarantine_", "handle_overflow",
       ]),
@@ -87,6 +91,9 @@ enum GenericFrames {
       [
         "program_check", "program_check_exception", "^do_slb_fault", "^do_report_trap", "^do_trap_break",
         "^handle_exception", "^__do_pgm_check", "^illegal_op", "^do_program_check",
+        // ia64, mips and parisc: `die_if_kernel()` raises the oops of a kernel-mode trap;
+        // ia64's BUG() is a break instruction (arch/ia64/kernel/traps.c `ia64_bad_break()`).
+        "^die_if_kernel", "^ia64_bad_break",
       ]),
     MachineryClass(
       "arch/powerpc/kernel/irq_64.c, arch/powerpc/kernel/interrupt_64.S, arch/powerpc/kernel/trace/ftrace_entry.S",

@@ -160,10 +160,11 @@ struct StackTraceReader {
   /// (arch/sparc/kernel/process_64.c, process_32.c), m68k `PC: [<addr>] func+0x1/0x2`
   /// (arch/m68k/kernel/traps.c), alpha `pc is at func+0x1/0x2` (arch/alpha/kernel/traps.c
   /// `dik_show_regs()`), parisc `IAOQ[0]: func+0x1/0x2` (arch/parisc/kernel/traps.c
-  /// `show_regs()`), LoongArch `ERA: <hex> func+0x1/0x2` (arch/loongarch/kernel/traps.c).
+  /// `show_regs()`), LoongArch `ERA: <hex> func+0x1/0x2` (arch/loongarch/kernel/traps.c),
+  /// ia64 `ip is at func+0x1/0x2` (arch/ia64/kernel/process.c).
   static let instructionPointerNames = [
     "RIP", "IP", "EIP is at", "EIP", "pc is at", "pc", "PC is at", "epc", "NIP", "Krnl PSW", "TPC", "PC",
-    "IAOQ[0]", "ERA",
+    "IAOQ[0]", "ERA", "ip is at",
   ]
 
   /// The return address registers of the same dumps: arm `LR is at`, arm64 `lr :`,

@@ -60,6 +60,8 @@ enum StallFrames {
   static let interruptFrames = FramePatternList([
     "apic_timer_interrupt", "^sysvec_", "^asm_sysvec_", "^irq_exit", "^__irq_exit", "^ret_from_intr",
     "^common_interrupt", "^__sysvec_", "irq_on_stack", "^asm_common_interrupt",
+    // arm's interrupt entry (arch/arm/kernel/entry-armv.S, irq.c).
+    "^__irq_svc", "^__irq_usr", "^asm_do_IRQ", "^handle_IRQ",
   ])
 
   static let extraSkips = FramePatternList([

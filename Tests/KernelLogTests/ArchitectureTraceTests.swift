@@ -170,4 +170,39 @@ final class ArchitectureTraceTests: XCTestCase {
     ])
     XCTAssertEqual(m68k.title, "BUG: unable to handle kernel paging request in bpf_prog_alloc_no_stats")
   }
+
+  /// ia64 names the faulting instruction on `ip is at`; an arm soft lockup passes over
+  /// the interrupt entry (`__irq_svc`) to the frame above the ioctl; a BUG in KFENCE's setup names its caller's
+  /// function, KFENCE's own `kfence_init`.
+  func testIa64ArmInterruptAndKfenceSetup() throws {
+    let ia64 = try report([
+      "kernel BUG at fs/jbd/transaction.c:1913!",
+      "kjournald[1483]: bugcheck! 0 [1]",
+      "ip is at __journal_file_buffer+0x380/0x6c0",
+      "Call Trace:",
+      " [<a00000010000f3a0>] show_stack+0x80/0xa0",
+      " [<a000000100036dc0>] die_if_kernel+0x40/0x60",
+      " [<a000000100037e60>] ia64_bad_break+0x180/0x500",
+      " [<a0000001001d37c0>] __journal_file_buffer+0x380/0x6c0",
+    ])
+    XCTAssertEqual(ia64.title, "kernel BUG in __journal_file_buffer")
+    let arm = try report([
+      "BUG: soft lockup - CPU#0 stuck for 61s! [isp:1094]",
+      "[<c002d06c>] (asm_do_IRQ+0x6c/0x8c) from [<c002da78>] (__irq_svc+0x38/0xa0)",
+      "[<c002da78>] (__irq_svc+0x38/0xa0) from [<c02e3dc4>] (_raw_spin_unlock_irqrestore+0x34/0x44)",
+      "[<c02e3dc4>] (_raw_spin_unlock_irqrestore+0x34/0x44) from [<bf01f678>] (video_streamon+0x80/0x90)",
+      "[<bf01f678>] (video_streamon+0x80/0x90) from [<c0216b38>] (__video_do_ioctl+0x1488/0x3bd0)",
+      "[<c0216b38>] (__video_do_ioctl+0x1488/0x3bd0) from [<c00b5f1c>] (vfs_ioctl+0x2c/0x6c)",
+    ])
+    XCTAssertEqual(arm.title, "BUG: soft lockup in __video_do_ioctl")
+    let kfence = try report([
+      "kernel BUG at arch/x86/mm/physaddr.c:70!",
+      "Oops: invalid opcode: 0000 [#1] SMP",
+      "EIP: __phys_addr+0x78/0x90",
+      "Call Trace:",
+      " kfence_init+0x3a/0x94",
+      " start_kernel+0x4ea/0x62c",
+    ])
+    XCTAssertEqual(kfence.title, "kernel BUG in kfence_init")
+  }
 }

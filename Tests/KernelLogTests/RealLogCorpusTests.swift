@@ -118,14 +118,14 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 606, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 642, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
-    // before they could shape a rule (Fixtures/real/README.md): batches aj, ak and al of
-    // stop 31 joined at crash found 0.997, kind 0.986, title 0.878 and guilty function 0.898.
+    // before they could shape a rule (Fixtures/real/README.md): batches am, an and ao of
+    // stop 31 joined at crash found 0.997, kind 0.983, title 0.868 and guilty function 0.895.
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.87, "title")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.86, "title")
     XCTAssertGreaterThanOrEqual(whole.frameRate, 0.89, "guilty function")
     // Thirty-nine, known: a report whose frames a decoder printed as `(??:?)`; an s390
     // paste whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted
