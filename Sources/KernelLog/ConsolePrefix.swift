@@ -145,6 +145,16 @@ extension ConsolePrefix {
       return
     }
     guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }
+    // /dev/kmsg read and handed to a syslog daemon as it is: the host, then the record
+    // (`May 25 07:29:42 host 0,16627,40311380557,-,caller=C0;text`). Each line has its
+    // own prefix, so no line continues a record.
+    var record = probe
+    if parseExtendedRecord(&record) {
+      isExtendedRecord = false
+      isSyslog = true
+      cursor = record
+      return
+    }
     let identStart = probe.position
     guard probe.skipUntil(UInt8(ascii: ":")) else { return }
     let ident = probe.bytes(from: identStart)

@@ -21,6 +21,9 @@ enum HungTaskFrames {
     // block/blk-rq-qos.c: a throttled submitter sleeps in io_schedule() until the
     // requests in flight fall under the policy's limit.
     "^rq_qos_wait",
+    // kernel/sched: the load balancing schedule() runs on the way to sleep (2.6's
+    // `idle_balance()` -> `load_balance_newidle()` -> `find_busiest_group()`).
+    "^find_busiest_group", "^load_balance", "^idle_balance",
   ])
 
   /// Waits reported under the barrier's name.

@@ -239,7 +239,10 @@ struct FrameLineParser {
       frame.address = address
       return frame
     }
-    guard var frame = symbol(requireOffset: false) else { return nil }
+    // 2.6's `%pS` of a module's symbol before 2.6.25: `:jbd2:kjournald2+0x9a/0x1ec`.
+    let oldModule = oldStyleModule()
+    guard var frame = symbol(requireOffset: oldModule != nil) else { return nil }
+    if let oldModule { frame.module = oldModule }
     if frame.offset == nil, let location = decodedLocation() {
       // decode_stacktrace.sh since 5.17 replaces the offset with the source:
       // `func (fs/kernfs/mount.c:286)`, `func (include/linux/list.h:134 (discriminator 3))`.
@@ -262,6 +265,19 @@ struct FrameLineParser {
     frame.address = address
     parseTail(&frame)
     return frame
+  }
+
+  /// `:module:` before a symbol (kallsyms' `print_symbol()` of 2.6.24 and earlier); the
+  /// index is moved past it.
+  private mutating func oldStyleModule() -> String? {
+    guard byte(index) == UInt8(ascii: ":") else { return nil }
+    var probe = index + 1
+    let start = probe
+    while let b = byte(probe), b.isSymbolByte { probe += 1 }
+    guard probe > start, byte(probe) == UInt8(ascii: ":") else { return nil }
+    let module = String(decoding: bytes[start..<probe], as: UTF8.self)
+    index = probe + 1
+    return module
   }
 
   /// ` (path/file.c:12` right after the name, as decode_stacktrace.sh prints it.

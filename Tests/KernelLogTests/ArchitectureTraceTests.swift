@@ -109,6 +109,15 @@ final class ArchitectureTraceTests: XCTestCase {
   }
 
   /// decode_stacktrace.sh prints `file.c:?` where addr2line found no line.
+  /// 2.6.24 and earlier print a module's symbol as `:module:symbol+0x1/0x2`.
+  func testOldModuleSymbol() throws {
+    let frame = try XCTUnwrap(
+      StackFrame.parse(" [<ffffffff88582f6d>] :jbd2:jbd2_journal_commit_transaction+0x191/0x1068"))
+    XCTAssertEqual(frame.function, "jbd2_journal_commit_transaction")
+    XCTAssertEqual(frame.module, "jbd2")
+    XCTAssertNil(StackFrame.parse(" :jbd2: text"))
+  }
+
   func testDecodedFrameWithoutALine() throws {
     let frame = try XCTUnwrap(
       StackFrame.parse(" print_trace_fmt (kernel/trace/trace.c:?)"))

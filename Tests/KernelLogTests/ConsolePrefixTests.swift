@@ -31,6 +31,13 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(line.text, " __schedule+0x268/0x680")
   }
 
+  /// A syslog daemon's line that carries a `/dev/kmsg` record after the host.
+  func testKmsgRecordInSyslog() throws {
+    let line = try record("May 25 07:29:42 x 0,16627,40311380557,-,caller=C0;BUG: workqueue lockup - pool")
+    XCTAssertEqual(line.text, "BUG: workqueue lockup - pool")
+    XCTAssertEqual(line.caller, .cpu(0))
+  }
+
   func testSyslogLevel() throws {
     let line = try record("<4>[   12.345678] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
     XCTAssertEqual(line.level, 4)
