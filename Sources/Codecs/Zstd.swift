@@ -95,7 +95,7 @@ public enum Zstd {
     private let parameterized: Bool
     /// Level 1's fast strategy with this hash table and shortest match, through
     /// ZSTD_compress_advanced: ZSTD_compress2 shrinks the table to the input's size.
-    private let fast: (hashLog: UInt32, minimumMatch: UInt32)?
+    private let fast: (compress: UnsafeMutableRawPointer, hashLog: UInt32, minimumMatch: UInt32)?
 
     /// `minimumMatch`, when given, replaces the level's shortest match (3 to 7 bytes),
     /// where the library takes parameters (zstd 1.4.0 and later). `hashLog`, at level 1
@@ -105,8 +105,8 @@ public enum Zstd {
       zstd = try Zstd.library()
       context = zstd.createContext()
       self.level = level
-      if level == 1, let hashLog, (6...26).contains(hashLog), zstd.compressAdvanced != nil {
-        fast = (UInt32(hashLog), UInt32(min(7, max(3, minimumMatch ?? 4))))
+      if level == 1, let hashLog, (6...26).contains(hashLog), let advanced = zstd.compressAdvanced {
+        fast = (advanced, UInt32(hashLog), UInt32(min(7, max(3, minimumMatch ?? 4))))
       } else {
         fast = nil
       }
@@ -130,11 +130,11 @@ public enum Zstd {
       _ input: UnsafeRawPointer, count: Int, into output: UnsafeMutableRawPointer, capacity: Int
     ) -> Int? {
       let length: Int
-      if let fast, let advanced = zstd.compressAdvanced {
+      if let fast {
         // The window is the input's size, as ZSTD_compress2 sizes it (at least 1 KiB).
         let window = UInt32(max(10, Int.bitWidth - max(0, count - 1).leadingZeroBitCount))
         length = czstd_compress_fast(
-          advanced, context, output, capacity, input, count, window, fast.hashLog, fast.minimumMatch)
+          fast.compress, context, output, capacity, input, count, window, fast.hashLog, fast.minimumMatch)
       } else if parameterized {
         length = zstd.compressWithParameters!(context, output, capacity, input, count)
       } else {

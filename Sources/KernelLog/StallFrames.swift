@@ -73,7 +73,7 @@ enum StallFrames {
   static func find(
     reader: StackTraceReader, skip: FramePatternList, interruptLoops: Bool = false
   ) -> GuiltyFrameFinder.Result {
-    let frames = interruptLoops ? loopingInterrupt(reader) ?? taskFrames(reader) : taskFrames(reader)
+    let frames = (interruptLoops ? loopingInterrupt(reader) : nil) ?? taskFrames(reader)
     let reliable = frames.filter { $0.reliable && !$0.inlined }
     let anchor = reliable.firstIndex(where: { anchors.matches($0.function) || isCrossCall($0.function) })
     // A CPU waiting for others to run a function: the wait is the identity.
