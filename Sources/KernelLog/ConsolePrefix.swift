@@ -80,6 +80,18 @@ extension ConsolePrefix {
   /// packed as `facility << 3 | level`, sequence, microseconds, flags.
   private mutating func parseExtendedRecord(_ cursor: inout LineCursor) -> Bool {
     var probe = cursor
+    // netconsole's `release` option (drivers/net/netconsole.c, extended messages only)
+    // puts the kernel's release before the record: `6.7.0,4,867,194880202,-;text`.
+    if let first = probe.peek(), first >= 0x30, first <= 0x39 {
+      var release = probe
+      let start = release.position
+      while let byte = release.peek(), byte != UInt8(ascii: ","), byte != UInt8(ascii: " ") {
+        release.advance()
+      }
+      if release.bytes(from: start).contains(UInt8(ascii: ".")), release.take(UInt8(ascii: ",")) {
+        probe = release
+      }
+    }
     guard let packed = probe.decimal(), probe.take(UInt8(ascii: ",")),
       let sequence = probe.decimal(), probe.take(UInt8(ascii: ",")),
       let micros = probe.decimal(), probe.take(UInt8(ascii: ","))
@@ -142,6 +154,14 @@ extension ConsolePrefix {
     if probe.take(prefix: "kernel: ") || probe.take(prefix: "kernel:") {
       isSyslog = true
       cursor = probe
+      return
+    }
+    // A netconsole receiver that writes each record after its date, with no host.
+    var bare = probe
+    if parseExtendedRecord(&bare) {
+      isExtendedRecord = false
+      isSyslog = true
+      cursor = bare
       return
     }
     guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }

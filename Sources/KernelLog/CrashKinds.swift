@@ -143,7 +143,21 @@ enum CrashKinds {
       stack: .ripThenTrace, skip: ["^__list_", "list_", "^list_debug"]),
     CrashKind("kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
     CrashKind("Kernel BUG at", title: "kernel BUG in {frame}", stack: .ripThenTrace, skip: bugSkips),
-    CrashKind("BUG kmalloc-", #"Object already free"#, title: "BUG: Object already free"),
+    // SLUB's debug checks (mm/slub.c `slab_bug()`): `BUG <cache> (<taint>): <what>`, the
+    // cache any slab's name. syzkaller titles the double free by its words alone; an
+    // overwritten redzone, poison or padding is named, as the annotated real logs name
+    // it, after the first caller outside the allocator whose check found it.
+    CrashKind(
+      "): Object already free", #"^BUG \S+ \([^)]*\): Object already free"#, title: "BUG: Object already free"
+    ),
+    CrashKind(
+      " overwritten",
+      #"^BUG \S+ \([^)]*\): ((?:Left |Right )?Redzone|Poison|(?:Object )?[Pp]adding) overwritten"#,
+      title: "BUG: {1} overwritten in {frame}", stack: .trace,
+      skip: [
+        "^check_bytes_and_report", "^check_object", "^check_pad_bytes", "_debug_processing$",
+        "^slab_pad_check",
+      ]),
     // Kernels before 3.16 print `BUG: spinlock lockup on CPU#0` for the same check
     // (kernel/locking/spinlock_debug.c `__spin_lock_debug()`).
     CrashKind(
@@ -352,7 +366,7 @@ enum CrashKinds {
       "INFO: ", #"INFO: rcu_tasks detected stalls"#, title: "INFO: rcu detected stall in {frame}",
       alt: ["stall in {frame}"], stack: .none, corrupted: true),
     CrashKind(
-      "INFO: ", #"INFO: task .*(?:\n.*)? blocked (?:in I/O wait )?for more than \d+ seconds"#, window: 1,
+      "INFO: ", #"INFO: task .*(?:\n.*)? blocked (?:in I/O wait )?for more than \d+\s+seconds"#, window: 1,
       title: "INFO: task hung in {frame}",
       alt: ["hang in {frame}"], stack: .hang),
     CrashKind(
@@ -367,7 +381,7 @@ enum CrashKinds {
       stack: .after("stack backtrace:"), skip: ["rcu", "^kmem_", "^slab_", "^kmalloc"]),
     CrashKind(
       "INFO: ", #"INFO: (Freed|Allocated) in (\S+)( age=\S+ cpu=\S+ pid=\S+)"#,
-      title: "INFO: {1} in {2}{3}", corrupted: true),
+      title: "INFO: {1} in {2}{3}", corrupted: true, continuesReport: true),
     CrashKind(
       "INFO: ", #"^INFO: [a-z]"#, title: "INFO: corrupted", corrupted: true,
       suppress: ["INFO: lockdep is turned off", "INFO: NMI handler", "INFO: Stall ended", "INFO: Slab"]),

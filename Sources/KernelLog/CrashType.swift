@@ -139,6 +139,7 @@ public enum CrashType: String, Sendable, Hashable, Codable, CaseIterable {
     Rule("Kernel ade access", .dos),
     Rule("Kernel ale access", .dos),
     Rule("BUG: Object already free", .dos),
+    Rule("BUG: ", [" overwritten in "], .dos),
     Rule("VFS: ", .dos),
     Rule("SYZFAIL", .syzFailure),
     Rule("SYZFATAL", .syzFailure),

@@ -128,6 +128,12 @@ struct GuiltyFrameFinder {
         return Result(frames: reader.frames(from: position + 1).frames, guilty: frame)
       }
     }
+    // Every site a locking primitive: the task's trace, which lockdep prints after
+    // `stack backtrace:` (kernel/locking/lockdep.c), past the lock lines above it.
+    if let start = reader.position(of: "stack backtrace:") {
+      let result = firstUseful(reader.frames(from: start + 1).frames)
+      if result.guilty != nil { return result }
+    }
     return firstUseful(reader.mainTrace().frames)
   }
 }

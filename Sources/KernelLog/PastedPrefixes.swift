@@ -2,11 +2,21 @@
 /// (ConsolePrefix): a mail reply's quote marks and the clocks of `dmesg -H` and
 /// `dmesg --time-format=iso`.
 extension LineCursor {
-  /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line, or the
-  /// `| ` some writers put before a log they paste into a mail. Only marks followed by a
-  /// blank: s390's `Krnl Code` marks the faulting instruction with a `>` glued to its
-  /// address (arch/s390/kernel/dis.c `show_code()`).
+  /// A mail reply's quote marks, `> `, `>> ` or `> > `, at the start of the line, the `| `
+  /// some writers put before a log they paste into a mail, or ABRT's glued `:`. Quote
+  /// marks only when a blank follows: s390's `Krnl Code` marks the faulting instruction
+  /// with a `>` glued to its address (arch/s390/kernel/dis.c `show_code()`).
   mutating func skipMailQuote() {
+    if peek() == UInt8(ascii: ":") {
+      // ABRT's crash report mails (abrt's kernel oops reporter) put a colon before each
+      // line of the oops, glued to it: `:WARNING: at net/sched/sch_generic.c:259 ...`.
+      // No kernel line starts with a colon.
+      var probe = self
+      probe.advance()
+      guard let next = probe.peek(), next != UInt8(ascii: " "), next != UInt8(ascii: ":") else { return }
+      self = probe
+      return
+    }
     if peek() == UInt8(ascii: "|") {
       var probe = self
       probe.advance()

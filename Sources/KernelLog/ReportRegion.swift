@@ -22,10 +22,13 @@ struct ReportRegion {
   static func collect(
     from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
   ) -> ReportRegion {
-    // A paste whose selection started inside the header line's prefix leaves the
-    // header without a timestamp before timestamped lines: it belongs to them.
+    // A paste whose selection started inside the header line's prefix, or a program's
+    // output that overwrote it (`[  OK  ] Started    75.793015] BUG: ...`), leaves the
+    // header without a timestamp before timestamped lines: it belongs to them. A mail
+    // client may have wrapped the header's own line first.
     var context = lines[header.line].context
-    if context.isEmpty, header.line + 1 < lines.count, lines[header.line + 1].context == "console" {
+    let next = lines[(header.line + 1)..<min(header.line + 3, lines.count)].first { !$0.context.isEmpty }
+    if context.isEmpty, next?.context == "console" {
       context = "console"
     }
     var region = ReportRegion(lines: [header.line], panicked: false)

@@ -239,6 +239,12 @@ struct FrameLineParser {
       frame.address = address
       return frame
     }
+    if var frame = braceFrame() {
+      // `{cache_reap+0}`: no call returns to a function's first byte; that word is a
+      // function pointer left on the stack, which these kernels printed unmarked.
+      frame.reliable = reliable && frame.offset != 0
+      return frame
+    }
     // 2.6's `%pS` of a module's symbol before 2.6.25: `:jbd2:kjournald2+0x9a/0x1ec`.
     let oldModule = oldStyleModule()
     guard var frame = symbol(requireOffset: oldModule != nil) else { return nil }
@@ -264,6 +270,44 @@ struct FrameLineParser {
     frame.reliable = reliable && !restContains("(unreliable)")
     frame.address = address
     parseTail(&frame)
+    return frame
+  }
+
+  /// x86-64's frames before 2.6.24 (arch/x86_64/kernel/traps.c `printk_address()`):
+  /// `<ffffffff8016eb2c>{drain_array_locked+188}`, the offset in decimal, a module's
+  /// symbol as `{:ext3:ext3_get_block+45}`. nil, and `index` unmoved, for any other.
+  private mutating func braceFrame() -> StackFrame? {
+    guard byte(index) == UInt8(ascii: "<") else { return nil }
+    let start = index
+    index += 1
+    let hexStart = index
+    while let b = byte(index), b.isHexDigit { index += 1 }
+    let hexEnd = index
+    guard hexEnd > hexStart, take(">{") else {
+      index = start
+      return nil
+    }
+    let module = oldStyleModule()
+    let nameStart = index
+    while let b = byte(index), b.isSymbolByte { index += 1 }
+    let nameEnd = index
+    var offset: UInt64 = 0
+    var digits = 0
+    if take("+") {
+      while let b = byte(index), b.isDigitByte, digits < 19 {
+        offset = offset * 10 + UInt64(b - 0x30)
+        index += 1
+        digits += 1
+      }
+    }
+    guard nameEnd > nameStart, let first = byte(nameStart), !first.isDigitByte, digits > 0, take("}") else {
+      index = start
+      return nil
+    }
+    var frame = StackFrame(function: String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self))
+    frame.offset = offset
+    frame.module = module
+    frame.address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
     return frame
   }
 

@@ -175,7 +175,17 @@ struct StackTraceReader {
   static let linkRegisterNames = ["LR is at", "lr", "ra is at", "ra", "LR", "I7", "RP(r2)"]
 
   static func instructionPointer(in text: String) -> StackFrame? {
-    registerFrame(in: text, names: instructionPointerNames)
+    if let frame = registerFrame(in: text, names: instructionPointerNames) { return frame }
+    // A mail reflowed (format=flowed, a client that fills paragraphs) glues x86's
+    // instruction pointer to the end of the line before it: `BIOS FD 02/26/2016 RIP:
+    // 0010:rb_next+0x0/0x50`. Kernel code segments only (0010 on x86-64, 0060 on i386):
+    // no other line holds ` RIP: 0010:`.
+    for marker in [" RIP: 0010:", " EIP: 0060:"] {
+      if let range = text.range(of: marker) {
+        return registerFrame(in: String(text[text.index(after: range.lowerBound)...]), names: ["RIP", "EIP"])
+      }
+    }
+    return nil
   }
 
   /// The stack pointer or link register line of each architecture's `show_regs()`,

@@ -60,8 +60,18 @@ enum StallFrames {
   static let interruptFrames = FramePatternList([
     "apic_timer_interrupt", "^sysvec_", "^asm_sysvec_", "^irq_exit", "^__irq_exit", "^ret_from_intr",
     "^common_interrupt", "^__sysvec_", "irq_on_stack", "^asm_common_interrupt",
-    // arm's interrupt entry (arch/arm/kernel/entry-armv.S, irq.c).
-    "^__irq_svc", "^__irq_usr", "^asm_do_IRQ", "^handle_IRQ",
+    // arm's interrupt entry (arch/arm/kernel/entry-armv.S, irq.c), and the irqchip and
+    // irq domain code that hands an arm or arm64 interrupt to its handler
+    // (drivers/irqchip/irq-gic.c, kernel/irq/irqdesc.c).
+    "^__irq_svc", "^__irq_usr", "^asm_do_IRQ", "^handle_IRQ", "^gic_handle_irq", "^__handle_domain_irq",
+    "^handle_domain_irq", "^generic_handle_irq", "^generic_handle_domain_irq", "^handle_irq_desc",
+  ])
+
+  /// The idle task's loop (kernel/sched/idle.c): a stall whose only frames below its
+  /// entry point are these interrupted an idle CPU, which loops in nothing.
+  static let idleFrames = FramePatternList([
+    "^do_idle", "^cpu_idle", "^arch_cpu_idle", "^default_idle", "^cpu_startup_entry", "^cpuidle_",
+    "^start_kernel", "^rest_init", "^secondary_start_kernel", "^start_secondary", "^secondary_startup",
   ])
 
   static let extraSkips = FramePatternList([
@@ -107,8 +117,11 @@ enum StallFrames {
       }
     }
     // Caught in an entry point's own loop (`RIP: 0010:__do_softirq+0x7c`) with nothing
-    // printed below it: that loop is all the report names.
-    if anchor == 0, reliable.count == 1, !skip.matches(reliable[0].function) {
+    // printed below it but the idle loop it interrupted: that loop is all the report
+    // names.
+    if anchor == 0, !skip.matches(reliable[0].function),
+      reliable.dropFirst().allSatisfy({ idleFrames.matches($0.function) })
+    {
       return GuiltyFrameFinder.Result(frames: frames, guilty: reliable[0])
     }
     return GuiltyFrameFinder.Result(

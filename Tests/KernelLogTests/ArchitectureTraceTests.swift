@@ -29,6 +29,51 @@ final class ArchitectureTraceTests: XCTestCase {
       StackFrame.parse(" unwind_backtrace from show_stack+0x10/0x14")?.function, "unwind_backtrace")
   }
 
+  /// x86-64 before 2.6.24: `<address>{symbol+decimal}`, several frames a line, the
+  /// first on the `Call Trace:` line; `+0` words are stale function pointers.
+  func testX86_64BraceFrames() throws {
+    let bug = try report([
+      "Kernel BUG at mm/slab.c:1849",
+      "invalid operand: 0000 [1] SMP",
+      "RIP: 0010:[<ffffffff8016e84c>] <ffffffff8016e84c>{free_block+316}",
+      "RSP: 0018:ffff81007fe79d58  EFLAGS: 00010002",
+      "Call Trace:<ffffffff8016eb2c>{drain_array_locked+188} <ffffffff80171119>{cache_reap+233}",
+      "       <ffffffff80149581>{worker_thread+545} <ffffffff80171030>{cache_reap+0}",
+      "       <ffffffff8014dced>{kthread+221} <ffffffff8010ed46>{child_rip+8}",
+    ])
+    XCTAssertEqual(
+      bug.frames.map(\.function),
+      [
+        "free_block", "drain_array_locked", "cache_reap", "worker_thread", "cache_reap", "kthread",
+        "child_rip",
+      ])
+    XCTAssertEqual(bug.frames.map(\.reliable), [true, true, true, true, false, true, true])
+    XCTAssertEqual(bug.frames[1].offset, 188)
+    XCTAssertEqual(StackFrame.parse(" <ffffffff88012345>{:ext3:ext3_get_block+45}")?.module, "ext3")
+    XCTAssertNil(BraceFrameLine.split("RIP: 0010:[<ffffffff8016e84c>] <ffffffff8016e84c>{free_block+316}"))
+  }
+
+  /// arm: an RCU stall that caught a softirq run on the way out of an interrupt of the
+  /// idle loop names the softirq, not the irq domain code of the interrupt below it.
+  func testArmStallInSoftirqOverIdle() throws {
+    let stall = try report([
+      "rcu: INFO: rcu_sched self-detected stall on CPU",
+      "[<c01b8a64>] (update_process_times) from [<c01cd8f4>] (tick_sched_timer+0x50/0xa0)",
+      "[<c052eb50>] (gic_handle_irq) from [<c0101a70>] (__irq_svc+0x70/0x98)",
+      "Exception stack(0xc1301e30 to 0xc1301e78)",
+      "[<c0101a70>] (__irq_svc) from [<c01022dc>] (__do_softirq+0xa4/0x3c8)",
+      "[<c01022dc>] (__do_softirq) from [<c012f0ac>] (irq_exit+0x13c/0x168)",
+      "[<c012f0ac>] (irq_exit) from [<c0195fb4>] (__handle_domain_irq+0x60/0xb4)",
+      "[<c0195fb4>] (__handle_domain_irq) from [<c052eb50>] (gic_handle_irq+0x4c/0x90)",
+      "[<c052eb50>] (gic_handle_irq) from [<c0101a70>] (__irq_svc+0x70/0x98)",
+      "Exception stack(0xc1301f10 to 0xc1301f58)",
+      "[<c0101a70>] (__irq_svc) from [<c0109490>] (arch_cpu_idle+0x3c/0x40)",
+      "[<c0109490>] (arch_cpu_idle) from [<c0160ae0>] (do_idle+0x1bc/0x2b0)",
+      "[<c0160ae0>] (do_idle) from [<c0160f7c>] (cpu_startup_entry+0x18/0x1c)",
+    ])
+    XCTAssertEqual(stall.title, "INFO: rcu detected stall in __do_softirq")
+  }
+
   /// sparc64: the faulting function is on the `TPC:` line only; the trace starts at
   /// its caller.
   func testSparc64TrapPC() throws {

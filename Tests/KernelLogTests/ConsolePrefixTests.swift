@@ -38,6 +38,15 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(line.caller, .cpu(0))
   }
 
+  /// A netconsole receiver's file: the date, no host, and the record with the kernel's
+  /// release before it (netconsole's `release` option).
+  func testNetconsoleReleaseAfterDate() throws {
+    let line = try record("Jan 15 22:27:39 6.7.0,4,870,194880547,-,caller=T3523;RIP: 0010:f+0x498/0xea0")
+    XCTAssertEqual(line.text, "RIP: 0010:f+0x498/0xea0")
+    XCTAssertEqual(line.caller, .task(pid: 3523))
+    XCTAssertEqual(try record("6.1.0-13-amd64,6,12,99,-;text").text, "text")
+  }
+
   func testSyslogLevel() throws {
     let line = try record("<4>[   12.345678] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
     XCTAssertEqual(line.level, 4)

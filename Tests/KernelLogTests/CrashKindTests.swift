@@ -28,6 +28,55 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(initDied.title, "kernel panic: Attempted to kill init!")
   }
 
+  /// SLUB's debug checks name the cache and the damage; the report's own `INFO:` lines
+  /// (what allocated and freed the object) are part of it, not reports of their own.
+  func testSlabDebugChecks() throws {
+    let poison = try report([
+      "=============================================================================",
+      "BUG kmalloc-128 (Tainted: G      D         T): Poison overwritten",
+      "-----------------------------------------------------------------------------",
+      "INFO: 0xa0093f52-0xa0093f52 @offset=1296. First byte 0x6c instead of 0x6b",
+      "INFO: Allocated in usb_alloc_urb+0x24/0x58 age=1380 cpu=0 pid=82",
+      "INFO: Freed in acm_disconnect+0x124/0x194 [cdc_acm] age=521 cpu=0 pid=1566",
+      "Object f99f52f8: 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkkkkkkkkkkkkk",
+      "CPU: 0 PID: 1 Comm: systemd Tainted: G    B D         T 5.8.17 #1",
+      "[<804765ec>] (dump_stack) from [<8026b508>] (check_bytes_and_report+0xcc/0xe8)",
+      "[<8026b508>] (check_bytes_and_report) from [<8026cde8>] (check_object+0x248/0x2ac)",
+      "[<8026cde8>] (check_object) from [<8026de04>] (alloc_debug_processing+0xc4/0x188)",
+      "[<8026de04>] (alloc_debug_processing) from [<8026e4fc>] (___slab_alloc.constprop.0+0x634/0x6dc)",
+      "[<8026e4fc>] (___slab_alloc.constprop.0) from [<8026ed14>] (kmem_cache_alloc+0x1a8/0x290)",
+      "[<8026ed14>] (kmem_cache_alloc) from [<801dc7c8>] (push_stack+0x2c/0xf0)",
+      "[<801dc7c8>] (push_stack) from [<801e3b34>] (check_cond_jmp_op+0xf0/0x780)",
+    ])
+    XCTAssertEqual(poison.title, "BUG: Poison overwritten in push_stack")
+    XCTAssertEqual(poison.type, .dos)
+    let double = try report(["BUG skbuff_head_cache (Tainted: G    B  ): Object already free"])
+    XCTAssertEqual(double.title, "BUG: Object already free")
+  }
+
+  /// Lockdep of 2.6.18: every lock site is the mutex primitive; the task's trace after
+  /// `stack backtrace:` names the caller.
+  func testRecursiveLockingAtAPrimitiveOnly() throws {
+    let recursive = try report([
+      "=============================================",
+      "[ INFO: possible recursive locking detected ]",
+      "---------------------------------------------",
+      "swapper/0 is trying to acquire lock:",
+      " (cpu_bitmask_lock){--..}, at: [<c0304e9c>] mutex_lock+0x21/0x24",
+      "but task is already holding lock:",
+      " (cpu_bitmask_lock){--..}, at: [<c0304e9c>] mutex_lock+0x21/0x24",
+      "stack backtrace:",
+      " [<c01055db>] dump_stack+0x19/0x1b",
+      " [<c013ae05>] __lock_acquire+0x74f/0x96d",
+      " [<c013b566>] lock_acquire+0x4b/0x6d",
+      " [<c0304d35>] __mutex_lock_slowpath+0xb0/0x1f6",
+      " [<c0304e9c>] mutex_lock+0x21/0x24",
+      " [<c013e8d4>] lock_cpu_hotplug+0x4a/0x4c",
+      " [<c016bed3>] kmem_cache_create+0x61/0x577",
+    ])
+    XCTAssertEqual(recursive.title, "possible deadlock in lock_cpu_hotplug")
+  }
+
   func testOutOfMemoryPanic() throws {
     let oom = try report([
       "stress invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0",

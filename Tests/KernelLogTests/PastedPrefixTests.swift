@@ -21,6 +21,10 @@ final class PastedPrefixTests: XCTestCase {
     XCTAssertEqual(
       texts("| pc : iommu_setup_default_domain+0x348/0x590\n|x| y"),
       ["pc : iommu_setup_default_domain+0x348/0x590", "|x| y"])
+    // ABRT's colon glued to each line; a colon before a blank or another colon stays.
+    XCTAssertEqual(
+      texts(":WARNING: at net/sched/sch_generic.c:259 dev_watchdog+0x270/0x280()\n: x\n::y"),
+      ["WARNING: at net/sched/sch_generic.c:259 dev_watchdog+0x270/0x280()", ": x", "::y"])
   }
 
   func testDmesgHumanClock() throws {
