@@ -35,6 +35,10 @@ extension ConsolePrefix {
       return
     }
     cursor.skipMailQuote()
+    if let decoded = cursor.dmesgDecodePrefix() {
+      level = decoded.level
+      facility = decoded.facility
+    }
     _ = cursor.skipTerminalClock()
     cursor.skipPrintkDropped()
     cursor.skipLoginPrompt()

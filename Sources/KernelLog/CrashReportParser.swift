@@ -32,7 +32,7 @@ public struct CrashReportParser: Sendable {
     var lines: [ConsoleLine] = []
     lines.reserveCapacity(records.count)
     for index in records.indices {
-      if let pieces = BraceFrameLine.split(records[index].text) {
+      if let pieces = PackedFrameLine.split(records[index].text) {
         let context = ConsoleLine.context(of: records[index])
         for piece in pieces { lines.append(ConsoleLine(text: piece, context: context, record: index)) }
         continue

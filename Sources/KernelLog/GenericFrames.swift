@@ -223,6 +223,10 @@ enum GenericFrames {
         "^atomic_", "^atomic64_", "^arch_atomic", "^raw_atomic", "^__atomic", "^test_and_set_bit",
         "^test_and_clear_bit", "^__test_and", "^set_bit", "^clear_bit", "^__set_bit", "^__clear_bit",
         "^instrument_atomic", "^instrument_read", "^instrument_write",
+        // arm's atomic bit operations in assembly (arch/arm/lib/setbit.S and the like,
+        // which arch/arm/include/asm/bitops.h calls for set_bit() and the rest).
+        "^_set_bit", "^_clear_bit", "^_change_bit", "^_test_and_set_bit", "^_test_and_clear_bit",
+        "^_test_and_change_bit",
       ]),
   ]
 

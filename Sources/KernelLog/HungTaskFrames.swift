@@ -34,7 +34,15 @@ enum HungTaskFrames {
   ]
 
   static func find(reader: StackTraceReader, skip: FramePatternList) -> GuiltyFrameFinder.Result {
-    let frames = reader.frames(from: 0).frames
+    var frames = reader.frames(from: 0).frames
+    // With hung_task_panic set, khungtaskd panics after the report, and its own trace
+    // (panic, watchdog, kthread) follows: where the blocked task's stack was not
+    // printed, that is the first trace, and it is not the task's.
+    if let panic = reader.position(of: "Kernel panic - not syncing"),
+      let first = reader.firstFramePosition(), first > panic
+    {
+      frames = []
+    }
     var reliable = frames.filter(\.reliable)
     // A thread starts at ret_from_fork: what an unwinder prints below it (i386's
     // `entry_INT80_32` after `ret_from_fork_asm`) is not a caller.

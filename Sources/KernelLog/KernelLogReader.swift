@@ -32,18 +32,36 @@ public enum KernelLogReader {
     // The last physical line of the last record appended here, when that record may
     // take a wrapped line's rest (a kernel line with a prefix).
     var previousLine: Range<Int>?
+    // A mail's raw quoted-printable form: each line decoded, and one that ends in a
+    // soft line break continued by the next line whole.
+    let encoded = QuotedPrintable.looksEncoded(bytes, range: first..<end)
+    var softBreak = false
     while lineStart < end {
       let lineEnd = LineScanner.endOfLine(in: bytes, from: lineStart)
       let next = lineEnd < bytes.count ? lineEnd + 1 : lineEnd
       LineCleaner.clean(UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), into: &scratch)
+      if softBreak, let last = result.indices.last {
+        var rest = String(decoding: scratch, as: UTF8.self)
+        softBreak = QuotedPrintable.endsInSoftBreak(rest)
+        if softBreak { rest.removeLast() }
+        result[last].text += QuotedPrintable.decoded(rest)
+        result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
+        lineStart = next
+        continue
+      }
       if previousWasExtended, let last = result.indices.last,
         let entry = DictionaryLine.parse(scratch)
       {
         result[last].dictionaryStorage.append(entry)
         result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
       } else {
-        let record = scratch.withUnsafeBufferPointer { line in
+        var record = scratch.withUnsafeBufferPointer { line in
           makeRecord(line, span: lineStart..<lineEnd)
+        }
+        if encoded {
+          softBreak = QuotedPrintable.endsInSoftBreak(record.record.text)
+          if softBreak { record.record.text.removeLast() }
+          record.record.text = QuotedPrintable.decoded(record.record.text)
         }
         var joined = false
         if !record.hasPrefix, let previous = previousLine, let last = result.indices.last,
@@ -52,7 +70,9 @@ public enum KernelLogReader {
           let stretchWrapped = wrapped ?? MailWrap.looksWrapped(bytes, range: first..<end)
           wrapped = stretchWrapped
           if stretchWrapped {
-            result[last].text += " " + record.record.text
+            // A flowed line keeps the blank it was cut at.
+            if result[last].text.utf8.last != 0x20 { result[last].text += " " }
+            result[last].text += record.record.text
             result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
             previousLine = lineStart..<lineEnd
             joined = true

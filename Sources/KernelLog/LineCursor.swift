@@ -137,6 +137,18 @@ struct LineCursor {
     return true
   }
 
+  /// A day's name: `Tue`, `Di`, or a word with letters outside ASCII (`Вт`, `mar.`).
+  mutating func dayName() -> Bool {
+    for count in [3, 2] {
+      var probe = self
+      if probe.letters(count), probe.peek() == UInt8(ascii: " ") || probe.take(UInt8(ascii: ".")) {
+        self = probe
+        return true
+      }
+    }
+    return monthName()
+  }
+
   /// RFC 3164: `Mar  3 10:11:12` (journalctl short prints `Mar 03`, and -o short-precise
   /// the microseconds: `Mar 03 10:11:12.380840`).
   mutating func skipSyslogDate() -> Bool {
@@ -176,8 +188,15 @@ struct LineCursor {
   /// after `.` or `,`.
   mutating func skipTerminalClock() -> Bool {
     // Without brackets only right before the kernel's own timestamp, blanks between
-    // (a console-driving harness's log): `09:44:16  [    0.000000] text`.
+    // (a console-driving harness's log): `09:44:16  [    0.000000] text`, or with the
+    // date first, `2016-09-28 02:12:08 [810422.485203] text`.
     var bare = self
+    var day = bare
+    if day.digits(4), day.take(UInt8(ascii: "-")), day.digits(2), day.take(UInt8(ascii: "-")), day.digits(2),
+      day.take(UInt8(ascii: " "))
+    {
+      bare = day
+    }
     if bare.clock(), bare.take(UInt8(ascii: " ")) {
       bare.skipSpaces()
       var stamp = bare
@@ -230,10 +249,11 @@ struct LineCursor {
     }
   }
 
-  /// dmesg -T: `[Tue Mar  3 10:11:12 2026] `.
+  /// dmesg -T: `[Tue Mar  3 10:11:12 2026] `, the names in the user's locale (German's
+  /// two-letter days: `[Di Okt  7 13:03:30 2025] `).
   mutating func skipCtimeDate() -> Bool {
     var probe = self
-    guard probe.take(UInt8(ascii: "[")), probe.letters(3), probe.take(UInt8(ascii: " ")),
+    guard probe.take(UInt8(ascii: "[")), probe.dayName(), probe.take(UInt8(ascii: " ")),
       probe.skipSyslogDate(), probe.take(UInt8(ascii: " ")), probe.digits(4),
       probe.take(UInt8(ascii: "]"))
     else { return false }

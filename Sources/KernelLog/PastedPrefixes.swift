@@ -36,6 +36,30 @@ extension LineCursor {
     self = LineCursor(base, position: end)
   }
 
+  /// `dmesg -x` (util-linux's --decode): the facility's and the level's names, each
+  /// padded to six columns and followed by a colon, `kern  :warn  : `. The level and
+  /// facility, or nil (and no move).
+  mutating func dmesgDecodePrefix() -> (level: UInt8, facility: UInt8)? {
+    guard let first = peek(), "kudamlsnc".utf8.contains(first) else { return nil }
+    var probe = self
+    func name(_ names: [String]) -> Int? {
+      let start = probe.position
+      while let byte = probe.peek(), byte != UInt8(ascii: " "), byte != UInt8(ascii: ":") { probe.advance() }
+      let word = probe.bytes(from: start)
+      guard let index = names.firstIndex(where: { word.elementsEqual($0.utf8) }) else { return nil }
+      probe.skipSpaces()
+      return probe.take(UInt8(ascii: ":")) ? index : nil
+    }
+    guard let facility = name(LineCursor.facilities), let level = name(LineCursor.dmesgLevels),
+      probe.take(UInt8(ascii: " "))
+    else { return nil }
+    self = probe
+    return (UInt8(level), UInt8(facility))
+  }
+
+  /// util-linux dmesg's level names (sys-utils/dmesg.c), `warn` where syslog says `warning`.
+  static let dmesgLevels = ["emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"]
+
   /// `dmesg -H` (util-linux's --human): the date and minute, `[Jan 7 21:02] ` or
   /// `[Jan17 21:02] ` (`%b%e %H:%M`), on the first line of each minute, and the time
   /// since the line before, `[  +0.000005] `, on the others. Neither is the kernel's

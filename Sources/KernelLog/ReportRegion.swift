@@ -22,14 +22,15 @@ struct ReportRegion {
   static func collect(
     from header: ReportHeader, in lines: [ConsoleLine], consumed: [Bool], matcher: HeaderMatcher
   ) -> ReportRegion {
-    // A paste whose selection started inside the header line's prefix, or a program's
-    // output that overwrote it (`[  OK  ] Started    75.793015] BUG: ...`), leaves the
-    // header without a timestamp before timestamped lines: it belongs to them. A mail
-    // client may have wrapped the header's own line first.
+    // A paste whose selection started inside the header line's prefix (` 9436.26][
+    // C4] Unable to handle ...`), or a program's output that overwrote it (`[  OK  ]
+    // Started    75.793015] BUG: ...`), leaves the header without a timestamp or caller
+    // before the lines that have them: it belongs to them. A mail client may have
+    // wrapped the header's own line first.
     var context = lines[header.line].context
     let next = lines[(header.line + 1)..<min(header.line + 3, lines.count)].first { !$0.context.isEmpty }
-    if context.isEmpty, next?.context == "console" {
-      context = "console"
+    if context.isEmpty, let next, next.context != "foreign" {
+      context = next.context
     }
     var region = ReportRegion(lines: [header.line], panicked: false)
     var acceptCPUs = false

@@ -207,6 +207,18 @@ struct FrameLineParser {
       if take("<IRQ>") || take("<EOI>") || take("<NMI>") || take("<TASK>") || take("<#DF>") {
         continue
       }
+      // i386 of 2.6.16 to 2.6.18: `<c0149109> free_page_and_swap_cache+0x1b/0x2a` (an
+      // address glued to a `{`, x86-64's form, is `braceFrame`'s).
+      if byte(index) == UInt8(ascii: "<") {
+        let hexStart = index + 1
+        var hexEnd = hexStart
+        while let b = byte(hexEnd), b.isHexDigit { hexEnd += 1 }
+        if hexEnd - hexStart >= 8, byte(hexEnd) == UInt8(ascii: ">"), byte(hexEnd + 1) == 0x20 {
+          address = "0x" + String(decoding: bytes[hexStart..<hexEnd], as: UTF8.self)
+          index = hexEnd + 1
+          continue
+        }
+      }
       return address
     }
   }

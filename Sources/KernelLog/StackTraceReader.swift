@@ -136,6 +136,11 @@ struct StackTraceReader {
     (start..<region.count).first { lines[region[$0]].text.contains(needle) }
   }
 
+  /// The region position of the first frame line.
+  func firstFramePosition() -> Int? {
+    (0..<region.count).first { frame(at: $0) != nil }
+  }
+
   /// The function of the faulting instruction: x86 `RIP: 0010:`/`IP:`, arm64
   /// `pc : `, arm `PC is at`, riscv `epc :`, powerpc `NIP [..]`, i386 `EIP:`.
   /// User-mode instruction pointers (`RIP: 0033:`) are not frames.

@@ -50,7 +50,20 @@ final class ArchitectureTraceTests: XCTestCase {
     XCTAssertEqual(bug.frames.map(\.reliable), [true, true, true, true, false, true, true])
     XCTAssertEqual(bug.frames[1].offset, 188)
     XCTAssertEqual(StackFrame.parse(" <ffffffff88012345>{:ext3:ext3_get_block+45}")?.module, "ext3")
-    XCTAssertNil(BraceFrameLine.split("RIP: 0010:[<ffffffff8016e84c>] <ffffffff8016e84c>{free_block+316}"))
+    XCTAssertNil(PackedFrameLine.split("RIP: 0010:[<ffffffff8016e84c>] <ffffffff8016e84c>{free_block+316}"))
+    // i386 of 2.6.16 to 2.6.18: `<address> symbol+0x1/0x2`, two a line.
+    let i386 = try report([
+      "kernel BUG at mm/swapfile.c:352!",
+      "invalid opcode: 0000 [#1]",
+      "EIP is at remove_exclusive_swap_page+0xb/0xe3",
+      "Call Trace:",
+      " <c0149109> free_page_and_swap_cache+0x1b/0x2a  <c0142645> unmap_vmas+0x297/0x490",
+      " <c0144ddd> exit_mmap+0x50/0xbc  <c011814e> mmput+0x1f/0x76",
+    ])
+    XCTAssertEqual(
+      i386.frames.map(\.function),
+      ["remove_exclusive_swap_page", "free_page_and_swap_cache", "unmap_vmas", "exit_mmap", "mmput"])
+    XCTAssertFalse(i386.corrupted)
   }
 
   /// arm: an RCU stall that caught a softirq run on the way out of an interrupt of the

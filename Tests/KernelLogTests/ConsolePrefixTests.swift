@@ -47,6 +47,21 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(try record("6.1.0-13-amd64,6,12,99,-;text").text, "text")
   }
 
+  /// A console log file's date and time before the kernel's timestamp.
+  func testHostDateAndClockBeforeTimestamp() throws {
+    let line = try record("2016-09-28 02:12:08 [810422.711026]  [] __split_huge_page_pmd+0x81/0xc0")
+    XCTAssertEqual(line.text, " [] __split_huge_page_pmd+0x81/0xc0")
+    XCTAssertEqual(line.timestampNanoseconds, 810_422_711_026_000)
+  }
+
+  /// `dmesg -x`: facility and level by name before the timestamp.
+  func testDmesgDecodePrefix() throws {
+    let line = try record("kern  :warn  : [   61.767679] WARNING: CPU: 1 PID: 26 at f.c:328 f+0x3d/0x210")
+    XCTAssertEqual(line.text, "WARNING: CPU: 1 PID: 26 at f.c:328 f+0x3d/0x210")
+    XCTAssertEqual(line.level, 4)
+    XCTAssertEqual(line.timestampNanoseconds, 61_767_679_000)
+  }
+
   func testSyslogLevel() throws {
     let line = try record("<4>[   12.345678] WARNING: CPU: 0 PID: 1 at kernel/x.c:1 f+0x1/0x2")
     XCTAssertEqual(line.level, 4)
@@ -58,6 +73,9 @@ final class ConsolePrefixTests: XCTestCase {
     let line = try record("[Tue Mar  3 10:11:12 2026] BUG: kernel NULL pointer dereference, address: 0")
     XCTAssertEqual(line.text, "BUG: kernel NULL pointer dereference, address: 0")
     XCTAssertNil(line.timestampNanoseconds)
+    // A German locale's two-letter day.
+    XCTAssertEqual(
+      try record("[Di Okt  7 13:03:30 2025]  f+0x2ab/0x3e0 [netfs]").text, " f+0x2ab/0x3e0 [netfs]")
   }
 
   /// A terminal program's clock before each line of a serial console it logs, before or

@@ -77,6 +77,25 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(recursive.title, "possible deadlock in lock_cpu_hotplug")
   }
 
+  /// hung_task_panic with no blocked task's stack printed: khungtaskd's own trace after
+  /// the panic is not the task's, and names nothing.
+  func testHungTaskPanicWithoutTheTasksStack() throws {
+    let hung = try report([
+      "INFO: task shill:1572 blocked for more than 122 seconds.",
+      "INFO: task kworker/1:2:24437 blocked for more than 122 seconds.",
+      "Kernel panic - not syncing: hung_task: blocked tasks",
+      "CPU: 1 PID: 55 Comm: khungtaskd Tainted: G        W         4.19.86 #137",
+      "Call trace:",
+      " dump_backtrace+0x0/0x170",
+      " panic+0x12c/0x29c",
+      " hung_task_panic+0x0/0x50",
+      " kthread+0x120/0x130",
+      " ret_from_fork+0x10/0x18",
+    ])
+    XCTAssertEqual(hung.title, "INFO: task hung in corrupted")
+    XCTAssertTrue(hung.corrupted)
+  }
+
   func testOutOfMemoryPanic() throws {
     let oom = try report([
       "stress invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0",

@@ -48,6 +48,68 @@ final class PasteDamageTests: XCTestCase {
     XCTAssertFalse(report.corrupted)
   }
 
+  /// A mail's raw quoted-printable form: `=3D` for `=`, and lines cut with a `=` at
+  /// their end continued by the next line whole.
+  func testQuotedPrintable() throws {
+    let text = """
+      [   60.1] netfs: R=3D000017d2[10] s=3Dda000-dbfff
+      [   60.2] kernel BUG at fs/netfs/read_collect.c:316!
+      [   60.3] CPU: 14 UID: 0 PID: 121 Comm: kworker/u64:7 Not t=
+      ainted 6.12.48+deb13-amd64 #1
+      [   60.4] RIP: 0010:netfs_consume_read_data.isra.0+0xb79/0x=
+      b80 [netfs]
+      [   60.5] Call Trace:
+      [   60.6]  netfs_read_subreq_terminated+0x2ab/0x3e0 [netfs]
+      """
+    let records = KernelLogReader.records(in: Array(text.utf8))
+    XCTAssertEqual(
+      records.map(\.text),
+      [
+        "netfs: R=000017d2[10] s=da000-dbfff", "kernel BUG at fs/netfs/read_collect.c:316!",
+        "CPU: 14 UID: 0 PID: 121 Comm: kworker/u64:7 Not tainted 6.12.48+deb13-amd64 #1",
+        "RIP: 0010:netfs_consume_read_data.isra.0+0xb79/0xb80 [netfs]", "Call Trace:",
+        " netfs_read_subreq_terminated+0x2ab/0x3e0 [netfs]",
+      ])
+    XCTAssertEqual(reports(text).first?.title, "kernel BUG in netfs_consume_read_data")
+    // A lone `=` at a line's end, in a log with no other mark, is the kernel's.
+    XCTAssertEqual(
+      KernelLogReader.records(in: Array("[ 1.0] cmdline: a=\n[ 2.0] b=1".utf8)).map(\.text),
+      ["cmdline: a=", "b=1"])
+  }
+
+  /// A selection that started inside the header's timestamp, in a log with printk
+  /// caller ids: the header joins the caller's lines after it.
+  func testHeaderWithoutItsCallerId() throws {
+    let report = try XCTUnwrap(
+      reports(
+        """
+         9436.261653][    C4] Unable to handle kernel paging request at virtual address dead00000000012a
+        [ 9436.261685][    C4] Internal error: Oops: 96000044 [#1] PREEMPT SMP
+        [ 9436.262161][    C4] pc : expire_timers+0x9c/0x438
+        [ 9436.262164][    C4] lr : expire_timers+0x2a4/0x438
+        [ 9436.262300][    C4] Call trace:
+        [ 9436.262301][    C4]  expire_timers+0x9c/0x438
+        [ 9436.262302][    C4]  run_timer_softirq+0x8c/0x1c8
+        """
+      ).first)
+    XCTAssertEqual(report.title, "BUG: unable to handle kernel paging request in expire_timers")
+  }
+
+  /// A mail client's wrap that kept the blank it cut at: the rest joins with one blank.
+  func testWrapKeepingItsBlank() throws {
+    let lines = (0..<8).map {
+      "Aug 16 09:27:0\($0) h91 kernel: brcmfmac: brcmf_cfg80211_get_station RSSI -57 dBm"
+    }
+    let text =
+      (lines + [
+        "Aug 16 09:27:05 h91 kernel: Unable to handle kernel NULL pointer ",
+        "dereference at virtual address 00000000000000cf",
+      ]).joined(separator: "\n")
+    XCTAssertEqual(
+      KernelLogReader.records(in: Array(text.utf8)).last?.text,
+      "Unable to handle kernel NULL pointer dereference at virtual address 00000000000000cf")
+  }
+
   /// A hung task's header wrapped before `seconds.`.
   func testHungTaskHeaderWrappedBeforeSeconds() throws {
     let report = try XCTUnwrap(
