@@ -13,8 +13,16 @@ enum PackedFrameLine {
   /// `Call Trace:` line (a line of one frame, or `RIP: 0010:[<..>] <..>{f+1}`, is read
   /// as it is).
   static func split(_ text: String) -> [String]? {
-    guard text.utf8.contains(UInt8(ascii: "<")) else { return nil }
-    let bytes = Array(text.utf8)
+    var text = text
+    return text.withUTF8 { split(bytes: $0) }
+  }
+
+  private static func split(bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+    // Most lines hold no `<`: no work beyond this scan.
+    guard let base = bytes.baseAddress, !bytes.isEmpty,
+      ByteSearch.nextByte(UInt8(ascii: "<"), in: base, from: 0, through: bytes.count - 1, count: bytes.count)
+        != nil
+    else { return nil }
     var starts: [Int] = []
     var index = 0
     while index < bytes.count {
