@@ -104,6 +104,10 @@ enum CrashKinds {
     CrashKind(
       "PANIC: double fault", title: "PANIC: double fault in {frame}", stack: .ripThenTrace,
       continuesReport: true),
+    // Coroner: a fault before the IDT is set up (arch/x86/kernel/head64.c
+    // `early_fixup_exception()` through early_printk: `PANIC: early exception 0x0e IP
+    // 10:ffffffff81000000 error 0 cr2 0x0`; 2.6's `early exception 0e rip 10:...`).
+    CrashKind("PANIC: early exception", title: "PANIC: early exception in {frame}", stack: .ripThenTrace),
     CrashKind("divide error:", title: "divide error in {frame}", stack: .ripThenTrace),
     CrashKind("divide_error:", title: "divide error in {frame}", stack: .ripThenTrace),
     CrashKind(

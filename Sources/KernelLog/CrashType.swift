@@ -126,6 +126,7 @@ public enum CrashType: String, Sendable, Hashable, Codable, CaseIterable {
     Rule("invalid opcode", .dos),
     Rule("int3", .dos),
     Rule("PANIC: double fault", .dos),
+    Rule("PANIC: early exception", .dos),
     Rule("kernel panic", .dos),
     Rule("kernel stack overflow", .dos),
     Rule("unregister_netdevice", .dos),

@@ -14,6 +14,12 @@ struct ReportRegion {
   /// Lines without a frame that end a report once it has shown a trace.
   static let quietLinesEnd = 400
 
+  /// A line that starts with the blanks dmesg puts under a timestamp (`[ 7247.055196] `
+  /// is 15 columns wide, eight is the least of any timestamp's width).
+  static func isIndentedRest(_ text: String) -> Bool {
+    text.utf8.prefix(8).elementsEqual(repeatElement(0x20, count: 8))
+  }
+
   /// A cheap test for `func+0x1/0x2`: enough to tell traces from other output.
   static func looksLikeFrame(_ text: String) -> Bool {
     text.contains("+0x")
@@ -46,9 +52,12 @@ struct ReportRegion {
       }
       // Lines printed with KERN_CONT (old kernels' `print_trace_address()`) reach dmesg
       // without a timestamp of their own: a frame line without any prefix continues a
-      // console report.
+      // console report. So does a line dmesg indents under the text of the record before
+      // (util-linux prints a record's later lines so: lockdep's `printk("\n... which
+      // became %s-irq-safe at:\n")`).
       let continuation =
-        context == "console" && line.context.isEmpty && ReportRegion.looksLikeFrame(line.text)
+        context == "console" && line.context.isEmpty
+        && (ReportRegion.looksLikeFrame(line.text) || ReportRegion.isIndentedRest(line.text))
       guard !consumed[index], line.context == context || continuation || (acceptCPUs && line.isCPUContext)
       else {
         continue

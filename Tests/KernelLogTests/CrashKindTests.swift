@@ -96,6 +96,41 @@ final class CrashKindTests: XCTestCase {
     XCTAssertTrue(hung.corrupted)
   }
 
+  /// x86's fault before its interrupt table is set up, printed through early_printk
+  /// without a timestamp.
+  func testEarlyException() throws {
+    let text = """
+          PANIC: early exception 0x00 IP 10:ffffffffb01c32e2 error 0 cr2 0xffffa08649801000
+          [    0.009710] RIP: 0010:clear_page_orig+0x12/0x40
+          [    0.010310] Call Trace:
+          [    0.010372]  ? early_fixup_exception+0xf7/0x190
+          [    0.010501]  ? alloc_low_pages+0xeb/0x150
+      """
+    let early = try XCTUnwrap(CrashReportParser().reports(inLog: Array(text.utf8)).first)
+    XCTAssertEqual(early.title, "PANIC: early exception in clear_page_orig")
+    XCTAssertEqual(early.type, .dos)
+  }
+
+  /// dmesg prints a record's later lines under its text, without a timestamp: lockdep's
+  /// `... which became SOFTIRQ-irq-safe at:` is one, and the trace after it names the
+  /// lock order report.
+  func testLockOrderSectionOnDmesgContinuationLines() throws {
+    let text = """
+      [ 7247.054971] WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected
+      [ 7247.055002] read_all/8513 [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:
+      [ 7247.055014] c0000006844864c8 (&fs->seq){+.+.}, at: file_path+0x24/0x40
+      [ 7247.055107] which would create a new lock dependency:
+      [ 7247.055150]
+                     ... which became SOFTIRQ-irq-safe at:
+      [ 7247.055196]   lock_acquire+0x130/0x360
+      [ 7247.055221]   _raw_spin_lock_irq+0x68/0x90
+      [ 7247.055230]   loop_free_idle_workers+0x44/0x3f0 [loop]
+      [ 7247.055242]   call_timer_fn+0x110/0x5f0
+      """
+    let order = try XCTUnwrap(CrashReportParser().reports(inLog: Array(text.utf8)).first)
+    XCTAssertEqual(order.title, "possible deadlock in loop_free_idle_workers")
+  }
+
   func testOutOfMemoryPanic() throws {
     let oom = try report([
       "stress invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0",
