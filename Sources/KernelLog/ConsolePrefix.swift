@@ -223,6 +223,22 @@ extension ConsolePrefix {
     for _ in digits..<9 { nanos = nanos &* 10 }
     timestampNanoseconds = seconds &* 1_000_000_000 &+ nanos
     cursor = probe
+    // Samsung's Exynos kernels (CONFIG_EXYNOS_... printk extensions): the level as a
+    // letter, then the CPU, the task's name and its pid, `[26496.42]I[4:  napi/wlan0-33:
+    // 467] text`. The CPU stands for the context, as a `[C4]` caller would.
+    var exynos = probe
+    if let letter = exynos.peek(), letter >= UInt8(ascii: "A"), letter <= UInt8(ascii: "Z") {
+      exynos.advance()
+      if exynos.take(UInt8(ascii: "[")), let cpu = exynos.decimal(maxDigits: 4),
+        exynos.take(UInt8(ascii: ":")),
+        exynos.advance(past: UInt8(ascii: "]"), within: 40)
+      {
+        caller = .cpu(UInt32(truncatingIfNeeded: cpu))
+        cursor = exynos
+        _ = cursor.take(UInt8(ascii: " "))
+        return
+      }
+    }
     var callerProbe = probe
     _ = callerProbe.take(UInt8(ascii: " "))
     if callerProbe.take(UInt8(ascii: "[")) {

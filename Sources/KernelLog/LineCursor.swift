@@ -77,6 +77,20 @@ struct LineCursor {
   }
 
   /// Moves to the next `byte` before any space; false (and no move) if none.
+  /// Moves past the next `byte` found within `limit` bytes, blanks included; false (and
+  /// no move) if none.
+  mutating func advance(past byte: UInt8, within limit: Int) -> Bool {
+    var index = position
+    while index < base.count, index - position < limit {
+      if base[index] == byte {
+        position = index + 1
+        return true
+      }
+      index += 1
+    }
+    return false
+  }
+
   mutating func skipUntil(_ byte: UInt8) -> Bool {
     var index = position
     while index < base.count {

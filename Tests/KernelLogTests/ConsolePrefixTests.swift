@@ -54,6 +54,14 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(line.timestampNanoseconds, 810_422_711_026_000)
   }
 
+  /// Samsung's Exynos kernels: a level letter and `[cpu: comm: pid]` after the timestamp.
+  func testExynosTaskTag() throws {
+    let line = try record(
+      "[26496.422665]I[4:  napi/wlan0-33:  467] WARNING: CPU: 4 PID: 467 at x.c:1 f+0x1/0x2")
+    XCTAssertEqual(line.text, "WARNING: CPU: 4 PID: 467 at x.c:1 f+0x1/0x2")
+    XCTAssertEqual(line.caller, .cpu(4))
+  }
+
   /// `dmesg -x`: facility and level by name before the timestamp.
   func testDmesgDecodePrefix() throws {
     let line = try record("kern  :warn  : [   61.767679] WARNING: CPU: 1 PID: 26 at f.c:328 f+0x3d/0x210")

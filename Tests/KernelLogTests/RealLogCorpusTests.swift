@@ -118,16 +118,16 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 823, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 847, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
     // before they could shape a rule (Fixtures/real/README.md): batches as to bh of stop
-    // 32 joined at crash found 0.998, kind 0.981, title 0.864 and guilty function 0.889.
+    // 32 joined at crash found 0.998, kind 0.982, title 0.860 and guilty function 0.882.
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
-    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.86, "title")
+    XCTAssertGreaterThanOrEqual(whole.titleRate, 0.85, "title")
     XCTAssertGreaterThanOrEqual(whole.frameRate, 0.88, "guilty function")
-    // Forty-nine, known: a report whose frames a decoder printed as `(??:?)`; an s390
+    // Fifty-one, known: a report whose frames a decoder printed as `(??:?)`; an s390
     // paste whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted
     // up to their `*** DEADLOCK ***` or dependency chain, without the stack backtrace,
     // annotated as whole; an s390 RCU stall whose stack is only raw addresses; two
@@ -149,10 +149,11 @@ final class RealLogCorpusTests: XCTestCase {
     // every frame is a `? ` guess; ap four pastes cut in their register dump by the search
     // tool that found them; aq a hung task whose every frame is a `? ` guess, one whose web
     // page joined its lines into one, and a WARNING cut inside its NMI section. Stop 32's
-    // batches brought five, all in the check part: a riscv `Oops - load access fault`, a
+    // batches brought five in the check part: a riscv `Oops - load access fault`, a
     // 3.0 oops whose every frame is a `? ` guess, an s390 paste whose brackets a mailer
     // turned into `Ý` and `¨`, a z/VM console lockdep report whose lines the console cut
-    // inside their tokens, and 2.6.14's `PANIC: early exception` as two bare lines.
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 49, "clean real logs marked corrupted")
+    // inside their tokens, and 2.6.14's `PANIC: early exception` as two bare lines; and two
+    // more pastes that stop at the register dump (one in each part).
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 51, "clean real logs marked corrupted")
   }
 }
