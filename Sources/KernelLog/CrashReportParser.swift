@@ -160,6 +160,9 @@ public struct CrashReportParser: Sendable {
         consumed[index] = true
         continue
       }
+      // A header this close to the window's end may take its context from lines past it
+      // (ReportRegion.collect): a longer window decides as the whole log does.
+      if wholeReports, header.line + ReportRegion.contextLookahead >= lines.count { return nil }
       let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
       if wholeReports, let last = region.lines.last, lines[last].record >= records.count - 1 { return nil }
       for line in region.lines { consumed[line] = true }

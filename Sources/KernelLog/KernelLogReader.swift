@@ -33,8 +33,9 @@ public enum KernelLogReader {
     // take a wrapped line's rest (a kernel line with a prefix).
     var previousLine: Range<Int>?
     // A mail's raw quoted-printable form: each line decoded, and one that ends in a
-    // soft line break continued by the next line whole.
-    let encoded = QuotedPrintable.looksEncoded(bytes, range: first..<end)
+    // soft line break continued by the next line whole. Whether a line is encoded is told
+    // from the bytes around it, whatever the range decoded, so that a window of a log
+    // decodes a line as the whole log does.
     var softBreak = false
     while lineStart < end {
       let lineEnd = LineScanner.endOfLine(in: bytes, from: lineStart)
@@ -58,7 +59,9 @@ public enum KernelLogReader {
         var record = scratch.withUnsafeBufferPointer { line in
           makeRecord(line, span: lineStart..<lineEnd)
         }
-        if encoded {
+        if QuotedPrintable.mayBeEncoded(scratch),
+          QuotedPrintable.looksEncoded(bytes, around: lineStart..<lineEnd)
+        {
           softBreak = QuotedPrintable.endsInSoftBreak(record.record.text)
           if softBreak { record.record.text.removeLast() }
           record.record.text = QuotedPrintable.decoded(record.record.text)

@@ -14,6 +14,31 @@
 enum QuotedPrintable {
   static let equals = UInt8(ascii: "=")
 
+  /// How far around a line its neighbours are looked at.
+  static let neighbourhood = 4096
+
+  /// Whether the line at `line` of `bytes` lies in a stretch that looks encoded.
+  static func looksEncoded(_ bytes: UnsafeBufferPointer<UInt8>, around line: Range<Int>) -> Bool {
+    looksEncoded(
+      bytes,
+      range: max(0, line.lowerBound - neighbourhood)..<min(bytes.count, line.upperBound + neighbourhood))
+  }
+
+  /// Whether a cleaned line holds a mark of the encoding: a `=` at its end, or one before
+  /// two upper-case hexadecimal digits.
+  static func mayBeEncoded(_ line: [UInt8]) -> Bool {
+    guard let last = line.last else { return false }
+    if last == equals { return true }
+    var index = 0
+    while index + 2 < line.count {
+      if line[index] == equals, hexValue(line[index + 1]) != nil, hexValue(line[index + 2]) != nil {
+        return true
+      }
+      index += 1
+    }
+    return false
+  }
+
   /// Whether `range` of `bytes` looks encoded.
   static func looksEncoded(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) -> Bool {
     let end = min(range.upperBound, bytes.count)

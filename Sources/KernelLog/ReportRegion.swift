@@ -8,6 +8,8 @@ struct ReportRegion {
   var panicked: Bool
 
   static let maximumLines = 1500
+  /// Lines after a header without a context that may give it theirs.
+  static let contextLookahead = 2
   /// A `Kernel panic` line this far into a report ends it: before that it is the
   /// panic_on_warn panic printed between the header and the trace.
   static let panicEndsAfter = 22
@@ -34,7 +36,9 @@ struct ReportRegion {
     // before the lines that have them: it belongs to them. A mail client may have
     // wrapped the header's own line first.
     var context = lines[header.line].context
-    let next = lines[(header.line + 1)..<min(header.line + 3, lines.count)].first { !$0.context.isEmpty }
+    let next = lines[(header.line + 1)..<min(header.line + 1 + contextLookahead, lines.count)].first {
+      !$0.context.isEmpty
+    }
     if context.isEmpty, let next, next.context != "foreign" {
       context = next.context
     }
