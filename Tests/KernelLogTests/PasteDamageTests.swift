@@ -71,6 +71,9 @@ final class PasteDamageTests: XCTestCase {
         " netfs_read_subreq_terminated+0x2ab/0x3e0 [netfs]",
       ])
     XCTAssertEqual(reports(text).first?.title, "kernel BUG in netfs_consume_read_data")
+    // KASAN's rules of `=` signs are no soft breaks, however many.
+    let rules = (0..<4).map { "[ 5.\($0)] ======\n[ 6.\($0)] text=3D" }.joined(separator: "\n")
+    XCTAssertEqual(KernelLogReader.records(in: Array(rules.utf8)).count, 8)
     // A lone `=` at a line's end, in a log with no other mark, is the kernel's.
     XCTAssertEqual(
       KernelLogReader.records(in: Array("[ 1.0] cmdline: a=\n[ 2.0] b=1".utf8)).map(\.text),
