@@ -45,7 +45,7 @@ public struct KdumpCompressedWriter {
   /// Pages per chunk a worker compresses at a time. Each worker holds two chunk buffers
   /// (the pages read, their streams): 128 pages of 4 KiB make 1 MiB a worker. 512 pages
   /// took 3.0 MiB more peak memory with one thread (13.8 against 10.8 MiB, 5.10 -d 1 zlib)
-  /// and 6.1 MiB more with two (sid), for no speed measured (`farm-bench -n 20`: 5.10 -d 1
+  /// and 6.1 MiB more with two (sid), for no speed measured (20 paired runs: 5.10 -d 1
   /// zlib 1.006x the time, sid -d 1 zlib with two threads 0.996x); 64 pages cost 2.5%.
   public var chunkPages = 128
 
