@@ -160,25 +160,21 @@ extension ConsolePrefix {
       cursor = probe
       return
     }
-    // A netconsole receiver that writes each record after its date, with no host.
-    var bare = probe
-    if parseExtendedRecord(&bare) {
-      isExtendedRecord = false
-      isSyslog = true
-      cursor = bare
-      return
-    }
-    guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }
-    // /dev/kmsg read and handed to a syslog daemon as it is: the host, then the record
-    // (`May 25 07:29:42 host 0,16627,40311380557,-,caller=C0;text`). Each line has its
-    // own prefix, so no line continues a record.
-    var record = probe
-    if parseExtendedRecord(&record) {
+    // /dev/kmsg read and handed to a syslog daemon as it is: the record after the date, as
+    // a netconsole receiver writes it, or after the host (`May 25 07:29:42 host
+    // 0,16627,40311380557,-,caller=C0;text`). Each line has its own prefix, so no line
+    // continues a record.
+    func takeRecord(_ at: LineCursor) -> Bool {
+      var record = at
+      guard parseExtendedRecord(&record) else { return false }
       isExtendedRecord = false
       isSyslog = true
       cursor = record
-      return
+      return true
     }
+    if takeRecord(probe) { return }
+    guard probe.skipWord(), probe.take(UInt8(ascii: " ")) else { return }
+    if takeRecord(probe) { return }
     let identStart = probe.position
     guard probe.skipUntil(UInt8(ascii: ":")) else { return }
     let ident = probe.bytes(from: identStart)

@@ -76,7 +76,6 @@ struct LineCursor {
     return position > start
   }
 
-  /// Moves to the next `byte` before any space; false (and no move) if none.
   /// Moves past the next `byte` found within `limit` bytes, blanks included; false (and
   /// no move) if none.
   mutating func advance(past byte: UInt8, within limit: Int) -> Bool {
@@ -91,6 +90,7 @@ struct LineCursor {
     return false
   }
 
+  /// Moves to the next `byte` before any space; false (and no move) if none.
   mutating func skipUntil(_ byte: UInt8) -> Bool {
     var index = position
     while index < base.count {

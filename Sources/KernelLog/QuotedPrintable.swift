@@ -27,8 +27,7 @@ enum QuotedPrintable {
   /// Whether a cleaned line holds a mark of the encoding: a `=` at its end, or one before
   /// two upper-case hexadecimal digits.
   static func mayBeEncoded(_ line: [UInt8]) -> Bool {
-    guard let last = line.last else { return false }
-    if last == equals { return line.count < 2 || line[line.count - 2] != equals }
+    if endsInSoftBreak(line) { return true }
     return line.withUnsafeBufferPointer { bytes in
       guard let base = bytes.baseAddress else { return false }
       // From one `=` to the next, eight bytes at a time: most lines have none.
@@ -70,10 +69,11 @@ enum QuotedPrintable {
     return (encodedEquals && softBreaks > 0) || softBreaks >= 3
   }
 
-  /// Whether a cleaned line ends in a soft line break.
-  static func endsInSoftBreak(_ text: String) -> Bool {
-    let utf8 = text.utf8
-    return utf8.last == equals && utf8.dropLast().last != equals
+  /// Whether a cleaned line ends in a soft line break: a `=` with no `=` before it.
+  static func endsInSoftBreak(_ text: String) -> Bool { endsInSoftBreak(text.utf8) }
+
+  static func endsInSoftBreak<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Bool {
+    bytes.last == equals && bytes.dropLast().last != equals
   }
 
   /// `text` with each `=XX` (two hexadecimal digits) as the byte it stands for; any
