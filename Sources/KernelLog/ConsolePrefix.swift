@@ -213,8 +213,11 @@ extension ConsolePrefix {
     probe.skipSpaces()
     guard let seconds = probe.decimal(maxDigits: 12), probe.take(UInt8(ascii: ".")) else { return }
     let fractionStart = probe.position
-    guard let fraction = probe.decimal(maxDigits: 9), probe.take(UInt8(ascii: "]")) else { return }
-    let digits = probe.position - 1 - fractionStart
+    guard let fraction = probe.decimal(maxDigits: 9) else { return }
+    let digits = probe.position - fractionStart
+    // LG's Android kernels add the wall clock to the timestamp: `[19318.464370 / 11-29
+    // 21:16:45.862]`.
+    guard probe.take(UInt8(ascii: "]")) || probe.skipWallClock() else { return }
     var nanos = fraction
     for _ in digits..<9 { nanos = nanos &* 10 }
     timestampNanoseconds = seconds &* 1_000_000_000 &+ nanos

@@ -10,6 +10,13 @@ enum CrashKinds {
     "^validate_chain",
   ]
 
+  /// The allocator frames at the top of a leaked object's allocation stack.
+  static let leakAllocators = [
+    "^__alloc", "^alloc_", "alloc_skb", "^__dev_alloc", "^pcpu_", "^kmem", "^kstrdup", "^__kmalloc",
+    "^__vmalloc", "^vmalloc", "^kmemdup", "^__kmem_cache", "^slab_", "^kmalloc", "^kvmalloc", "^kzalloc",
+    "^krealloc", "^__do_kmalloc", "^__kvmalloc", "^kcalloc", "^__kmem", "^kmalloc_trace", "^kmem_cache_alloc",
+  ]
+
   static let table: [CrashKind] =
     sanitizers + faults + bugs + warnings + lockdep + infos + panics
     + others
@@ -229,12 +236,14 @@ enum CrashKinds {
       title: "BUG: workqueue leaked lock or atomic in {1}"),
     CrashKind(
       "BUG: ", #"BUG: memory leak"#, title: "memory leak in {frame}", stack: .after("backtrace"),
-      skip: [
-        "^__alloc", "^alloc_", "alloc_skb", "^__dev_alloc", "^pcpu_", "^kmem", "^kstrdup", "^__kmalloc",
-        "^__vmalloc", "^vmalloc",
-        "^kmemdup", "^__kmem_cache", "^slab_", "^kmalloc", "^kvmalloc", "^kzalloc", "^krealloc",
-        "^__do_kmalloc", "^__kvmalloc", "^kcalloc", "^__kmem", "^kmalloc_trace", "^kmem_cache_alloc",
-      ]),
+      skip: leakAllocators),
+    // The objects as /sys/kernel/debug/kmemleak lists them (mm/kmemleak.c,
+    // print_unreferenced()), pasted without the `BUG: memory leak` a test harness prints
+    // first; on the console each line starts `kmemleak: `.
+    CrashKind(
+      "unreferenced object 0x", #"unreferenced object 0x[0-9a-f]+ \(size \d+\):"#,
+      title: "memory leak in {frame}",
+      stack: .after("backtrace"), skip: leakAllocators),
     CrashKind(
       "BUG: ", #"BUG: (?:TASK )?stack guard page was hit"#, title: "BUG: stack guard page was hit in {frame}",
       alt: ["stack-overflow in {frame}"], stack: .stall),

@@ -94,7 +94,7 @@ public struct CrashReportParser: Sendable {
         continue
       }
       var window = LogWindow(around: hit, in: bytes, lines: LogWindow.shortLines)
-      var records = KernelLogReader.records(in: bytes, range: window.start..<window.end)
+      var records = KernelLogReader.records(in: bytes, linesFrom: window.start, to: window.end)
       let headerLimit = { (window: LogWindow) in window.isCut ? window.acceptedRecords : Int.max }
       let parse = { (window: LogWindow, records: [LogRecord], last: Bool) in
         self.reports(
@@ -107,11 +107,12 @@ public struct CrashReportParser: Sendable {
       // only the lines the longer window adds.
       for (step, lines) in LogWindow.longerLines.enumerated() where parsed == nil {
         let longer = LogWindow(around: hit, in: bytes, lines: lines)
-        let first = records.count
-        KernelLogReader.append(in: bytes, range: window.end..<longer.end, to: &records)
-        if first < records.count, records[first].text.first == " ", records[first].text.contains("=") {
-          // Maybe a `/dev/kmsg` dictionary line of the last record: decode the whole window.
-          records = KernelLogReader.records(in: bytes, range: longer.start..<longer.end)
+        if RecordBoundary.startsRecord(at: window.end, in: bytes) {
+          KernelLogReader.append(in: bytes, range: window.end..<longer.end, to: &records)
+        } else {
+          // The line after the window may continue its last record (a `/dev/kmsg`
+          // dictionary line, a wrapped line's rest): decode the longer window whole.
+          records = KernelLogReader.records(in: bytes, linesFrom: longer.start, to: longer.end)
         }
         window = longer
         parsed = parse(window, records, step == LogWindow.longerLines.count - 1)

@@ -321,6 +321,10 @@ enum GenericFrames {
         "^finish_task_switch",
       ]),
     MachineryClass(
+      "kernel/time/sleep_timeout.c (kernel/time/timer.c before 6.13), kernel/time/hrtimer.c",
+      "sleeping for a while: the caller chose to sleep there",
+      ["^msleep", "^ssleep$", "^usleep_range", "^fsleep$", "^schedule_hrtimeout"]),
+    MachineryClass(
       "kernel/kthread.c", "kthread lifecycle: stopping or parking a thread waits for it",
       ["^kthread_stop", "^kthread_park", "^__kthread_create_on_node", "^kthread_create_on_node"]),
   ]

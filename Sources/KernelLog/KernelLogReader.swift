@@ -16,6 +16,18 @@ public enum KernelLogReader {
     return result
   }
 
+  /// The records of the lines from `lineStart` (a line start) to `end`, decoded as the
+  /// whole log decodes them: the first is the record that holds the line at `lineStart`,
+  /// which may start before it (`RecordBoundary`).
+  static func records(
+    in bytes: UnsafeBufferPointer<UInt8>, linesFrom lineStart: Int, to end: Int
+  ) -> [LogRecord] {
+    var result = records(in: bytes, range: RecordBoundary.start(before: lineStart, in: bytes)..<end)
+    let before = result.prefix { ($0.span?.upperBound ?? lineStart) < lineStart }.count
+    result.removeFirst(before)
+    return result
+  }
+
   /// Appends the records of `range` to `result`, as `records(in:range:)` decodes them
   /// (a dictionary line joins only a record appended by this call): a window that
   /// grows decodes its new lines in place instead of copying them over.
@@ -23,12 +35,11 @@ public enum KernelLogReader {
     var scratch: [UInt8] = []
     scratch.reserveCapacity(256)
     var lineStart = max(0, range.lowerBound)
-    let first = lineStart
     let end = min(bytes.count, range.upperBound)
     var previousWasExtended = false
-    // Whether the stretch looks wrapped by a mail client: decided at the first line
-    // that may be a wrapped line's rest, as most stretches have none.
-    var wrapped: Bool?
+    // Whether the stretch looks wrapped by a mail client, for each block of the log that
+    // has a line that may be a wrapped line's rest (most have none).
+    var wrapped: [Int: Bool] = [:]
     // The last physical line of the last record appended here, when that record may
     // take a wrapped line's rest (a kernel line with a prefix).
     var previousLine: Range<Int>?
@@ -47,6 +58,8 @@ public enum KernelLogReader {
         if softBreak { rest.removeLast() }
         result[last].text += QuotedPrintable.decoded(rest)
         result[last].span = (result[last].span?.lowerBound ?? lineStart)..<lineEnd
+        // A wrapped line's rest comes after the record's last line.
+        if previousLine != nil { previousLine = lineStart..<lineEnd }
         lineStart = next
         continue
       }
@@ -70,9 +83,7 @@ public enum KernelLogReader {
         if !record.hasPrefix, let previous = previousLine, let last = result.indices.last,
           MailWrap.isRest(scratch, after: previous, in: bytes)
         {
-          let stretchWrapped = wrapped ?? MailWrap.looksWrapped(bytes, range: first..<end)
-          wrapped = stretchWrapped
-          if stretchWrapped {
+          if MailWrap.looksWrapped(bytes, around: lineStart, known: &wrapped) {
             // A flowed line keeps the blank it was cut at.
             if result[last].text.utf8.last != 0x20 { result[last].text += " " }
             result[last].text += record.record.text

@@ -124,6 +124,19 @@ struct LineCursor {
     return true
   }
 
+  /// The wall clock LG's Android kernels print inside the timestamp's brackets, after
+  /// the seconds: ` / 11-29 21:16:45.862]`, the month and day, the time, milliseconds;
+  /// past the `]`. False (and no move) when it is not there.
+  mutating func skipWallClock() -> Bool {
+    var probe = self
+    guard probe.take(prefix: " / "), probe.digits(2), probe.take(UInt8(ascii: "-")), probe.digits(2),
+      probe.take(UInt8(ascii: " ")), probe.clock(), probe.take(UInt8(ascii: ".")),
+      probe.decimal(maxDigits: 9) != nil, probe.take(UInt8(ascii: "]"))
+    else { return false }
+    self = probe
+    return true
+  }
+
   /// `HH:MM:SS`
   private mutating func clock() -> Bool {
     digits(2) && take(UInt8(ascii: ":")) && digits(2) && take(UInt8(ascii: ":")) && digits(2)

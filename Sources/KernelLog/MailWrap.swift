@@ -15,6 +15,24 @@ enum MailWrap {
   /// clients wrap before the width when the next word would pass it.
   static let wrappedLength = 60
 
+  /// Lines are looked at for wrapping a block at a time: a line's is told from the blocks
+  /// before and after its own, which are the same whatever range of the log is decoded.
+  static let block = 16 << 10
+
+  /// Whether the lines around `offset` look wrapped, `known` holding the answers for the
+  /// blocks already looked at.
+  static func looksWrapped(
+    _ bytes: UnsafeBufferPointer<UInt8>, around offset: Int, known: inout [Int: Bool]
+  ) -> Bool {
+    let index = offset / block
+    if let answer = known[index] { return answer }
+    var start = max(0, (index - 1) * block)
+    if start > 0 { start = LineScanner.endOfLine(in: bytes, from: start - 1) + 1 }
+    let answer = looksWrapped(bytes, range: start..<min(bytes.count, (index + 2) * block))
+    known[index] = answer
+    return answer
+  }
+
   /// Whether the lines of `range` look wrapped: at least eight, at most one in fifty
   /// longer than `width` characters. The count stops at the line where the long ones
   /// pass one in fifty of those read (and of 400, so that a few long lines near the

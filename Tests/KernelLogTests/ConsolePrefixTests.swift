@@ -62,6 +62,15 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertEqual(line.caller, .cpu(4))
   }
 
+  /// LG's Android kernels: the wall clock inside the timestamp's brackets.
+  func testWallClockInTheTimestamp() throws {
+    let line = try record("[19318.464413 / 11-29 21:16:45.862] kernel BUG at fs/f2fs/node.c:2207!")
+    XCTAssertEqual(line.text, "kernel BUG at fs/f2fs/node.c:2207!")
+    XCTAssertEqual(line.timestampNanoseconds, 19_318_464_413_000)
+    // Not a clock: the line keeps its text.
+    XCTAssertNil(try record("[19318.464413 / x] text").timestampNanoseconds)
+  }
+
   /// `dmesg -x`: facility and level by name before the timestamp.
   func testDmesgDecodePrefix() throws {
     let line = try record("kern  :warn  : [   61.767679] WARNING: CPU: 1 PID: 26 at f.c:328 f+0x3d/0x210")

@@ -567,6 +567,34 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(hung.title, "INFO: task hung in kthread")
   }
 
+  /// /sys/kernel/debug/kmemleak pasted as it is: no `BUG: memory leak` before it.
+  func testLeakedObjectsWithoutAHarnessHeader() throws {
+    let leak = try report([
+      "unreferenced object 0x80c93c80 (size 128):",
+      "  comm \"kmodloader\", pid 326, jiffies 4294937906 (age 20379.570s)",
+      "  backtrace:",
+      "    [<801526bc>] __kmalloc_track_caller+0x204/0x25c",
+      "    [<801275c4>] memdup_user+0x30/0xc8",
+      "    [<8012769c>] strndup_user+0x40/0x68",
+      "    [<800dcf10>] load_module+0x18c8/0x2390",
+    ])
+    XCTAssertEqual(leak.title, "memory leak in load_module")
+    XCTAssertEqual(leak.type, .leak)
+  }
+
+  /// A sleep helper is where the caller chose to sleep: the caller is named.
+  func testSchedulingWhileAtomicInASleepHelper() throws {
+    let atomic = try report([
+      "BUG: scheduling while atomic: udevd/163/0x00000002",
+      "[<8065d720>] (__schedule_bug+0x44/0x5c) from [<80663340>] (__schedule+0x4e4/0x58c)",
+      "[<80663340>] (__schedule+0x4e4/0x58c) from [<80662780>] (schedule_hrtimeout_range_clock+0xd8/0x144)",
+      "[<80662780>] (schedule_hrtimeout_range_clock+0xd8/0x144) from [<80033d84>] (usleep_range+0x48/0x50)",
+      "[<80033d84>] (usleep_range+0x48/0x50) from [<802a24d8>] (imx6_pcie_link_up+0x38/0x150)",
+      "[<802a24d8>] (imx6_pcie_link_up+0x38/0x150) from [<802a1898>] (dw_pcie_valid_config+0x3c/0x8c)",
+    ])
+    XCTAssertEqual(atomic.title, "BUG: scheduling while atomic in imx6_pcie_link_up")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)

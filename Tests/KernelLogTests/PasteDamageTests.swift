@@ -132,4 +132,27 @@ final class PasteDamageTests: XCTestCase {
     XCTAssertEqual(report.title, "INFO: task hung in ext4_file_read_iter")
     XCTAssertEqual(report.type, .hang)
   }
+
+  /// A marker at the start of a wrapped line's rest: the window decoded around it backs
+  /// up to the line it continues, and sees what the whole log sees.
+  func testMarkerOnAWrappedRest() {
+    let lines = (0..<8).map { "[    5.00000\($0)] brcmfmac: brcmf_cfg80211_get_station RSSI -57 dBm" }
+    let text =
+      (lines + [
+        "[    6.000137] det_binder_of-tree module taints kernel.",
+        "INFO: rcu detected stall in sched_show_task",
+      ]).joined(separator: "\n")
+    let bytes = Array(text.utf8)
+    XCTAssertEqual(
+      KernelLogReader.records(in: bytes).last?.text,
+      "det_binder_of-tree module taints kernel. INFO: rcu detected stall in sched_show_task")
+    bytes.withUnsafeBufferPointer { buffer in
+      let restStart = text.utf8.count - "INFO: rcu detected stall in sched_show_task".utf8.count
+      let window = KernelLogReader.records(in: buffer, linesFrom: restStart, to: buffer.count)
+      XCTAssertEqual(window.map(\.text), [KernelLogReader.records(in: bytes).last?.text])
+    }
+    // Inside a kernel line, the words are no header, for either entry point.
+    XCTAssertEqual(reports(text).map(\.title), [])
+    XCTAssertEqual(CrashReportParser().reports(in: KernelLogReader.records(in: bytes)).map(\.title), [])
+  }
 }
