@@ -50,7 +50,21 @@ extension ConsolePrefix {
     parseTimestamp(&cursor)
     if timestampNanoseconds != nil, syslogEnd == 0 { parseMonotonicJournal(&cursor) }
     cursor.skipLoginPrompt()
+    skipModuleTag(&cursor)
     textStart = cursor.position
+  }
+
+  /// MediaTek's Android kernels tag each message with the module that printed it,
+  /// `[name:bug&]kernel BUG at ...`, after the task's name when the caller is shown:
+  /// `[C201134] rxq0_pus: [name:mrdump&]pc : ...`.
+  private func skipModuleTag(_ cursor: inout LineCursor) {
+    var probe = cursor
+    if probe.peek() != UInt8(ascii: "[") {
+      // The task's name: at most 16 bytes (TASK_COMM_LEN), then `: `.
+      guard probe.advance(past: UInt8(ascii: ":"), within: 17), probe.take(UInt8(ascii: " ")) else { return }
+    }
+    guard probe.take(prefix: "[name:"), probe.advance(past: UInt8(ascii: "]"), within: 32) else { return }
+    cursor = probe
   }
 
   /// journalctl -o short-monotonic: the timestamp, then the host and the program,

@@ -128,7 +128,11 @@ enum CrashKinds {
       stack: .ripThenTrace),
     CrashKind("Alignment trap:", title: "Alignment trap in {frame}", stack: .ripThenTrace),
     // Coroner: architectures and kernels that print only `Oops:` as the header.
-    CrashKind("Oops: ", #"^Oops: "#, title: "Oops in {frame}", stack: .ripThenTrace, continuesReport: true),
+    // Not a message that only starts with the word, a subsystem's tag after it: EFI's
+    // `Oops: efitime: can't read time!` (arch/x86/platform/efi/efi.c of 3.x).
+    CrashKind(
+      "Oops: ", #"^Oops: (?![a-z0-9_]+: )"#, title: "Oops in {frame}", stack: .ripThenTrace,
+      continuesReport: true),
     // Coroner: MIPS's `die_if_kernel()` traps (arch/mips/kernel/traps.c), whose header is
     // the trap's message and the oops count: `Reserved instruction in kernel code[#1]:`.
     CrashKind(

@@ -206,6 +206,9 @@ enum GenericFrames {
         // PREEMPT_RT's sleeping spinlocks and rwlocks (rtlock_slowlock_locked in
         // kernel/locking/rtmutex.c, rwbase_read_lock in kernel/locking/rwbase_rt.c).
         "^rtlock_", "^rwbase_",
+        // x86's assembly thunks into the rwsem slow paths before 4.16
+        // (arch/x86/lib/rwsem.S: call_rwsem_down_write_failed and its siblings).
+        "^call_rwsem_",
       ]),
     MachineryClass(
       "include/linux/rcupdate.h, kernel/softirq.c, include/linux/preempt.h, include/linux/seqlock.h, "

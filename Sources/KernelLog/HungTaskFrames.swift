@@ -15,6 +15,10 @@ enum HungTaskFrames {
     "^synchronize_rcu_normal", "^rcu_barrier", "^__rcu_barrier", "^__srcu_barrier", "^console_lock",
     "fdatawait", "^filemap_fdatawait", "^filemap_write_and_wait", "^__filemap_fdatawrite",
     "^wb_wait_for_completion", "^__wait_var_event",
+    // mm/filemap.c: looking a page up locked sleeps on its lock (folio_lock() inside
+    // __filemap_get_folio(), its wrappers before folios): the caller wanted the page.
+    "^__filemap_get_folio", "^filemap_lock_folio", "^pagecache_get_page", "^find_lock_entry",
+    "^find_lock_page", "^grab_cache_page_write_begin", "^find_or_create_page",
     // OpenZFS's Solaris condition variables (module/os/linux/spl/spl-condvar.c): waits
     // that sleep in schedule() or io_schedule() for whoever signals them.
     "^cv_wait", "^__cv_wait", "^cv_timedwait", "^__cv_timedwait",

@@ -265,8 +265,13 @@ struct StackTraceReader {
       return StackFrame.parseSymbol(rest[rest.index(after: open)...])
     }
     // mips and riscv print the raw address before the symbol: `epc : 8003ab3c func+0x4/0xc`.
+    // MediaTek's mrdump brackets it: `pc : [0xffffffd79598aefc] skb_segment+0xcd0/0xd14`.
     let words = rest.split(separator: " ", maxSplits: 1)
     if words.count == 2, words[0].allSatisfy(\.isHexDigit), words[0].count >= 8 {
+      rest = words[1]
+    } else if words.count == 2, words[0].hasPrefix("[0x"), words[0].hasSuffix("]"),
+      words[0].dropFirst(3).dropLast().allSatisfy(\.isHexDigit)
+    {
       rest = words[1]
     }
     // sparc prints the symbol in angle brackets: `TPC: <func+0x40/0x80>`.

@@ -71,6 +71,19 @@ final class ConsolePrefixTests: XCTestCase {
     XCTAssertNil(try record("[19318.464413 / x] text").timestampNanoseconds)
   }
 
+  /// MediaTek's Android kernels: the printing module's tag, after the task's name.
+  func testMediatekModuleTag() throws {
+    let line = try record(
+      "[118.470848] [C201134] rxq0_pus: [name:mrdump&]pc : [0xffffffd79598aefc] f+0x1/0x2")
+    XCTAssertEqual(line.text, "pc : [0xffffffd79598aefc] f+0x1/0x2")
+    XCTAssertEqual(
+      try record("[name:panic&]WARNING: CPU: 3 PID: 298 at x.c:604").text,
+      "WARNING: CPU: 3 PID: 298 at x.c:604")
+    XCTAssertEqual(StackTraceReader.instructionPointer(in: line.text)?.function, "f")
+    // A task's name without the tag is the message's own text.
+    XCTAssertEqual(try record("[118.4] [C2] usb 1-1: new device").text, "usb 1-1: new device")
+  }
+
   /// `dmesg -x`: facility and level by name before the timestamp.
   func testDmesgDecodePrefix() throws {
     let line = try record("kern  :warn  : [   61.767679] WARNING: CPU: 1 PID: 26 at f.c:328 f+0x3d/0x210")

@@ -595,6 +595,45 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(atomic.title, "BUG: scheduling while atomic in imx6_pcie_link_up")
   }
 
+  /// EFI's `Oops: efitime:` message is no oops: the WARNING after it is the report.
+  func testOopsWordInAMessage() throws {
+    let warning = try report([
+      "Oops: efitime: can't read time!",
+      "------------[ cut here ]------------",
+      "WARNING: at arch/x86/mm/ioremap.c:102 __ioremap_caller+0x307/0x380()",
+      "Call Trace:",
+      " [<c0446352>] warn_slowpath_common+0x72/0xa0",
+      " [<c0427557>] __ioremap_caller+0x307/0x380",
+      " [<c0427627>] ioremap_cache+0x17/0x20",
+    ])
+    XCTAssertEqual(warning.title, "WARNING in __ioremap_caller")
+  }
+
+  /// A hung task asleep in a locked page lookup or an rwsem thunk of x86 before 4.16 is
+  /// named by the caller.
+  func testHungTaskInPageLookupAndRwsemThunk() throws {
+    let lookup = try report([
+      "INFO: task cp:4121 blocked for more than 122 seconds.",
+      "Call Trace:",
+      " __schedule+0x3b4/0xc10",
+      " io_schedule+0x46/0x70",
+      " folio_wait_bit_common+0x13d/0x350",
+      " __filemap_get_folio+0x1d1/0x370",
+      " nfs_write_begin+0x5a/0x2e0 [nfs]",
+      " generic_perform_write+0x10a/0x270",
+    ])
+    XCTAssertEqual(lookup.title, "INFO: task hung in nfs_write_begin")
+    let thunk = try report([
+      "INFO: task kworker/0:1:45 blocked for more than 120 seconds.",
+      "Call Trace:",
+      " [<ffffffff816b3c89>] schedule+0x29/0x70",
+      " [<ffffffff816b52d5>] rwsem_down_write_failed+0x195/0x320",
+      " [<ffffffff8131e253>] call_rwsem_down_write_failed+0x13/0x20",
+      " [<ffffffffa01e5ad9>] xlog_cil_push+0x89/0x3e0 [xfs]",
+    ])
+    XCTAssertEqual(thunk.title, "INFO: task hung in xlog_cil_push")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)

@@ -118,11 +118,11 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 895, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 943, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
     // before they could shape a rule (Fixtures/real/README.md): batches as to bh of stop
     // 32 joined at crash found 0.998, kind 0.982, title 0.860 and guilty function 0.882;
-    // bi to bl of stop 33 at 0.999, 0.981, 0.865 and 0.884.
+    // bi to bp of stop 33 at 0.998, 0.982, 0.863 and 0.881.
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
@@ -154,7 +154,9 @@ final class RealLogCorpusTests: XCTestCase {
     // 3.0 oops whose every frame is a `? ` guess, an s390 paste whose brackets a mailer
     // turned into `Ý` and `¨`, a z/VM console lockdep report whose lines the console cut
     // inside their tokens, and 2.6.14's `PANIC: early exception` as two bare lines; and two
-    // more pastes that stop at the register dump (one in each part).
-    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 51, "clean real logs marked corrupted")
+    // more pastes that stop at the register dump (one in each part). Stop 33's batches
+    // one, in the check part: a stack-guard-page report kept in its raw quoted-printable
+    // form, whose frames are indented with encoded no-break spaces (`=C2=A0`).
+    XCTAssertLessThanOrEqual(whole.cleanMarkedCorrupted, 52, "clean real logs marked corrupted")
   }
 }
