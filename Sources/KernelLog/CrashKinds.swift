@@ -34,8 +34,9 @@ enum CrashKinds {
     CrashKind(
       "KASAN:", #"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free)"#,
       title: "KASAN: invalid-free in {frame}", alt: ["invalid-free in {frame}"], stack: .trace),
+    // A mail client may wrap the header right after `in`: the function opens the next line.
     CrashKind(
-      "KASAN:", #"BUG: KASAN: ([a-z\-]+) in \S+(?:.*\n)*?.*\b(Read|Write) (?:of|at addr)"#, window: 6,
+      "KASAN:", #"BUG: KASAN: ([a-z\-]+) in\s+\S+(?:.*\n)*?.*\b(Read|Write) (?:of|at addr)"#, window: 6,
       title: "KASAN: {1} {2} in {frame}", alt: ["bad-access in {frame}"], stack: .trace),
     CrashKind(
       "KASAN:", #"BUG: KASAN: ([a-z\-]+) on address"#, window: 4,

@@ -129,7 +129,8 @@ enum GenericFrames {
         "^check_preemption_disabled", "^debug_smp_processor_id", "^__this_cpu_preempt_check",
         "^lockdep_rcu_suspicious", "^__might_sleep", "^___might_sleep", "^__might_fault", "^might_fault",
         "^__might_resched", "^debug_print_object", "^debug_object", "^__debug_object",
-        "^debug_check_no_obj_freed", "is_static_object", "^kthread_insert_work_sanity_check",
+        "^debug_check_no_obj_freed", "is_static_object", "^lookup_object_or_alloc",
+        "^kthread_insert_work_sanity_check",
       ]),
     MachineryClass(
       "lib/refcount.c, include/linux/kref.h, lib/ref_tracker.c", "reference counts report their user's bug",

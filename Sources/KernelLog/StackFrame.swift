@@ -275,9 +275,12 @@ struct FrameLineParser {
       // Accept only the shapes that carry no offset: `f from g+0x1/0x2` (ARM since
       // 5.16) and `f file.c:12 [inline]` (decode_stacktrace.sh). m68k's `Stack from
       // 0086bf60:` heads raw stack words, not a caller.
+      // A module's function names its module before the word: `f [mod] from g+0x1/0x2`.
+      let module = moduleBeforeFrom()
       let armFrom = restStarts(with: " from ") && callerFollowsFrom()
       guard armFrom || (restContains("[inline]") && isInlineTail()) else { return nil }
       frame.inlined = !armFrom
+      if let module { frame.module = module }
     }
     frame.reliable = reliable && !restContains("(unreliable)")
     frame.address = address
@@ -346,6 +349,18 @@ struct FrameLineParser {
     let start = probe
     while probe < bytes.count, bytes[probe] != 0x20, bytes[probe] != UInt8(ascii: ")") { probe += 1 }
     return SourceLocation(String(decoding: bytes[start..<probe], as: UTF8.self))
+  }
+
+  /// ` [module]` right before ` from `: the index is moved past it.
+  private mutating func moduleBeforeFrom() -> String? {
+    var probe = self
+    guard probe.take(" [") else { return nil }
+    let start = probe.index
+    while let b = probe.byte(probe.index), b.isSymbolByte { probe.index += 1 }
+    guard probe.index > start, probe.take("]"), probe.restStarts(with: " from ") else { return nil }
+    let module = String(decoding: bytes[start..<probe.index - 1], as: UTF8.self)
+    self = probe
+    return module
   }
 
   /// ` from g+0x1/0x2`: a symbol with its offset after the word.

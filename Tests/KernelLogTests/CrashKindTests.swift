@@ -634,6 +634,19 @@ final class CrashKindTests: XCTestCase {
     XCTAssertEqual(thunk.title, "INFO: task hung in xlog_cil_push")
   }
 
+  /// arm's unwinder since 5.16 names a module's function with its module before `from`.
+  func testArmFramesOfModules() throws {
+    let warning = try report([
+      "WARNING: CPU: 0 PID: 13250 at net/wireless/sme.c:1181 cfg80211_roamed+0x3a8/0x408 [cfg80211]",
+      " __warn from warn_slowpath_fmt+0x60/0xcc",
+      " warn_slowpath_fmt from cfg80211_roamed+0x3a8/0x408 [cfg80211]",
+      " cfg80211_roamed [cfg80211] from brcmf_bss_roaming_done+0x15c/0x230 [brcmfmac]",
+      " brcmf_bss_roaming_done [brcmfmac] from brcmf_notify_roaming_status+0x40/0x64 [brcmfmac]",
+    ])
+    XCTAssertEqual(warning.title, "WARNING in cfg80211_roamed")
+    XCTAssertEqual(warning.frames.first { $0.function == "brcmf_bss_roaming_done" }?.module, "brcmfmac")
+  }
+
   func testTypesFollowTitles() {
     XCTAssertEqual(CrashType.of(title: "KASAN: slab-use-after-free Write in f"), .kasanUseAfterFreeWrite)
     XCTAssertEqual(CrashType.of(title: "BUG: soft lockup in f"), .hang)

@@ -155,4 +155,25 @@ final class PasteDamageTests: XCTestCase {
     XCTAssertEqual(reports(text).map(\.title), [])
     XCTAssertEqual(CrashReportParser().reports(in: KernelLogReader.records(in: bytes)).map(\.title), [])
   }
+
+  /// A mail client that wrapped KASAN's header right after `in`.
+  func testSanitizerHeaderWrappedAfterIn() throws {
+    let report = try XCTUnwrap(
+      reports(
+        """
+        BUG: KASAN: slab-use-after-free in
+        acpi_ut_valid_internal_object+0x5e/0x60
+        drivers/acpi/acpica/utobject.c:319
+        Read of size 1 at addr ffff888108821620 by task sh/6442
+
+        Call Trace:
+         <TASK>
+         dump_stack_lvl+0x7b/0xa0 lib/dump_stack.c:120
+         kasan_report+0xc6/0x100 mm/kasan/report.c:602
+         acpi_ut_valid_internal_object+0x5e/0x60 drivers/acpi/acpica/utobject.c:319
+         acpi_ut_add_reference+0x1d/0x40 drivers/acpi/acpica/utdelete.c:754
+        """
+      ).first)
+    XCTAssertEqual(report.title, "KASAN: slab-use-after-free Read in acpi_ut_valid_internal_object")
+  }
 }

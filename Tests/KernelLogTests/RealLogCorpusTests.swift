@@ -118,16 +118,18 @@ final class RealLogCorpusTests: XCTestCase {
     }
     // Only the tuning part's misses are listed: the check part stays unseen.
     if SyzkallerCorpusTests.verbose { print((parts[.tuning] ?? Score()).misses.joined(separator: "\n")) }
-    XCTAssertGreaterThanOrEqual(whole.files, 943, "real logs")
+    XCTAssertGreaterThanOrEqual(whole.files, 991, "real logs")
     // The floors are what the corpus scored when the last batches joined it, scored
     // before they could shape a rule (Fixtures/real/README.md): batches as to bh of stop
     // 32 joined at crash found 0.998, kind 0.982, title 0.860 and guilty function 0.882;
-    // bi to bp of stop 33 at 0.998, 0.982, 0.863 and 0.881.
+    // bi to bt of stop 33 at 0.998, 0.983, 0.861 and 0.878 (their annotators name the
+    // innermost inlined function where Coroner, as syzkaller's corpus, names the one the
+    // kernel printed).
     // A rule that costs any of them fails here.
     XCTAssertGreaterThanOrEqual(whole.crashRate, 0.99, "crash found")
     XCTAssertGreaterThanOrEqual(whole.typeRate, 0.98, "kind")
     XCTAssertGreaterThanOrEqual(whole.titleRate, 0.85, "title")
-    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.88, "guilty function")
+    XCTAssertGreaterThanOrEqual(whole.frameRate, 0.875, "guilty function")
     // Fifty-one, known: a report whose frames a decoder printed as `(??:?)`; an s390
     // paste whose brackets a mailer turned into `c` and `!`; two lockdep reports pasted
     // up to their `*** DEADLOCK ***` or dependency chain, without the stack backtrace,
