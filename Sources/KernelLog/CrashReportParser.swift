@@ -16,14 +16,18 @@ public struct CrashReportParser: Sendable {
   /// The crashes in `records`, in log order. `evidenceKind` names the source
   /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
   public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
-    reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count) ?? []
+    var taken = Set<Int>()
+    return reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count, taken: &taken) ?? []
   }
 
   /// Reports whose header is one of the first `headersBefore` records; nil when
   /// `wholeReports` is set and a report runs to the last record (a window of a larger
-  /// log that must grow: nothing is built for it).
+  /// log that must grow: nothing is built for it). `taken` holds the byte offsets of
+  /// records an earlier window's reports took, which are no header here, and gets those
+  /// this call's reports take.
   func reports(
-    in records: [LogRecord], evidenceKind: String, headersBefore: Int, wholeReports: Bool = false
+    in records: [LogRecord], evidenceKind: String, headersBefore: Int, wholeReports: Bool = false,
+    taken: inout Set<Int>
   ) -> [CrashReport]? {
     // A printk record from a dump may hold several lines (one printk call with
     // embedded newlines); each is a line of the report, tied to its record.
@@ -52,7 +56,7 @@ public struct CrashReportParser: Sendable {
     }
     return reports(
       lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore,
-      wholeReports: wholeReports)
+      wholeReports: wholeReports, taken: &taken)
   }
 
   /// The crashes in the bytes of a console log.
@@ -85,6 +89,9 @@ public struct CrashReportParser: Sendable {
     let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
     let chunk = 32 << 20
     var pending: CrashReport?
+    // The records the reports delivered took, by byte offset: a report's region takes only
+    // the lines it wants, and a header among the others is a header, as in the whole log.
+    var taken = Set<Int>()
     var position = 0
     while position < bytes.count {
       let limit = min(bytes.count, position + chunk)
@@ -97,9 +104,14 @@ public struct CrashReportParser: Sendable {
       var records = KernelLogReader.records(in: bytes, linesFrom: window.start, to: window.end)
       let headerLimit = { (window: LogWindow) in window.isCut ? window.acceptedRecords : Int.max }
       let parse = { (window: LogWindow, records: [LogRecord], last: Bool) in
-        self.reports(
+        // What the reports take counts only for reports kept: a window that must grow
+        // builds none.
+        var attempt = taken
+        let parsed = self.reports(
           in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window),
-          wholeReports: window.isCut && !last)
+          wholeReports: window.isCut && !last, taken: &attempt)
+        if parsed != nil { taken = attempt }
+        return parsed
       }
       var parsed = parse(window, records, false)
       // A report that runs to the window's end is parsed again in a longer window,
@@ -119,10 +131,11 @@ public struct CrashReportParser: Sendable {
       }
       var found = parsed ?? []
       found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
-      var next = window.isCut ? window.acceptedEnd : window.end
+      // The scan resumes inside a report's region when it runs past the window's first
+      // half: the records it took are no headers (`taken`), the others may be.
+      let next = window.isCut ? window.acceptedEnd : window.end
       for var report in found {
         report.evidence.records = nil
-        if let end = report.evidence.span?.last { next = max(next, end) }
         if pending != nil, report.isConsequentialPanic {
           pending?.panicked = true
         } else {
@@ -131,6 +144,8 @@ public struct CrashReportParser: Sendable {
         }
       }
       position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
+      // A window decodes from at most RecordBoundary's reach before its marker.
+      if taken.count > 4096 { taken = taken.filter { $0 >= position - RecordBoundary.maximumBytes } }
       consumed?(window.start)
     }
     if let done = pending { try deliver(done) }
@@ -143,12 +158,17 @@ public struct CrashReportParser: Sendable {
 
   func reports(
     lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int,
-    wholeReports: Bool = false
+    wholeReports: Bool = false, taken: inout Set<Int>
   )
     -> [CrashReport]?
   {
     let matcher = HeaderMatcher.shared
     var consumed = [Bool](repeating: false, count: lines.count)
+    // A record of a dump has no byte offset: what its reports take stays in this call.
+    let offset = { (line: Int) in records[lines[line].record].span?.lowerBound }
+    if !taken.isEmpty {
+      for line in lines.indices where offset(line).map(taken.contains) == true { consumed[line] = true }
+    }
     var reports: [CrashReport] = []
     var index = 0
     while index < min(lines.count, headersBefore) {
@@ -159,6 +179,7 @@ public struct CrashReportParser: Sendable {
       if isConsequentialPanic(header), let last = reports.indices.last {
         reports[last].panicked = true
         consumed[index] = true
+        if let at = offset(index) { taken.insert(at) }
         continue
       }
       // A header this close to the window's end may take its context from lines past it
@@ -166,7 +187,10 @@ public struct CrashReportParser: Sendable {
       if wholeReports, header.line + ReportRegion.contextLookahead >= lines.count { return nil }
       let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
       if wholeReports, let last = region.lines.last, lines[last].record >= records.count - 1 { return nil }
-      for line in region.lines { consumed[line] = true }
+      for line in region.lines {
+        consumed[line] = true
+        if let at = offset(line) { taken.insert(at) }
+      }
       let report = ReportBuilder(header: header, region: region, lines: lines, records: records).build(
         evidenceKind: evidenceKind)
       if report.isConsequentialPanic, let last = reports.indices.last {
