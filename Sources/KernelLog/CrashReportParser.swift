@@ -186,7 +186,11 @@ public struct CrashReportParser: Sendable {
       // (ReportRegion.collect): a longer window decides as the whole log does.
       if wholeReports, header.line + ReportRegion.contextLookahead >= lines.count { return nil }
       let region = ReportRegion.collect(from: header, in: lines, consumed: consumed, matcher: matcher)
-      if wholeReports, let last = region.lines.last, lines[last].record >= records.count - 1 { return nil }
+      if wholeReports,
+        region.reachedEnd || region.lines.last.map({ lines[$0].record >= records.count - 1 }) == true
+      {
+        return nil
+      }
       for line in region.lines {
         consumed[line] = true
         if let at = offset(line) { taken.insert(at) }

@@ -6,6 +6,8 @@ struct ReportRegion {
   var lines: [Int]
   /// Lines of the region that say the kernel panicked.
   var panicked: Bool
+  /// The lines ran out before the report ended: a window of a larger log must grow.
+  var reachedEnd = false
 
   static let maximumLines = 1500
   /// Lines after a header without a context that may give it theirs.
@@ -15,6 +17,10 @@ struct ReportRegion {
   static let panicEndsAfter = 22
   /// Lines without a frame that end a report once it has shown a trace.
   static let quietLinesEnd = 400
+  /// Lines of other contexts (other tasks' and CPUs' output) that end a report when none
+  /// of its own comes among them: a task that prints again much later is not continuing
+  /// the report, and a window of the log sees what the whole log sees.
+  static let otherLinesEnd = 400
 
   /// A line that starts with the blanks dmesg puts under a timestamp (`[ 7247.055196] `
   /// is 15 columns wide, eight is the least of any timestamp's width).
@@ -47,7 +53,9 @@ struct ReportRegion {
     var onlyHeaders = true
     var sawFrame = false
     var linesSinceFrame = 0
+    var otherLines = 0
     var index = header.line + 1
+    var ended = false
     while index < lines.count, region.lines.count < maximumLines {
       defer { index += 1 }
       let line = lines[index]
@@ -64,19 +72,32 @@ struct ReportRegion {
         && (ReportRegion.looksLikeFrame(line.text) || ReportRegion.isIndentedRest(line.text))
       guard !consumed[index], line.context == context || continuation || (acceptCPUs && line.isCPUContext)
       else {
+        otherLines += 1
+        if otherLines >= otherLinesEnd {
+          ended = true
+          break
+        }
         continue
       }
+      otherLines = 0
       if line.text.contains("---[ end Kernel panic") {
         region.lines.append(index)
         region.panicked = true
+        ended = true
         break
       }
       let isPanic = line.text.contains("Kernel panic - not syncing")
-      if isPanic && region.lines.count > panicEndsAfter { break }
+      if isPanic && region.lines.count > panicEndsAfter {
+        ended = true
+        break
+      }
       if !isPanic, let next = matcher.header(at: index, in: lines), !next.kind.continuesReport {
         // decode_stacktrace.sh repeats the header once per inlined frame.
         let repeated = onlyHeaders && next.kind.title == header.kind.title
-        if !repeated { break }
+        if !repeated {
+          ended = true
+          break
+        }
       } else {
         onlyHeaders = false
       }
@@ -89,10 +110,17 @@ struct ReportRegion {
         linesSinceFrame = 0
       } else {
         linesSinceFrame += 1
-        if sawFrame && linesSinceFrame >= quietLinesEnd { break }
+        if sawFrame && linesSinceFrame >= quietLinesEnd {
+          ended = true
+          break
+        }
       }
-      if line.text.contains("---[ end trace") || line.text.contains("---[ end Kernel panic") { break }
+      if line.text.contains("---[ end trace") || line.text.contains("---[ end Kernel panic") {
+        ended = true
+        break
+      }
     }
+    region.reachedEnd = !ended && region.lines.count < maximumLines
     return region
   }
 }
