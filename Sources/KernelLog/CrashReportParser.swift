@@ -171,7 +171,8 @@ public struct CrashReportParser: Sendable {
     }
     var reports: [CrashReport] = []
     var index = 0
-    while index < min(lines.count, headersBefore) {
+    // `headersBefore` counts records, and a record may hold several lines.
+    while index < lines.count, lines[index].record < headersBefore {
       defer { index += 1 }
       guard !consumed[index], !Self.isInlinedHeader(at: index, in: lines),
         let header = matcher.header(at: index, in: lines)
