@@ -16,18 +16,17 @@ public struct CrashReportParser: Sendable {
   /// The crashes in `records`, in log order. `evidenceKind` names the source
   /// (`console`, `vmcore`, `pstore`, `netconsole`) in each report's evidence.
   public func reports(in records: [LogRecord], evidenceKind: String = "console") -> [CrashReport] {
-    var taken = Set<Int>()
-    return reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count, taken: &taken) ?? []
+    var state = ScanState()
+    return reports(in: records, evidenceKind: evidenceKind, headersBefore: records.count, state: &state) ?? []
   }
 
   /// Reports whose header is one of the first `headersBefore` records; nil when
   /// `wholeReports` is set and a report runs to the last record (a window of a larger
-  /// log that must grow: nothing is built for it). `taken` holds the byte offsets of
-  /// records an earlier window's reports took, which are no header here, and gets those
-  /// this call's reports take.
+  /// log that must grow: nothing is built for it). `state` carries what earlier windows
+  /// of the log decided.
   func reports(
     in records: [LogRecord], evidenceKind: String, headersBefore: Int, wholeReports: Bool = false,
-    taken: inout Set<Int>
+    state: inout ScanState
   ) -> [CrashReport]? {
     // A printk record from a dump may hold several lines (one printk call with
     // embedded newlines); each is a line of the report, tied to its record.
@@ -56,7 +55,7 @@ public struct CrashReportParser: Sendable {
     }
     return reports(
       lines: lines, records: records, evidenceKind: evidenceKind, headersBefore: headersBefore,
-      wholeReports: wholeReports, taken: &taken)
+      wholeReports: wholeReports, state: &state)
   }
 
   /// The crashes in the bytes of a console log.
@@ -89,9 +88,7 @@ public struct CrashReportParser: Sendable {
     let scanner = MarkerScanner(markers: HeaderMatcher.shared.markers)
     let chunk = 32 << 20
     var pending: CrashReport?
-    // The records the reports delivered took, by byte offset: a report's region takes only
-    // the lines it wants, and a header among the others is a header, as in the whole log.
-    var taken = Set<Int>()
+    var state = ScanState()
     var position = 0
     while position < bytes.count {
       let limit = min(bytes.count, position + chunk)
@@ -106,11 +103,13 @@ public struct CrashReportParser: Sendable {
       let parse = { (window: LogWindow, records: [LogRecord], last: Bool) in
         // What the reports take counts only for reports kept: a window that must grow
         // builds none.
-        var attempt = taken
+        var attempt = state
+        attempt.afterReport = pending != nil
+        attempt.markedPanicked = false
         let parsed = self.reports(
           in: records, evidenceKind: evidenceKind, headersBefore: headerLimit(window),
-          wholeReports: window.isCut && !last, taken: &attempt)
-        if parsed != nil { taken = attempt }
+          wholeReports: window.isCut && !last, state: &attempt)
+        if parsed != nil { state = attempt }
         return parsed
       }
       var parsed = parse(window, records, false)
@@ -129,6 +128,7 @@ public struct CrashReportParser: Sendable {
         window = longer
         parsed = parse(window, records, step == LogWindow.longerLines.count - 1)
       }
+      if state.markedPanicked { pending?.panicked = true }
       var found = parsed ?? []
       found.removeAll { ($0.evidence.records?.first ?? 0) >= window.acceptedRecords && window.isCut }
       // The scan resumes inside a report's region when it runs past the window's first
@@ -145,7 +145,9 @@ public struct CrashReportParser: Sendable {
       }
       position = max(next, LineScanner.endOfLine(in: bytes, from: hit) + 1)
       // A window decodes from at most RecordBoundary's reach before its marker.
-      if taken.count > 4096 { taken = taken.filter { $0 >= position - RecordBoundary.maximumBytes } }
+      if state.taken.count > 4096 {
+        state.taken = state.taken.filter { $0 >= position - RecordBoundary.maximumBytes }
+      }
       consumed?(window.start)
     }
     if let done = pending { try deliver(done) }
@@ -158,7 +160,7 @@ public struct CrashReportParser: Sendable {
 
   func reports(
     lines: [ConsoleLine], records: [LogRecord], evidenceKind: String, headersBefore: Int,
-    wholeReports: Bool = false, taken: inout Set<Int>
+    wholeReports: Bool = false, state: inout ScanState
   )
     -> [CrashReport]?
   {
@@ -166,8 +168,8 @@ public struct CrashReportParser: Sendable {
     var consumed = [Bool](repeating: false, count: lines.count)
     // A record of a dump has no byte offset: what its reports take stays in this call.
     let offset = { (line: Int) in records[lines[line].record].span?.lowerBound }
-    if !taken.isEmpty {
-      for line in lines.indices where offset(line).map(taken.contains) == true { consumed[line] = true }
+    if !state.taken.isEmpty {
+      for line in lines.indices where offset(line).map(state.taken.contains) == true { consumed[line] = true }
     }
     var reports: [CrashReport] = []
     var index = 0
@@ -177,10 +179,16 @@ public struct CrashReportParser: Sendable {
       guard !consumed[index], !Self.isInlinedHeader(at: index, in: lines),
         let header = matcher.header(at: index, in: lines)
       else { continue }
-      if isConsequentialPanic(header), let last = reports.indices.last {
-        reports[last].panicked = true
+      // A panic that a report before it caused marks that report, here or one an earlier
+      // window delivered, and takes only its own line.
+      if isConsequentialPanic(header), state.afterReport || !reports.isEmpty {
+        if let last = reports.indices.last {
+          reports[last].panicked = true
+        } else {
+          state.markedPanicked = true
+        }
         consumed[index] = true
-        if let at = offset(index) { taken.insert(at) }
+        if let at = offset(index) { state.taken.insert(at) }
         continue
       }
       // A header this close to the window's end may take its context from lines past it
@@ -194,7 +202,7 @@ public struct CrashReportParser: Sendable {
       }
       for line in region.lines {
         consumed[line] = true
-        if let at = offset(line) { taken.insert(at) }
+        if let at = offset(line) { state.taken.insert(at) }
       }
       let report = ReportBuilder(header: header, region: region, lines: lines, records: records).build(
         evidenceKind: evidenceKind)
@@ -239,4 +247,16 @@ public struct CrashReportParser: Sendable {
       }
     }
   }
+}
+
+/// What a window of a log carries from the windows before it, so that it decodes as the
+/// whole log does.
+struct ScanState {
+  /// The records the reports delivered took, by byte offset: a report's region takes only
+  /// the lines it wants, and a header among the others is a header, as in the whole log.
+  var taken = Set<Int>()
+  /// An earlier window delivered a report (or holds one back).
+  var afterReport = false
+  /// A panic at this window's start marked the report delivered before it.
+  var markedPanicked = false
 }
