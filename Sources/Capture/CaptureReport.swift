@@ -17,6 +17,9 @@ extension CaptureSession {
     /// Pages with a descriptor (zero pages included).
     public var pagesDumpable: UInt64 = 0
     public var pagesWritten: UInt64 = 0
+    /// Written pages equal to an earlier one, whose descriptor points at its stream
+    /// (`DuplicatePages`).
+    public var pagesCopies: UInt64 = 0
     public var dumpBytes: UInt64 = 0
     /// Every dumpable page saved: no write failure, no page the source lacked.
     public var complete = false

@@ -143,12 +143,13 @@ public struct CaptureSession {
         json += Array(DmesgFormatter.json(record).utf8)
         json.append(UInt8(ascii: "\n"))
       }
-      for (name, bytes) in [("dmesg.txt", text), ("dmesg.json", json)] {
-        do {
-          try SmallFile.write(bytes, to: path(name))
-          logFiles.append(name)
-        } catch let error as CaptureError {
+      let names = ["dmesg.txt", "dmesg.json"]
+      let errors = SmallFile.write([(text, path(names[0])), (json, path(names[1]))])
+      for (name, error) in zip(names, errors) {
+        if let error {
           report.problems.append("\(error)")
+        } else {
+          logFiles.append(name)
         }
       }
     } catch {
@@ -325,6 +326,7 @@ public struct CaptureSession {
           bytesWritten: step.bytesWritten))
     }
     report.pagesWritten = result.pagesWritten
+    report.pagesCopies = result.duplicatePages
     report.dumpBytes = result.fileSize
     report.complete = result.complete
     report.error = result.error

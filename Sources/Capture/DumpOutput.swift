@@ -72,11 +72,14 @@ public final class FileDumpOutput: DumpOutput {
           path: name, offset: offset + UInt64(done), errno: wrote == 0 ? ENOSPC : errno)
       }
     }
-    if unsynchronized >= Self.writeBehind, let start = Self.syncFileRange {
-      // Best effort: a file system without it writes back later, as before.
-      _ = start(descriptor, 0, 0, Self.startWriteback)
-      unsynchronized = 0
-    }
+    if unsynchronized >= Self.writeBehind { startWriteback() }
+  }
+
+  /// Starts writeback of what was written so far, without waiting for it. Best effort:
+  /// a file system without sync_file_range writes back later, as the flusher would.
+  func startWriteback() {
+    _ = Self.syncFileRange?(descriptor, 0, 0, Self.startWriteback)
+    unsynchronized = 0
   }
 
   public func reserve(_ size: UInt64) {

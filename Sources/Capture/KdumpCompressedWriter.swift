@@ -33,6 +33,8 @@ public struct KdumpCompressedWriter {
     public var pagesWritten: UInt64 = 0
     public var zeroPages: UInt64 = 0
     public var unreadablePages: UInt64 = 0
+    /// Pages whose descriptor points at an earlier, equal page's stream.
+    public var duplicatePages: UInt64 = 0
     public var fileSize: UInt64 = 0
     public var complete = false
     /// The write error that cut the dump short.
@@ -48,6 +50,8 @@ public struct KdumpCompressedWriter {
   /// and 6.1 MiB more with two (sid), for no speed measured (20 paired runs: 5.10 -d 1
   /// zlib 1.006x the time, sid -d 1 zlib with two threads 0.996x); 64 pages cost 2.5%.
   public var chunkPages = 128
+  /// Whether a page equal to an earlier one points at its stream (`DuplicatePages`).
+  public var storesCopiesOnce = Self.copiesOnceByDefault
 
   public init(layout: KdumpCompressedLayout, fields: KdumpHeaderFields, threads: Int) {
     self.layout = layout
@@ -149,28 +153,55 @@ public struct KdumpCompressedWriter {
         : KdumpPageDescriptor(offset: Int64(offset), size: entry.size, flags: entry.flags)
     }
 
+    var duplicates = DuplicatePages(pageSize: block)
+    defer { duplicates.deallocate() }
+    var round = 0
+
     func flush() throws {
       let batches = pending
       pending.removeAll(keepingCapacity: true)
-      if batches.count == 1 || threads == 1 {
+      round += 1
+      // Read in frame order, one chunk after another: which pages are copies of earlier
+      // ones is decided here, the same whatever the threads.
+      withUnsafeMutablePointer(to: &duplicates) { table in
         for (index, pfns) in batches.enumerated() {
-          workers[index].run(
-            pfns, source: source, excludeZero: excludeZero, done: prewritten, doneSpan: prewrittenSpan)
-        }
-      } else {
-        DispatchQueue.concurrentPerform(iterations: batches.count) { index in
-          workers[index].run(
-            batches[index], source: source, excludeZero: excludeZero, done: prewritten,
-            doneSpan: prewrittenSpan)
+          workers[index].read(
+            pfns, source: source, excludeZero: excludeZero, done: prewritten, doneSpan: prewrittenSpan,
+            duplicates: storesCopiesOnce ? table : nil, round: round, chunk: index)
         }
       }
+      if batches.count == 1 || threads == 1 {
+        for index in batches.indices { workers[index].compress() }
+      } else {
+        DispatchQueue.concurrentPerform(iterations: batches.count) { workers[$0].compress() }
+      }
+      // Where each chunk's streams start, for copies of pages of this round.
+      var starts: [UInt64] = []
       for (index, pfns) in batches.enumerated() {
         let worker = workers[index]
+        starts.append(cursor)
         var descriptors = [UInt8](repeating: 0, count: pfns.count * KdumpPageDescriptor.size)
         for page in 0..<pfns.count {
           let entry = worker.entries[page]
-          descriptor(entry, offset: entry.absolute ? entry.offset : cursor + entry.offset)
-            .encode(into: &descriptors, index: page)
+          if let copy = entry.copy {
+            // An earlier page of this round: its chunk comes before, or is this one.
+            let chunk = Int(copy.chunk)
+            let waiting = workers[chunk].entries[Int(copy.index)]
+            let stream =
+              copy.stream
+              ?? DuplicatePages.Stream(
+                offset: starts[chunk] + waiting.offset, size: waiting.size, flags: waiting.flags)
+            KdumpPageDescriptor(offset: Int64(stream.offset), size: stream.size, flags: stream.flags)
+              .encode(into: &descriptors, index: page)
+            continue
+          }
+          let offset = entry.absolute ? entry.offset : cursor + entry.offset
+          descriptor(entry, offset: offset).encode(into: &descriptors, index: page)
+          if entry.slot >= 0 {
+            duplicates.written(
+              slot: entry.slot, pfn: pfns[page],
+              stream: DuplicatePages.Stream(offset: offset, size: entry.size, flags: entry.flags))
+          }
         }
         let dataBytes = UnsafeRawBufferPointer(start: worker.output, count: worker.outputUsed)
         try output.write(dataBytes, at: cursor)
@@ -217,8 +248,13 @@ public struct KdumpCompressedWriter {
       try? output.synchronize()
     }
     result.fileSize = cursor
+    result.duplicatePages = duplicates.found
     return result
   }
+
+  /// False when CORONER_CAPTURE_KEEP_COPIES is set: every page gets its own stream, to
+  /// measure what storing copies once saves (scripts/bench-capture).
+  static let copiesOnceByDefault = getenv("CORONER_CAPTURE_KEEP_COPIES") == nil
 
   /// Reads where an interrupted dump stopped: its header must match this one's
   /// layout, then the first all-zero descriptor is where to go on.
@@ -279,6 +315,13 @@ final class ChunkWorker: @unchecked Sendable {
     var missing = false
     /// Written already (the log's pages): `offset` is a file offset.
     var absolute = false
+    /// A copy of an earlier page (`DuplicatePages`): its descriptor points at that
+    /// page's stream, and nothing is written for it.
+    var copy: DuplicatePages.Entry?
+    /// The duplicate table's slot this page took, or -1.
+    var slot = -1
+    /// Read, and left for `compress`.
+    var toCompress = false
   }
 
   let encoder: PageEncoder
@@ -291,6 +334,7 @@ final class ChunkWorker: @unchecked Sendable {
   var zeroCount: UInt64 = 0
   var unreadable: UInt64 = 0
   var missing: [Bool]
+  var count = 0
 
   init(codec: PageCodec, pageSize: Int, pages: Int) throws {
     encoder = try PageEncoder(codec: codec, pageSize: pageSize)
@@ -307,14 +351,25 @@ final class ChunkWorker: @unchecked Sendable {
     output.deallocate()
   }
 
-  /// Reads the pages (runs of consecutive frames in one read), then stores each as
-  /// zero, compressed, or raw when it does not shrink.
-  /// `done` holds the pages written already (the log's), all within `doneSpan`.
+  /// `read`, then `compress`.
   func run(
     _ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry],
     doneSpan: ClosedRange<UInt64>?
   ) {
-    outputUsed = 0
+    read(pfns, source: source, excludeZero: excludeZero, done: done, doneSpan: doneSpan)
+    compress()
+  }
+
+  /// Reads the pages (runs of consecutive frames in one read) and sorts out those that
+  /// need no stream of their own: written already, unreadable, zero, or (with
+  /// `duplicates`, this chunk being `chunk` of `round`) a copy of an earlier page.
+  /// `done` holds the pages written already (the log's), all within `doneSpan`.
+  func read(
+    _ pfns: [UInt64], source: any PhysicalMemory, excludeZero: Bool, done: [UInt64: Entry],
+    doneSpan: ClosedRange<UInt64>?, duplicates: UnsafeMutablePointer<DuplicatePages>? = nil, round: Int = 0,
+    chunk: Int = 0
+  ) {
+    count = pfns.count
     zeroCount = 0
     unreadable = 0
     for index in 0..<pfns.count { missing[index] = false }
@@ -354,13 +409,33 @@ final class ChunkWorker: @unchecked Sendable {
         zeroCount += 1
         continue
       }
+      entries[index] = Entry(toCompress: true)
+      // Pages of one repeated word take a cached stream (`SameFilledPage`): no table
+      // slot is worth their few bytes.
+      guard let duplicates, SameFilledPage.word(page, size: pageSize) == nil else { continue }
+      switch duplicates.pointee.lookup(
+        page, pfn: pfns[index], source: source, round: round, chunk: chunk, index: index)
+      {
+      case .copy(let earlier): entries[index] = Entry(copy: earlier)
+      case .first(let slot): entries[index].slot = slot
+      }
+    }
+  }
+
+  /// Stores each page `read` left as compressed, or raw when it does not shrink.
+  func compress() {
+    outputUsed = 0
+    for index in 0..<count where entries[index].toCompress {
+      let page = input + index * pageSize
       let target = output + outputUsed
+      let slot = entries[index].slot
       if let size = encoder.encode(page, into: target) {
-        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(size), flags: encoder.flag)
+        entries[index] = Entry(
+          offset: UInt64(outputUsed), size: UInt32(size), flags: encoder.flag, slot: slot)
         outputUsed += size
       } else {
         target.copyMemory(from: page, byteCount: pageSize)
-        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(pageSize), flags: 0)
+        entries[index] = Entry(offset: UInt64(outputUsed), size: UInt32(pageSize), flags: 0, slot: slot)
         outputUsed += pageSize
       }
     }

@@ -11,8 +11,9 @@ import Dump
 /// reader's `PageCodec.decode` reads back: a zlib stream (written by `PageDeflater`, a
 /// deflate made for single pages; by zlib's `compress2` at level 1, as makedumpfile does,
 /// for pages over 64 KiB, which Linux does not have), raw LZO1X-1, raw snappy, one zstd
-/// frame at level 1 (vmcore-format.md §7.7), or in a zstd dump a zlib stream where zstd
-/// leaves a page mostly literals (`deflatesAlso`; `flag` names the stream's codec).
+/// frame at level 1 (vmcore-format.md §7.7), its literals stored raw on sparse pages
+/// (`SparsePage`), or in a zstd dump a zlib stream where zstd leaves a page mostly
+/// literals (`deflatesAlso`; `flag` names the stream's codec).
 ///
 /// One encoder per thread: it owns its work memory (the deflater's tables, LZO's dictionary, a zstd context), so a page costs no allocation.
 public final class PageEncoder {
@@ -40,6 +41,12 @@ public final class PageEncoder {
   /// False when CORONER_CAPTURE_ZSTD_ONLY is set: zstd dumps hold zstd pages alone, so
   /// that scripts/bench-capture can measure what the zlib pages cost and save.
   static let mixesZlib = getenv("CORONER_CAPTURE_ZSTD_ONLY") == nil
+  /// False when CORONER_CAPTURE_ZSTD_HUFFMAN is set: every zstd page's literals are
+  /// Huffman-coded, sparse ones too (`SparsePage`), to measure what raw ones save.
+  static let sparseRaw = getenv("CORONER_CAPTURE_ZSTD_HUFFMAN") == nil
+  /// zstd pages only: the context that stores literals raw, for sparse pages, or nil
+  /// where the library cannot (before zstd 1.4.0).
+  private let rawLiterals: Zstd.Compressor?
 
   private enum Compressor {
     case none
@@ -65,6 +72,14 @@ public final class PageEncoder {
       zlibTrial = (deflater, .allocate(byteCount: deflater.outputCapacity, alignment: 16))
     } else {
       zlibTrial = nil
+    }
+    if codec == .zstd && Self.sparseRaw,
+      let raw = try? Zstd.Compressor(level: 1, minimumMatch: 4, rawLiterals: true),
+      raw.literalsRaw
+    {
+      rawLiterals = raw
+    } else {
+      rawLiterals = nil
     }
     switch codec {
     case .none:
@@ -128,7 +143,8 @@ public final class PageEncoder {
     case .pageDeflate(let deflater): size = deflater.compress(page, into: output)
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
-    case .zstd(let zstd):
+    case .zstd(var zstd):
+      if deflating, let raw = rawLiterals, SparsePage.isSparse(page, size: pageSize) { zstd = raw }
       size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
       if deflating, let zstdSize = size, let (deflater, deflated) = zlibTrial,
         let literals = Zstd.firstBlockLiterals(output, count: zstdSize),

@@ -41,6 +41,10 @@ public enum Zstd {
   // zstd.h's ZSTD_cParameter values.
   static let compressionLevelParameter: Int32 = 100
   static let minimumMatchParameter: Int32 = 105
+  /// ZSTD_c_literalCompressionMode (ZSTD_c_experimentalParam5, zstd 1.4.0 and later), and
+  /// its ZSTD_ps_disable (ZSTD_lcm_uncompressed before zstd 1.5.1): literals stored raw.
+  static let literalModeParameter: Int32 = 1002
+  static let literalsRaw: Int32 = 2
 
   static let soname = "libzstd.so.1"
 
@@ -97,22 +101,47 @@ public enum Zstd {
     /// ZSTD_compress_advanced: ZSTD_compress2 shrinks the table to the input's size.
     private let fast: (compress: UnsafeMutableRawPointer, hashLog: UInt32, minimumMatch: UInt32)?
 
+    /// Whether the frames' literals are stored raw, not Huffman-coded (`rawLiterals`).
+    public let literalsRaw: Bool
+
     /// `minimumMatch`, when given, replaces the level's shortest match (3 to 7 bytes),
     /// where the library takes parameters (zstd 1.4.0 and later). `hashLog`, at level 1
     /// where the library has ZSTD_compress_advanced (exported since zstd 1.0), sets the
-    /// size of the fast strategy's hash table whatever the input's size.
-    public init(level: Int32, minimumMatch: Int32? = nil, hashLog: Int32? = nil) throws(CodecError) {
-      zstd = try Zstd.library()
-      context = zstd.createContext()
+    /// size of the fast strategy's hash table whatever the input's size. `rawLiterals`
+    /// asks for literals stored as they are (`literalsRaw` says whether the library took
+    /// it; the advanced call has no field for it, so `hashLog` is then left to the level).
+    public init(
+      level: Int32, minimumMatch: Int32? = nil, hashLog: Int32? = nil, rawLiterals: Bool = false
+    ) throws(CodecError) {
+      let zstd = try Zstd.library()
+      let context = zstd.createContext()
+      self.zstd = zstd
+      self.context = context
       self.level = level
+      let set = zstd.compressWithParameters == nil ? nil : zstd.setParameter
+      func setting(_ parameter: Int32, _ value: Int32) -> Bool {
+        guard let set else { return false }
+        return zstd.isError(set(context, parameter, value)) == 0
+      }
+      if rawLiterals, setting(Zstd.compressionLevelParameter, level),
+        setting(Zstd.literalModeParameter, Zstd.literalsRaw)
+      {
+        // Through ZSTD_compress2, which reads the context's parameters; the shortest
+        // match is best effort, the literals are what was asked.
+        literalsRaw = true
+        parameterized = true
+        fast = nil
+        if let minimumMatch { _ = setting(Zstd.minimumMatchParameter, minimumMatch) }
+        return
+      }
+      literalsRaw = false
       if level == 1, let hashLog, (6...26).contains(hashLog), let advanced = zstd.compressAdvanced {
         fast = (advanced, UInt32(hashLog), UInt32(min(7, max(3, minimumMatch ?? 4))))
       } else {
         fast = nil
       }
-      if let minimumMatch, let set = zstd.setParameter, zstd.compressWithParameters != nil,
-        zstd.isError(set(context, Zstd.compressionLevelParameter, level)) == 0,
-        zstd.isError(set(context, Zstd.minimumMatchParameter, minimumMatch)) == 0
+      if let minimumMatch, setting(Zstd.compressionLevelParameter, level),
+        setting(Zstd.minimumMatchParameter, minimumMatch)
       {
         parameterized = true
       } else {
