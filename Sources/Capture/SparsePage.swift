@@ -8,9 +8,9 @@
 /// (those not one repeated word; a C loop, best of seven): on 6.1's, the 5,373 pages this
 /// picks of 14,149 took 4.1 us a page with raw literals against 7.0 with Huffman-coded
 /// ones, 1.80 MB against 1.61. Chosen on 6.1's and 6.12's pages, 5.10's and sid's looked
-/// at only after. In whole captures (`scripts/bench-capture -n 5`, the zstd-huffman row):
-/// -d 31 took 5-8% less time for 0.5-1.3% more bytes on the four dumps, -d 1 3-4% less
-/// for 0.1-0.4% more.
+/// at only after. In whole captures (`scripts/bench-capture -n 5`, the zstd-huffman row,
+/// three runs): -d 31 took 3-8% less time for 0.5-1.3% more bytes on the four dumps, -d 1
+/// 1-5% less for 0.1-0.4% more.
 enum SparsePage {
   /// Bytes sampled: one every 32 from the page's first, as 64-bit fields' low bytes.
   static let stride = 32

@@ -22,7 +22,7 @@ final class DuplicatePagesTests: XCTestCase {
   }
 
   func dump(
-    threads: Int, copiesOnce: Bool = true
+    threads: Int, copiesOnce: Bool? = true, level: Int32 = 1
   ) throws -> (MemoryDumpOutput, KdumpCompressedWriter.Result, KdumpCompressedLayout) {
     let elf = try ElfVmcore(
       source: MemoryByteSource(
@@ -31,13 +31,13 @@ final class DuplicatePagesTests: XCTestCase {
     memory.insert(1..<200)
     let (notes, range) = KdumpHeaderFields.notesBlob(elf.notes)
     let fields = KdumpHeaderFields(
-      utsname: [], timestamp: 0, codec: .zlib, dumpLevel: 1, physBase: 0, cpuCount: 0, notes: notes,
+      utsname: [], timestamp: 0, codec: .zlib, dumpLevel: level, physBase: 0, cpuCount: 0, notes: notes,
       vmcoreInfoRange: range)
     let layout = KdumpCompressedLayout(
       blockSize: 4096, maxMapNr: 200, notesSize: notes.count, dumpedPages: memory.count)
     var writer = KdumpCompressedWriter(layout: layout, fields: fields, threads: threads)
     writer.chunkPages = 16
-    writer.storesCopiesOnce = copiesOnce
+    if let copiesOnce { writer.storesCopiesOnce = copiesOnce }
     let output = MemoryDumpOutput()
     let result = try writer.write(memory: memory, dumpable: memory, source: elf, to: output)
     return (output, result, layout)
@@ -131,6 +131,15 @@ final class DuplicatePagesTests: XCTestCase {
       XCTFail("an unwritten entry of round 1")
     }
     XCTAssertEqual(table.found, 1)
+  }
+
+  /// By default copies are looked for where the level keeps page cache, user or free
+  /// pages, not among kernel pages alone (-d 31, -d 30).
+  func testKernelPagesAloneAreNotLookedAt() throws {
+    for (level, looked) in [(1, true), (15, true), (17, true), (23, true), (30, false), (31, false)] {
+      let (_, result, _) = try dump(threads: 1, copiesOnce: nil, level: Int32(level))
+      XCTAssertEqual(result.duplicatePages > 0, looked, "-d \(level)")
+    }
   }
 
   func testCopiesAreStoredOnceByDefault() {
