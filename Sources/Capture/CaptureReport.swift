@@ -19,7 +19,7 @@ extension CaptureSession {
     public var pagesWritten: UInt64 = 0
     /// Written pages equal to an earlier one, whose descriptor points at its stream
     /// (`DuplicatePages`).
-    public var pagesCopies: UInt64 = 0
+    public var pagesDuplicate: UInt64 = 0
     public var dumpBytes: UInt64 = 0
     /// Every dumpable page saved: no write failure, no page the source lacked.
     public var complete = false

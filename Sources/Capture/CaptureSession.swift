@@ -326,7 +326,7 @@ public struct CaptureSession {
           bytesWritten: step.bytesWritten))
     }
     report.pagesWritten = result.pagesWritten
-    report.pagesCopies = result.duplicatePages
+    report.pagesDuplicate = result.duplicatePages
     report.dumpBytes = result.fileSize
     report.complete = result.complete
     report.error = result.error

@@ -39,7 +39,8 @@ public enum CaptureSummary {
       report.seconds > 0 ? Double(report.pagesTotal * UInt64(report.pageSize)) / report.seconds / 1e6 : 0
     let state = report.complete ? "" : " INCOMPLETE"
     let unreadable = report.pagesUnreadable > 0 ? ", \(report.pagesUnreadable) unreadable in the source" : ""
-    let copies = report.pagesCopies > 0 ? ", \(report.pagesCopies) copies of earlier pages stored once" : ""
+    let copies =
+      report.pagesDuplicate > 0 ? ", \(report.pagesDuplicate) copies of earlier pages stored once" : ""
     return
       "capture\(state): \(report.pagesTotal) pages, excluded \(excluded.isEmpty ? "none" : excluded.joined(separator: ", ")), "
       + "\(report.pagesWritten) of \(report.pagesDumpable) written\(copies)\(unreadable) (level \(report.level.rawValue), \(report.codec.rawValue)) "

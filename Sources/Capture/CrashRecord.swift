@@ -23,7 +23,7 @@ enum CrashRecord {
       "dump_level": \(report.level.rawValue), "compression": \(q(report.codec.rawValue)), \
       "page_size": \(report.pageSize), "pages_total": \(report.pagesTotal), \
       "pages_excluded": {\(excluded.joined(separator: ", "))}, "pages_dumpable": \(report.pagesDumpable), \
-      "pages_written": \(report.pagesWritten), "pages_duplicate": \(report.pagesCopies), \
+      "pages_written": \(report.pagesWritten), "pages_duplicate": \(report.pagesDuplicate), \
       "pages_unreadable": \(report.pagesUnreadable), \
       "complete": \(report.complete), "source_read": \(q(report.sourceRead)), \
       "error": \(report.error.map { q($0.description) } ?? "null")}

@@ -132,6 +132,8 @@ public final class PageEncoder {
     zlibTrial?.output.deallocate()
   }
 
+  /// `deflating` is false for a page of one repeated word, compressed once for the
+  /// cache: no zlib trial and no sparse-page context for it.
   private func compress(
     _ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer, deflating: Bool
   ) -> Int? {

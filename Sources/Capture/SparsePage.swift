@@ -20,23 +20,9 @@ enum SparsePage {
   static let zerosAbove = 48
 
   static func isSparse(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    var seen: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    return withUnsafeMutableBytes(of: &seen) { raw in
-      let words = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
-      var zeros = 0
-      var offset = 0
-      while offset < size {
-        let byte = Int(page.load(fromByteOffset: offset, as: UInt8.self))
-        words[byte &>> 6] |= UInt64(1) &<< UInt64(byte & 63)
-        zeros &+= byte == 0 ? 1 : 0
-        offset &+= stride
-      }
-      let distinct =
-        words[0].nonzeroBitCount + words[1].nonzeroBitCount + words[2].nonzeroBitCount
-        + words[3].nonzeroBitCount
-      // Scaled to the page: the thresholds are for 128 samples.
-      let samples = (size + stride - 1) / stride
-      return distinct < distinctBelow && zeros * 128 > zerosAbove * samples
-    }
+    let sampled = SampledBytes.count(page, size: size, from: 0, stride: stride, countingZeros: true)
+    // Scaled to the page: the thresholds are for 128 samples.
+    let samples = (size + stride - 1) / stride
+    return sampled.distinct < distinctBelow && sampled.zeros * 128 > zerosAbove * samples
   }
 }
