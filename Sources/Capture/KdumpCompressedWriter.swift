@@ -449,12 +449,19 @@ final class ChunkWorker: @unchecked Sendable {
     }
   }
 
+  /// Whether the page's bytes are all zero: 128 bytes to a test, eight 16-byte loads
+  /// or-ed together. At levels that keep free pages most pages read are zero (80% of the
+  /// lab's -d 1 pages) and each is read to its end; a page that is not zero differs in
+  /// its first bytes, almost always. Page sizes are multiples of 128.
   static func isZero(_ page: UnsafeRawPointer, _ size: Int) -> Bool {
-    let words = page.assumingMemoryBound(to: UInt64.self)
-    var index = 0
-    while index < size / 8 {
-      if words[index] | words[index + 1] | words[index + 2] | words[index + 3] != 0 { return false }
-      index += 4
+    var offset = 0
+    while offset < size {
+      var any = page.loadUnaligned(fromByteOffset: offset, as: SIMD2<UInt64>.self)
+      for lane in 1..<8 {
+        any |= page.loadUnaligned(fromByteOffset: offset &+ lane &* 16, as: SIMD2<UInt64>.self)
+      }
+      if any[0] | any[1] != 0 { return false }
+      offset &+= 128
     }
     return true
   }

@@ -12,17 +12,22 @@ struct DeflateBitWriter {
     self.offset = offset
   }
 
-  /// Appends the low `count` bits of `value` (count <= 32, the bits above it zero). The
-  /// pending bits are stored whole, 8 bytes, at every call, and the offset moves on by
-  /// the bytes they fill: no branch on how many bits are pending.
+  /// Appends the low `count` bits of `value` (count <= 32, the bits above it zero).
   @inline(__always)
-  mutating func put(_ value: UInt32, _ count: Int) {
-    pending |= UInt64(value) &<< UInt64(pendingBits)
+  mutating func put(_ value: UInt32, _ count: Int) { put(wide: UInt64(value), count) }
+
+  /// Appends the low `count` bits of `value` (count <= 56, the bits above it zero: at
+  /// most 7 bits are pending before a call, and the two fit one 64-bit word). The pending
+  /// bits are stored whole, 8 bytes, at every call, and the offset moves on by the bytes
+  /// they fill: no branch on how many bits are pending.
+  @inline(__always)
+  mutating func put(wide value: UInt64, _ count: Int) {
+    pending |= value &<< UInt64(truncatingIfNeeded: pendingBits)
     pendingBits &+= count
     output.storeBytes(of: pending.littleEndian, toByteOffset: offset, as: UInt64.self)
     let whole = pendingBits &>> 3
     offset &+= whole
-    pending &>>= UInt64(whole &* 8)
+    pending &>>= UInt64(truncatingIfNeeded: whole &* 8)
     pendingBits &= 7
   }
 

@@ -17,6 +17,9 @@ struct HuffmanCode {
   let lengths: UnsafeMutablePointer<UInt8>
   /// Each symbol's code, bit-reversed, in its low `lengths[symbol]` bits.
   let codes: UnsafeMutablePointer<UInt16>
+  /// Each symbol's code and length as one word, `code | length << 16`: the block
+  /// writer's inner loop takes both with one load.
+  let entries: UnsafeMutablePointer<UInt32>
 
   init(symbols: Int) {
     self.symbols = symbols
@@ -24,6 +27,8 @@ struct HuffmanCode {
     lengths.initialize(repeating: 0, count: symbols)
     codes = .allocate(capacity: symbols)
     codes.initialize(repeating: 0, count: symbols)
+    entries = .allocate(capacity: symbols)
+    entries.initialize(repeating: 0, count: symbols)
   }
 
   /// A code of the given lengths (the fixed code, §3.2.6).
@@ -38,6 +43,7 @@ struct HuffmanCode {
   func deallocate() {
     lengths.deallocate()
     codes.deallocate()
+    entries.deallocate()
   }
 
   /// Rebuilds the code from `frequencies` (one per symbol), no code longer than
@@ -94,7 +100,9 @@ struct HuffmanCode {
       }
       for symbol in 0..<symbols {
         let length = Int(lengths[symbol])
-        codes[symbol] = Self.reversed(next[length], bits: length, reversedBytes)
+        let code = Self.reversed(next[length], bits: length, reversedBytes)
+        codes[symbol] = code
+        entries[symbol] = UInt32(code) | UInt32(truncatingIfNeeded: length) &<< 16
         next[length] &+= 1
       }
     }

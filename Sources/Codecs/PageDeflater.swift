@@ -16,7 +16,7 @@ public final class PageDeflater {
   /// The largest page it takes: 64 KiB, every page size Linux has.
   public static let largestPage = DeflateHashBuckets.largestPage
   /// How the match search works; `kernelPages` is the balance measured on dumps.
-  public struct Search: Sendable {
+  public struct Search: Sendable, Equatable {
     /// A match this long ends the search.
     public var goodEnough = 64
     /// The table has 2^hashBits buckets (8 to 16).
@@ -36,9 +36,14 @@ public final class PageDeflater {
     /// checked on those of 5.10 and 6.12 and on 6.1 at -d 1: two candidates per position
     /// over hashes of 3 bytes, 3-byte matches within 256 bytes, greedy, the inside of
     /// matches longer than 4 bytes left out of the tables (as zlib's level 1 does).
-    public static let kernelPages = Search(
-      goodEnough: 32, hashBits: 12, hashedBytes: 3, lazyBelow: 0, insertBelow: 4,
-      farthestThree: 256)
+    /// (A literal each time, not a stored value: the match search takes its settings as
+    /// constants when they are these.)
+    @inline(__always)
+    public static var kernelPages: Search {
+      Search(
+        goodEnough: 32, hashBits: 12, hashedBytes: 3, lazyBelow: 0, insertBelow: 4,
+        farthestThree: 256)
+    }
 
     public init(
       goodEnough: Int = 64, hashBits: Int = 12, hashedBytes: Int = 4, lazyBelow: Int = 0,
@@ -266,44 +271,54 @@ public final class PageDeflater {
     var writer = outer
     defer { outer = writer }
     let bytes = page.assumingMemoryBound(to: UInt8.self)
-    let (literalCodes, literalLengths) = (literals.codes, literals.lengths)
-    let (distanceCodes, distanceLengths) = (distances.codes, distances.lengths)
+    let (literalEntries, distanceEntries) = (literals.entries, distances.entries)
+    @inline(__always) func code(_ entry: UInt32) -> UInt64 { UInt64(entry & 0xFFFF) }
+    @inline(__always) func bits(_ entry: UInt32) -> UInt64 { UInt64(entry &>> 16) }
     var offset = 0
     for pair in 0..<pairs {
-      // The literals, two to a write: codes are at most 15 bits.
+      // The literals, three to a write: codes are at most 15 bits, 45 in all.
       let end = offset &+ Int(items[2 &* pair])
-      while offset &+ 2 <= end {
-        let first = Int(bytes[offset])
-        let second = Int(bytes[offset &+ 1])
-        let firstLength = UInt32(literalLengths[first])
+      while offset &+ 3 <= end {
+        let first = literalEntries[Int(bytes[offset])]
+        let second = literalEntries[Int(bytes[offset &+ 1])]
+        let third = literalEntries[Int(bytes[offset &+ 2])]
+        let firstTwo = bits(first) &+ bits(second)
         writer.put(
-          UInt32(literalCodes[first]) | UInt32(literalCodes[second]) &<< firstLength,
-          Int(firstLength &+ UInt32(literalLengths[second])))
-        offset &+= 2
+          wide: code(first) | code(second) &<< bits(first) | code(third) &<< firstTwo,
+          Int(truncatingIfNeeded: firstTwo &+ bits(third)))
+        offset &+= 3
       }
       if offset < end {
-        let byte = Int(bytes[offset])
-        writer.put(UInt32(literalCodes[byte]), Int(literalLengths[byte]))
-        offset &+= 1
+        let first = literalEntries[Int(bytes[offset])]
+        var value = code(first)
+        var count = bits(first)
+        if offset &+ 1 < end {
+          let second = literalEntries[Int(bytes[offset &+ 1])]
+          value |= code(second) &<< count
+          count &+= bits(second)
+        }
+        writer.put(wide: value, Int(truncatingIfNeeded: count))
+        offset = end
       }
       let match = items[2 &* pair &+ 1]
       guard match != 0 else { break }
+      // The length's code and extra bits, then the distance's: at most 15 + 5 + 15 + 13.
       let length = Int(match &>> 16)
-      let symbol = 257 &+ Int(tables.lengthCode[length])
-      let lengthExtra = UInt32(tables.lengthExtra[length])
-      writer.put(
-        UInt32(literalCodes[symbol]) | (lengthExtra & 0xFF) &<< UInt32(literalLengths[symbol]),
-        Int(literalLengths[symbol]) &+ Int(lengthExtra &>> 8))
+      let lengthEntry = literalEntries[257 &+ Int(tables.lengthCode[length])]
+      let lengthExtra = UInt64(tables.lengthExtra[length])
       let distance = Int(match & 0xFFFF)
       let distanceSymbol = tables.distanceCode(distance)
-      writer.put(
-        UInt32(distanceCodes[distanceSymbol])
-          | UInt32(truncatingIfNeeded: distance &- Int(tables.distanceBase[distanceSymbol]))
-          &<< UInt32(distanceLengths[distanceSymbol]),
-        Int(distanceLengths[distanceSymbol]) &+ Int(tables.distanceExtraBits[distanceSymbol]))
+      let distanceEntry = distanceEntries[distanceSymbol]
+      var value = code(lengthEntry) | (lengthExtra & 0xFF) &<< bits(lengthEntry)
+      var count = bits(lengthEntry) &+ lengthExtra &>> 8
+      value |= code(distanceEntry) &<< count
+      count &+= bits(distanceEntry)
+      value |= UInt64(truncatingIfNeeded: distance &- Int(tables.distanceBase[distanceSymbol])) &<< count
+      count &+= UInt64(tables.distanceExtraBits[distanceSymbol])
+      writer.put(wide: value, Int(truncatingIfNeeded: count))
       offset &+= length
     }
-    let endOfBlock = DeflateAlphabet.endOfBlock
-    writer.put(UInt32(literalCodes[endOfBlock]), Int(literalLengths[endOfBlock]))
+    let endOfBlock = literalEntries[DeflateAlphabet.endOfBlock]
+    writer.put(wide: code(endOfBlock), Int(truncatingIfNeeded: bits(endOfBlock)))
   }
 }

@@ -37,6 +37,22 @@ final class SameFilledPageTests: XCTestCase {
     }
   }
 
+  /// The zero test reads 128 bytes at a time: one byte set anywhere, in any lane of
+  /// any block, the first and the last, makes a page not zero, for every page size.
+  func testZeroPagesAreThoseWithNoByteSet() {
+    for size in [4096, 16384, 65536] {
+      var page = [UInt8](repeating: 0, count: size)
+      page.withUnsafeBytes { XCTAssertTrue(ChunkWorker.isZero($0.baseAddress!, size), "\(size)") }
+      for spoiled in [0, 1, 15, 16, 127, 128, 2047, 4095, size - 128, size - 9, size - 1] {
+        page[spoiled] = 0x01
+        page.withUnsafeBytes {
+          XCTAssertFalse(ChunkWorker.isZero($0.baseAddress!, size), "\(size): byte \(spoiled)")
+        }
+        page[spoiled] = 0
+      }
+    }
+  }
+
   /// One encoder sees more same-filled words than it keeps, over and over, between
   /// ordinary pages: each page's stream equals what a new encoder writes for it.
   func testCopiedStreamsAreTheCodecsOwnForEveryCodec() throws {
