@@ -94,9 +94,13 @@ enum DeflateAlphabet {
     /// significant bit, into a stream packed from the least (§3.1.1).
     let reversedBytes: UnsafeMutablePointer<UInt8>
 
+    /// Both tables are read and one value picked, with no branch: in a page, near and
+    /// far distances come in no order a branch predictor learns.
     @inline(__always)
     func distanceCode(_ distance: Int) -> Int {
-      distance <= 256 ? Int(nearDistanceCode[distance - 1]) : Int(farDistanceCode[(distance - 1) >> 7])
+      let near = Int(nearDistanceCode[min(distance &- 1, 255)])
+      let far = Int(farDistanceCode[(distance &- 1) &>> 7 & 255])
+      return distance <= 256 ? near : far
     }
   }
 
