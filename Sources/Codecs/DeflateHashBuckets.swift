@@ -48,10 +48,11 @@ struct DeflateHashBuckets {
     // RFC 1951 §3.2.5: distances reach 32 KiB back. In a page no larger than that every
     // earlier offset is in reach, and every offset the table names is earlier than the
     // one searched (offset 0, which the cleared table names, is a literal before the
-    // search starts): a candidate needs no check but its bytes. And the search dumps
-    // use has its settings as constants, its shifts, masks and bounds folded into the
-    // loop (11% of the parse's time on the 5.10 lab dump's pages). Three copies of the
-    // loop; the general one serves other settings and 64 KiB pages.
+    // search starts): a candidate needs no check but its bytes. And the settings dumps
+    // use (`Search.kernelPages`) get a copy of the loop with them as constants, their
+    // shifts, masks and bounds folded in (11% of the parse's time on the 5.10 lab dump's
+    // pages). Three copies of the loop; the general one serves other settings and 64 KiB
+    // pages.
     let inReach = pageSize <= DeflateAlphabet.maximumDistance
     if inReach && settings == .kernelPages {
       return parse(
