@@ -15,18 +15,15 @@ struct HuffmanCode {
   let symbols: Int
   /// Code length of each symbol; 0 for symbols that do not occur.
   let lengths: UnsafeMutablePointer<UInt8>
-  /// Each symbol's code, bit-reversed, in its low `lengths[symbol]` bits.
-  let codes: UnsafeMutablePointer<UInt16>
-  /// Each symbol's code and length as one word, `code | length << 16`: the block
-  /// writer's inner loop takes both with one load.
+  /// Each symbol's code, bit-reversed, in its low `lengths[symbol]` bits, and its
+  /// length above them: `code | length << 16`, both with one load in the block writer's
+  /// inner loop.
   let entries: UnsafeMutablePointer<UInt32>
 
   init(symbols: Int) {
     self.symbols = symbols
     lengths = .allocate(capacity: symbols)
     lengths.initialize(repeating: 0, count: symbols)
-    codes = .allocate(capacity: symbols)
-    codes.initialize(repeating: 0, count: symbols)
     entries = .allocate(capacity: symbols)
     entries.initialize(repeating: 0, count: symbols)
   }
@@ -42,7 +39,6 @@ struct HuffmanCode {
 
   func deallocate() {
     lengths.deallocate()
-    codes.deallocate()
     entries.deallocate()
   }
 
@@ -101,7 +97,6 @@ struct HuffmanCode {
       for symbol in 0..<symbols {
         let length = Int(lengths[symbol])
         let code = Self.reversed(next[length], bits: length, reversedBytes)
-        codes[symbol] = code
         entries[symbol] = UInt32(code) | UInt32(truncatingIfNeeded: length) &<< 16
         next[length] &+= 1
       }

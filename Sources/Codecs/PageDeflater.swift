@@ -259,7 +259,8 @@ public final class PageDeflater {
     let extraBits = DeflateAlphabet.repeatExtraBits
     for index in 0..<header.symbols {
       let symbol = Int(headerSymbols[index] & 0xFF)
-      writer.put(UInt32(codeLengthCode.codes[symbol]), Int(codeLengthCode.lengths[symbol]))
+      let entry = codeLengthCode.entries[symbol]
+      writer.put(entry & 0xFFFF, Int(entry &>> 16))
       if symbol >= 16 { writer.put(headerSymbols[index] >> 8, extraBits[symbol - 16]) }
     }
   }
