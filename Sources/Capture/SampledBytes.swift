@@ -2,29 +2,34 @@
 /// take, and how many are zero. The guesses about a page made before compressing it
 /// (`IncompressiblePage`, `SparsePage`) read these samples, not the whole page.
 enum SampledBytes {
-  /// One bit per byte value, in four words on the stack: no branch on the sampled data.
-  /// Or'ing into the word a byte selects measured 0.15 us a page against 0.31 for four
-  /// registers each masked in (on the 15,851 kernel pages of the lab's 6.1 dump). Zeros
-  /// are counted only when `countingZeros` (a constant where this is inlined).
+  /// A flag byte per byte value, in a 256-byte table on the stack: each sample is one
+  /// store that waits on no other, and the flags are summed 32 at a time after. A bit per
+  /// value or'ed into one of four words made each sample wait on the last one that chose
+  /// the same word (a load and a store to one address): 0.12 us a page against 0.08 for
+  /// the table (on the lab's 5.10 dump's first 20,000 pages not zero, both samplers).
+  /// Zeros are counted only when `countingZeros` (a constant where this is inlined).
   @inline(__always)
   static func count(
     _ page: UnsafeRawPointer, size: Int, from first: Int, stride: Int, countingZeros: Bool
   ) -> (distinct: Int, zeros: Int) {
-    var seen: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    return withUnsafeMutableBytes(of: &seen) { raw in
-      let words = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+    withUnsafeTemporaryAllocation(of: SIMD32<UInt8>.self, capacity: 8) { table in
+      let lanes = table.baseAddress!
+      lanes.initialize(repeating: .zero, count: 8)
+      let flags = UnsafeMutableRawPointer(lanes).assumingMemoryBound(to: UInt8.self)
       var zeros = 0
       var offset = first
       while offset < size {
-        let byte = Int(page.load(fromByteOffset: offset, as: UInt8.self))
-        words[byte &>> 6] |= UInt64(1) &<< UInt64(byte & 63)
+        let byte = page.load(fromByteOffset: offset, as: UInt8.self)
+        flags[Int(byte)] = 1
         if countingZeros { zeros &+= byte == 0 ? 1 : 0 }
         offset &+= stride
       }
-      let distinct =
-        words[0].nonzeroBitCount + words[1].nonzeroBitCount + words[2].nonzeroBitCount
-        + words[3].nonzeroBitCount
-      return (distinct, zeros)
+      // Each of the 32 lanes sums 8 flags (at most 8), so no lane overflows; a multiply
+      // then adds up each 64-bit word's 8 lanes in its top byte (at most 64).
+      var sum = lanes[0]
+      for index in 1..<8 { sum &+= lanes[index] }
+      let words = unsafeBitCast(sum, to: SIMD4<UInt64>.self) &* 0x0101_0101_0101_0101
+      return (Int(truncatingIfNeeded: (words &>> 56).wrappedSum()), zeros)
     }
   }
 }
