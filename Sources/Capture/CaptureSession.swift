@@ -140,7 +140,7 @@ public struct CaptureSession {
       var json: [UInt8] = []
       for record in log.records {
         DmesgFormatter.vmcoreDmesg(record, into: &text)
-        json += Array(DmesgFormatter.json(record).utf8)
+        json.append(contentsOf: DmesgFormatter.json(record).utf8)
         json.append(UInt8(ascii: "\n"))
       }
       let names = ["dmesg.txt", "dmesg.json"]

@@ -22,6 +22,11 @@ extension DmesgFormatter {
 
   /// A JSON string literal (RFC 8259 escapes).
   public static func jsonString(_ text: String) -> String {
+    // Most log text needs no escape: copied whole, not a scalar at a time (the capture
+    // writes every record before the dump, so this is on its way to the first page).
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      return "\"" + text + "\""
+    }
     var result = "\""
     for scalar in text.unicodeScalars {
       switch scalar {

@@ -51,4 +51,20 @@ final class DmesgFormatterTests: XCTestCase {
       into: &empty)
     XCTAssertEqual(empty, [])
   }
+
+  /// JSON strings (RFC 8259): text with nothing to escape is copied whole, the rest escaped
+  /// a scalar at a time; each parses back to the text it came from.
+  func testJSONStringsEscapeWhatRFC8259Requires() throws {
+    let cases: [(String, String)] = [
+      ("plain text [1] caf\u{e9}", "\"plain text [1] caf\u{e9}\""),
+      ("", "\"\""),
+      ("say \"hi\" \\ bye", "\"say \\\"hi\\\" \\\\ bye\""),
+      ("a\tb\nc\rd\u{1}\u{1f}\u{7f}", "\"a\\tb\\nc\\rd\\u0001\\u001f\u{7f}\""),
+    ]
+    for (text, literal) in cases {
+      XCTAssertEqual(DmesgFormatter.jsonString(text), literal)
+      let parsed = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
+      XCTAssertEqual(parsed, [text])
+    }
+  }
 }
