@@ -37,12 +37,24 @@ enum IncompressiblePage {
 
   /// True when the page at `page` (`size` bytes, a multiple of `stride`) looks random.
   static func looksRandom(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    manyDistinct(page, size: size) && !uneven(page, size: size)
+    looksRandom(page, size: size, sampled: samples(page, size: size))
+  }
+
+  /// The same test given the first test's samples (`samples`).
+  static func looksRandom(_ page: UnsafeRawPointer, size: Int, sampled: (distinct: Int, zeros: Int)) -> Bool {
+    sampled.distinct > threshold && !uneven(page, size: size)
+  }
+
+  /// The first test's samples: one byte every `stride` from offset 7, the top byte of a
+  /// 64-bit word (`AddressTablePage` reads them too).
+  @inline(__always)
+  static func samples(_ page: UnsafeRawPointer, size: Int) -> (distinct: Int, zeros: Int) {
+    SampledBytes.count(page, size: size, from: 7, stride: stride, countingZeros: false)
   }
 
   /// Whether the sampled bytes hold more than `threshold` distinct values.
   static func manyDistinct(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    SampledBytes.count(page, size: size, from: 7, stride: stride, countingZeros: false).distinct > threshold
+    samples(page, size: size).distinct > threshold
   }
 
   /// Whether the bytes at every fourth offset are further from uniform than

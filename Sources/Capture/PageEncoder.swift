@@ -12,8 +12,9 @@ import Dump
 /// deflate made for single pages; by zlib's `compress2` at level 1, as makedumpfile does,
 /// for pages over 64 KiB, which Linux does not have), raw LZO1X-1, raw snappy, one zstd
 /// frame at level 1 (vmcore-format.md §7.7), its literals stored raw on sparse pages
-/// (`SparsePage`), or in a zstd dump a zlib stream where zstd leaves a page mostly
-/// literals (`deflatesAlso`; `flag` names the stream's codec).
+/// (`SparsePage`), or in a zstd dump a zlib stream for a page of addresses
+/// (`AddressTablePage`) and where zstd leaves a page mostly literals (`deflatesAlso`;
+/// `flag` names the stream's codec).
 ///
 /// One encoder per thread: it owns its work memory (the deflater's tables, LZO's dictionary, a zstd context), so a page costs no allocation.
 public final class PageEncoder {
@@ -38,6 +39,12 @@ public final class PageEncoder {
   /// 5.10's and sid's: sid's -d 1 zstd dump from 1.006 to 0.998 of makedumpfile -c's size,
   /// for 2-6% of zstd's time (scripts/bench-capture, README).
   static let deflatesAlso = (numerator: 9, denominator: 10)
+  /// zstd's shortest match: 5 bytes, what level 1 takes for a page. 4 made the lab's -d 31
+  /// zstd dumps 0.6-1.0% smaller for 3.4-3.9% more CPU time (5.10 and 6.1). With pages of
+  /// addresses deflated (`AddressTablePage`), 5 leaves three of the four panic scenes'
+  /// -d 31 dumps smaller than 4 did without them (sid's 0.09% larger, 0.997 of makedumpfile
+  /// -c's size), for 2.3-2.6% less CPU time (README, "Pages of addresses").
+  static let zstdMinimumMatch: Int32 = 5
   /// False when CORONER_CAPTURE_ZSTD_ONLY is set: zstd dumps hold zstd pages alone, so
   /// that scripts/bench-capture can measure what the zlib pages cost and save.
   static let mixesZlib = getenv("CORONER_CAPTURE_ZSTD_ONLY") == nil
@@ -100,14 +107,14 @@ public final class PageEncoder {
       outputCapacity = try Snappy.bound(pageSize)
       compressor = .snappy
     case .zstd:
-      // Level 1 with matches of 4 bytes where it would take 5 for a page: 0.7% smaller on
-      // the kernel pages of the lab's 6.12 dump at the same speed (`zstd -b1 -B4096`).
+      // Level 1 with its own shortest match for a page (`zstdMinimumMatch`).
       // A hash table of 2^16 entries where ZSTD_compress2 would fit 2^13 to the page:
       // fewer collisions, so fewer false match attempts. On the 5.10 and 6.1 panic dumps'
       // -d 31 pages (those not one repeated word), libzstd 1.5.4 took 5-7% less time and
       // wrote 0.06% fewer bytes (README, "The capture kernel's binary").
-      let zstd = try Zstd.Compressor(level: 1, minimumMatch: 4, hashLog: 16)
-      outputCapacity = zstd.bound(pageSize)
+      let zstd = try Zstd.Compressor(level: 1, minimumMatch: Self.zstdMinimumMatch, hashLog: 16)
+      // Room for a deflated page too (`AddressTablePage` pages are deflated in place).
+      outputCapacity = max(zstd.bound(pageSize), zlibTrial?.deflater.outputCapacity ?? 0)
       compressor = .zstd(zstd)
     }
   }
@@ -121,10 +128,13 @@ public final class PageEncoder {
     if case .none = compressor { return nil }
     flag = codec.flag
     if let word = SameFilledPage.word(page, size: pageSize) {
-      return sameFilled.stream(word, into: output) { compress(page, into: output, deflating: false) }
+      return sameFilled.stream(word, into: output) { compress(page, into: output, top: nil) }
     }
-    if IncompressiblePage.guesses && IncompressiblePage.looksRandom(page, size: pageSize) { return nil }
-    return compress(page, into: output, deflating: true)
+    let top = IncompressiblePage.samples(page, size: pageSize)
+    if IncompressiblePage.guesses && IncompressiblePage.looksRandom(page, size: pageSize, sampled: top) {
+      return nil
+    }
+    return compress(page, into: output, top: top)
   }
 
   deinit {
@@ -132,10 +142,11 @@ public final class PageEncoder {
     zlibTrial?.output.deallocate()
   }
 
-  /// `deflating` is false for a page of one repeated word, compressed once for the
-  /// cache: no zlib trial and no sparse-page context for it.
+  /// `top` holds the page's bytes sampled from offset 7 (`IncompressiblePage.samples`);
+  /// nil for a page of one repeated word, compressed once for the cache: no zlib stream,
+  /// no sparse-page context for it.
   private func compress(
-    _ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer, deflating: Bool
+    _ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer, top: (distinct: Int, zeros: Int)?
   ) -> Int? {
     let size: Int?
     switch compressor {
@@ -146,9 +157,19 @@ public final class PageEncoder {
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(var zstd):
-      if deflating, let raw = rawLiterals, SparsePage.isSparse(page, size: pageSize) { zstd = raw }
+      if let top {
+        let low = SampledBytes.count(
+          page, size: pageSize, from: 0, stride: SparsePage.stride, countingZeros: true)
+        if let (deflater, _) = zlibTrial, AddressTablePage.matches(top: top, low: low, size: pageSize),
+          let deflatedSize = deflater.compress(page, into: output)
+        {
+          flag = PageCodec.zlib.flag
+          return deflatedSize
+        }
+        if let raw = rawLiterals, SparsePage.isSparse(sampled: low, size: pageSize) { zstd = raw }
+      }
       size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
-      if deflating, let zstdSize = size, let (deflater, deflated) = zlibTrial,
+      if top != nil, let zstdSize = size, let (deflater, deflated) = zlibTrial,
         let literals = Zstd.firstBlockLiterals(output, count: zstdSize),
         literals >= pageSize * Self.deflatesAlso.numerator / Self.deflatesAlso.denominator,
         let deflatedSize = deflater.compress(page, into: deflated), deflatedSize < zstdSize

@@ -21,6 +21,12 @@ enum SparsePage {
 
   static func isSparse(_ page: UnsafeRawPointer, size: Int) -> Bool {
     let sampled = SampledBytes.count(page, size: size, from: 0, stride: stride, countingZeros: true)
+    return isSparse(sampled: sampled, size: size)
+  }
+
+  /// The same test on samples taken already (`SampledBytes`, from offset 0, every
+  /// `stride` bytes, zeros counted).
+  static func isSparse(sampled: (distinct: Int, zeros: Int), size: Int) -> Bool {
     // Scaled to the page: the thresholds are for 128 samples.
     let samples = (size + stride - 1) / stride
     return sampled.distinct < distinctBelow && sampled.zeros * 128 > zerosAbove * samples
