@@ -5,8 +5,8 @@ enum SampledBytes {
   /// A flag byte per byte value, in a 256-byte table on the stack: each sample is one
   /// store that waits on no other, and the flags are summed 32 at a time after. A bit per
   /// value or'ed into one of four words made each sample wait on the last one that chose
-  /// the same word (a load and a store to one address): 0.12 us a page against 0.08 for
-  /// the table (on the lab's 5.10 dump's first 20,000 pages not zero, both samplers).
+  /// the same word (a load and a store to one address): both samplers of a page took 0.24
+  /// us that way and 0.16 with the table (the lab's 5.10 dump's first 20,000 pages not zero).
   /// Zeros are counted only when `countingZeros` (a constant where this is inlined).
   @inline(__always)
   static func count(
