@@ -22,11 +22,12 @@ enum AddressTablePage {
   /// 128 on a 4 KiB page.
   static let zeroLowBytesAtMost = 4
 
-  /// `top`: the page's bytes sampled from offset 7; `low`: from offset 0, zeros counted
-  /// (`SampledBytes`, stride 32 both).
-  static func matches(top: (distinct: Int, zeros: Int), low: (distinct: Int, zeros: Int), size: Int) -> Bool {
+  /// `topDistinct`: the distinct values among the page's bytes sampled from offset 7
+  /// (`IncompressiblePage.samples`); `lowZeros`: the zeros among those from offset 0
+  /// (`SparsePage.samples`).
+  static func matches(topDistinct: Int, lowZeros: Int, size: Int) -> Bool {
     // Scaled to the page: the thresholds are for 128 samples.
-    let samples = (size + 31) / 32
-    return top.distinct <= topBytesAtMost && low.zeros * 128 <= zeroLowBytesAtMost * samples
+    let samples = (size + SparsePage.stride - 1) / SparsePage.stride
+    return topDistinct <= topBytesAtMost && lowZeros * 128 <= zeroLowBytesAtMost * samples
   }
 }

@@ -52,11 +52,6 @@ enum IncompressiblePage {
     SampledBytes.count(page, size: size, from: 7, stride: stride, countingZeros: false)
   }
 
-  /// Whether the sampled bytes hold more than `threshold` distinct values.
-  static func manyDistinct(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    samples(page, size: size).distinct > threshold
-  }
-
   /// Whether the bytes at every fourth offset are further from uniform than
   /// `chiSquareLimit`: with n bytes counted, chi-square = 256 × Σ count² / n − n.
   static func uneven(_ page: UnsafeRawPointer, size: Int) -> Bool {

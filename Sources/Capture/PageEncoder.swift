@@ -26,8 +26,9 @@ public final class PageEncoder {
   private var sameFilled = SameFilledPage()
   /// The codec bit of the stream `encode` returned last (`PageCodec.flag`).
   public private(set) var flag: UInt32
-  /// zstd pages only: the deflater of the pages zstd leaves mostly literals
-  /// (`deflatesAlso`), and where its stream goes.
+  /// zstd pages only: the deflater of pages of addresses (`AddressTablePage`, deflated
+  /// into the page's output) and of the pages zstd leaves mostly literals
+  /// (`deflatesAlso`), and where the latter's stream goes.
   private let zlibTrial: (deflater: PageDeflater, output: UnsafeMutableRawPointer)?
 
   /// A zstd page whose first block is at least this share of literals is deflated too,
@@ -158,9 +159,9 @@ public final class PageEncoder {
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(var zstd):
       if let top {
-        let low = SampledBytes.count(
-          page, size: pageSize, from: 0, stride: SparsePage.stride, countingZeros: true)
-        if let (deflater, _) = zlibTrial, AddressTablePage.matches(top: top, low: low, size: pageSize),
+        let low = SparsePage.samples(page, size: pageSize)
+        if let (deflater, _) = zlibTrial,
+          AddressTablePage.matches(topDistinct: top.distinct, lowZeros: low.zeros, size: pageSize),
           let deflatedSize = deflater.compress(page, into: output)
         {
           flag = PageCodec.zlib.flag

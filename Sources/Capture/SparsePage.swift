@@ -20,12 +20,17 @@ enum SparsePage {
   static let zerosAbove = 48
 
   static func isSparse(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    let sampled = SampledBytes.count(page, size: size, from: 0, stride: stride, countingZeros: true)
-    return isSparse(sampled: sampled, size: size)
+    isSparse(sampled: samples(page, size: size), size: size)
   }
 
-  /// The same test on samples taken already (`SampledBytes`, from offset 0, every
-  /// `stride` bytes, zeros counted).
+  /// The test's samples: one byte every `stride` from offset 0, the low byte of a 64-bit
+  /// word, zeros counted (`AddressTablePage` reads them too).
+  @inline(__always)
+  static func samples(_ page: UnsafeRawPointer, size: Int) -> (distinct: Int, zeros: Int) {
+    SampledBytes.count(page, size: size, from: 0, stride: stride, countingZeros: true)
+  }
+
+  /// The same test on samples taken already (`samples`).
   static func isSparse(sampled: (distinct: Int, zeros: Int), size: Int) -> Bool {
     // Scaled to the page: the thresholds are for 128 samples.
     let samples = (size + stride - 1) / stride

@@ -23,9 +23,8 @@ final class AddressTablePageTests: XCTestCase {
   private func matches(_ page: [UInt8]) -> Bool {
     page.withUnsafeBytes {
       AddressTablePage.matches(
-        top: IncompressiblePage.samples($0.baseAddress!, size: $0.count),
-        low: SampledBytes.count($0.baseAddress!, size: $0.count, from: 0, stride: 32, countingZeros: true),
-        size: $0.count)
+        topDistinct: IncompressiblePage.samples($0.baseAddress!, size: $0.count).distinct,
+        lowZeros: SparsePage.samples($0.baseAddress!, size: $0.count).zeros, size: $0.count)
     }
   }
 
