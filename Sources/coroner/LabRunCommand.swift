@@ -53,6 +53,13 @@ struct LabRunCommand: ParsableCommand {
       valueName: "rounds"))
   var benchRounds: Int?
 
+  @Option(
+    name: .customLong("bench-capture-level"),
+    help: ArgumentHelp(
+      "With --bench-capture: the dump level both tools capture at (31: kernel pages; 1: all but zero pages).",
+      valueName: "level"))
+  var benchLevel = 31
+
   @Option(help: "Boot this bzImage instead of a Debian kernel (with --kernel-build).")
   var kernelImage: String?
 
@@ -74,6 +81,9 @@ struct LabRunCommand: ParsableCommand {
     }
     guard ["kexec-tools", "coroner"].contains(armWith) else {
       throw ValidationError("--arm-with: kexec-tools or coroner")
+    }
+    guard (0...31).contains(benchLevel) else {
+      throw ValidationError("--bench-capture-level \(benchLevel): a dump level is 0 to 31")
     }
     if armWith == "coroner" && !["kdump", "kdump-coroner", "pstore"].contains(capture) {
       throw ValidationError("--arm-with coroner arms kdump: use it with --capture kdump or kdump-coroner")
@@ -116,7 +126,7 @@ struct LabRunCommand: ParsableCommand {
         timeoutScale: timeoutScale, guestCoroner: guestCoroner)
       request.saveDoctorTree = saveDoctorTree
       request.captureCoroner = captureCoroner
-      request.captureBench = benchRounds.map { CaptureBench(rounds: $0) }
+      request.captureBench = benchRounds.map { CaptureBench(rounds: $0, level: benchLevel) }
       let scene = try LabRunner(cache: cache).run(request, progress: labProgress)
       if benchRounds != nil { try printCaptureBench(folder: URL(fileURLWithPath: out)) }
       if guestCoroner != nil {

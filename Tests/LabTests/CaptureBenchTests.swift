@@ -47,6 +47,19 @@ final class CaptureBenchTests: XCTestCase {
     XCTAssertEqual(check.terminationStatus, 0, "sh -n rejects the capture script")
   }
 
+  /// `lab run --bench-capture-level`: every run, both tools, at the level asked for.
+  func testEveryRunCapturesAtTheLevelAskedFor() {
+    let runs = CaptureBench(rounds: 1, level: 1).runs(coroner: "/bin/coroner-capture")
+    XCTAssertEqual(runs.count, 5)
+    for run in runs {
+      let words = run.command.split(separator: " ").map(String.init)
+      let flag = run.name.hasPrefix("makedumpfile") ? "-d" : "--dump-level"
+      let at = words.firstIndex(of: flag)
+      XCTAssertEqual(at.map { words[$0 + 1] }, "1", run.command)
+      XCTAssertFalse(run.command.contains("31"), run.command)
+    }
+  }
+
   /// Console lines (with the kernel's prefix and CR LF) become samples; the table gives
   /// medians of the runs that succeeded and the ratios against makedumpfile.
   func testConsoleLinesBecomeMediansAndRatios() {
