@@ -154,7 +154,8 @@ public final class PageEncoder {
     case .none: return nil
     case .zlib(let deflater):
       size = deflater.deflate(page, count: pageSize, into: output, capacity: outputCapacity)
-    case .pageDeflate(let deflater): size = deflater.compress(page, into: output)
+    case .pageDeflate(let deflater):
+      size = deflater.compress(page, into: output, shortMatches: ShortMatchPage.matches(top: top))
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(var zstd):

@@ -40,10 +40,13 @@ struct DeflateHashBuckets {
   /// Parses the page into sequences, as pairs in `items`: the number of literals, then a
   /// match (length << 16 | distance) after them; the last pair's match is 0, for the
   /// literals that end the page. Literals stay in the page, where the writer reads them.
-  /// Counts each symbol in the frequencies; returns the number of pairs.
+  /// Counts each symbol in the frequencies; returns the number of pairs. With
+  /// `shortMatches` false, the kernel pages' search (`Search.kernelPages`) looks for
+  /// matches of 4 bytes and more only (`Search.longMatches`); other settings ignore it.
   func parse(
     _ page: UnsafeRawPointer, items: UnsafeMutablePointer<UInt32>,
-    literalFrequencies: UnsafeMutablePointer<UInt32>, distanceFrequencies: UnsafeMutablePointer<UInt32>
+    literalFrequencies: UnsafeMutablePointer<UInt32>, distanceFrequencies: UnsafeMutablePointer<UInt32>,
+    shortMatches: Bool = true
   ) -> Int {
     // RFC 1951 §3.2.5: distances reach 32 KiB back. In a page no larger than that every
     // earlier offset is in reach, and every offset the table names is earlier than the
@@ -51,9 +54,14 @@ struct DeflateHashBuckets {
     // search starts): a candidate needs no check but its bytes. And the settings dumps
     // use (`Search.kernelPages`) get a copy of the loop with them as constants, their
     // shifts, masks and bounds folded in (11% of the parse's time on the 5.10 lab dump's
-    // pages). Three copies of the loop; the general one serves other settings and 64 KiB
-    // pages.
+    // pages). Four copies of the loop, the kernel pages' with and without 3-byte
+    // matches; the general one serves other settings and 64 KiB pages.
     let inReach = pageSize <= DeflateAlphabet.maximumDistance
+    if inReach && settings == .kernelPages && !shortMatches {
+      return parse(
+        page, items: items, literalFrequencies: literalFrequencies, distanceFrequencies: distanceFrequencies,
+        inReach: true, settings: .longMatches)
+    }
     if inReach && settings == .kernelPages {
       return parse(
         page, items: items, literalFrequencies: literalFrequencies, distanceFrequencies: distanceFrequencies,

@@ -37,10 +37,14 @@ final class PageDeflaterTests: XCTestCase {
     ]
   }
 
-  private func roundTrip(_ deflater: PageDeflater, _ page: [UInt8], _ what: String) throws -> Int? {
+  private func roundTrip(
+    _ deflater: PageDeflater, _ page: [UInt8], _ what: String, shortMatches: Bool = true
+  ) throws -> Int? {
     var output = [UInt8](repeating: 0xAA, count: deflater.outputCapacity)
     let size = page.withUnsafeBytes { input in
-      output.withUnsafeMutableBytes { deflater.compress(input.baseAddress!, into: $0.baseAddress!) }
+      output.withUnsafeMutableBytes {
+        deflater.compress(input.baseAddress!, into: $0.baseAddress!, shortMatches: shortMatches)
+      }
     }
     guard let size else { return nil }
     XCTAssertLessThan(size, page.count, what)
@@ -104,9 +108,42 @@ final class PageDeflaterTests: XCTestCase {
           }
           page.removeLast(page.count - pageSize)
           _ = try roundTrip(deflater, page, "search \(index) page size \(pageSize) round \(round)")
+          _ = try roundTrip(
+            deflater, page, "search \(index) page size \(pageSize) round \(round), long matches",
+            shortMatches: false)
         }
       }
     }
+  }
+
+  /// Without short matches, the kernel pages' search is `Search.longMatches` (its own
+  /// copy of the loop, constants folded in): the same streams as a deflater built with
+  /// those settings, and no 3-byte match in them.
+  func testKernelPagesWithoutShortMatchesAreTheLongMatchSearch() throws {
+    let kernel = PageDeflater(pageSize: 4096, settings: .kernelPages)
+    let long = PageDeflater(pageSize: 4096, settings: .longMatches)
+    XCTAssertEqual(PageDeflater.Search.longMatches.hashedBytes, 4)
+    XCTAssertEqual(PageDeflater.Search.longMatches.farthestThree, 0)
+    var differ = 0
+    for (index, page) in pages(size: 4096).enumerated() {
+      func stream(_ deflater: PageDeflater, _ shortMatches: Bool) -> [UInt8]? {
+        var output = [UInt8](repeating: 0, count: deflater.outputCapacity)
+        let size = page.withUnsafeBytes { input in
+          output.withUnsafeMutableBytes {
+            deflater.compress(input.baseAddress!, into: $0.baseAddress!, shortMatches: shortMatches)
+          }
+        }
+        return size.map { Array(output[0..<$0]) }
+      }
+      let withoutShort = stream(kernel, false)
+      XCTAssertEqual(withoutShort, stream(long, true), "page \(index)")
+      XCTAssertEqual(withoutShort, stream(long, false), "page \(index): other settings ignore the flag")
+      if withoutShort != stream(kernel, true) { differ += 1 }
+      if let withoutShort {
+        XCTAssertEqual(try Zlib.inflate(withoutShort, format: .zlib), page, "page \(index)")
+      }
+    }
+    XCTAssertGreaterThan(differ, 0, "3-byte matches change some page's stream")
   }
 
   func testRandomPageIsNotWritten() throws {
