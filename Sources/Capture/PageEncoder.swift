@@ -171,6 +171,7 @@ public final class PageEncoder {
         if let raw = rawLiterals, SparsePage.isSparse(sampled: low, size: pageSize) { zstd = raw }
       }
       size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
+      // The trial keeps 3-byte matches on every page: zstd dumps as before.
       if top != nil, let zstdSize = size, let (deflater, deflated) = zlibTrial,
         let literals = Zstd.firstBlockLiterals(output, count: zstdSize),
         literals >= pageSize * Self.deflatesAlso.numerator / Self.deflatesAlso.denominator,

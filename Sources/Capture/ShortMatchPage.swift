@@ -1,8 +1,7 @@
 /// Whether a page is deflated with 3-byte matches (`PageDeflater.compress`): a page whose
 /// sampled top bytes (byte 7 of every fourth word, `IncompressiblePage.samples`) take one
 /// value holds words that share their top byte: addresses of one region, small counters,
-/// flags. Its repeats are often 3 bytes long (a pointer's low bytes differ, the next
-/// pointer's middle ones recur), and without 3-byte matches its stream was 20-25% larger.
+/// flags. Without 3-byte matches its stream was 20-25% larger.
 /// On every other page 3-byte matches saved little for their search: streams within 3%
 /// either way, 0.3-0.4% of the dump in all (the zlib dumps of the lab's 6.1, 6.12 and sid
 /// panic scenes at -d 31 and 5.10's at -d 1, grouped by distinct top bytes; the rule was

@@ -129,9 +129,10 @@ public final class PageDeflater {
   /// `shortMatches` false: with the kernel pages' search, matches of 4 bytes at least
   /// (`Search.longMatches`). 3-byte matches pay on pages of addresses and small counters,
   /// whose words share a top byte: without them such pages' streams were 20-25% larger,
-  /// and other pages' within 3% either way, 0.3-0.4% of the dump, for 12% fewer
-  /// instructions and 23% fewer mispredicted branches (5.10 -d 1, callgrind). The caller
-  /// tells which a page is (`PageEncoder`: the sampled top bytes).
+  /// and other pages' within 3% either way. Every page searched without them took 12%
+  /// fewer instructions and 23% fewer mispredicted branches (5.10 -d 1, callgrind, memset
+  /// aside); only the pages `ShortMatchPage` picks, 6% and 20%. The caller tells which a
+  /// page is (`PageEncoder`: the sampled top bytes).
   public func compress(
     _ page: UnsafeRawPointer, into output: UnsafeMutableRawPointer, shortMatches: Bool = true
   ) -> Int? {
