@@ -155,7 +155,8 @@ public final class PageEncoder {
     case .zlib(let deflater):
       size = deflater.deflate(page, count: pageSize, into: output, capacity: outputCapacity)
     case .pageDeflate(let deflater):
-      size = deflater.compress(page, into: output, shortMatches: ShortMatchPage.matches(top: top))
+      size = deflater.compress(
+        page, into: output, shortMatches: ShortMatchPage.matches(topDistinct: top?.distinct))
     case .lzo(let lzo): size = lzo.compress(page, count: pageSize, into: output)
     case .snappy: size = try? Snappy.compress(page, count: pageSize, into: output, capacity: outputCapacity)
     case .zstd(var zstd):

@@ -6,11 +6,16 @@
 /// either way, 0.3-0.4% of the dump in all (the zlib dumps of the lab's 6.1, 6.12 and sid
 /// panic scenes at -d 31 and 5.10's at -d 1, grouped by distinct top bytes; the rule was
 /// read off 6.1's, the others looked at before it was written showed the same). A page of
-/// one repeated word (`top` nil) keeps them.
+/// one repeated word (no samples taken) keeps them.
 enum ShortMatchPage {
+  /// At most this many distinct top bytes among the samples.
+  static let topBytesAtMost = 1
+
+  /// `topDistinct`: the distinct values among the page's sampled top bytes, nil for a
+  /// page of one repeated word.
   @inline(__always)
-  static func matches(top: (distinct: Int, zeros: Int)?) -> Bool {
-    guard let top else { return true }
-    return top.distinct <= 1
+  static func matches(topDistinct: Int?) -> Bool {
+    guard let topDistinct else { return true }
+    return topDistinct <= topBytesAtMost
   }
 }

@@ -7,10 +7,10 @@ import XCTest
 /// without; zlib dumps read back either way.
 final class ShortMatchPageTests: XCTestCase {
   func testOneTopByteKeepsShortMatches() {
-    XCTAssertTrue(ShortMatchPage.matches(top: nil))
-    XCTAssertTrue(ShortMatchPage.matches(top: (distinct: 1, zeros: 0)))
-    XCTAssertFalse(ShortMatchPage.matches(top: (distinct: 2, zeros: 0)))
-    XCTAssertFalse(ShortMatchPage.matches(top: (distinct: 90, zeros: 3)))
+    XCTAssertTrue(ShortMatchPage.matches(topDistinct: nil))
+    XCTAssertTrue(ShortMatchPage.matches(topDistinct: 1))
+    XCTAssertFalse(ShortMatchPage.matches(topDistinct: 2))
+    XCTAssertFalse(ShortMatchPage.matches(topDistinct: 90))
   }
 
   /// A page of addresses (every top byte 0xff) and a page of text (many top bytes): the
@@ -26,7 +26,7 @@ final class ShortMatchPageTests: XCTestCase {
     let encoder = try PageEncoder(codec: .zlib, pageSize: 4096)
     for (name, page) in [("pointers", pointers), ("text", text)] {
       let top = page.withUnsafeBytes { IncompressiblePage.samples($0.baseAddress!, size: 4096) }
-      XCTAssertEqual(ShortMatchPage.matches(top: top), name == "pointers", name)
+      XCTAssertEqual(ShortMatchPage.matches(topDistinct: top.distinct), name == "pointers", name)
       var output = [UInt8](repeating: 0, count: encoder.outputCapacity)
       let size = try XCTUnwrap(
         page.withUnsafeBytes { input in

@@ -118,7 +118,7 @@ final class PageDeflaterTests: XCTestCase {
 
   /// Without short matches, the kernel pages' search is `Search.longMatches` (its own
   /// copy of the loop, constants folded in): the same streams as a deflater built with
-  /// those settings, and no 3-byte match in them.
+  /// those settings, each inflating back, and some unlike the 3-byte search's.
   func testKernelPagesWithoutShortMatchesAreTheLongMatchSearch() throws {
     let kernel = PageDeflater(pageSize: 4096, settings: .kernelPages)
     let long = PageDeflater(pageSize: 4096, settings: .longMatches)
