@@ -26,10 +26,12 @@ final class SparsePageTests: XCTestCase {
   func testFewDistinctMostlyZeroPagesAreSparse() {
     XCTAssertTrue(isSparse(page(filled: 1024, symbols: 6)))
     XCTAssertTrue(isSparse(page(filled: 2048, symbols: 14)))
-    // Half of the samples zero or fewer: 64 of 128 bytes filled.
+    // More than half of the samples zero: sparse whatever the values.
+    XCTAssertTrue(isSparse(page(filled: 1024, symbols: 40)))
+    // 48 of 128 samples zero: few values are not enough.
     XCTAssertFalse(isSparse(page(filled: 2560, symbols: 6)))
-    // 16 values or more among the samples.
-    XCTAssertFalse(isSparse(page(filled: 1024, symbols: 40)))
+    // Half of the samples zero, 16 values or more among them.
+    XCTAssertFalse(isSparse(page(filled: 2048, symbols: 40)))
     XCTAssertFalse(
       isSparse(Array(String(repeating: "[    1.234567] usb 1-1: new device\n", count: 120).utf8.prefix(4096)))
     )
@@ -53,8 +55,8 @@ final class SparsePageTests: XCTestCase {
     let output = UnsafeMutableRawPointer.allocate(byteCount: encoder.outputCapacity, alignment: 16)
     defer { output.deallocate() }
     var decoded = [UInt8](repeating: 0, count: 4096)
-    for (filled, symbols, sparse) in [(1024, 6, true), (2048, 14, true), (1024, 40, false), (3000, 6, false)]
-    {
+    let cases = [(1024, 6, true), (2048, 14, true), (1024, 40, true), (2048, 40, false), (3000, 6, false)]
+    for (filled, symbols, sparse) in cases {
       let page = page(filled: filled, symbols: symbols)
       XCTAssertEqual(isSparse(page), sparse)
       let size = try XCTUnwrap(page.withUnsafeBytes { encoder.encode($0.baseAddress!, into: output) })
