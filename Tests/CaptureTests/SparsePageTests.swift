@@ -28,10 +28,13 @@ final class SparsePageTests: XCTestCase {
     XCTAssertTrue(isSparse(page(filled: 2048, symbols: 14)))
     // More than half of the samples zero: sparse whatever the values.
     XCTAssertTrue(isSparse(page(filled: 1024, symbols: 40)))
-    // 48 of 128 samples zero: few values are not enough.
-    XCTAssertFalse(isSparse(page(filled: 2560, symbols: 6)))
-    // Half of the samples zero, 16 values or more among them.
+    // Half of the samples zero, 16 values or more among them, 41 top-byte values.
     XCTAssertFalse(isSparse(page(filled: 2048, symbols: 40)))
+    XCTAssertFalse(isSparse(page(filled: 2560, symbols: 40)))
+    // Fields: 7 top-byte values, 7 low-byte values, 48 of 128 low bytes zero.
+    XCTAssertTrue(isSparse(page(filled: 2560, symbols: 6)))
+    // 34 of 128 zero: too few for fields.
+    XCTAssertFalse(isSparse(page(filled: 3000, symbols: 6)))
     XCTAssertFalse(
       isSparse(Array(String(repeating: "[    1.234567] usb 1-1: new device\n", count: 120).utf8.prefix(4096)))
     )
@@ -55,7 +58,10 @@ final class SparsePageTests: XCTestCase {
     let output = UnsafeMutableRawPointer.allocate(byteCount: encoder.outputCapacity, alignment: 16)
     defer { output.deallocate() }
     var decoded = [UInt8](repeating: 0, count: 4096)
-    let cases = [(1024, 6, true), (2048, 14, true), (1024, 40, true), (2048, 40, false), (3000, 6, false)]
+    let cases = [
+      (1024, 6, true), (2048, 14, true), (1024, 40, true), (2560, 6, true), (2048, 40, false),
+      (3000, 6, false),
+    ]
     for (filled, symbols, sparse) in cases {
       let page = page(filled: filled, symbols: symbols)
       XCTAssertEqual(isSparse(page), sparse)
