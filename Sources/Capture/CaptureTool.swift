@@ -40,11 +40,11 @@ public enum CaptureTool {
                          (1 zero, 2 cache without private data, 4 all cache, 8 user data,
                          16 free pages; default: 31).
       --compress CODEC   Page format: zstd, zlib, lzo, snappy or none (default: zstd).
-                         zstd: read by crash and drgn, fastest (3.0-4.1x makedumpfile -c
-                         at -d 31 and 3.7-4.8x at -d 1 on the lab's dumps, one thread).
+                         zstd: read by crash and drgn, fastest (3.1-3.9x makedumpfile -c
+                         at -d 31 and 3.9-4.8x at -d 1 on the lab's dumps, one thread).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
-                         (written by coroner's own deflate for pages: 2.6-3.5x and
-                         3.2-4.0x).
+                         (written by coroner's own deflate for pages: 2.6-3.4x and
+                         3.4-4.2x).
                          A codec whose library does not load falls back to zlib, then
                          none; crash.json says so.
       --threads N        Compression threads, 1 to 16 (default: the CPUs online, at
