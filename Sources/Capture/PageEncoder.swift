@@ -169,7 +169,9 @@ public final class PageEncoder {
           flag = PageCodec.zlib.flag
           return deflatedSize
         }
-        if let raw = rawLiterals, SparsePage.isSparse(top: top, low: low, size: pageSize) { zstd = raw }
+        if let raw = rawLiterals, SparsePage.isSparse(topDistinct: top.distinct, low: low, size: pageSize) {
+          zstd = raw
+        }
       }
       size = zstd.compress(page, count: pageSize, into: output, capacity: outputCapacity)
       // The trial keeps 3-byte matches on every page: zstd dumps as before.

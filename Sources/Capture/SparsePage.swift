@@ -26,9 +26,9 @@
 /// their size before; paired (task-clock, medians of 11) 5.10 169.9 to 163.5 ms, 6.1 192.7
 /// to 187.6.
 ///
-/// And so is a page of 64-bit fields (`isSparse(top:low:size:)`): fewer than 8 top-byte
-/// values, fewer than 48 low-byte values, at least 40 of 128 low bytes zero (structures of
-/// small integers and flags). Huffman saves some 20-35 bytes a page there. Read off a
+/// And so is a page of 64-bit fields (`isSparse(topDistinct:low:size:)`): fewer than 8
+/// top-byte values, fewer than 48 low-byte values, at least 40 of 128 low bytes zero
+/// (structures of small integers and flags). Huffman saves some 20-35 bytes a page there. Read off a
 /// table of those three counts' cells for 6.1's and 6.12's pages, with 5.10's and sid's
 /// printed beside it (so not unseen for this rule): on 6.1 and 6.12, 829 and 488 more
 /// pages, 0.17% and 0.06% of the -d 31 zstd dumps, 2.1% and 1.0% fewer instructions (the
@@ -45,14 +45,16 @@ enum SparsePage {
   /// More sampled zero bytes than this, whatever the other values.
   static let mostlyZerosAbove = 64
   /// Pages of fields: fewer top-byte values than this, fewer low-byte values than
-  /// `wordDistinctBelow`, and at least `wordZerosFrom` zero low bytes of 128.
-  static let wordTopDistinctBelow = 8
-  static let wordDistinctBelow = 48
-  static let wordZerosFrom = 40
+  /// `fieldsLowDistinctBelow`, and at least `fieldsZerosFrom` zero low bytes of 128.
+  static let fieldsTopDistinctBelow = 8
+  static let fieldsLowDistinctBelow = 48
+  static let fieldsZerosFrom = 40
 
   /// What the encoder decides for the page at `page`, from both samples.
   static func isSparse(_ page: UnsafeRawPointer, size: Int) -> Bool {
-    isSparse(top: IncompressiblePage.samples(page, size: size), low: samples(page, size: size), size: size)
+    isSparse(
+      topDistinct: IncompressiblePage.samples(page, size: size).distinct, low: samples(page, size: size),
+      size: size)
   }
 
   /// The test's samples: one byte every `stride` from offset 0, the low byte of a 64-bit
@@ -71,14 +73,12 @@ enum SparsePage {
   }
 
   /// The same test, also true for a page of 64-bit fields whose top bytes take few values
-  /// (`top`, `IncompressiblePage.samples`) and whose low bytes are often zero and take
-  /// fewer than `wordDistinctBelow` values (`low`).
-  static func isSparse(
-    top: (distinct: Int, zeros: Int), low: (distinct: Int, zeros: Int), size: Int
-  ) -> Bool {
+  /// (`topDistinct`, counted by `IncompressiblePage.samples`) and whose low bytes are often
+  /// zero and take fewer than `fieldsLowDistinctBelow` values (`low`).
+  static func isSparse(topDistinct: Int, low: (distinct: Int, zeros: Int), size: Int) -> Bool {
     let samples = (size + stride - 1) / stride
     return isSparse(sampled: low, size: size)
-      || (top.distinct < wordTopDistinctBelow && low.distinct < wordDistinctBelow
-        && low.zeros * 128 >= wordZerosFrom * samples)
+      || (topDistinct < fieldsTopDistinctBelow && low.distinct < fieldsLowDistinctBelow
+        && low.zeros * 128 >= fieldsZerosFrom * samples)
   }
 }

@@ -23,12 +23,12 @@ final class SparsePageTests: XCTestCase {
     page.withUnsafeBytes { SparsePage.isSparse($0.baseAddress!, size: $0.count) }
   }
 
-  func testFewDistinctMostlyZeroPagesAreSparse() {
+  func testMostlyZeroPagesAndPagesOfFieldsAreSparse() {
     XCTAssertTrue(isSparse(page(filled: 1024, symbols: 6)))
     XCTAssertTrue(isSparse(page(filled: 2048, symbols: 14)))
     // More than half of the samples zero: sparse whatever the values.
     XCTAssertTrue(isSparse(page(filled: 1024, symbols: 40)))
-    // Half of the samples zero, 16 values or more among them, 41 top-byte values.
+    // Half or fewer of the samples zero, 41 values among the top and the low bytes.
     XCTAssertFalse(isSparse(page(filled: 2048, symbols: 40)))
     XCTAssertFalse(isSparse(page(filled: 2560, symbols: 40)))
     // Fields: 7 top-byte values, 7 low-byte values, 48 of 128 low bytes zero.
