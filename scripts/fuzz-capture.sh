@@ -55,10 +55,12 @@ for target in capture/FuzzCaptureSource capture/FuzzPstore symbols/FuzzElfSymbol
     ElfSymbols) cp "$root"/Tests/SymbolsTests/Fixtures/clang-dwarf4 "$root"/Tests/SymbolsTests/Fixtures/clang-dwarf5 "$corpus/" ;;
   esac
   echo "== fuzz-$name for ${seconds}s"
-  if ! (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 \
+  if ! (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=30 \
     -print_final_stats=1 "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Test unit written'); then
     :
   fi
-  if ls "$out"/crash-* >/dev/null 2>&1; then status=1; fi
+  # A hang is a failure too: libFuzzer leaves the input that ran past -timeout as
+  # timeout-* (its default limit, 20 minutes, would pass the run in silence).
+  if ls "$out"/crash-* >/dev/null 2>&1 || ls "$out"/timeout-* >/dev/null 2>&1; then status=1; fi
 done
 exit $status

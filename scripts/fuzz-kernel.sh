@@ -3,7 +3,8 @@
 # Kernel) with swiftc -sanitize=fuzzer,address and runs each for a short while.
 #   scripts/fuzz-kernel.sh [SECONDS_PER_TARGET]   (default 30)
 # Seeds: a BTF blob written by the unit tests' writer (CORONER_WRITE_FUZZ_SEEDS) plus
-# whatever is in .build/fuzz/corpus-*; crashes are left as .build/fuzz/crash-* files.
+# whatever is in .build/fuzz/corpus-*; crashes are left as .build/fuzz/crash-* files,
+# inputs that run over 30 s as timeout-*.
 set -eu
 seconds=${1:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -101,12 +101,21 @@ extension Btf {
   /// The member named `name` of a struct or union, looked for through anonymous
   /// members too; nil when there is none.
   public func member(_ name: String, in id: Int) throws -> BtfField? {
-    try member(Array(name.utf8), in: id, depth: 0)
+    var searched = Set<Int>()
+    return try member(Array(name.utf8), in: id, depth: 0, searched: &searched)
   }
 
-  private func member(_ name: [UInt8], in id: Int, depth: Int) throws -> BtfField? {
+  /// `searched` holds the types entered already: none is searched twice, so a search costs
+  /// at most every type's members once. Without it, a hostile blob whose anonymous members
+  /// name one struct many times over (or a cycle of them, which C cannot write) cost that
+  /// count to the power of the depth: the BTF fuzz target hung there. In C a type reached
+  /// twice was searched in full the first time, unless that was past `Btf.maximumChain`
+  /// anonymous levels, which no kernel nests.
+  private func member(_ name: [UInt8], in id: Int, depth: Int, searched: inout Set<Int>) throws -> BtfField? {
     guard depth < Btf.maximumChain else { return nil }
-    let record = try type(try resolve(id))
+    let resolved = try resolve(id)
+    guard searched.insert(resolved).inserted else { return nil }
+    let record = try type(resolved)
     guard record.kind == .structure || record.kind == .union else { return nil }
     var anonymous: [(type: Int, bitOffset: UInt64)] = []
     for index in 0..<record.vlen {
@@ -122,7 +131,7 @@ extension Btf {
       }
     }
     for inner in anonymous {
-      if var found = try member(name, in: inner.type, depth: depth + 1) {
+      if var found = try member(name, in: inner.type, depth: depth + 1, searched: &searched) {
         found.bitOffset += inner.bitOffset
         return found
       }

@@ -113,6 +113,32 @@ final class BtfTests: XCTestCase {
     XCTAssertThrowsError(try btf.field("nothing.comm"))
   }
 
+  /// Twenty structs, each with four anonymous members of the next, the last with `deep`
+  /// at bit 32; a twenty-first whose four anonymous members are itself. Searched path by
+  /// path, a missing name would cost 4^20 visits; each struct is searched once.
+  func testAnonymousMembersThatRepeatAreSearchedOnce() throws {
+    var w = BtfWriter()
+    let int = w.record(.integer, "int", 4, trailing: [0x0100_0020])
+    let chain = 20
+    let deep = w.intern("deep")
+    for level in 0..<chain {
+      // The next struct's id is the one after this record.
+      let next = UInt32(w.count + 2)
+      let trailing: [UInt32] =
+        level == chain - 1
+        ? [deep, UInt32(int), 32] : (0..<4).flatMap { [0, next, UInt32($0 * 8)] }
+      w.record(.structure, level == 0 ? "outer" : "", vlen: trailing.count / 3, 8, trailing: trailing)
+    }
+    let cycle = UInt32(w.count + 1)
+    w.record(.structure, "cycle", vlen: 4, 8, trailing: (0..<4).flatMap { [0, cycle, UInt32($0 * 8)] })
+    let btf = try Btf(bytes: w.blob())
+    let outer = try btf.structure("outer")
+    XCTAssertNil(try btf.member("missing", in: outer))
+    XCTAssertEqual(try btf.member("deep", in: outer)?.bitOffset, 32)
+    XCTAssertEqual(try btf.field("outer.deep").offset, 4)
+    XCTAssertNil(try btf.member("missing", in: try btf.structure("cycle")))
+  }
+
   func testTypedefLoopAndBadIdsThrow() throws {
     let btf = try Btf(bytes: makeBlob())
     let loop = try XCTUnwrap(btf.find("loop", kinds: [.typedef]))

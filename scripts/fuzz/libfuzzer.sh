@@ -25,7 +25,8 @@ build_modules() {
 
 # run_target SOURCE NAME MAX_LEN MODULE...: links SOURCE (a Fuzz*.swift) with the
 # modules' objects as fuzz-NAME, seeds .build/fuzz/corpus-NAME with the seed-NAME-*
-# files the tests wrote, runs it for $seconds; status 1 when a crash-* file is left.
+# files the tests wrote, runs it for $seconds; status 1 when a crash-* or timeout-* file
+# is left (an input that ran over 30 s).
 run_target() {
   source=$1 name=$2 max_len=$3
   shift 3
@@ -46,7 +47,9 @@ run_target() {
   mkdir -p "$corpus"
   for seed in "$out"/seed-$name-*; do [ -f "$seed" ] && cp "$seed" "$corpus/"; done
   echo "== fuzz-$name for ${seconds}s"
-  (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
+  (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=30 \
     -print_final_stats=1 "$corpus" 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Test unit written') || true
-  if ls "$out"/crash-* >/dev/null 2>&1; then status=1; fi
+  # A hang is a failure too: libFuzzer leaves the input that ran past -timeout as
+  # timeout-* (its default limit, 20 minutes, would pass the run in silence).
+  if ls "$out"/crash-* >/dev/null 2>&1 || ls "$out"/timeout-* >/dev/null 2>&1; then status=1; fi
 }
