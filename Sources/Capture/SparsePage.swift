@@ -28,13 +28,13 @@
 ///
 /// And so is a page of 64-bit fields (`isSparse(topDistinct:low:size:)`): fewer than 8
 /// top-byte values, fewer than 48 low-byte values, at least 40 of 128 low bytes zero
-/// (structures of small integers and flags). Huffman saves some 20-35 bytes a page there. Read off a
-/// table of those three counts' cells for 6.1's and 6.12's pages, with 5.10's and sid's
-/// printed beside it (so not unseen for this rule): on 6.1 and 6.12, 829 and 488 more
-/// pages, 0.17% and 0.06% of the -d 31 zstd dumps, 2.1% and 1.0% fewer instructions (the
-/// C loop); on 5.10 and sid, 768 and 1,019 pages, 0.18% and 0.08%, 1.9% and 1.5%. Paired
-/// whole captures at -d 31 (task-clock, medians of 9): 5.10 164.2 to 161.3 ms, 6.1 188.2
-/// to 183.5.
+/// (structures of small integers and flags). Huffman saves some 20-35 bytes a page there.
+/// Read off a table of those three counts' cells for 6.1's and 6.12's pages, with 5.10's
+/// and sid's printed beside it (so not unseen for this rule): on 6.1 and 6.12, 829 and 488
+/// more pages, 0.17% and 0.06% of the -d 31 zstd dumps, 2.1% and 1.0% fewer instructions
+/// (the C loop); on 5.10 and sid, 768 and 1,019 pages, 0.18% and 0.08%, 1.9% and 1.5%.
+/// Paired whole captures at -d 31 (task-clock, medians of 9): 5.10 164.2 to 161.3 ms, 6.1
+/// 188.2 to 183.5.
 enum SparsePage {
   /// Bytes sampled: one every 32 from the page's first, as 64-bit fields' low bytes.
   static let stride = 32
@@ -65,19 +65,13 @@ enum SparsePage {
   }
 
   /// The same test on samples taken already (`samples`).
-  static func isSparse(sampled: (distinct: Int, zeros: Int), size: Int) -> Bool {
+  /// The test on samples taken already: `low` (`samples`), and `topDistinct`, the values
+  /// among the top bytes `IncompressiblePage.samples` reads, for pages of fields.
+  static func isSparse(topDistinct: Int, low: (distinct: Int, zeros: Int), size: Int) -> Bool {
     // Scaled to the page: the thresholds are for 128 samples.
     let samples = (size + stride - 1) / stride
-    return sampled.zeros * 128 > mostlyZerosAbove * samples
-      || (sampled.distinct < distinctBelow && sampled.zeros * 128 > zerosAbove * samples)
-  }
-
-  /// The same test, also true for a page of 64-bit fields whose top bytes take few values
-  /// (`topDistinct`, counted by `IncompressiblePage.samples`) and whose low bytes are often
-  /// zero and take fewer than `fieldsLowDistinctBelow` values (`low`).
-  static func isSparse(topDistinct: Int, low: (distinct: Int, zeros: Int), size: Int) -> Bool {
-    let samples = (size + stride - 1) / stride
-    return isSparse(sampled: low, size: size)
+    return low.zeros * 128 > mostlyZerosAbove * samples
+      || (low.distinct < distinctBelow && low.zeros * 128 > zerosAbove * samples)
       || (topDistinct < fieldsTopDistinctBelow && low.distinct < fieldsLowDistinctBelow
         && low.zeros * 128 >= fieldsZerosFrom * samples)
   }
