@@ -41,7 +41,8 @@ public enum CaptureTool {
                          16 free pages; default: 31).
       --compress CODEC   Page format: zstd, zlib, lzo, snappy or none (default: zstd).
                          zstd: read by crash and drgn, fastest (3.1-3.9x makedumpfile -c
-                         at -d 31 and 3.9-4.8x at -d 1 on the lab's dumps, one thread).
+                         at -d 31 and 3.9-4.8x at -d 1 on the lab's dumps, one thread, a
+                         quiet host; a slowed one gave 2.7-3.9x at -d 31).
                          zlib: also read by makedumpfile, whose Debian build lacks zstd
                          (written by coroner's own deflate for pages: 2.6-3.4x and
                          3.4-4.2x).
