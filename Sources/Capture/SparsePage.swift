@@ -64,7 +64,6 @@ enum SparsePage {
     SampledBytes.count(page, size: size, from: 0, stride: stride, countingZeros: true)
   }
 
-  /// The same test on samples taken already (`samples`).
   /// The test on samples taken already: `low` (`samples`), and `topDistinct`, the values
   /// among the top bytes `IncompressiblePage.samples` reads, for pages of fields.
   static func isSparse(topDistinct: Int, low: (distinct: Int, zeros: Int), size: Int) -> Bool {
