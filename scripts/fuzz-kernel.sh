@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/fuzz/libfuzzer.sh"
 
 build_modules KernelLog Bytes Codecs Dump Symbols Kernel
-(cd "$root" && CORONER_WRITE_FUZZ_SEEDS="$out" swift test --disable-swift-testing --filter 'BtfTests|OrcTests' >/dev/null 2>&1) || true
+(cd "$root" && CORONER_WRITE_FUZZ_SEEDS="$out" swift test --disable-swift-testing --filter 'SymbolsTests.BtfTests|KernelTests.OrcTests' >/dev/null 2>&1) || true
 for target in Btf Orc; do
   [ -f "$root/scripts/fuzz/kernel/Fuzz$target.swift" ] || continue
   run_target "$root/scripts/fuzz/kernel/Fuzz$target.swift" "$target" 65536 KernelLog Bytes Codecs Dump Symbols Kernel
